@@ -1,0 +1,34 @@
+"""segmodels: everything in segstudio that is not GUI (labels, projects, models, training, CLI).
+
+Never imports Qt. Importing this package is light: torch-backed names (`get_model`, `list_models`,
+`save_checkpoint`, `load_checkpoint`, `predict_image`, `fit`, ...) are loaded on first use.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "list_models": "segmodels.models",
+    "get_model": "segmodels.models",
+    "register_model": "segmodels.models",
+    "save_checkpoint": "segmodels.checkpoint",
+    "load_checkpoint": "segmodels.checkpoint",
+    "predict_image": "segmodels.inference",
+    "predict_files": "segmodels.inference",
+    "TrainConfig": "segmodels.training",
+    "fit": "segmodels.training",
+    "train_one_epoch": "segmodels.training",
+    "evaluate": "segmodels.training",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'segmodels' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

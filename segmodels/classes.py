@@ -1,0 +1,220 @@
+"""Class tables: ordered (id, name, colour) lists, the VOC palette, and the VOC/Cityscapes presets.
+
+A class table maps label indices to names and colours. Ids are the label values written in label maps,
+so they are always 0..C-1 in order (a model predicts channel k for class k); IGNORE_INDEX (255) is
+never a class. Presets are JSON files in resources/classes/; the VOC colours come from `voc_palette()`,
+generated exactly as the VOC devkit's `labelcolormap` does.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from segmodels.constants import IGNORE_INDEX, MAX_CLASSES
+from segmodels.errors import SegError, describe
+from segmodels.resources import resource_path
+
+Color = tuple[int, int, int]
+
+PRESETS: tuple[str, ...] = ("voc", "cityscapes")
+
+
+@cache
+def _voc_palette_cached() -> bytes:
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    for index in range(256):
+        value, r, g, b = index, 0, 0, 0
+        for shift in range(7, -1, -1):  # fill each channel from its most significant bit down
+            r |= (value & 1) << shift
+            g |= ((value >> 1) & 1) << shift
+            b |= ((value >> 2) & 1) << shift
+            value >>= 3
+        palette[index] = (r, g, b)
+    return palette.tobytes()
+
+
+def voc_palette() -> np.ndarray:
+    """The 256 x 3 uint8 PASCAL VOC colour map (0=(0,0,0), 1=(128,0,0), ..., 255=(224,224,192))."""
+    return np.frombuffer(_voc_palette_cached(), dtype=np.uint8).reshape(256, 3).copy()
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    id: int
+    name: str
+    color: Color
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "color": list(self.color)}
+
+
+@dataclass(frozen=True)
+class ClassTable:
+    """An ordered, immutable list of classes with ids 0..C-1. Edits return a new table."""
+
+    classes: tuple[ClassInfo, ...]
+    ignore_index: int = IGNORE_INDEX
+    _by_name: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.classes:
+            raise SegError("A class table needs at least one class.")
+        if len(self.classes) > MAX_CLASSES:
+            raise SegError(f"A class table holds at most {MAX_CLASSES} classes, got {len(self.classes)}.")
+        for position, info in enumerate(self.classes):
+            if info.id != position:
+                raise SegError(f"Class ids must be 0..{len(self.classes) - 1} in order; "
+                               f"class '{info.name}' has id {info.id} at position {position}.")
+            if len(info.color) != 3 or not all(0 <= int(c) <= 255 for c in info.color):
+                raise SegError(f"Class '{info.name}' has colour {list(info.color)}, not three values 0..255.")
+        object.__setattr__(self, "_by_name", {c.name: c.id for c in self.classes})
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_names(cls, names: Sequence[str], colors: Sequence[Color] | None = None) -> ClassTable:
+        """A table with the given names; colours default to the VOC palette."""
+        palette = voc_palette()
+        return cls(tuple(
+            ClassInfo(i, str(name), tuple(int(v) for v in (colors[i] if colors else palette[i])))
+            for i, name in enumerate(names)
+        ))
+
+    @classmethod
+    def from_json(cls, entries: Iterable[dict], *, source: str = "class list") -> ClassTable:
+        """Parse `[{"id": 0, "name": ..., "color": [r, g, b]}, ...]` (colour optional: VOC palette)."""
+        palette = voc_palette()
+        classes = []
+        try:
+            for position, entry in enumerate(entries):
+                class_id = int(entry.get("id", position))
+                color = entry.get("color")
+                rgb = tuple(int(v) for v in color) if color is not None else tuple(int(v) for v in palette[class_id % 256])
+                classes.append(ClassInfo(class_id, str(entry["name"]), rgb))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SegError(f"The {source} is malformed: each class needs a name and optional id and "
+                           f"[r, g, b] colour ({type(exc).__name__}: {exc}).") from exc
+        classes.sort(key=lambda c: c.id)
+        return cls(tuple(classes))
+
+    def to_json(self) -> list[dict]:
+        return [c.to_json() for c in self.classes]
+
+    # -- queries ------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.classes)
+
+    def __iter__(self) -> Iterator[ClassInfo]:
+        return iter(self.classes)
+
+    def __getitem__(self, class_id: int) -> ClassInfo:
+        return self.classes[class_id]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.classes]
+
+    def id_of(self, name: str) -> int:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise SegError(f"Unknown class '{name}'; known: {', '.join(self.names)}.") from None
+
+    def colors(self) -> np.ndarray:
+        """C x 3 uint8 class colours."""
+        return np.array([c.color for c in self.classes], dtype=np.uint8).reshape(-1, 3)
+
+    def palette(self) -> np.ndarray:
+        """256 x 3 uint8 palette for label PNGs: class colours at their ids, VOC colours elsewhere.
+
+        Entry 255 keeps the VOC void colour (224, 224, 192), so unlabelled pixels look as in VOC.
+        """
+        palette = voc_palette()
+        palette[: len(self.classes)] = self.colors()
+        return palette
+
+    # -- edits (return new tables) ----------------------------------------------------------------
+    def with_class(self, name: str, color: Color | None = None) -> ClassTable:
+        new_id = len(self.classes)
+        rgb = color if color is not None else tuple(int(v) for v in voc_palette()[new_id])
+        return ClassTable(self.classes + (ClassInfo(new_id, name, rgb),), self.ignore_index)
+
+    def renamed(self, class_id: int, name: str) -> ClassTable:
+        return self._replace(class_id, ClassInfo(class_id, name, self.classes[class_id].color))
+
+    def recolored(self, class_id: int, color: Color) -> ClassTable:
+        return self._replace(class_id, ClassInfo(class_id, self.classes[class_id].name, tuple(int(v) for v in color)))
+
+    def _replace(self, class_id: int, info: ClassInfo) -> ClassTable:
+        classes = list(self.classes)
+        classes[class_id] = info
+        return ClassTable(tuple(classes), self.ignore_index)
+
+
+# -- presets ------------------------------------------------------------------------------------
+def _read_preset_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SegError(f"Cannot read class table {describe(path)}: {exc.strerror or exc}.", path=path) from exc
+    except json.JSONDecodeError as exc:
+        raise SegError(f"Class table {describe(path)} is not valid JSON (line {exc.lineno}).", path=path) from exc
+
+
+@cache
+def voc_classes() -> ClassTable:
+    """The 21 PASCAL VOC classes (background + 20 objects) with the VOC palette colours."""
+    data = _read_preset_json(resource_path("classes", "voc.json"))
+    return ClassTable.from_names(data["names"])
+
+
+@dataclass(frozen=True)
+class CityscapesLabel:
+    id: int
+    name: str
+    train_id: int  # IGNORE_INDEX for labels not used in training
+    color: Color
+
+
+@cache
+def cityscapes_labels() -> tuple[CityscapesLabel, ...]:
+    """The 34 Cityscapes label ids with train ids and colours (from the official labels.py)."""
+    data = _read_preset_json(resource_path("classes", "cityscapes.json"))
+    return tuple(CityscapesLabel(e["id"], e["name"], e["train_id"], tuple(e["color"])) for e in data["labels"])
+
+
+@cache
+def cityscapes_classes() -> ClassTable:
+    """The 19 Cityscapes training classes (train ids 0..18) with their official colours."""
+    train = sorted((l for l in cityscapes_labels() if l.train_id != IGNORE_INDEX), key=lambda l: l.train_id)
+    return ClassTable(tuple(ClassInfo(l.train_id, l.name, l.color) for l in train))
+
+
+def cityscapes_id_to_train_id() -> np.ndarray:
+    """A 256-entry lookup table: Cityscapes label id -> train id (255 for ignored ids)."""
+    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
+    for label in cityscapes_labels():
+        lut[label.id] = label.train_id
+    return lut
+
+
+def load_class_table(spec: str | Path) -> ClassTable:
+    """A preset name ('voc', 'cityscapes'), a segstudio.json, or a JSON class list file."""
+    if str(spec).lower() == "voc":
+        return voc_classes()
+    if str(spec).lower() == "cityscapes":
+        return cityscapes_classes()
+    path = Path(spec)
+    if not path.is_file():
+        raise SegError(f"Class table {describe(path)} is neither a preset ({', '.join(PRESETS)}) nor a file.", path=path)
+    data = _read_preset_json(path)
+    entries = data.get("classes") if isinstance(data, dict) else data
+    if entries is None and isinstance(data, dict) and "names" in data:
+        return ClassTable.from_names(data["names"])
+    if not isinstance(entries, list):
+        raise SegError(f"Class table {describe(path)} has no 'classes' list.", path=path)
+    return ClassTable.from_json(entries, source=f"class table {describe(path)}")

@@ -1,0 +1,93 @@
+"""segstudio's command line (`segstudio CMD ...` and `python -m segmodels CMD ...`).
+
+Each sub-command is a module in this package with `add_parser(subparsers)` and `run(args) -> int`;
+they are found by name, so adding a command touches no other file. Command modules import heavy
+libraries (torch) inside `run`, so `segstudio validate` and `--help` start fast.
+
+Errors the user can act on (SegError) print one sentence on stderr and exit 2; a traceback appears
+only with --debug.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from segmodels import __version__
+from segmodels.errors import SegError
+
+#: Commands in the order `--help` lists them; any other command module found is listed after.
+ORDER = ("validate", "export", "predict", "models", "train", "evaluate", "demo")
+EXIT_USAGE = 2
+
+
+def command_modules() -> dict[str, ModuleType]:
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "common"]
+    names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+    modules = {}
+    for name in names:
+        module = importlib.import_module(f"{__name__}.{name}")
+        if hasattr(module, "add_parser") and hasattr(module, "run"):
+            modules[name.replace("_", "-")] = module
+    return modules
+
+
+def command_names() -> list[str]:
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "common"]
+    return [n.replace("_", "-") for n in names]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one sentence (no usage dump) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"segstudio: {message[0].upper() + message[1:]}. See 'segstudio {self.prog.split()[-1] if ' ' in self.prog else ''} --help'.\n".replace("  ", " "))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="segstudio",
+        description="Make and fix semantic-segmentation ground truth. Without a command, "
+                    "`segstudio [PATH]` opens the window on PATH (an image, folder, project or VOC root; "
+                    "none = the bundled demo project).",
+    )
+    parser.add_argument("--version", action="version", version=f"segstudio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in command_modules().values():
+        sub = module.add_parser(subparsers)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show tracebacks and debug logging")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    module = command_modules()[args.command]
+    try:
+        return int(module.run(args) or 0)
+    except SegError as exc:
+        if debug:
+            raise
+        print(f"segstudio {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"segstudio {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one sentence unless --debug
+        if debug:
+            raise
+        print(f"segstudio {args.command}: unexpected error ({type(exc).__name__}: {exc}); "
+              "run again with --debug for the traceback.", file=sys.stderr)
+        return EXIT_USAGE

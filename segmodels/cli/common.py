@@ -1,0 +1,25 @@
+"""Helpers shared by the command modules: progress bars and tables on the terminal."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", unit: str = "file",
+             enabled: bool = True) -> Iterator[T]:
+    """A tqdm progress bar on stderr (shown only when there is enough work to watch)."""
+    from tqdm import tqdm  # light, but only commands that loop need it
+
+    yield from tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr, disable=not enabled,
+                    dynamic_ncols=True, leave=False, mininterval=0.2)
+
+
+def format_table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
