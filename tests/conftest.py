@@ -4,3 +4,53 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+import pytest
+
+
+class RecordingMessages:
+    """Replaces app.messages.backend: records every message and answers questions from a script."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str]] = []
+        self.answers: list = []
+
+    def error(self, parent, title, text):
+        self.shown.append(("error", text))
+
+    def warning(self, parent, title, text):
+        self.shown.append(("warning", text))
+
+    def info(self, parent, title, text):
+        self.shown.append(("info", text))
+
+    def ask(self, parent, title, text, *, cancel=False):
+        from app.messages import Answer
+
+        self.shown.append(("ask", text))
+        return self.answers.pop(0) if self.answers else Answer.NO
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [t for k, t in self.shown if kind is None or k == kind]
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """Capture message boxes instead of showing them (GUI tests)."""
+    import app.messages
+
+    recorder = RecordingMessages()
+    monkeypatch.setattr(app.messages, "backend", recorder)
+    return recorder
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """QSettings, platformdirs data and the torch cache point into a temp folder: tests never touch
+    the user's real settings, demo copy or downloaded weights."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("SEGSTUDIO_HOME", str(home / "segstudio"))

@@ -1,0 +1,56 @@
+"""Every message box goes through here, so tests can replace one seam instead of many dialogs.
+
+Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+class Answer(Enum):
+    YES = "yes"
+    NO = "no"
+    CANCEL = "cancel"
+
+
+class QtBackend:
+    def error(self, parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.critical(parent, title, text)
+
+    def warning(self, parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.warning(parent, title, text)
+
+    def info(self, parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.information(parent, title, text)
+
+    def ask(self, parent: QWidget | None, title: str, text: str, *, cancel: bool = False) -> Answer:
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        if cancel:
+            buttons |= QMessageBox.StandardButton.Cancel
+        reply = QMessageBox.question(parent, title, text, buttons)
+        if reply == QMessageBox.StandardButton.Yes:
+            return Answer.YES
+        if reply == QMessageBox.StandardButton.No:
+            return Answer.NO
+        return Answer.CANCEL
+
+
+backend = QtBackend()
+
+
+def error(parent: QWidget | None, text: str, title: str = "segstudio") -> None:
+    backend.error(parent, title, text)
+
+
+def warning(parent: QWidget | None, text: str, title: str = "segstudio") -> None:
+    backend.warning(parent, title, text)
+
+
+def info(parent: QWidget | None, text: str, title: str = "segstudio") -> None:
+    backend.info(parent, title, text)
+
+
+def ask(parent: QWidget | None, text: str, title: str = "segstudio", *, cancel: bool = False) -> Answer:
+    return backend.ask(parent, title, text, cancel=cancel)
