@@ -6,6 +6,7 @@ file behind, because the temporary file is removed on any error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode) as handle:
+            # mkstemp creates the file 0600; give it the mode a plain open() would (or the old file's).
+            os.chmod(tmp, _target_mode(target))
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -39,6 +42,21 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
         if isinstance(exc, OSError):
             raise SegError(f"Cannot write {describe(target)}: {exc.strerror or exc}.", path=target) from exc
         raise
+
+
+def _target_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    # os.umask can only be read by setting it; do it once (umask rarely changes within a process).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

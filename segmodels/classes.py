@@ -80,7 +80,7 @@ class ClassTable:
         """A table with the given names; colours default to the VOC palette."""
         palette = voc_palette()
         return cls(tuple(
-            ClassInfo(i, str(name), tuple(int(v) for v in (colors[i] if colors else palette[i])))
+            ClassInfo(i, str(name), tuple(int(v) for v in (colors[i] if colors is not None else palette[i])))
             for i, name in enumerate(names)
         ))
 
@@ -140,7 +140,7 @@ class ClassTable:
     # -- edits (return new tables) ----------------------------------------------------------------
     def with_class(self, name: str, color: Color | None = None) -> ClassTable:
         new_id = len(self.classes)
-        rgb = color if color is not None else tuple(int(v) for v in voc_palette()[new_id])
+        rgb = tuple(int(v) for v in (color if color is not None else voc_palette()[new_id]))
         return ClassTable(self.classes + (ClassInfo(new_id, name, rgb),), self.ignore_index)
 
     def renamed(self, class_id: int, name: str) -> ClassTable:

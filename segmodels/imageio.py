@@ -124,8 +124,16 @@ def read_image(path: str | os.PathLike[str]) -> LoadedImage:
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """(height, width) from the header only, without decoding the pixels."""
     try:
-        with Image.open(path) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            # The header is all we read, so a huge size is no decompression risk here.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+    except FileNotFoundError:
+        raise SegError(f"Image {describe(path)} does not exist.", path=path) from None
+    except Image.DecompressionBombError:
+        raise SegError(f"Image {describe(path)} is over the pixel limit (possible decompression bomb); "
+                       "refused.", path=path) from None
     except (OSError, Image.UnidentifiedImageError, SyntaxError, ValueError):
         raise SegError(f"Image {describe(path)} is not a readable image file.", path=path) from None
     return height, width
