@@ -1,0 +1,171 @@
+"""One-hot label stacks (`.npy` / `.npz`, H x W x C or C x H x W) -> label maps, with their defects.
+
+Training assumes exactly one 1 per pixel. A row of all zeros or with several ones silently corrupts
+the loss, so reading a stack always reports such rows (count and first [y, x]) instead of guessing.
+M2NIST-style stacks have no background channel: with `implicit_background=True` an all-zero row is
+class 0 and channel k is class k + 1. Values other than 0/1 and NaN are reported too.
+
+The channel axis is the one whose length equals the expected channel count; failing that, the
+smaller of the first and last axes (images are larger than their class count).
+A 2-D integer array is taken as an index map as it is.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from segmodels.constants import IGNORE_INDEX
+from segmodels.errors import SegError, describe
+
+#: Names tried, in order, for the label array inside an .npz holding several arrays.
+NPZ_KEYS = ("onehot", "label", "labels", "mask", "masks", "segmentation", "y")
+
+
+@dataclass(frozen=True)
+class Defect:
+    count: int
+    first: tuple[int, int] | None  # (y, x) of the first defective pixel in row-major order
+
+
+@dataclass(frozen=True)
+class OneHotResult:
+    """A decoded stack: label_map (defective pixels are IGNORE_INDEX) and what was wrong."""
+
+    label_map: np.ndarray
+    channels: int
+    layout: str  # "HWC", "CHW" or "index"
+    defects: dict[str, Defect] = field(default_factory=dict)  # kinds: empty, multiple, nan, not_binary
+
+
+def first_true(mask: np.ndarray) -> tuple[int, int] | None:
+    """(y, x) of the first True pixel in row-major order, or None."""
+    flat = int(np.argmax(mask.reshape(-1)))
+    if not mask.reshape(-1)[flat]:
+        return None
+    y, x = divmod(flat, mask.shape[1])
+    return int(y), int(x)
+
+
+def _defect(mask: np.ndarray) -> Defect | None:
+    count = int(np.count_nonzero(mask))
+    return Defect(count, first_true(mask)) if count else None
+
+
+def channel_axis(shape: tuple[int, ...], expected_channels: int | None) -> str:
+    """'HWC' or 'CHW' for a 3-D stack of this shape (see the module docstring for the rule)."""
+    if expected_channels is not None:
+        if shape[2] == expected_channels and shape[0] != expected_channels:
+            return "HWC"
+        if shape[0] == expected_channels and shape[2] != expected_channels:
+            return "CHW"
+    return "CHW" if shape[0] < shape[2] else "HWC"
+
+
+def decode_onehot(stack: np.ndarray, *, num_classes: int | None = None,
+                  implicit_background: bool = False) -> OneHotResult:
+    """Decode an array already in memory. `num_classes` counts the background class too.
+
+    Raises ValueError for an array of the wrong rank (callers turn it into a problem or SegError).
+    """
+    stack = np.asarray(stack)
+    if stack.ndim == 2 and (stack.dtype.kind in "iub"):
+        return _decode_index_map(stack)
+    if stack.ndim != 3:
+        raise ValueError(f"a one-hot stack must have 3 axes (H x W x C or C x H x W), got shape {stack.shape}")
+    expected = None if num_classes is None else num_classes - (1 if implicit_background else 0)
+    layout = channel_axis(stack.shape, expected)
+    hwc = stack if layout == "HWC" else np.moveaxis(stack, 0, -1)
+    defects: dict[str, Defect] = {}
+    nan_rows = None
+    if hwc.dtype.kind == "f":
+        nan_values = np.isnan(hwc)
+        nan_rows = nan_values.any(axis=2)
+        hot = (hwc != 0) & ~nan_values
+        not_binary = hot & (hwc != 1)
+    else:
+        hot = hwc != 0
+        not_binary = hot & (hwc != 1) if hwc.dtype.kind != "b" else None
+    ones = hot.sum(axis=2, dtype=np.int32)
+    empty = ones == 0
+    multiple = ones > 1
+    if nan_rows is not None:
+        empty &= ~nan_rows  # a NaN row is reported as NaN, not also as empty
+    for kind, mask in (("empty", None if implicit_background else empty), ("multiple", multiple),
+                       ("nan", nan_rows), ("not_binary", None if not_binary is None else not_binary.any(axis=2))):
+        found = None if mask is None else _defect(mask)
+        if found is not None:
+            defects[kind] = found
+    label_map = _label_map(hot, ones, implicit_background, nan_rows)
+    return OneHotResult(label_map, int(hwc.shape[2]), layout, defects)
+
+
+def _label_map(hot: np.ndarray, ones: np.ndarray, implicit_background: bool,
+               nan_rows: np.ndarray | None) -> np.ndarray:
+    offset = 1 if implicit_background else 0
+    if hot.shape[2] + offset > IGNORE_INDEX:
+        raise ValueError(f"a stack with {hot.shape[2]} channels has more classes than a label map holds")
+    label_map = (np.argmax(hot, axis=2) + offset).astype(np.uint8)
+    label_map[ones != 1] = IGNORE_INDEX
+    if implicit_background:
+        label_map[ones == 0] = 0
+    if nan_rows is not None:
+        label_map[nan_rows] = IGNORE_INDEX
+    return label_map
+
+
+def _decode_index_map(values: np.ndarray) -> OneHotResult:
+    if values.dtype != np.uint8:
+        out_of_byte = (values < 0) | (values > IGNORE_INDEX)
+        found = _defect(out_of_byte)
+        label_map = np.where(out_of_byte, IGNORE_INDEX, values).astype(np.uint8)
+        return OneHotResult(label_map, 0, "index", {"out_of_byte": found} if found else {})
+    return OneHotResult(values, 0, "index")
+
+
+def load_array(path: str | os.PathLike[str]) -> np.ndarray:
+    """The label array in a .npy or .npz file; SegError (one sentence) when it cannot be read."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise SegError(f"Label {describe(path)} is empty (0 bytes).", path=path)
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                return _pick_array(loaded, path)
+        return loaded
+    except SegError:
+        raise
+    except FileNotFoundError:
+        raise SegError(f"Label {describe(path)} does not exist.", path=path) from None
+    except (EOFError, zipfile.BadZipFile) as exc:
+        raise SegError(f"Label {describe(path)} is truncated or corrupt ({exc}).", path=path) from None
+    except (OSError, ValueError) as exc:
+        text = str(exc)
+        truncated = any(hint in text for hint in ("reshape", "EOF", "could only read", "not fully written"))
+        reason = "truncated or corrupt" if truncated else f"unreadable ({text})"
+        raise SegError(f"Label {describe(path)} is {reason}.", path=path) from None
+
+
+def _pick_array(archive: np.lib.npyio.NpzFile, path: Path) -> np.ndarray:
+    keys = list(archive.files)
+    if len(keys) == 1:
+        return archive[keys[0]]
+    for key in NPZ_KEYS:
+        if key in keys:
+            return archive[key]
+    raise SegError(f"Label {describe(path)} holds arrays {', '.join(keys)}; name the label array one of "
+                   f"{', '.join(NPZ_KEYS)}.", path=path)
+
+
+def read_onehot(path: str | os.PathLike[str], *, num_classes: int | None = None,
+                implicit_background: bool = False) -> OneHotResult:
+    """Read and decode a one-hot stack file. SegError when unreadable or of the wrong rank."""
+    stack = load_array(path)
+    try:
+        return decode_onehot(stack, num_classes=num_classes, implicit_background=implicit_background)
+    except ValueError as exc:
+        raise SegError(f"Label {describe(path)}: {exc}.", path=path) from None
