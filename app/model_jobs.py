@@ -1,0 +1,250 @@
+"""The model work the docks hand to worker threads: Qt-free generators and plain result records.
+
+Everything here that touches torch imports it inside the function body, so importing this module
+costs nothing and torch is first imported in a pool thread, never on the GUI thread (the import
+takes seconds). Each job is a generator `job(..., cancel)` suitable for `app.workers.GeneratorWorker`:
+it yields small records the GUI can show and returns a final one.
+
+- `load_backend`: architectures, device and the reason it was chosen.
+- `inspect_checkpoint`: what a checkpoint predicts and whether its classes match the project.
+- `predict_job`: predict images, write predictions/<stem>.png and the confidence PNG beside it.
+- `confidence_scores`: per-image mean or low-quantile confidence, for "Rank by uncertainty".
+"""
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from segmodels.atomic import atomic_write_bytes
+from segmodels.classes import ClassTable
+from segmodels.errors import SegError, describe
+from segmodels.project import Project
+from segmodels.resources import resource_path
+
+CancelFlag = Callable[[], bool]
+DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda")  # mirrors segmodels.device without importing torch
+#: The low quantile used by "Rank by uncertainty" (10th percentile of the per-pixel confidence).
+LOW_QUANTILE = 0.10
+
+
+def demo_model_path() -> Path:
+    """The bundled demo checkpoint (an m2nist_fcn trained on the demo digits)."""
+    return resource_path("models", "demo_m2nist.pt")
+
+
+def project_checkpoints(project: Project) -> list[Path]:
+    """Checkpoints in the project's models/ folder, newest first."""
+    folder = project.models_dir
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.pt"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def limit_torch_threads(gui_share: int = 1) -> int:
+    """Leave `gui_share` cores to the GUI thread: torch's intra-op pool otherwise takes every core
+    and the event loop waits for a time slice (the main cause of stalls while training on a CPU)."""
+    import os
+
+    import torch
+
+    threads = max(1, (os.cpu_count() or 2) - gui_share)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+# -- backend ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BackendInfo:
+    architectures: tuple[str, ...]
+    descriptions: dict[str, str]
+    device: str
+    device_reason: str
+
+
+def load_backend(device: str = "auto") -> BackendInfo:
+    """Import the model code (and torch) and describe what will run where."""
+    from segmodels.device import select_device
+    from segmodels.models import list_models, model_description
+
+    limit_torch_threads()
+    names = tuple(list_models())
+    chosen, reason = select_device(device)
+    return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason)
+
+
+def backend_job(device: str, cancel: CancelFlag) -> Iterator[Any]:
+    """Generator form of `load_backend` for a GeneratorWorker (returns the BackendInfo)."""
+    if False:  # pragma: no cover - makes this function a generator
+        yield None
+    return load_backend(device)
+
+
+# -- checkpoints ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckpointInfo:
+    path: Path
+    arch: str
+    class_names: tuple[str, ...]
+    matches_project: bool
+    miou: float | None = None
+    epoch: int | None = None
+
+    def summary(self) -> str:
+        score = f", val mIoU {self.miou:.3f}" if self.miou is not None else ""
+        return f"{self.arch}, {len(self.class_names)} classes{score}"
+
+
+def classes_match(checkpoint_classes: ClassTable, project_classes: ClassTable) -> bool:
+    """Same number of classes with the same names in the same order (colours may differ)."""
+    return list(checkpoint_classes.names) == list(project_classes.names)
+
+
+def _metric(metrics: dict | None, key: str) -> float | None:
+    if not isinstance(metrics, dict):
+        return None
+    value = metrics.get(key)
+    if value is None and isinstance(metrics.get("val"), dict):
+        value = metrics["val"].get(key)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def inspect_checkpoint(path: Path, project_classes: ClassTable) -> CheckpointInfo:
+    from segmodels.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    return CheckpointInfo(Path(path), checkpoint.arch, tuple(checkpoint.classes.names),
+                          classes_match(checkpoint.classes, project_classes),
+                          _metric(checkpoint.metrics, "miou"), checkpoint.epoch)
+
+
+def inspect_job(path: Path, project_classes: ClassTable, cancel: CancelFlag) -> Iterator[Any]:
+    if False:  # pragma: no cover
+        yield None
+    return inspect_checkpoint(path, project_classes)
+
+
+# -- prediction -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PredictionDone:
+    """One image predicted (or skipped: `error` set); `index` counts from 1 up to `total`."""
+
+    image: Path
+    index: int
+    total: int
+    mean_confidence: float = float("nan")
+    low_confidence: float = float("nan")
+    error: str | None = None
+
+
+@dataclass
+class PredictionSummary:
+    done: int = 0
+    skipped: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    device_reason: str = ""
+
+
+def encode_confidence_png(confidence: np.ndarray) -> bytes:
+    """Max-softmax confidence (floats 0..1) as 8-bit grey PNG, 255 = 1.0 (Project.confidence_path)."""
+    from PIL import Image
+
+    grey = np.clip(np.rint(np.asarray(confidence, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(grey, mode="L").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def confidence_stats(confidence: np.ndarray, quantile: float = LOW_QUANTILE) -> tuple[float, float]:
+    """(mean, low quantile) of a confidence map given as floats 0..1 or 8-bit 0..255."""
+    values = np.asarray(confidence)
+    values = values.astype(np.float32) / 255.0 if values.dtype == np.uint8 else values.astype(np.float32)
+    if values.size == 0:
+        return float("nan"), float("nan")
+    return float(values.mean()), float(np.quantile(values, quantile))
+
+
+def write_prediction(project: Project, image: Path, label_map: np.ndarray, confidence: np.ndarray | None) -> None:
+    project.write_prediction(image, label_map)
+    if confidence is not None:
+        atomic_write_bytes(project.confidence_path(image), encode_confidence_png(confidence))
+
+
+def load_model(checkpoint_path: Path, project_classes: ClassTable) -> Any:
+    """Load a checkpoint for this project's classes (a mismatch is a SegError naming the file)."""
+    from segmodels.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(checkpoint_path)
+    if not classes_match(checkpoint.classes, project_classes):
+        raise SegError(f"Checkpoint {describe(checkpoint_path)} predicts classes "
+                       f"{', '.join(checkpoint.classes.names)}, not this project's "
+                       f"{', '.join(project_classes.names)}.", path=checkpoint_path)
+    return checkpoint.build_model()
+
+
+def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path], device: str,
+                cancel: CancelFlag) -> Iterator[PredictionDone]:
+    """Predict `images`, writing each prediction and its confidence as soon as it is ready."""
+    from segmodels.device import select_device
+    from segmodels.inference import predict_files
+
+    limit_torch_threads()
+    model = load_model(checkpoint_path, project.classes)
+    chosen, reason = select_device(device)
+    summary = PredictionSummary(device_reason=reason)
+    total = len(images)
+    results = predict_files(model, list(images), device=chosen, cancel=cancel)
+    for index, result in enumerate(results, start=1):
+        image = Path(result.path)
+        error = getattr(result, "error", None)
+        if error:
+            summary.skipped.append(str(error))
+            yield PredictionDone(image, index, total, error=str(error))
+            continue
+        write_prediction(project, image, result.label_map, result.confidence)
+        mean, low = confidence_stats(result.confidence)
+        summary.done += 1
+        yield PredictionDone(image, index, total, mean, low)
+    summary.cancelled = bool(cancel()) and summary.done + len(summary.skipped) < total
+    return summary
+
+
+# -- ranking ----------------------------------------------------------------------------------
+def read_confidence(path: Path) -> np.ndarray | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as handle:
+            return np.asarray(handle.convert("L"))
+    except (OSError, ValueError):
+        return None
+
+
+def confidence_scores(project: Project, images: Sequence[Path], mode: str = "quantile") -> dict[Path, float]:
+    """Score per image from its saved confidence (`mode` "mean" or "quantile"); images without a
+    readable confidence file are left out."""
+    scores: dict[Path, float] = {}
+    for image in images:
+        confidence = read_confidence(project.confidence_path(image))
+        if confidence is None:
+            continue
+        mean, low = confidence_stats(confidence)
+        scores[Path(image)] = mean if mode == "mean" else low
+    return scores
+
+
+def uncertainty_order(images: Sequence[Path], scores: dict[Path, float]) -> list[Path]:
+    """Least confident first; images without a score keep their order at the end."""
+    scored = sorted((p for p in images if Path(p) in scores), key=lambda p: (scores[Path(p)], str(p)))
+    rest = [p for p in images if Path(p) not in scores]
+    return [Path(p) for p in scored] + [Path(p) for p in rest]
