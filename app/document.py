@@ -1,0 +1,442 @@
+"""The open project and image as one Qt model: every view reads it, every edit goes through it.
+
+`LabelDocument` owns the project, the current image (RGB), its label map (H x W uint8, 255 =
+unlabelled; a missing label file starts all-255), the model's prediction and confidence (or None),
+the class table, one QUndoStack per image (grouped in `undo_group`, whose active stack is the current
+image's), per-image dirty state, and the in-memory label maps of images switched away from while
+unsaved (never dropped: `unsaved_images()`, `save_all()`). Widgets never write the arrays; they call
+the methods below or paint through a `Stroke`.
+
+Public API (other docks plug in here):
+
+    document = LabelDocument(parent)
+    document.message_parent = window           # where message boxes appear (app.messages)
+    document.open_project(project, image=None) -> bool    # image None: the first image
+    document.open_image(path) -> bool          # False (and a message + image_failed) if unreadable
+    document.save() -> bool / save_all() -> bool   # palette PNG, atomic; on failure a message, edit kept
+    document.set_classes(class_table) -> bool  # also writes segstudio.json
+    document.reload_prediction()               # after a model wrote predictions/<stem>.png
+    document.accept_prediction() -> bool       # prediction -> label, one undo step
+    document.label_at(y, x) -> int | None; prediction_at(y, x); confidence_at(y, x)
+    stroke = document.begin_stroke("Brush")    # one undo step however many dabs:
+    stroke.paint(y0, x0, mask, value)          #   writes now, records bbox + mask + old values
+    stroke.finish()  (or stroke.cancel())      #   pushes one PaintCommand
+    document.apply_mask(y0, x0, mask, value, "Fill")   # one-shot edit = begin + paint + finish
+    document.unsaved_images() -> list[Path]; document.label_map_of(path) -> ndarray | None
+    view settings: set_opacity(0..1), set_class_visible(id, bool) / set_hidden_classes(ids),
+                   set_view_mode(ViewMode), set_active_class(id)
+
+Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
+class_table, undo_group, undo_stack, is_dirty, opacity, hidden_classes, view_mode, active_class,
+is_editable. Signals are listed on the class; `edit_committed(path)` fires once per committed stroke
+so autosave can hook in; `image_saved(path)` and `image_failed(path, sentence)` keep the image list's
+statuses current.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoGroup, QUndoStack
+from PySide6.QtWidgets import QWidget
+
+from app import messages
+from app.paint import Box, PaintAtom, apply_atom, make_atom
+from app.undo import PaintCommand
+from segmodels.classes import ClassTable
+from segmodels.constants import IGNORE_INDEX
+from segmodels.errors import SegError, describe
+from segmodels.imageio import read_image
+from segmodels.labelio import read_label_png
+from segmodels.project import Project
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OPACITY = 0.5
+
+
+class ViewMode(enum.Enum):
+    LABEL = "label"            # the reviewed label map (editable)
+    PREDICTION = "prediction"  # the model's proposal
+    CONFIDENCE = "confidence"  # the model's per-pixel confidence
+
+
+@dataclass(eq=False)
+class _ImageSession:
+    """What the document keeps per visited image while it has unsaved edits."""
+
+    label_map: np.ndarray
+    undo_stack: QUndoStack
+
+
+class Stroke:
+    """One undoable edit built from many dabs; made by `LabelDocument.begin_stroke`."""
+
+    def __init__(self, document: LabelDocument, text: str) -> None:
+        self._document = document
+        self.text = text
+        self.atoms: list[PaintAtom] = []
+        self.label_map = document.label_map
+        self.open = True
+
+    def paint(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int) -> Box | None:
+        """Set `mask` (placed at y0, x0) to `value` now; returns the changed box, or None."""
+        if not self.open or self.label_map is None:
+            return None
+        atom = make_atom(self.label_map, y0, x0, mask, value)
+        if atom is None:
+            return None
+        apply_atom(self.label_map, atom)
+        self.atoms.append(atom)
+        self._document._notify_label(self.label_map, atom.box)
+        return atom.box
+
+    def finish(self) -> None:
+        if self.open:
+            self.open = False
+            self._document._commit_stroke(self)
+
+    def cancel(self) -> None:
+        """Take the stroke's pixels back without leaving an undo step."""
+        if self.open:
+            self.open = False
+            PaintCommand(self.text, self.label_map, self.atoms, self._document._notify_label).undo()
+            self._document._stroke = None
+
+
+class LabelDocument(QObject):
+    project_changed = Signal()
+    image_changed = Signal()                     # image, label_map, prediction, confidence replaced
+    label_changed = Signal(int, int, int, int)   # y0, x0, y1, x1 (end exclusive) of the current label map
+    prediction_changed = Signal()                # prediction and/or confidence replaced
+    classes_changed = Signal()
+    dirty_changed = Signal(bool)                 # the current image's unsaved state
+    opacity_changed = Signal(float)
+    hidden_classes_changed = Signal()
+    view_mode_changed = Signal(object)           # ViewMode
+    active_class_changed = Signal(int)
+    edit_committed = Signal(object)              # image Path: one stroke committed (autosave hook)
+    image_saved = Signal(object)                 # image Path: its label file now matches memory
+    image_failed = Signal(object, str)           # image Path, one sentence: could not be opened
+    status_message = Signal(str)                 # short notes for the status bar (conversions...)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.message_parent: QWidget | None = None
+        self.undo_group = QUndoGroup(self)
+        self._project: Project | None = None
+        self._image_path: Path | None = None
+        self._image: np.ndarray | None = None
+        self._label_map: np.ndarray | None = None
+        self._prediction: np.ndarray | None = None
+        self._confidence: np.ndarray | None = None
+        self._sessions: dict[Path, _ImageSession] = {}
+        self._stroke: Stroke | None = None
+        self._opacity = DEFAULT_OPACITY
+        self._hidden: frozenset[int] = frozenset()
+        self._view_mode = ViewMode.LABEL
+        self._active_class = 1
+        self._writable = True
+        self.undo_group.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+
+    # -- read-only state ---------------------------------------------------------------------------
+    @property
+    def project(self) -> Project | None:
+        return self._project
+
+    @property
+    def class_table(self) -> ClassTable | None:
+        return self._project.classes if self._project else None
+
+    @property
+    def image_path(self) -> Path | None:
+        return self._image_path
+
+    @property
+    def image(self) -> np.ndarray | None:
+        return self._image
+
+    @property
+    def label_map(self) -> np.ndarray | None:
+        return self._label_map
+
+    @property
+    def prediction(self) -> np.ndarray | None:
+        return self._prediction
+
+    @property
+    def confidence(self) -> np.ndarray | None:
+        return self._confidence
+
+    @property
+    def undo_stack(self) -> QUndoStack | None:
+        return self.undo_group.activeStack()
+
+    @property
+    def is_dirty(self) -> bool:
+        stack = self.undo_stack
+        return stack is not None and not stack.isClean()
+
+    @property
+    def is_editable(self) -> bool:
+        return self._label_map is not None
+
+    @property
+    def is_writable(self) -> bool:
+        return self._writable
+
+    @property
+    def opacity(self) -> float:
+        return self._opacity
+
+    @property
+    def hidden_classes(self) -> frozenset[int]:
+        return self._hidden
+
+    @property
+    def view_mode(self) -> ViewMode:
+        return self._view_mode
+
+    @property
+    def active_class(self) -> int:
+        return self._active_class
+
+    def label_at(self, y: int, x: int) -> int | None:
+        return _value_at(self._label_map, y, x)
+
+    def prediction_at(self, y: int, x: int) -> int | None:
+        return _value_at(self._prediction, y, x)
+
+    def confidence_at(self, y: int, x: int) -> float | None:
+        value = _value_at(self._confidence, y, x)
+        return None if value is None else value / 255.0
+
+    def unsaved_images(self) -> list[Path]:
+        return [path for path, s in self._sessions.items() if not s.undo_stack.isClean()]
+
+    def label_map_of(self, path: Path) -> np.ndarray | None:
+        """The in-memory label map of a visited image (current or kept unsaved), else None."""
+        session = self._sessions.get(Path(path))
+        return session.label_map if session else None
+
+    # -- opening -----------------------------------------------------------------------------------
+    def open_project(self, project: Project, image: Path | None = None) -> bool:
+        """Show `project` (dropping any unsaved edits of the previous one: ask before calling)."""
+        self._finish_stroke()
+        for session in self._sessions.values():
+            self.undo_group.removeStack(session.undo_stack)
+            session.undo_stack.deleteLater()
+        self._sessions.clear()
+        self._project = project
+        self._writable = project.is_writable()
+        self._clear_image()
+        self.project_changed.emit()
+        self.classes_changed.emit()
+        if not self._writable:
+            messages.warning(self.message_parent, f"Labels cannot be saved in {describe(project.labels_dir)} "
+                             "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
+        images = project.image_paths()
+        target = Path(image) if image is not None else (images[0] if images else None)
+        if target is None:
+            self.image_changed.emit()
+            return True
+        return self.open_image(target)
+
+    def open_image(self, path: Path) -> bool:
+        """Switch to image `path`, keeping the previous image's unsaved edits in memory."""
+        if self._project is None:
+            raise RuntimeError("open_project() first")
+        path = Path(path)
+        self._finish_stroke()
+        try:
+            loaded = read_image(path)
+        except SegError as exc:
+            self.image_failed.emit(path, str(exc))
+            messages.error(self.message_parent, str(exc))
+            return False
+        self._leave_current_image()
+        self._image_path, self._image = path, loaded.rgb
+        session = self._sessions.get(path) or self._new_session(path, loaded.rgb.shape[:2])
+        self._sessions[path] = session
+        self._label_map = session.label_map
+        self.undo_group.setActiveStack(session.undo_stack)
+        self._prediction, self._confidence = self._read_prediction(path)
+        if loaded.conversions:
+            self.status_message.emit(f"{path.name}: " + ", ".join(loaded.conversions) + ".")
+        self.image_changed.emit()
+        self.dirty_changed.emit(self.is_dirty)
+        return True
+
+    def _new_session(self, path: Path, shape: tuple[int, int]) -> _ImageSession:
+        label_map = np.full(shape, IGNORE_INDEX, dtype=np.uint8)
+        label_file = self._project.label_path(path)
+        if label_file.exists():
+            try:
+                stored = read_label_png(label_file)
+            except SegError as exc:
+                messages.error(self.message_parent, f"{exc} Showing an empty label; saving will replace the file.")
+                stored = None
+            if stored is not None and stored.shape != shape:
+                messages.error(self.message_parent, f"Label {describe(label_file)} is {stored.shape[1]}x"
+                               f"{stored.shape[0]} but the image is {shape[1]}x{shape[0]}; showing an empty label.")
+            elif stored is not None:
+                label_map = np.ascontiguousarray(stored)
+        stack = QUndoStack(self)
+        self.undo_group.addStack(stack)
+        return _ImageSession(label_map, stack)
+
+    def _read_prediction(self, path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+        shape = self._image.shape[:2]
+        arrays = []
+        for file in (self._project.prediction_path(path), self._project.confidence_path(path)):
+            array = None
+            if file.exists():
+                try:
+                    array = np.ascontiguousarray(read_label_png(file))
+                except SegError as exc:
+                    self.status_message.emit(str(exc))
+                if array is not None and array.shape != shape:
+                    self.status_message.emit(f"{describe(file)} does not match the image size; ignored.")
+                    array = None
+            arrays.append(array)
+        return arrays[0], arrays[1]
+
+    def _leave_current_image(self) -> None:
+        """Forget the current image unless it holds unsaved edits (those stay in `_sessions`)."""
+        path = self._image_path
+        session = self._sessions.get(path) if path is not None else None
+        if session is not None and session.undo_stack.isClean():
+            self.undo_group.removeStack(session.undo_stack)
+            session.undo_stack.deleteLater()
+            del self._sessions[path]
+
+    def _clear_image(self) -> None:
+        self._image_path = self._image = self._label_map = None
+        self._prediction = self._confidence = None
+        self.undo_group.setActiveStack(None)
+
+    def reload_prediction(self) -> None:
+        if self._image_path is not None:
+            self._prediction, self._confidence = self._read_prediction(self._image_path)
+            self.prediction_changed.emit()
+
+    # -- editing -----------------------------------------------------------------------------------
+    def begin_stroke(self, text: str) -> Stroke | None:
+        """Start one undo step; None when no image is open."""
+        if self._label_map is None:
+            return None
+        self._finish_stroke()
+        self._stroke = Stroke(self, text)
+        return self._stroke
+
+    def apply_mask(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int, text: str) -> bool:
+        """A one-dab edit (flood fill, accept prediction) as one undo step; False if nothing changed."""
+        stroke = self.begin_stroke(text)
+        if stroke is None:
+            return False
+        changed = stroke.paint(y0, x0, mask, value) is not None
+        stroke.finish()
+        return changed
+
+    def accept_prediction(self) -> bool:
+        """Copy the prediction into the label map as one undo step."""
+        if self._prediction is None or self._label_map is None:
+            return False
+        mask = np.ones(self._prediction.shape, dtype=bool)
+        return self.apply_mask(0, 0, mask, self._prediction, "Accept prediction")
+
+    def _finish_stroke(self) -> None:
+        if self._stroke is not None:
+            self._stroke.finish()
+
+    def _commit_stroke(self, stroke: Stroke) -> None:
+        self._stroke = None
+        if not stroke.atoms or stroke.label_map is not self._label_map:
+            return
+        self.undo_stack.push(PaintCommand(stroke.text, stroke.label_map, stroke.atoms, self._notify_label))
+        self.edit_committed.emit(self._image_path)
+
+    def _notify_label(self, label_map: np.ndarray, box: Box) -> None:
+        if label_map is self._label_map:
+            self.label_changed.emit(*box)
+
+    # -- saving ------------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Write the current image's label map (palette PNG, atomic). On failure the edit stays."""
+        self._finish_stroke()
+        if self._image_path is None:
+            return False
+        return self._save_image(self._image_path)
+
+    def save_all(self) -> bool:
+        self._finish_stroke()
+        return all([self._save_image(path) for path in list(self.unsaved_images())])
+
+    def _save_image(self, path: Path) -> bool:
+        session = self._sessions[path]
+        try:
+            if self._project.kind.value == "folder":  # a plain folder becomes a project on first save
+                self._project = self._project.save()
+            self._project.write_label(path, session.label_map)
+        except (SegError, OSError) as exc:
+            messages.error(self.message_parent, f"Could not save the label of {describe(path)}: {exc} "
+                           "The edit is kept in memory.")
+            return False
+        session.undo_stack.setClean()
+        self.image_saved.emit(path)
+        if path != self._image_path:
+            self._sessions.pop(path)
+            self.undo_group.removeStack(session.undo_stack)
+        return True
+
+    def set_classes(self, class_table: ClassTable) -> bool:
+        """Use `class_table` and write it to segstudio.json; False (and a message) on failure."""
+        if self._project is None:
+            return False
+        try:
+            self._project = self._project.with_classes(class_table).save()
+        except (SegError, OSError) as exc:
+            messages.error(self.message_parent, f"Could not save the classes: {exc}")
+            return False
+        self.classes_changed.emit()
+        return True
+
+    # -- view settings -----------------------------------------------------------------------------
+    def set_opacity(self, opacity: float) -> None:
+        opacity = min(max(float(opacity), 0.0), 1.0)
+        if abs(opacity - self._opacity) > 1e-9:
+            self._opacity = opacity
+            self.opacity_changed.emit(opacity)
+
+    def set_hidden_classes(self, hidden: set[int] | frozenset[int]) -> None:
+        hidden = frozenset(int(c) for c in hidden)
+        if hidden != self._hidden:
+            self._hidden = hidden
+            self.hidden_classes_changed.emit()
+
+    def set_class_visible(self, class_id: int, visible: bool) -> None:
+        self.set_hidden_classes(self._hidden - {class_id} if visible else self._hidden | {class_id})
+
+    def set_view_mode(self, mode: ViewMode) -> None:
+        if mode is not self._view_mode:
+            self._view_mode = mode
+            self.view_mode_changed.emit(mode)
+
+    def set_active_class(self, class_id: int) -> None:
+        """Pick the class the brush paints (ignored if the table has no such class)."""
+        table = self.class_table
+        if table is not None and not 0 <= class_id < len(table):
+            return
+        if class_id != self._active_class:
+            self._active_class = class_id
+            self.active_class_changed.emit(class_id)
+
+
+def _value_at(array: np.ndarray | None, y: int, x: int) -> int | None:
+    if array is None or not (0 <= y < array.shape[0] and 0 <= x < array.shape[1]):
+        return None
+    return int(array[y, x])
