@@ -192,6 +192,10 @@ def _problem(path: Path, kind: ProblemKind, message: str, mask: np.ndarray | Non
     return Problem(str(path), kind, count, first, f"{message}{where}.")
 
 
+def _pixels(count: int) -> str:
+    return "1 pixel has" if count == 1 else f"{count} pixels have"
+
+
 def index_invalid_mask(label_map: np.ndarray, num_classes: int) -> np.ndarray:
     """Pixels whose value is neither a class index (< num_classes) nor IGNORE_INDEX."""
     return (label_map >= num_classes) & (label_map != IGNORE_INDEX)
@@ -207,7 +211,7 @@ def _check_indices(path: Path, label_map: np.ndarray, num_classes: int) -> tuple
     shown = ", ".join(str(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
     mask = index_invalid_mask(label_map, num_classes)
     return (_problem(path, ProblemKind.INDEX_OUT_OF_RANGE,
-                     f"{bad_count} pixels have class indices outside 0..{num_classes - 1} (values {shown}; "
+                     f"{_pixels(bad_count)} class indices outside 0..{num_classes - 1} (values {shown}; "
                      f"{IGNORE_INDEX} = unlabelled is allowed)", mask, bad_count),)
 
 
@@ -237,7 +241,7 @@ def _decode_image_file(path: Path, options: ValidationOptions) -> DecodedLabel:
         distinct = len(np.unique(values[unknown].view([("", values.dtype)] * 3)))
         return DecodedLabel(label_map, unknown, (_problem(
             path, ProblemKind.UNKNOWN_COLOR,
-            f"{int(unknown.sum())} pixels have colours that are not in the class table ({distinct} distinct "
+            f"{_pixels(int(unknown.sum()))} colours that are not in the class table ({distinct} distinct "
             f"colours; {mode} label read as colour-coded)", unknown),))
     if values.dtype != np.uint8:  # 16-bit or 32-bit grey
         if values.max(initial=0) > IGNORE_INDEX or values.min(initial=0) < 0:
@@ -249,12 +253,12 @@ def _decode_image_file(path: Path, options: ValidationOptions) -> DecodedLabel:
     return DecodedLabel(values, invalid, problems)
 
 
-_ONEHOT_KINDS = {"empty": (ProblemKind.ONEHOT_EMPTY, "one-hot rows are all zero (no class; use implicit "
+_ONEHOT_KINDS = {"empty": (ProblemKind.ONEHOT_EMPTY, "one-hot rows all zero (no class; use implicit "
                                                       "background if the stack has no background channel)"),
-                 "multiple": (ProblemKind.ONEHOT_MULTIPLE, "one-hot rows have more than one 1"),
-                 "nan": (ProblemKind.ONEHOT_NAN, "one-hot rows contain NaN"),
-                 "not_binary": (ProblemKind.ONEHOT_NOT_BINARY, "one-hot rows hold values other than 0 and 1"),
-                 "out_of_byte": (ProblemKind.INDEX_OUT_OF_RANGE, "pixels have values outside 0..255")}
+                 "multiple": (ProblemKind.ONEHOT_MULTIPLE, "one-hot rows with more than one 1"),
+                 "nan": (ProblemKind.ONEHOT_NAN, "one-hot rows containing NaN"),
+                 "not_binary": (ProblemKind.ONEHOT_NOT_BINARY, "one-hot rows holding values other than 0 and 1"),
+                 "out_of_byte": (ProblemKind.INDEX_OUT_OF_RANGE, "pixels with values outside 0..255")}
 
 
 def _decode_onehot_file(path: Path, options: ValidationOptions) -> DecodedLabel:

@@ -1,0 +1,47 @@
+"""`segstudio export PROJECT --format palette|color|overlay --out DIR`: one PNG per labelled image.
+
+Files are named by the image stem and written atomically. An image whose label or image cannot be
+read is named on stderr and skipped; the exit status is then 1 (0 when every file was written).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "export", help="write label PNGs (palette, colour or overlay) for every labelled image",
+        description="Export each reviewed label of a project (or VOC root) as <stem>.png: 'palette' keeps "
+                    "the class indices (8-bit palette PNG), 'color' paints the class colours, 'overlay' "
+                    "blends them over the image.")
+    parser.add_argument("project", metavar="PROJECT", help="a project folder or VOC root")
+    parser.add_argument("--format", choices=("palette", "color", "overlay"), default="palette")
+    parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed)")
+    parser.add_argument("--alpha", type=float, default=0.5, help="label opacity for 'overlay' (0..1, default 0.5)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from segmodels.cli.common import progress
+    from segmodels.errors import SegError
+    from segmodels.export import iter_export
+    from segmodels.project import Project
+
+    if not 0.0 <= args.alpha <= 1.0:
+        raise SegError(f"--alpha must be between 0 and 1, got {args.alpha}.")
+    project = Project.open(args.project)
+    labelled = len(project.labelled_images())
+    if labelled == 0:
+        raise SegError(f"Project '{args.project}' has no labelled images to export.", path=args.project)
+    written = failed = 0
+    steps = iter_export(project, args.out, args.format, args.alpha)
+    for step in progress(steps, total=labelled, desc="export", unit="image", enabled=labelled > 1 and sys.stderr.isatty()):
+        if step.error:
+            failed += 1
+            print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
+        else:
+            written += 1
+    print(f"Exported {written} of {labelled} labelled images as {args.format} PNGs to '{args.out}'."
+          + (f" {failed} skipped." if failed else ""))
+    return 1 if failed else 0
