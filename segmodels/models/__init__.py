@@ -9,6 +9,6 @@ from segmodels.models.base import SegmentationModel
 from segmodels.models.registry import get_model, list_models, model_description, register_model
 
 # Imported for their @register_model side effect.
-from segmodels.models import m2nist_fcn  # noqa: E402,F401
+from segmodels.models import deeplabv3plus, fcn8s, m2nist_fcn, torchvision_models, unet  # noqa: E402,F401
 
 __all__ = ["SegmentationModel", "get_model", "list_models", "model_description", "register_model"]
