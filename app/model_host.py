@@ -1,0 +1,82 @@
+"""What the model and training docks need from the window, and the lazily loaded model backend.
+
+The docks talk to the window through `DockHost` (the open project, the current image, "a prediction
+was written", "order the image list"), so they can be tested with a small fake and wired to the real
+main window by `WindowHost` in one place.
+
+`ModelBackend` owns the thread pool for model work and the one-time import of torch and the model
+registry. Nothing imports torch until a dock is first used: then `ensure_loaded()` imports it in a
+pool thread (seconds) and emits `ready` with the architectures and the device, while the window
+keeps answering.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtWidgets import QWidget
+
+from app.model_jobs import BackendInfo, backend_job
+from app.workers import GeneratorWorker, start_worker
+from segmodels.project import Project
+
+
+class DockHost(Protocol):
+    def project(self) -> Project | None: ...
+    def current_image(self) -> Path | None: ...
+    def prediction_written(self, image: Path) -> None: ...
+    def set_image_order(self, images: list[Path]) -> None: ...
+    def widget(self) -> QWidget | None: ...
+
+
+class ModelBackend(QObject):
+    """Shared by both docks: loads the model code once, runs model workers on its own pool."""
+
+    ready = Signal(object)    # BackendInfo
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Its own pool: thumbnails and validation on the global pool never queue behind training.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)  # one training run and one prediction at a time
+        self.info: BackendInfo | None = None
+        self._loading: GeneratorWorker | None = None
+        self._waiting: list[Callable[[BackendInfo], None]] = []
+
+    def is_loaded(self) -> bool:
+        return self.info is not None
+
+    def ensure_loaded(self, then: Callable[[BackendInfo], None] | None = None) -> None:
+        """Load in the background (once); `then(info)` runs on the GUI thread when ready."""
+        if self.info is not None:
+            if then is not None:
+                then(self.info)
+            return
+        if then is not None:
+            self._waiting.append(then)
+        if self._loading is not None:
+            return
+        worker = GeneratorWorker(lambda cancel: backend_job("auto", cancel))
+        worker.signals.returned.connect(self._on_loaded)
+        worker.signals.errored.connect(self._on_failed)
+        self._loading = worker
+        self.run(worker)
+
+    def run(self, worker: GeneratorWorker) -> GeneratorWorker:
+        return start_worker(worker, self.pool)
+
+    def _on_loaded(self, info: Any) -> None:
+        self.info = info
+        self._loading = None
+        waiting, self._waiting = self._waiting, []
+        self.ready.emit(info)
+        for then in waiting:
+            then(info)
+
+    def _on_failed(self, message: str) -> None:
+        self._loading = None
+        self._waiting.clear()
+        self.failed.emit(message)

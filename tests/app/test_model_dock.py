@@ -1,0 +1,144 @@
+"""The model dock: checkpoint list both ways, device sentence, predict with progress and cancel,
+results on disk and announced, class mismatch offers fine-tuning, ranking by uncertainty."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.messages import Answer
+from app.model_dock import ModelDock
+from app.model_host import ModelBackend
+from app.model_jobs import confidence_stats, encode_confidence_png, uncertainty_order
+from segmodels.atomic import atomic_write_bytes
+from segmodels.classes import ClassTable
+from model_fixtures import FakeHost, demo_project, random_checkpoint
+
+WAIT_MS = 20000
+
+
+@pytest.fixture
+def project(tmp_path):
+    return demo_project(tmp_path / "demo", count=5)
+
+
+@pytest.fixture
+def checkpoint(project):
+    import torch
+
+    torch.set_num_threads(1)
+    return random_checkpoint(project.models_dir / "small.pt", project.classes)
+
+
+@pytest.fixture
+def dock(qtbot, project, checkpoint, messages):
+    host = FakeHost(project, project.image_paths()[0])
+    dock = ModelDock(host, ModelBackend(), choose_file=lambda parent: None)
+    qtbot.addWidget(dock)
+    yield dock
+    if dock.worker is not None:
+        dock.worker.cancel()
+        dock.worker.wait(10)
+    dock.backend.pool.waitForDone(10000)
+
+
+def test_lists_project_checkpoint_and_selection_both_ways(dock, checkpoint, tmp_path, project):
+    assert dock.selected_checkpoint() == checkpoint  # newest project checkpoint first
+    assert dock.model_combo.findData(str(checkpoint)) >= 0
+    other = random_checkpoint(tmp_path / "elsewhere.pt", project.classes, seed=1)
+    dock.choose_file = lambda parent: str(other)
+    dock.open_button.click()                       # widget -> state
+    assert dock.selected_checkpoint() == other
+    dock.model_combo.setCurrentIndex(dock.model_combo.findData(str(checkpoint)))
+    assert dock.selected_checkpoint() == checkpoint
+    dock.select_checkpoint(other)                  # state -> widget
+    assert dock.model_combo.currentData() == str(other)
+
+
+def test_backend_loads_in_worker_and_shows_the_device_reason(dock, qtbot):
+    from segmodels.device import select_device
+
+    with qtbot.waitSignal(dock.backend.ready, timeout=WAIT_MS):
+        dock.backend.ensure_loaded()
+    assert dock.device_label.text() == select_device("auto")[1]
+    assert dock.arch_combo.isEnabled() and dock.arch_combo.findData("m2nist_fcn") >= 0
+
+
+def test_predict_this_image_writes_prediction_and_confidence(dock, qtbot, project):
+    image = project.image_paths()[0]
+    with qtbot.waitSignal(dock.predictions_finished, timeout=WAIT_MS):
+        dock.predict_button.click()
+    assert dock.host.written == [image]
+    assert project.prediction_path(image).is_file() and project.confidence_path(image).is_file()
+    prediction = project.read_prediction(image)
+    assert prediction.shape == (64, 84) and prediction.max() < len(project.classes)
+    assert dock.progress.value() == dock.progress.maximum() == 1
+    assert project.read_label(image) is not None  # reviewed labels untouched
+
+
+def test_predict_all_can_be_cancelled(dock, qtbot, project):
+    dock.predictions_finished.connect(lambda summary: setattr(dock, "summary", summary))
+    first = []
+
+    def cancel_after_first(done):
+        if not first:
+            first.append(done)
+            dock.cancel_button.click()
+
+    with qtbot.waitSignal(dock.predictions_finished, timeout=WAIT_MS):
+        dock.predict_all_button.click()
+        assert dock.cancel_button.isEnabled() and not dock.predict_all_button.isEnabled()
+        dock.worker.signals.yielded.connect(cancel_after_first)
+    qtbot.waitUntil(lambda: not dock.is_busy(), timeout=WAIT_MS)
+    assert dock.summary.cancelled
+    assert 1 <= len(dock.host.written) < len(project.image_paths())
+    assert dock.predict_all_button.isEnabled() and not dock.cancel_button.isEnabled()
+
+
+def test_corrupt_image_is_skipped_and_reported(dock, qtbot, project, messages):
+    bad = project.images_dir / "zz_broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with qtbot.waitSignal(dock.predictions_finished, timeout=WAIT_MS):
+        dock.predict_all_button.click()
+    assert len(dock.host.written) == len(project.image_paths()) - 1
+    assert any("zz_broken.png" in text for text in messages.texts("warning"))
+
+
+def test_class_mismatch_offers_fine_tuning(dock, qtbot, project, tmp_path, messages):
+    foreign = random_checkpoint(tmp_path / "three.pt", ClassTable.from_names(["bg", "cat", "dog"]))
+    dock.select_checkpoint(foreign)
+    messages.answers = [Answer.YES]
+    with qtbot.waitSignal(dock.fine_tune_requested, timeout=WAIT_MS) as requested:
+        dock.predict_button.click()
+    assert requested.args == [foreign]
+    assert "3 classes" in messages.texts("ask")[0]
+    assert not project.predictions_dir.exists() or not any(project.predictions_dir.iterdir())
+
+
+def test_rank_by_uncertainty_orders_least_confident_first(dock, qtbot, project):
+    images = project.image_paths()
+    levels = [200, 60, 255, 120]  # image 4 has no confidence and goes last
+    for image, level in zip(images, levels):
+        confidence = np.full((64, 84), level, np.uint8)
+        confidence[:4] = 255  # the mean ranks differently from the 10th percentile only if skewed
+        atomic_write_bytes(project.confidence_path(image), encode_confidence_png(confidence / 255.0))
+    dock.rank_combo.setCurrentIndex(dock.rank_combo.findData("quantile"))
+    dock.rank_button.click()
+    qtbot.waitUntil(lambda: dock.host.order is not None, timeout=WAIT_MS)
+    assert dock.host.order == [images[1], images[3], images[0], images[2], images[4]]
+
+
+def test_rank_without_confidence_says_predict_first(dock, qtbot, messages):
+    dock.rank_button.click()
+    qtbot.waitUntil(lambda: bool(messages.texts("info")), timeout=WAIT_MS)
+    assert "predict first" in messages.texts("info")[0]
+    assert dock.host.order is None
+
+
+def test_confidence_helpers():
+    confidence = np.linspace(0.0, 1.0, 101, dtype=np.float32)
+    mean, low = confidence_stats(confidence)
+    assert mean == pytest.approx(0.5) and low == pytest.approx(0.1)
+    a, b, c = Path("a"), Path("b"), Path("c")
+    assert uncertainty_order([a, b, c], {a: 0.9, c: 0.2}) == [c, a, b]
