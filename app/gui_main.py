@@ -1,0 +1,103 @@
+"""`run_gui(argv)`: start the window on PATH, or on the user's copy of the demo project.
+
+    segstudio [PATH] [--debug]
+
+PATH may be an image, a folder, a project or a VOC root. Without PATH the bundled demo project is
+used: written on first launch into the user's data folder (platformdirs; `SEGSTUDIO_HOME` overrides
+it, as the tests do) so the user can edit it. The demo keeps reviewed labels for its first half and
+leaves the rest unlabelled, so there is something to predict; the bundled demo model is copied into
+its models/ when present. torch is never imported here: the window starts fast.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from segmodels.errors import SegError, describe
+from segmodels.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+DEMO_IMAGE_COUNT = 48
+DEMO_REVIEWED_COUNT = 24
+DEMO_MODEL_FILES = ("demo_m2nist.pt", "demo_m2nist.json")
+
+
+def user_home() -> Path:
+    """Where segstudio keeps per-user data (the demo copy)."""
+    override = os.environ.get("SEGSTUDIO_HOME")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("segstudio", appauthor=False))
+
+
+def ensure_demo_project(home: Path | None = None) -> Path:
+    """The user's demo project, written on first use; returns its folder."""
+    home = home or user_home()
+    root = home / "demo"
+    if (root / "segstudio.json").exists():
+        return root
+    from segmodels.demo import write_demo_project
+
+    partial = home / "demo.partial"
+    if partial.exists():
+        shutil.rmtree(partial)  # an interrupted first launch: start again
+    home.mkdir(parents=True, exist_ok=True)
+    project = write_demo_project(partial, count=DEMO_IMAGE_COUNT)
+    for image in project.image_paths()[DEMO_REVIEWED_COUNT:]:
+        project.label_path(image).unlink(missing_ok=True)  # unlabelled images to predict
+    models = partial / "models"
+    for name in DEMO_MODEL_FILES:
+        source = resource_path("models", name)
+        if source.is_file():
+            models.mkdir(exist_ok=True)
+            shutil.copy2(source, models / name)
+    if root.exists():
+        shutil.rmtree(root)  # a demo folder without its segstudio.json is a broken earlier copy
+    partial.rename(root)
+    return root
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="segstudio", description="Make and fix segmentation labels.")
+    parser.add_argument("path", nargs="?", help="image, folder, project or VOC root (default: the demo project)")
+    parser.add_argument("--debug", action="store_true", help="log details to stderr")
+    return parser.parse_args(list(argv))
+
+
+def create_window(path: str | None):
+    """Build the main window showing `path` (or the demo); errors become a message, not a crash."""
+    from app import messages
+    from app.main_window import MainWindow
+
+    window = MainWindow()
+    try:
+        target = Path(path) if path else ensure_demo_project()
+    except (SegError, OSError) as exc:
+        messages.error(window, f"Could not prepare the demo project: {exc}")
+        return window
+    if not target.exists():
+        messages.error(window, f"{describe(target)} does not exist.")
+        return window
+    window.open_path(target)
+    return window
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    args = _parse(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("segstudio")
+    app.setOrganizationName("segstudio")
+    window = create_window(args.path)
+    window.show()
+    return app.exec()

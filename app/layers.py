@@ -1,0 +1,179 @@
+"""The canvas's two layers: the image and the label overlay, each drawn only where exposed.
+
+Both are QGraphicsItems over numpy arrays (never copies of the full-size data at level 0): the image
+as an RGB888 QImage over the document's RGB array, the label overlay as an Indexed8 QImage over the
+label map (or the prediction, or the confidence map) whose 256-entry colour table carries class
+colours and alpha. Opacity and visibility change only that table.
+
+So that the cost of a frame grows with the window and not with the image, each layer keeps a
+pyramid of half-size levels (area-averaged for the image, nearest-sampled for labels so no new class
+values appear) and `paint()` draws just the exposed rectangle from the coarsest level that still has
+at least one level pixel per screen pixel. A dab updates the full-size buffer in place (it is the
+document's array), refreshes the same rectangle in the smaller levels and asks for a repaint of that
+rectangle only.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from app.paint import Box
+
+#: Levels stop once the image is this small; below it one level is cheap to draw entirely.
+MIN_LEVEL_SIDE = 256
+
+
+class _Level:
+    """One pyramid level: the array, the QImage over it, and its scale to full size."""
+
+    def __init__(self, array: np.ndarray, image_format: QImage.Format, full_shape: tuple[int, int]) -> None:
+        self.array = np.ascontiguousarray(array)
+        h, w = self.array.shape[:2]
+        self.qimage = QImage(self.array.data, w, h, self.array.strides[0], image_format)
+        self.scale_y = full_shape[0] / h
+        self.scale_x = full_shape[1] / w
+
+
+class PyramidLayer(QGraphicsItem):
+    """Base: draws the exposed part of the best pyramid level; subclasses build the levels."""
+
+    def __init__(self, smooth: bool = False) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self._levels: list[_Level] = []
+        self._smooth = smooth
+        self._rect = QRectF()
+        self._drawn_scale = 1.0  # full-size pixels per level pixel at the last paint
+
+    @property
+    def levels(self) -> list[_Level]:
+        return self._levels
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def _set_levels(self, levels: list[_Level]) -> None:
+        self.prepareGeometryChange()
+        self._levels = levels
+        if levels:
+            h, w = levels[0].array.shape[:2]
+            self._rect = QRectF(0, 0, w, h)
+        else:
+            self._rect = QRectF()
+        self.update()
+
+    def level_for(self, screen_pixels_per_image_pixel: float) -> _Level:
+        """The coarsest level with at least one of its pixels per screen pixel."""
+        chosen = self._levels[0]
+        for level in self._levels[1:]:
+            if level.scale_x * screen_pixels_per_image_pixel <= 1.0:
+                chosen = level
+        return chosen
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if not self._levels:
+            return
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        level = self.level_for(lod)
+        exposed = option.exposedRect.intersected(self._rect)
+        if exposed.isEmpty():
+            return
+        # Source rectangle in level pixels, widened to whole pixels (plus one for smoothing) so a
+        # partial repaint draws exactly what a full repaint would.
+        margin = 1 if self._smooth else 0
+        h, w = level.array.shape[:2]
+        left = max(math.floor(exposed.left() / level.scale_x) - margin, 0)
+        top = max(math.floor(exposed.top() / level.scale_y) - margin, 0)
+        right = min(math.ceil(exposed.right() / level.scale_x) + margin, w)
+        bottom = min(math.ceil(exposed.bottom() / level.scale_y) + margin, h)
+        source = QRectF(left, top, right - left, bottom - top)
+        target = QRectF(left * level.scale_x, top * level.scale_y,
+                        (right - left) * level.scale_x, (bottom - top) * level.scale_y)
+        self._drawn_scale = max(level.scale_x, level.scale_y)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth and lod < 1.0)
+        painter.drawImage(target, level.qimage, source)
+
+
+class ImageLayer(PyramidLayer):
+    """The photo: RGB888 over the document's H x W x 3 array, area-averaged levels for zoom-out."""
+
+    def __init__(self) -> None:
+        super().__init__(smooth=True)
+        self.setZValue(0)
+
+    def set_image(self, rgb: np.ndarray | None) -> None:
+        if rgb is None:
+            self._set_levels([])
+            return
+        full = rgb.shape[:2]
+        fmt = QImage.Format.Format_RGB888
+        levels = [_Level(rgb, fmt, full)]
+        current = rgb
+        while min(current.shape[:2]) // 2 >= MIN_LEVEL_SIDE:
+            h, w = current.shape[:2]
+            current = cv2.resize(current, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            levels.append(_Level(current, fmt, full))
+        self._set_levels(levels)
+
+
+class IndexedLayer(PyramidLayer):
+    """An H x W uint8 map shown through a 256-entry colour table (labels, prediction, confidence)."""
+
+    def __init__(self) -> None:
+        super().__init__(smooth=False)
+        self.setZValue(1)
+        self._color_table: list[int] = [0] * 256
+        self._strides: list[int] = []
+
+    @property
+    def array(self) -> np.ndarray | None:
+        return self._levels[0].array if self._levels else None
+
+    @property
+    def color_table(self) -> list[int]:
+        return list(self._color_table)
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        """Show `array` (kept by reference: edits to it show after `update_region`)."""
+        if array is None:
+            self._strides = []
+            self._set_levels([])
+            return
+        fmt = QImage.Format.Format_Indexed8
+        full = array.shape[:2]
+        levels, strides, stride = [_Level(array, fmt, full)], [1], 2
+        while min(full) // stride >= MIN_LEVEL_SIDE:
+            levels.append(_Level(array[::stride, ::stride].copy(), fmt, full))
+            strides.append(stride)
+            stride *= 2
+        for level in levels:
+            level.qimage.setColorTable(self._color_table)
+        self._strides = strides
+        self._set_levels(levels)
+
+    def set_color_table(self, table: list[int]) -> None:
+        """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""
+        self._color_table = list(table)
+        for level in self._levels:
+            level.qimage.setColorTable(self._color_table)
+        self.update()
+
+    def update_region(self, box: Box) -> None:
+        """The full-size array changed inside `box`: refresh the levels there and repaint it."""
+        if not self._levels:
+            return
+        y0, x0, y1, x1 = box
+        full = self._levels[0].array
+        for level, stride in zip(self._levels[1:], self._strides[1:]):
+            i0, i1 = -(-y0 // stride), -(-y1 // stride)
+            j0, j1 = -(-x0 // stride), -(-x1 // stride)
+            if i0 < i1 and j0 < j1:
+                level.array[i0:i1, j0:j1] = full[i0 * stride:i1 * stride:stride, j0 * stride:j1 * stride:stride]
+        # A level pixel of the level last drawn may straddle the box edge: widen by one of them.
+        pad = math.ceil(self._drawn_scale) + 1
+        self.update(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))

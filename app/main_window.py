@@ -1,0 +1,207 @@
+"""The main window: assembles the document, canvas, tools, image list, toolbar, menus and status bar.
+
+It owns no editing logic. Other docks plug in through `add_dock(dock, area)` and the public
+`document`, `canvas`, `tools` and `image_list` attributes; `about_to_close` is a list of callables run
+once closing is confirmed (docks cancel their workers there). Closing or opening another project
+asks first when there are unsaved edits.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QToolBar, QWidget
+
+from app import messages
+from app.canvas import Canvas
+from app.document import LabelDocument, ViewMode
+from app.image_list import ImageListDock
+from app.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
+from app.tools import Tool, ToolController
+from segmodels.errors import SegError
+from segmodels.project import open_path
+
+APP_NAME = "segstudio"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.about_to_close: list[Callable[[], None]] = []
+        self.document = LabelDocument(self)
+        self.document.message_parent = self
+        self.tools = ToolController(self.document, self)
+        self.canvas = Canvas(self.document, self.tools, self)
+        self.setCentralWidget(self.canvas)
+        self.image_list = ImageListDock(self.document, self)
+        self.add_dock(self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tool_actions = make_tool_actions(self.tools, self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self.document.project_changed.connect(self._update_title)
+        self.document.image_changed.connect(self._update_title)
+        self.document.dirty_changed.connect(lambda dirty: self.setWindowModified(dirty))
+        self.document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.document.image_changed.connect(self._on_image_changed)
+        self.document.prediction_changed.connect(self._on_image_changed)
+        self._update_title()
+        self.resize(1400, 900)
+
+    # -- plug-in points ----------------------------------------------------------------------------
+    def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> None:
+        if not dock.objectName():
+            dock.setObjectName(dock.windowTitle().lower().replace(" ", "_") or "dock")
+        self.addDockWidget(area, dock)
+        if hasattr(self, "_view_menu"):
+            self._view_menu.addAction(dock.toggleViewAction())
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback."""
+        if not self._confirm_discard():
+            return False
+        try:
+            project, image = open_path(path)
+        except SegError as exc:
+            messages.error(self, str(exc))
+            return False
+        self.document.open_project(project, image)
+        if self.document.class_table is not None and len(self.document.class_table) > 1:
+            self.document.set_active_class(1)
+        self.tools.set_tool(Tool.BRUSH)
+        return True
+
+    # -- building ----------------------------------------------------------------------------------
+    def _action(self, name: str, text: str, slot: Callable, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False: slot())
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        doc = self.document
+        self._action("open", "&Open folder…", self._ask_open_folder, QKeySequence.StandardKey.Open)
+        self._action("save", "&Save label", doc.save, QKeySequence.StandardKey.Save)
+        self._action("save_all", "Save &all", doc.save_all, "Ctrl+Shift+S")
+        self._action("quit", "&Quit", self.close, "Ctrl+Q")
+        undo = doc.undo_group.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        redo = doc.undo_group.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.actions_by_name.update(undo=undo, redo=redo)
+        self._action("accept_prediction", "&Accept prediction", doc.accept_prediction, "Ctrl+Return")
+        self._action("fit", "&Fit to window", self.canvas.fit_to_window, "Ctrl+0")
+        self._action("zoom_100", "Actual &pixels", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
+        for mode, key in ((ViewMode.LABEL, "Ctrl+L"), (ViewMode.PREDICTION, "Ctrl+P"), (ViewMode.CONFIDENCE, "Ctrl+K")):
+            self._action(f"view_{mode.value}", f"Show {mode.value}", lambda m=mode: doc.set_view_mode(m), key)
+
+    def _build_menus(self) -> None:
+        named = self.actions_by_name
+        file_menu = self.menuBar().addMenu("&File")
+        for name in ("open", "save", "save_all", None, "quit"):
+            file_menu.addSeparator() if name is None else file_menu.addAction(named[name])
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for name in ("undo", "redo", None, "accept_prediction"):
+            edit_menu.addSeparator() if name is None else edit_menu.addAction(named[name])
+        tools_menu = self.menuBar().addMenu("&Tools")
+        tools = self.tool_actions
+        for action in (tools.brush, tools.eraser, tools.fill, tools.grow, tools.shrink):
+            tools_menu.addAction(action)
+        self.addActions(tools.class_keys)  # shortcuts only: ten menu entries would be noise
+        self._view_menu: QMenu = self.menuBar().addMenu("&View")
+        for name in ("fit", "zoom_100", "view_label", "view_prediction", "view_confidence"):
+            self._view_menu.addAction(named[name])
+        go_menu = self.menuBar().addMenu("&Go")
+        go_menu.addAction(self.image_list.previous_action)
+        go_menu.addAction(self.image_list.next_action)
+        self._view_menu.addSeparator()
+        self._view_menu.addAction(self.image_list.toggleViewAction())
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Tools", self)
+        bar.setObjectName("tools_toolbar")
+        tools = self.tool_actions
+        for action in (tools.brush, tools.eraser, tools.fill):
+            bar.addAction(action)
+        self.class_combo = ActiveClassCombo(self.document, bar)
+        self.brush_slider = BrushSizeSlider(self.tools, bar)
+        self.opacity_slider = OpacitySlider(self.document, bar)
+        self.view_combo = ViewModeCombo(self.document, bar)
+        for caption, widget in (("Class", self.class_combo), ("Size", self.brush_slider),
+                                ("Opacity", self.opacity_slider), ("View", self.view_combo)):
+            bar.addSeparator()
+            bar.addWidget(QLabel(f" {caption} "))
+            bar.addWidget(widget)
+        bar.addSeparator()
+        bar.addAction(self.actions_by_name["accept_prediction"])
+        bar.addAction(self.actions_by_name["fit"])
+        self.addToolBar(bar)
+
+    def _build_status_bar(self) -> None:
+        self.position_label = QLabel("")
+        self.zoom_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.position_label)
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.canvas.cursor_moved.connect(self._show_position)
+        self.canvas.zoom_changed.connect(lambda zoom: self.zoom_label.setText(f"zoom {zoom * 100:.0f}%"))
+
+    # -- reacting ----------------------------------------------------------------------------------
+    def _show_position(self, x: int, y: int) -> None:
+        doc = self.document
+        if x < 0 or doc.class_table is None:
+            self.position_label.setText("")
+            return
+        value = doc.label_at(y, x)
+        text = f"x {x}, y {y}  "
+        if value is not None and value < len(doc.class_table):
+            text += f"class {value} {doc.class_table[value].name}"
+        elif value is not None:
+            text += "unlabelled" if value == 255 else f"invalid value {value}"
+        confidence = doc.confidence_at(y, x)
+        if confidence is not None:
+            text += f"  confidence {confidence:.2f}"
+        self.position_label.setText(text)
+
+    def _update_title(self) -> None:
+        project = self.document.project
+        name = f" — {project.name}" if project is not None else ""
+        image = f" — {self.document.image_path.name}" if self.document.image_path else ""
+        self.setWindowTitle(f"{APP_NAME}{name}{image} [*]")
+        self.setWindowModified(self.document.is_dirty)
+
+    def _on_image_changed(self) -> None:
+        has_prediction = self.document.prediction is not None
+        self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
+
+    def _ask_open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder, project or VOC root")
+        if folder:
+            self.open_path(folder)
+
+    # -- closing -----------------------------------------------------------------------------------
+    def _confirm_discard(self) -> bool:
+        """Ask about unsaved edits; True when it is fine to drop the current project."""
+        unsaved = self.document.unsaved_images()
+        if not unsaved:
+            return True
+        answer = messages.ask(self, f"{len(unsaved)} image(s) have unsaved label edits. Save them?", cancel=True)
+        if answer is messages.Answer.CANCEL:
+            return False
+        if answer is messages.Answer.YES:
+            return self.document.save_all()
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        for hook in list(self.about_to_close):
+            hook()
+        self.image_list.cancel_thumbnails()
+        event.accept()
