@@ -76,8 +76,10 @@ def create_window(path: str | None):
     """Build the main window showing `path` (or the demo); errors become a message, not a crash."""
     from app import messages
     from app.main_window import MainWindow
+    from app.model_docks import install_model_docks
 
     window = MainWindow()
+    install_model_docks(window)
     try:
         target = Path(path) if path else ensure_demo_project()
     except (SegError, OSError) as exc:

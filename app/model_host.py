@@ -80,3 +80,27 @@ class ModelBackend(QObject):
         self._loading = None
         self._waiting.clear()
         self.failed.emit(message)
+
+
+class ProjectHost:
+    """A DockHost for a project shown without the main window (benchmarks, scripts)."""
+
+    def __init__(self, project: Project, current: Path | None = None) -> None:
+        self._project = project
+        self._current = current
+        self.order: list[Path] | None = None
+
+    def project(self) -> Project | None:
+        return self._project
+
+    def current_image(self) -> Path | None:
+        return self._current
+
+    def prediction_written(self, image: Path) -> None:
+        pass
+
+    def set_image_order(self, images: list[Path]) -> None:
+        self.order = list(images)
+
+    def widget(self) -> QWidget | None:
+        return None

@@ -1,0 +1,167 @@
+"""The training dock: settings both ways, a real short fit() in the worker with live curves and the
+IoU table, cancel keeps the best checkpoint, the errors (no reviewed labels, NaN loss, CUDA out of
+memory) are messages with labels intact, and closing during a run asks and stops cleanly."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from app.messages import Answer
+from app.model_host import ModelBackend
+from app.training_dock import TrainingDock
+from app.training_jobs import Throttle, TrainingOutcome, eta_seconds, format_eta
+from model_fixtures import FakeHost, demo_project, random_checkpoint
+
+WAIT_MS = 20000
+
+
+@pytest.fixture
+def project(tmp_path):
+    return demo_project(tmp_path / "demo", count=12)
+
+
+@pytest.fixture
+def dock(qtbot, project, messages):
+    import torch
+
+    torch.set_num_threads(1)
+    dock = TrainingDock(FakeHost(project, project.image_paths()[0]), ModelBackend())
+    qtbot.addWidget(dock)
+    dock.epochs_spin.setValue(2)
+    dock.batch_spin.setValue(4)
+    dock.augment_check.setChecked(False)
+    dock.device_combo.setCurrentText("cpu")
+    yield dock
+    if dock.worker is not None:
+        dock.worker.cancel()
+        dock.worker.wait(20)
+    dock.backend.pool.waitForDone(20000)
+
+
+def labels_snapshot(project) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(project.labels_dir.glob("*.png"))}
+
+
+def run_to_end(qtbot, dock) -> TrainingOutcome | None:
+    with qtbot.waitSignal(dock.training_finished, timeout=WAIT_MS):
+        assert dock.start_button.isEnabled()
+        dock.start_button.click()
+        assert dock.is_running() and dock.cancel_button.isEnabled() and not dock.start_button.isEnabled()
+    return dock.outcome
+
+
+def test_settings_both_ways(dock, project, tmp_path):
+    request = dock.request()
+    assert (request.epochs, request.batch_size, request.augment, request.device) == (2, 4, False, "cpu")
+    assert request.init_checkpoint is None and request.arch == "m2nist_fcn"
+    assert request.out_path.parent == project.models_dir
+    checkpoint = random_checkpoint(tmp_path / "other.pt", project.classes)
+    dock.set_fine_tune(checkpoint)                       # state -> widgets
+    assert dock.finetune_radio.isChecked() and dock.checkpoint_combo.currentData() == str(checkpoint)
+    assert dock.checkpoint_combo.isEnabled() and not dock.arch_combo.isEnabled()
+    assert dock.request().init_checkpoint == checkpoint and dock.request().arch is None
+    dock.scratch_radio.setChecked(True)                  # widgets -> state
+    dock.lr_spin.setValue(0.01)
+    assert dock.request().init_checkpoint is None and dock.request().learning_rate == pytest.approx(0.01)
+    assert dock.arch_combo.isEnabled() and not dock.checkpoint_combo.isEnabled()
+
+
+def test_training_shows_curves_table_and_announces_checkpoint(dock, qtbot, project):
+    ready = []
+    dock.checkpoint_ready.connect(ready.append)
+    outcome = run_to_end(qtbot, dock)
+    assert outcome is not None and not outcome.cancelled and outcome.failure is None
+    assert ready == [outcome.checkpoint] and outcome.checkpoint.is_file()
+    assert outcome.checkpoint.with_suffix(".json").is_file()     # metrics beside the checkpoint
+    assert len(dock.curves.loss_y) >= 2 and all(math.isfinite(v) for v in dock.curves.loss_y)
+    assert dock.curves.miou_x == [1.0, 2.0]
+    assert dock.iou_table.rowCount() == len(project.classes)
+    assert dock.iou_table.item(0, 0).text() == "background"
+    assert dock.progress.value() == 1000 and dock.start_button.isEnabled()
+
+
+def test_cancel_keeps_best_checkpoint(dock, qtbot):
+    dock.epochs_spin.setValue(50)
+    epochs = []
+
+    def cancel_after_first_epoch(report):
+        if type(report).__name__ == "EpochUpdate" and not epochs:
+            epochs.append(report)
+            dock.cancel_button.click()
+
+    with qtbot.waitSignal(dock.training_finished, timeout=WAIT_MS):
+        dock.start_button.click()
+        dock.worker.signals.yielded.connect(cancel_after_first_epoch)
+    assert dock.outcome.cancelled
+    assert dock.outcome.checkpoint is not None and dock.outcome.checkpoint.is_file()
+    assert len(dock.curves.miou_x) < 50
+
+
+def test_no_reviewed_labels_is_a_message(dock, qtbot, project, messages):
+    for label in project.labels_dir.glob("*.png"):
+        label.unlink()
+    outcome = run_to_end(qtbot, dock)
+    assert outcome is None
+    assert any("no reviewed labels" in text for text in messages.texts("error"))
+    assert not list(project.models_dir.glob("*.pt"))
+
+
+def test_nan_loss_stops_with_advice_and_labels_intact(dock, qtbot, project, messages):
+    before = labels_snapshot(project)
+    from dataclasses import replace
+
+    request = replace(dock.request(), learning_rate=float("inf"))
+    with qtbot.waitSignal(dock.training_finished, timeout=WAIT_MS):
+        dock.start(request)
+    assert dock.outcome.failure == "nan"
+    assert any("learning rate" in text for text in messages.texts("error"))
+    assert labels_snapshot(project) == before
+
+
+def test_cuda_out_of_memory_offers_half_the_batch(dock, qtbot, monkeypatch, messages):
+    import torch
+
+    def exploding_fit(config, cancel):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr("segmodels.training.fit", exploding_fit)
+    messages.answers = [Answer.YES, Answer.NO]
+    dock.batch_spin.setValue(16)
+    with qtbot.waitSignal(dock.training_finished, timeout=WAIT_MS):
+        dock.start_button.click()
+    qtbot.waitUntil(lambda: len(messages.texts("ask")) == 2 and not dock.is_running(), timeout=WAIT_MS)
+    asks = messages.texts("ask")
+    assert "batch size 16" in asks[0] and "Retry with batch size 8" in asks[0]
+    assert "Retry with batch size 4" in asks[1]   # the retry at 8 ran out of memory too
+    assert dock.batch_spin.value() == 8           # the second offer was declined
+
+
+def test_close_during_training_asks_then_stops(dock, qtbot, messages):
+    dock.epochs_spin.setValue(200)
+    dock.start_button.click()
+    qtbot.waitUntil(lambda: len(dock.curves.loss_y) > 0, timeout=WAIT_MS)
+    messages.answers = [Answer.NO]
+    assert dock.confirm_close() is False and dock.is_running()
+    messages.answers = [Answer.YES]
+    assert dock.confirm_close() is True
+    assert dock.worker is None or dock.worker.is_done()
+
+
+def test_idle_close_does_not_ask(dock, messages):
+    assert dock.confirm_close() is True
+    assert messages.shown == []
+
+
+def test_throttle_and_eta():
+    now = [0.0]
+    throttle = Throttle(20.0, clock=lambda: now[0])
+    passed = 0
+    for _ in range(100):
+        passed += throttle.ready()
+        now[0] += 0.001
+    assert passed == 2  # 0.1 s at 20/s: the first and the one after 50 ms
+    assert eta_seconds(10.0, 0.25) == pytest.approx(30.0)
+    assert format_eta(75) == "ETA 1:15" and format_eta(None) == "ETA …"
