@@ -146,10 +146,11 @@ def stroke_segment(p0: tuple[int, int], p1: tuple[int, int], size: int) -> tuple
     y0, x0 = min(ya, yb) - half, min(xa, xb) - half
     h, w = abs(ya - yb) + size, abs(xa - xb) + size
     line = np.zeros((h, w), dtype=np.uint8)
-    # The line's pixels sit where the disk's anchor (half, half) would go; dilation stamps the disk there.
+    # Dilation stamps the kernel reflected about its anchor; for the symmetric disk an anchor of
+    # (size - 1) // 2 puts its top-left corner at (point - size // 2), as `disk_mask` documents.
     cv2.line(line, (xa - x0, ya - y0), (xb - x0, yb - y0), 1, 1, cv2.LINE_8)
     kernel = disk_mask(size).astype(np.uint8)
-    swept = cv2.dilate(line, kernel, anchor=(half, half), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    swept = cv2.dilate(line, kernel, anchor=((size - 1) // 2, (size - 1) // 2), borderType=cv2.BORDER_CONSTANT, borderValue=0)
     return y0, x0, swept.astype(bool)
 
 
