@@ -1,0 +1,86 @@
+"""Every registered architecture meets the SegmentationModel contract (any H x W, backward works)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from segmodels.errors import SegError
+from segmodels.models import SegmentationModel, get_model, list_models, register_model
+
+torch.set_num_threads(2)
+
+EXPECTED = {"m2nist_fcn", "fcn8s_vgg16", "unet", "deeplabv3plus", "fcn_resnet50", "deeplabv3_resnet50",
+            "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"}
+
+
+def test_all_architectures_are_registered():
+    assert EXPECTED <= set(list_models())
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_odd_sized_input_gives_same_size_logits_and_gradients(name):
+    torch.manual_seed(0)
+    model = get_model(name, num_classes=3)
+    assert isinstance(model, SegmentationModel)
+    assert model.arch == name and model.num_classes == 3 and model.stride >= 1
+    # Training mode (dropout active) but BatchNorm on running stats: torchvision's ASPP pooling
+    # branch cannot normalise a single 1x1 value, and a batch of one is what this test feeds.
+    model.train()
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.eval()
+    x = torch.randn(1, 3, 67, 93, requires_grad=True)
+    logits, aux = model.forward_with_aux(x)
+    assert logits.shape == (1, 3, 67, 93)
+    assert aux is None or aux.shape == (1, 3, 67, 93)
+    assert model.has_aux == (aux is not None)
+    loss = logits.logsumexp(1).mean() + (0 if aux is None else aux.logsumexp(1).mean())
+    loss.backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    assert sum(p.grad is not None for p in trainable) > len(trainable) // 2
+
+
+def test_forward_equals_forward_with_aux_main_output():
+    model = get_model("fcn_resnet50", num_classes=2).eval()
+    x = torch.randn(1, 3, 40, 50)
+    with torch.no_grad():
+        assert torch.allclose(model(x), model.forward_with_aux(x)[0], atol=1e-5)
+
+
+def test_duplicate_name_is_an_error():
+    with pytest.raises(ValueError, match="already registered"):
+        register_model("unet")(lambda **kw: None)
+
+
+def test_unknown_name_and_bad_class_count_are_one_sentence():
+    with pytest.raises(SegError, match="Unknown architecture 'nope'; known: .*unet"):
+        get_model("nope", num_classes=3)
+    with pytest.raises(SegError, match="positive number of classes"):
+        get_model("unet", num_classes=0)
+
+
+def test_builder_kwargs_are_recorded_for_rebuilding():
+    model = get_model("unet", num_classes=4, base_width=8, pretrained_backbone=False)
+    assert model.arch_kwargs == {"base_width": 8}
+    assert model.encoders[0][0].out_channels == 8
+    default = get_model("unet", num_classes=4)
+    assert sum(p.numel() for p in default.parameters()) < 5_000_000  # CPU-friendly default
+
+
+def test_deeplabv3plus_mobilenet_option_and_output_stride_16():
+    model = get_model("deeplabv3plus", num_classes=5, backbone="mobilenet_v3_large").eval()
+    with torch.no_grad():
+        low, high = model.backbone(torch.randn(1, 3, 64, 96))
+    assert low.shape[-2:] == (16, 24) and high.shape[-2:] == (4, 6)
+    resnet = get_model("deeplabv3plus", num_classes=5).eval()
+    with torch.no_grad():
+        low, high = resnet.backbone(torch.randn(1, 3, 64, 96))
+    assert low.shape[1] == 256 and high.shape[-2:] == (4, 6) and high.shape[1] == 2048
+    with pytest.raises(SegError, match="no backbone 'vgg'"):
+        get_model("deeplabv3plus", num_classes=5, backbone="vgg")
+
+
+def test_non_plain_builder_argument_is_refused():
+    with pytest.raises(SegError, match="plain value"):
+        get_model("unet", num_classes=2, base_width=object())
