@@ -18,6 +18,7 @@ from app import messages
 from app.canvas import Canvas
 from app.document import LabelDocument, ViewMode
 from app.image_list import ImageListDock
+from app.recovery import Autosave
 from app.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from app.tools import Tool, ToolController
 from segmodels.errors import SegError
@@ -32,6 +33,7 @@ class MainWindow(QMainWindow):
         self.about_to_close: list[Callable[[], None]] = []
         self.document = LabelDocument(self)
         self.document.message_parent = self
+        self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/recovery.py)
         self.tools = ToolController(self.document, self)
         self.canvas = Canvas(self.document, self.tools, self)
         self.setCentralWidget(self.canvas)
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
             messages.error(self, str(exc))
             return False
         self.document.open_project(project, image)
+        self.autosave.restore()  # edits left by a crash come back as unsaved
         if self.document.class_table is not None and len(self.document.class_table) > 1:
             self.document.set_active_class(1)
         self.tools.set_tool(Tool.BRUSH)
@@ -195,6 +198,7 @@ class MainWindow(QMainWindow):
             return False
         if answer is messages.Answer.YES:
             return self.document.save_all()
+        self.autosave.discard_all()  # the user chose not to keep them
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,0 +1,239 @@
+"""Autosave and crash recovery (app/recovery.py).
+
+In-process tests drive the document and the main window with qtbot; the end-to-end test starts the
+real program (`python -m app PROJECT`, offscreen) in a subprocess, paints through the test hook,
+waits until the recovery file exists, kills it with SIGKILL, restarts it and compares the restored
+pixels with the painted ones. Every wait polls against a deadline; nothing sleeps blindly.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import corpus
+from segmodels.labelio import read_label_png
+from segmodels.project import Project
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    return Project.open(corpus.make_project(tmp_path / "proj ü with space", n_images=3))
+
+
+def _paint(document, y, x, h, w, value) -> None:
+    stroke = document.begin_stroke("Brush")
+    stroke.paint(y, x, np.ones((h, w), bool), value)
+    stroke.finish()
+
+
+def _window(qtbot, project):
+    from app.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_path(project.root)
+    return window
+
+
+def _recovery_png(project, image) -> Path:
+    return project.root / ".segstudio-recovery" / f"{image.stem}.png"
+
+
+def test_autosave_writes_recovery_within_2s_never_over_label(qtbot, messages, project):
+    window = _window(qtbot, project)
+    document = window.document
+    image = document.image_path
+    label_before = project.label_path(image).read_bytes()
+    started = time.monotonic()
+    _paint(document, 2, 3, 5, 6, 1)
+    png = _recovery_png(project, image)
+    qtbot.waitUntil(lambda: png.with_suffix(".json").exists(), timeout=2000)
+    assert time.monotonic() - started < 2.0
+    np.testing.assert_array_equal(read_label_png(png), document.label_map)
+    assert project.label_path(image).read_bytes() == label_before   # the label is untouched
+    meta = json.loads(png.with_suffix(".json").read_text())
+    assert meta["image"] == f"images/{image.name}" and meta["base"]["sha256"]
+    assert not [p for p in png.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_continuous_painting_still_autosaves(qtbot, messages, project):
+    """The timer is not restarted by each stroke: painting without pause is saved every second."""
+    window = _window(qtbot, project)
+    document = window.document
+    png = _recovery_png(project, document.image_path)
+    deadline = time.monotonic() + 3.0
+    step = 0
+    while not png.exists():
+        assert time.monotonic() < deadline, "no recovery file while painting continuously"
+        _paint(document, step % 20, step % 30, 2, 2, 1 + step % 2)
+        step += 1
+        qtbot.wait(50)   # events flow between strokes as they would with a mouse
+    assert step >= 5
+
+
+def test_save_and_undo_to_clean_remove_the_recovery_file(qtbot, messages, project):
+    window = _window(qtbot, project)
+    document = window.document
+    png = _recovery_png(project, document.image_path)
+    _paint(document, 0, 0, 4, 4, 2)
+    qtbot.waitUntil(png.exists, timeout=2000)
+    assert document.save()
+    assert not png.exists() and not png.with_suffix(".json").exists()
+    _paint(document, 5, 5, 4, 4, 1)
+    qtbot.waitUntil(png.exists, timeout=2000)
+    document.undo_stack.undo()   # back to the saved state: nothing left to recover
+    qtbot.waitUntil(lambda: not png.exists(), timeout=2000)
+
+
+def test_restore_marks_unsaved_and_user_can_discard(qtbot, messages, project):
+    from app.main_window import MainWindow
+    from app.messages import Answer
+
+    first = _window(qtbot, project)
+    image = first.document.image_path
+    _paint(first.document, 1, 1, 6, 7, 2)
+    painted = first.document.label_map.copy()
+    first.autosave.flush()
+    # a second window stands for the next start after a crash (the first never saved)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.document.status_message, timeout=2000) as notice:
+        assert second.open_path(project.root)
+    assert "Restored unsaved edits of 1 image" in notice.args[0] and image.name in notice.args[0]
+    assert second.document.is_dirty and second.isWindowModified()
+    np.testing.assert_array_equal(second.document.label_map, painted)
+    second.document.undo_stack.undo()  # discard by undo: back to the label on disk
+    np.testing.assert_array_equal(second.document.label_map, read_label_png(project.label_path(image)))
+    second.document.undo_stack.redo()
+    messages.answers.append(Answer.NO)  # close without saving: the recovery file goes
+    first.autosave.timer.stop()
+    assert second.close()
+    assert not _recovery_png(project, image).exists()
+
+
+def test_full_disk_keeps_edit_in_memory_and_recovery(qtbot, messages, project, monkeypatch):
+    from segmodels.errors import SegError
+
+    window = _window(qtbot, project)
+    document = window.document
+    image = document.image_path
+    label_before = project.label_path(image).read_bytes()
+    _paint(document, 3, 3, 4, 4, 1)
+    window.autosave.flush()
+
+    def full_disk(self, image_path, label_map):
+        raise SegError(f"Cannot write '{self.label_path(image_path)}': No space left on device.")
+
+    monkeypatch.setattr(Project, "write_label", full_disk)
+    assert not document.save()
+    assert any(image.stem in t and "kept in memory" in t for t in messages.texts("error"))
+    assert document.is_dirty
+    assert project.label_path(image).read_bytes() == label_before
+    np.testing.assert_array_equal(read_label_png(_recovery_png(project, image)), document.label_map)
+
+
+def test_recovery_write_failure_is_one_notice(qtbot, messages, project, monkeypatch):
+    from app import recovery
+    from segmodels.errors import SegError
+
+    window = _window(qtbot, project)
+    notices = []
+    window.document.status_message.connect(notices.append)
+
+    def refuse(*args, **kwargs):
+        raise SegError("Cannot write 'x': No space left on device.")
+
+    monkeypatch.setattr(recovery.RecoveryStore, "write", refuse)
+    for step in range(3):
+        _paint(window.document, step, step, 2, 2, 1)
+        assert window.autosave.flush() is False
+    assert sum("Autosave failed" in n for n in notices) == 1
+    assert window.document.is_dirty
+
+
+def test_read_only_project_warned_on_open_and_recovery_elsewhere(qtbot, messages, project, monkeypatch):
+    """Said when the project is opened, before any painting; recovery goes to the user data folder."""
+    real_access = os.access
+    root = str(project.root)
+
+    def access(path, mode, *args, **kwargs):  # as root, chmod alone does not make a folder read-only
+        if str(path).startswith(root) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    window = _window(qtbot, project)
+    warnings = messages.texts("warning")
+    assert len(warnings) == 1 and "read-only" in warnings[0] and project.labels_dir.name in warnings[0]
+    assert window.autosave.store.folder.is_relative_to(Path(os.environ["SEGSTUDIO_HOME"]))
+    _paint(window.document, 0, 0, 3, 3, 1)
+    assert window.autosave.flush()
+    assert window.autosave.store.png_path(window.document.image_path).exists()
+    assert not (project.root / ".segstudio-recovery").exists()
+
+
+# -- the real program, killed ------------------------------------------------------------------------
+def _start(project: Project, env_extra: dict[str, str], home: Path) -> subprocess.Popen:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SEGSTUDIO_HOME=str(home), **env_extra)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen([sys.executable, "-m", "app", str(project.root)], cwd=str(REPO), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for(condition, process: subprocess.Popen, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"the program exited ({process.returncode}) before {what}: {err.decode()[-2000:]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            out, err = process.communicate()
+            pytest.fail(f"timed out waiting for {what}: {err.decode()[-2000:]}")
+        try:
+            process.wait(timeout=0.05)   # a bounded wait that also notices an early exit
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def test_kill_9_then_restart_restores_identical_pixels(project, tmp_path):
+    image = project.image_paths()[0]
+    label_before = project.label_path(image).read_bytes()
+    recovery_json = _recovery_png(project, image).with_suffix(".json")
+    home = tmp_path / "home"
+    painter = _start(project, {"SEGSTUDIO_TEST_STROKE": "4,5,7,9,2"}, home)
+    try:
+        _wait_for(recovery_json.exists, painter, 30, "the recovery file")
+        painter.send_signal(signal.SIGKILL)
+        painter.wait(timeout=10)
+    finally:
+        if painter.poll() is None:
+            painter.kill()
+    assert painter.returncode == -signal.SIGKILL
+    meta = json.loads(recovery_json.read_text())
+    assert meta["written_at"] - meta["edited_at"] < 2.0     # at most ~2 s of strokes at risk
+    expected = read_label_png(project.label_path(image)).copy()
+    expected[4:11, 5:14] = 2
+    assert project.label_path(image).read_bytes() == label_before  # the crash never touched the label
+
+    report = tmp_path / "report.json"
+    restarted = _start(project, {"SEGSTUDIO_TEST_REPORT": str(report)}, home)
+    try:
+        _wait_for(report.exists, restarted, 30, "the restored document")
+    finally:
+        restarted.send_signal(signal.SIGKILL)
+        restarted.wait(timeout=10)
+    state = json.loads(report.read_text())
+    assert state["image"] == image.name and state["dirty"] is True
+    assert "Restored unsaved edits" in state["notice"]
+    np.testing.assert_array_equal(np.load(str(report) + ".npy"), expected)
