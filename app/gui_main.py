@@ -7,6 +7,7 @@ used: written on first launch into the user's data folder (platformdirs; `SEGSTU
 it, as the tests do) so the user can edit it. The demo keeps reviewed labels for its first half and
 leaves the rest unlabelled, so there is something to predict; the bundled demo model is copied into
 its models/ when present. torch is never imported here: the window starts fast.
+Environment: SEGSTUDIO_SCREENSHOT=FILE saves a grab of the window shortly after start, then quits.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 DEMO_IMAGE_COUNT = 48
 DEMO_REVIEWED_COUNT = 24
 DEMO_MODEL_FILES = ("demo_m2nist.pt", "demo_m2nist.json")
+SCREENSHOT_DELAY_MS = 800  # time for the first paint and the first thumbnails
 
 
 def user_home() -> Path:
@@ -102,4 +104,9 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setOrganizationName("segstudio")
     window = create_window(args.path)
     window.show()
+    shot = os.environ.get("SEGSTUDIO_SCREENSHOT")
+    if shot:  # for tests and the README: grab the painted window, then quit
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(SCREENSHOT_DELAY_MS, lambda: (window.grab().save(shot), app.quit()))
     return app.exec()

@@ -101,8 +101,10 @@ class ImageListDock(QDockWidget):
             self._render(path)
         self.list_widget.blockSignals(False)
         if self._items:
-            self._worker = start_worker(GeneratorWorker(lambda cancel: thumbnails(list(self._items), cancel)))
-            self._worker.signals.yielded.connect(self._on_thumbnail)
+            paths = list(self._items)
+            self._worker = GeneratorWorker(lambda cancel: thumbnails(paths, cancel))
+            self._worker.signals.yielded.connect(self._on_thumbnail)  # connect before it starts
+            start_worker(self._worker)
 
     def refresh_statuses(self) -> None:
         """Re-read statuses from disk (after predictions were written); invalid marks stay."""

@@ -1,0 +1,213 @@
+"""The assembled window: opening, saving, title marker, switching images, errors, quitting, and
+each toolbar control in both directions (document -> widget, widget -> document)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.document import ViewMode
+from app.main_window import MainWindow
+from app.messages import Answer
+from app.tools import Tool
+from core_fixtures import make_project
+from segmodels.labelio import read_label_png
+from segmodels.project import ImageStatus
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "proj", count=3, labelled=1, predicted=1)
+
+
+@pytest.fixture
+def window(qtbot, project, messages):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_path(project.root)
+    yield window
+    window.image_list.cancel_thumbnails()
+
+
+def paint_square(window, value: int = 2) -> None:
+    window.document.apply_mask(2, 2, np.ones((5, 5), bool), value, "Fill")
+
+
+def test_open_project_defaults_to_brush_class_one(window, project):
+    assert window.document.image_path == project.image_paths()[0]
+    assert window.tools.tool is Tool.BRUSH and window.document.active_class == 1
+    assert window.image_list.paths() == project.image_paths()
+    assert [window.image_list.status(p) for p in project.image_paths()] == [
+        ImageStatus.REVIEWED, ImageStatus.PREDICTED, ImageStatus.UNLABELLED]
+
+
+def test_title_has_name_and_unsaved_marker(window, project):
+    assert "segstudio" in window.windowTitle() and project.name in window.windowTitle()
+    assert not window.isWindowModified()
+    paint_square(window)
+    assert window.isWindowModified()
+    window.document.undo_stack.undo()
+    assert not window.isWindowModified()
+
+
+def test_ctrl_s_saves_a_file_equal_to_the_label(window, project, qtbot):
+    paint_square(window)
+    window.actions_by_name["save"].trigger()
+    stored = read_label_png(project.label_path(window.document.image_path))
+    assert np.array_equal(stored, window.document.label_map)
+    assert not window.isWindowModified()
+
+
+def test_undo_action_takes_the_edit_back(window):
+    before = window.document.label_map.copy()
+    paint_square(window)
+    window.actions_by_name["undo"].trigger()
+    assert np.array_equal(window.document.label_map, before)
+    window.actions_by_name["redo"].trigger()
+    assert window.document.label_at(3, 3) == 2
+
+
+def test_page_down_switches_images_and_keeps_edits(window, project):
+    images = project.image_paths()
+    paint_square(window)
+    edited = window.document.label_map.copy()
+    window.image_list.next_action.trigger()
+    assert window.document.image_path == images[1]
+    assert window.image_list.list_widget.currentRow() == 1
+    assert "*" in window.image_list.list_widget.item(0).text()
+    window.image_list.previous_action.trigger()
+    assert np.array_equal(window.document.label_map, edited)
+
+
+def test_corrupt_image_shows_error_and_the_program_keeps_running(qtbot, tmp_path, messages):
+    project = make_project(tmp_path / "bad", count=2)
+    (project.images_dir / "img_1.png").write_bytes(b"\x89PNG\r\n\x1a\ntruncated")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_path(project.root)
+    window.image_list.next_action.trigger()
+    assert any("img_1.png" in text for text in messages.texts("error"))
+    assert window.image_list.status(project.images_dir / "img_1.png") is ImageStatus.INVALID
+    assert window.document.image_path == project.images_dir / "img_0.png"
+    paint_square(window)    # still usable
+    assert window.document.label_at(3, 3) == 2
+    window.image_list.cancel_thumbnails()
+
+
+def test_bad_path_gives_a_message_not_a_traceback(window, messages, tmp_path):
+    assert not window.open_path(tmp_path / "missing")
+    assert any("does not exist" in text for text in messages.texts("error"))
+
+
+def test_quit_with_unsaved_edits_asks(window, messages, project):
+    paint_square(window)
+    messages.answers = [Answer.CANCEL]
+    window.actions_by_name["quit"].trigger()
+    assert window.isVisible() and messages.texts("ask")
+    messages.answers = [Answer.YES]
+    hooks = []
+    window.about_to_close.append(lambda: hooks.append("closed"))
+    window.actions_by_name["quit"].trigger()
+    assert not window.isVisible() and hooks == ["closed"]
+    assert read_label_png(project.label_path(project.image_paths()[0]))[3, 3] == 2
+
+
+def test_quit_without_edits_does_not_ask(window, messages):
+    window.actions_by_name["quit"].trigger()
+    assert not window.isVisible() and not messages.texts("ask")
+
+
+def test_thumbnails_arrive_from_the_worker(window, qtbot):
+    first = window.image_list.list_widget.item(0)
+    qtbot.waitUntil(lambda: first.icon().pixmap(64, 64).toImage().pixelColor(10, 10).name() != "#464646",
+                    timeout=5000)
+
+
+def test_image_list_set_order_and_mark_invalid(window, project):
+    images = project.image_paths()
+    window.image_list.set_order([images[2], images[0]])
+    assert window.image_list.paths() == [images[2], images[0], images[1]]
+    window.image_list.mark_invalid(images[1], "label has value 7")
+    assert "invalid" in window.image_list.list_widget.item(2).text()
+
+
+# -- each control, both directions -------------------------------------------------------------
+def test_opacity_slider_both_ways(window):
+    window.document.set_opacity(0.3)
+    assert window.opacity_slider.value() == 30
+    window.opacity_slider.setValue(80)
+    assert window.document.opacity == pytest.approx(0.8)
+    assert window.canvas.label_layer.color_table[1] >> 24 == round(0.8 * 255)
+
+
+def test_brush_slider_both_ways(window):
+    window.tools.set_brush_size(25)
+    assert window.brush_slider.value() == 25
+    window.brush_slider.setValue(12)
+    assert window.tools.brush_size == 12
+    QTest.keyClick(window.canvas, Qt.Key.Key_BracketRight)
+    assert window.tools.brush_size > 12 and window.brush_slider.value() == window.tools.brush_size
+
+
+def test_view_mode_combo_both_ways(window):
+    window.document.set_view_mode(ViewMode.PREDICTION)
+    assert window.view_combo.currentData() is ViewMode.PREDICTION
+    window.view_combo.setCurrentIndex(window.view_combo.findData(ViewMode.CONFIDENCE))
+    assert window.document.view_mode is ViewMode.CONFIDENCE
+
+
+def test_class_combo_and_class_keys_both_ways(window):
+    window.document.set_active_class(2)
+    assert window.class_combo.currentIndex() == 2
+    window.class_combo.setCurrentIndex(0)
+    assert window.document.active_class == 0
+    QTest.keyClick(window.canvas, Qt.Key.Key_1)
+    assert window.document.active_class == 1 and window.class_combo.currentIndex() == 1
+
+
+def test_tool_actions_both_ways(window):
+    window.tools.set_tool(Tool.FILL)
+    assert window.tool_actions.fill.isChecked()
+    window.tool_actions.eraser.trigger()
+    assert window.tools.tool is Tool.ERASER
+    QTest.keyClick(window.canvas, Qt.Key.Key_B)
+    assert window.tools.tool is Tool.BRUSH and window.tool_actions.brush.isChecked()
+
+
+def test_accept_prediction_action(window, project):
+    assert not window.actions_by_name["accept_prediction"].isEnabled()
+    window.image_list.next_action.trigger()
+    action = window.actions_by_name["accept_prediction"]
+    assert action.isEnabled()
+    action.trigger()
+    assert (window.document.label_map == 2).all() and window.isWindowModified()
+
+
+def test_status_bar_shows_position_class_and_zoom(window):
+    window.canvas.cursor_moved.emit(3, 4)
+    assert "x 3, y 4" in window.position_label.text() and "cat" in window.position_label.text()
+    window.canvas.set_zoom(2.0)
+    assert window.zoom_label.text() == "zoom 200%"
+
+
+def test_window_start_does_not_import_torch(tmp_path):
+    project = make_project(tmp_path / "p", count=2)
+    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
+            "from app.gui_main import create_window\n"
+            f"w = create_window({str(project.root)!r})\nw.show()\napp.processEvents()\n"
+            "assert w.document.image_path is not None\n"
+            "w.image_list.cancel_thumbnails()\n"
+            "print('torch' in sys.modules)")
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
