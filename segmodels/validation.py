@@ -201,12 +201,22 @@ def index_invalid_mask(label_map: np.ndarray, num_classes: int) -> np.ndarray:
     return (label_map >= num_classes) & (label_map != IGNORE_INDEX)
 
 
+def count_invalid_indices(label_map: np.ndarray, num_classes: int) -> int:
+    """How many pixels of a uint8 label map are neither < num_classes nor IGNORE_INDEX."""
+    # The validator's hot path, kept to two cheap passes: max() settles most files; otherwise
+    # subtracting C with uint8 wrap-around sends valid indices (0..C-1) to 256-C..255 and 255 to 255-C,
+    # so exactly the invalid values land below 255-C.
+    if label_map.size == 0 or int(label_map.max()) < num_classes:
+        return 0
+    shifted = np.subtract(label_map, np.uint8(num_classes), dtype=np.uint8)
+    return int(np.count_nonzero(shifted < IGNORE_INDEX - num_classes))
+
+
 def _check_indices(path: Path, label_map: np.ndarray, num_classes: int) -> tuple[Problem, ...]:
-    # One bincount gives every value's count; the invalid mask is built only for bad files.
-    counts = np.bincount(label_map.reshape(-1), minlength=256)
-    bad_count = int(counts[num_classes:IGNORE_INDEX].sum())
+    bad_count = count_invalid_indices(label_map, num_classes)
     if bad_count == 0:
         return ()
+    counts = np.bincount(label_map.reshape(-1), minlength=256)
     values = np.flatnonzero(counts[num_classes:IGNORE_INDEX]) + num_classes
     shown = ", ".join(str(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
     mask = index_invalid_mask(label_map, num_classes)

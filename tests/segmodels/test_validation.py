@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from foundation_helpers import clean_label, make_voc_mix, save_rgb
@@ -10,8 +13,8 @@ from segmodels.classes import ClassTable, voc_classes
 from segmodels.errors import SegError
 from segmodels.labelio import write_label_png
 from segmodels.project import Project
-from segmodels.validation import (LabelJob, ProblemKind, ValidationOptions, invalid_pixels, iter_validate,
-                                  validate_path)
+from segmodels.validation import (LabelJob, ProblemKind, ValidationOptions, count_invalid_indices,
+                                  index_invalid_mask, invalid_pixels, iter_validate, validate_path)
 
 
 def _kinds(report) -> dict[str, set[str]]:
@@ -171,3 +174,11 @@ def test_alpha_and_sixteen_bit_labels(tmp_path):
     rgba[..., :3] = (128, 0, 0)
     Image.fromarray(rgba).save(tmp_path / "rgba.png")
     assert validate_path(tmp_path / "rgba.png").ok  # alpha is ignored; the colour is class 1
+
+
+@given(hnp.arrays(np.uint8, hnp.array_shapes(min_dims=2, max_dims=2, max_side=20)), st.integers(1, 255))
+@settings(max_examples=200, deadline=None)
+def test_fast_index_count_equals_the_plain_definition(label_map, num_classes):
+    expected = int(np.count_nonzero((label_map >= num_classes) & (label_map != 255)))
+    assert count_invalid_indices(label_map, num_classes) == expected
+    assert int(index_invalid_mask(label_map, num_classes).sum()) == expected
