@@ -132,6 +132,11 @@ def load_array(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         if path.stat().st_size == 0:
             raise SegError(f"Label {describe(path)} is empty (0 bytes).", path=path)
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
+        if not (magic.startswith(b"\x93NUMPY") or magic.startswith(b"PK")):
+            # np.load would try it as a pickle and suggest allow_pickle=True: never that for a label.
+            raise SegError(f"Label {describe(path)} is not a NumPy .npy/.npz file.", path=path)
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.lib.npyio.NpzFile):
             with loaded:

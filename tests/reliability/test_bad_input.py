@@ -162,6 +162,7 @@ def test_onehot_bad_shape_or_content_refused(onehot_cases, name):
     with pytest.raises(SegError) as info:
         read_onehot(case.path, num_classes=3)
     assert_one_sentence(str(info.value), case.path)
+    assert "allow_pickle" not in str(info.value)  # never advise loading a label unsafely
 
 
 # -- project JSON ---------------------------------------------------------------------------------
