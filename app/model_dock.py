@@ -12,6 +12,7 @@ torch is never imported on the GUI thread: the first use starts the backend load
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class ModelDock(QDockWidget):
         self.choose_file = choose_file
         self.worker: GeneratorWorker | None = None
         self._after_worker: Callable[[], None] | None = None  # continuation once the worker is done
+        self._stop = threading.Event()
         self.checkpoint_info: dict[Path, CheckpointInfo] = {}
         self.extra_checkpoints: list[Path] = []
         self._build()
@@ -125,7 +127,7 @@ class ModelDock(QDockWidget):
         paths: list[Path] = project_checkpoints(project) if project is not None else []
         demo = demo_model_path()
         entries = [(f"{p.name} (project)", p) for p in paths]
-        if demo.is_file():
+        if demo.is_file() and demo.name not in {p.name for p in paths}:  # the demo copy has its own
             entries.append(("Demo model (bundled)", demo))
         entries += [(f"{p.name} ({p.parent})", p) for p in self.extra_checkpoints if p not in paths]
         self.model_combo.blockSignals(True)
@@ -239,7 +241,10 @@ class ModelDock(QDockWidget):
             self._offer_fine_tune(info)
             return
         device = self.device_combo.currentText()
-        worker = GeneratorWorker(lambda cancel: predict_job(path, project, images, device, cancel))
+        # Our own stop flag, not the worker's: the job must see it and *return* its summary (the
+        # worker's own cancel would drop the return value).
+        stop = self._stop = threading.Event()
+        worker = GeneratorWorker(lambda _cancel: predict_job(path, project, images, device, stop.is_set))
         worker.signals.yielded.connect(self._on_predicted)
         worker.signals.returned.connect(self._on_predictions_done)
         worker.signals.errored.connect(self._on_error)
@@ -277,7 +282,7 @@ class ModelDock(QDockWidget):
 
     def cancel(self) -> None:
         if self.worker is not None:
-            self.worker.cancel()
+            self._stop.set()
             self.status_label.setText("Cancelling…")
 
     # -- ranking ------------------------------------------------------------------------------

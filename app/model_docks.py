@@ -70,9 +70,10 @@ class ModelDocks:
 
     def shutdown(self) -> None:
         """Cancel running work and wait for it (the window is closing)."""
-        for worker in (self.training.worker, self.model.worker):
+        for dock in (self.training, self.model):
+            worker = dock.worker
             if worker is not None:
-                worker.cancel()
+                dock.cancel()
                 worker.wait(30.0)
         self.backend.pool.waitForDone(30000)
 

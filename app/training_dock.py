@@ -13,6 +13,7 @@ during a run asks first, then cancels and waits for the worker (`confirm_close`)
 from __future__ import annotations
 
 import math
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class TrainingDock(QDockWidget):
         self.outcome: TrainingOutcome | None = None
         self.max_steps: int | None = None   # tests and demos: cap the steps of a run
         self._started_at = 0.0
+        self._stop = threading.Event()
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
         self._build()
         backend.ready.connect(self._on_backend_ready)
@@ -210,7 +212,10 @@ class TrainingDock(QDockWidget):
         self.progress.setFormat("starting…")
         self.status_label.setText("Loading data and model…")
         self._started_at = time.monotonic()
-        worker = GeneratorWorker(lambda cancel: training_job(request, cancel))
+        # Our own stop flag, not the worker's: fit() must see it between steps and *return* its
+        # result (best checkpoint so far); the worker's own cancel would drop the return value.
+        stop = self._stop = threading.Event()
+        worker = GeneratorWorker(lambda _cancel: training_job(request, stop.is_set))
         worker.signals.yielded.connect(self._on_report)
         worker.signals.returned.connect(self._on_outcome)
         worker.signals.errored.connect(self._on_error)
@@ -222,7 +227,7 @@ class TrainingDock(QDockWidget):
 
     def cancel(self) -> None:
         if self.worker is not None:
-            self.worker.cancel()
+            self._stop.set()
             self.status_label.setText("Cancelling after this step; the best checkpoint so far is kept…")
 
     def _on_report(self, report: Any) -> None:
@@ -307,7 +312,7 @@ class TrainingDock(QDockWidget):
                 is not messages.Answer.YES:
             return False
         worker = self.worker
-        worker.cancel()
+        self._stop.set()
         stopped = worker.wait(CLOSE_WAIT_S)
         if not stopped:
             messages.warning(self, "Training did not stop in time; closing anyway.")

@@ -38,7 +38,7 @@ def dock(qtbot, project, checkpoint, messages):
     qtbot.addWidget(dock)
     yield dock
     if dock.worker is not None:
-        dock.worker.cancel()
+        dock.cancel()
         dock.worker.wait(10)
     dock.backend.pool.waitForDone(10000)
 
@@ -77,22 +77,34 @@ def test_predict_this_image_writes_prediction_and_confidence(dock, qtbot, projec
     assert project.read_label(image) is not None  # reviewed labels untouched
 
 
-def test_predict_all_can_be_cancelled(dock, qtbot, project):
+def test_predict_all_can_be_cancelled(dock, qtbot, project, monkeypatch):
+    import threading
+
+    import app.model_jobs
+
+    # The worker pauses after its first image until the GUI has pressed Cancel: no race.
+    pressed = threading.Event()
+    real_write = app.model_jobs.write_prediction
+
+    def write_then_wait(*args):
+        real_write(*args)
+        pressed.wait(10)
+
+    monkeypatch.setattr(app.model_jobs, "write_prediction", write_then_wait)
     dock.predictions_finished.connect(lambda summary: setattr(dock, "summary", summary))
-    first = []
 
-    def cancel_after_first(done):
-        if not first:
-            first.append(done)
-            dock.cancel_button.click()
+    def press_cancel(image):
+        dock.cancel_button.click()
+        pressed.set()
 
+    dock.host.prediction_written = press_cancel
     with qtbot.waitSignal(dock.predictions_finished, timeout=WAIT_MS):
         dock.predict_all_button.click()
         assert dock.cancel_button.isEnabled() and not dock.predict_all_button.isEnabled()
-        dock.worker.signals.yielded.connect(cancel_after_first)
     qtbot.waitUntil(lambda: not dock.is_busy(), timeout=WAIT_MS)
-    assert dock.summary.cancelled
-    assert 1 <= len(dock.host.written) < len(project.image_paths())
+    assert dock.summary.cancelled and dock.summary.done == 1
+    assert len(list(project.predictions_dir.glob("*.conf.png"))) == 1
+    assert "Cancelled" in dock.status_label.text()
     assert dock.predict_all_button.isEnabled() and not dock.cancel_button.isEnabled()
 
 

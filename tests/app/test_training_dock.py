@@ -35,7 +35,7 @@ def dock(qtbot, project, messages):
     dock.device_combo.setCurrentText("cpu")
     yield dock
     if dock.worker is not None:
-        dock.worker.cancel()
+        dock.cancel()
         dock.worker.wait(20)
     dock.backend.pool.waitForDone(20000)
 

@@ -1,0 +1,139 @@
+"""The human-in-the-loop cycle, end to end through the real window (offscreen):
+
+1. train a weak model from the training dock and predict every image from the model dock;
+2. "correct" images through the GUI's own actions: open the image from the image list, Accept
+   prediction, paint the wrong pixels with brush strokes (the document's stroke API, as the brush
+   tool uses it), Save;
+3. fine-tune from the training dock on the corrected labels;
+4. predict again: the mIoU against ground truth on images never corrected must rise;
+5. the project validates; 6. export writes palette PNGs.
+
+Ground truth is moved out of the project before the window opens and only comes back as strokes.
+"""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from app.main_window import MainWindow
+from app.model_docks import install_model_docks
+from segmodels.labelio import read_label_png
+from segmodels.training.metrics import SegMetrics, confusion_matrix
+
+WAIT_MS = 30000
+IMAGES = 40
+START_REVIEWED = 8     # labelled before the session starts
+CORRECTED = range(8, 30)
+HELD_OUT = range(30, 40)
+
+pytestmark = pytest.mark.slow
+
+
+def held_out_miou(project, truth_dir) -> float:
+    images = project.image_paths()
+    total = None
+    for index in HELD_OUT:
+        image = images[index]
+        truth = read_label_png(truth_dir / f"{image.stem}.png")
+        matrix = confusion_matrix(truth, project.read_prediction(image), len(project.classes))
+        total = matrix if total is None else total + matrix
+    return SegMetrics.from_confusion(total).miou
+
+
+def train(qtbot, docks, *, epochs: int, max_steps: int | None, lr: float):
+    training = docks.training
+    training.epochs_spin.setValue(epochs)
+    training.lr_spin.setValue(lr)
+    training.batch_spin.setValue(8)
+    training.augment_check.setChecked(False)
+    training.device_combo.setCurrentText("cpu")
+    training.max_steps = max_steps
+    with qtbot.waitSignal(training.training_finished, timeout=WAIT_MS):
+        training.start_button.click()
+    assert training.outcome is not None and training.outcome.failure is None, training.status_label.text()
+    return training.outcome.checkpoint
+
+
+def predict_all(qtbot, docks):
+    with qtbot.waitSignal(docks.model.predictions_finished, timeout=WAIT_MS):
+        docks.model.predict_all_button.click()
+
+
+def correct(qtbot, window, image, truth: np.ndarray) -> None:
+    """Open `image` from the list, accept the prediction, stroke the wrong pixels, save."""
+    image_list = window.image_list
+    image_list.list_widget.setCurrentRow(image_list.paths().index(image))
+    assert window.document.image_path == image
+    window.actions_by_name["accept_prediction"].trigger()
+    document = window.document
+    stroke = document.begin_stroke("Brush")
+    wrong = document.label_map != truth
+    for value in np.unique(truth[wrong]):
+        ys, xs = np.nonzero(wrong & (truth == value))
+        y0, x0 = ys.min(), xs.min()
+        mask = np.zeros((ys.max() - y0 + 1, xs.max() - x0 + 1), bool)
+        mask[ys - y0, xs - x0] = True
+        stroke.paint(int(y0), int(x0), mask, int(value))
+    stroke.finish()
+    assert np.array_equal(document.label_map, truth)
+    window.actions_by_name["save"].trigger()
+    assert not document.is_dirty
+
+
+def test_predict_correct_train_predict_improves(qtbot, tmp_path, messages):
+    import torch
+
+    from segmodels.demo import write_demo_project
+    from segmodels.export import iter_export
+    from segmodels.validation import validate_path
+
+    torch.set_num_threads(2)
+    project = write_demo_project(tmp_path / "demo", count=IMAGES)
+    truth_dir = tmp_path / "truth"
+    truth_dir.mkdir()
+    for index, image in enumerate(project.image_paths()):
+        if index >= START_REVIEWED:
+            shutil.move(project.label_path(image), truth_dir / f"{image.stem}.png")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    docks = install_model_docks(window)
+    assert window.open_path(project.root)
+    images = project.image_paths()
+
+    # 1. a weak model, trained for a few steps on the few reviewed labels, predicts everything
+    weak = train(qtbot, docks, epochs=1, max_steps=3, lr=1e-3)
+    assert docks.model.selected_checkpoint() == weak
+    predict_all(qtbot, docks)
+    assert all(project.prediction_path(image).is_file() for image in images)
+    before = held_out_miou(project, truth_dir)
+
+    # 2. correct images through the GUI
+    for index in CORRECTED:
+        correct(qtbot, window, images[index], read_label_png(truth_dir / f"{images[index].stem}.png"))
+    assert len(project.labelled_images()) == START_REVIEWED + len(CORRECTED)
+
+    # 3. fine-tune the weak model on the corrections
+    docks.training.set_fine_tune(weak)
+    better = train(qtbot, docks, epochs=25, max_steps=None, lr=1e-2)
+    assert docks.model.selected_checkpoint() == better and better.with_suffix(".json").is_file()
+
+    # 4. predict again: better masks on images nobody corrected
+    predict_all(qtbot, docks)
+    after = held_out_miou(project, truth_dir)
+    assert after > before + 0.1, (before, after)
+
+    # 5. the labels validate; 6. export writes palette PNGs
+    report = validate_path(project.root, project.classes)
+    assert report.ok, report
+    out = tmp_path / "export"
+    steps = list(iter_export(project, out, "palette"))
+    assert len(steps) == len(project.labelled_images())
+    exported = sorted(out.glob("*.png"))
+    assert len(exported) == START_REVIEWED + len(CORRECTED)
+    from PIL import Image
+
+    with Image.open(exported[0]) as handle:
+        assert handle.mode == "P"
+    assert not messages.texts("error"), messages.shown
