@@ -63,10 +63,15 @@ class GapMeter:
 
 
 def spin(app: QApplication, seconds: float, until=None) -> None:
-    """Run the event loop for `seconds` (or until `until()` is true)."""
+    """Run a real event loop for `seconds` (or until `until()` is true, polled every 20 ms)."""
+    loop = QEventLoop()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not (until and until()):
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(lambda: loop.quit() if time.monotonic() >= deadline or (until and until()) else None)
+    poll.start()
+    loop.exec()
+    poll.stop()
 
 
 def main() -> int:
