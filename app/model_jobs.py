@@ -7,12 +7,12 @@ it yields small records the GUI can show and returns a final one.
 
 - `load_backend`: architectures, device and the reason it was chosen.
 - `inspect_checkpoint`: what a checkpoint predicts and whether its classes match the project.
-- `predict_job`: predict images, write predictions/<stem>.png and the confidence PNG beside it.
+- `predict_job`: predict images through segmodels' predict_files, which writes predictions/<stem>.png
+  and the confidence PNG beside it.
 - `confidence_scores`: per-image mean or low-quantile confidence, for "Rank by uncertainty".
 """
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +21,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from segmodels.atomic import atomic_write_bytes
 from segmodels.classes import ClassTable
 from segmodels.errors import SegError, describe
 from segmodels.project import Project
@@ -31,6 +30,7 @@ CancelFlag = Callable[[], bool]
 DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda")  # mirrors segmodels.device without importing torch
 #: The low quantile used by "Rank by uncertainty" (10th percentile of the per-pixel confidence).
 LOW_QUANTILE = 0.10
+PREDICT_BATCH = 4
 
 
 def demo_model_path() -> Path:
@@ -142,8 +142,6 @@ class PredictionDone:
     image: Path
     index: int
     total: int
-    mean_confidence: float = float("nan")
-    low_confidence: float = float("nan")
     error: str | None = None
 
 
@@ -155,16 +153,6 @@ class PredictionSummary:
     device_reason: str = ""
 
 
-def encode_confidence_png(confidence: np.ndarray) -> bytes:
-    """Max-softmax confidence (floats 0..1) as 8-bit grey PNG, 255 = 1.0 (Project.confidence_path)."""
-    from PIL import Image
-
-    grey = np.clip(np.rint(np.asarray(confidence, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(grey, mode="L").save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
 def confidence_stats(confidence: np.ndarray, quantile: float = LOW_QUANTILE) -> tuple[float, float]:
     """(mean, low quantile) of a confidence map given as floats 0..1 or 8-bit 0..255."""
     values = np.asarray(confidence)
@@ -174,14 +162,8 @@ def confidence_stats(confidence: np.ndarray, quantile: float = LOW_QUANTILE) -> 
     return float(values.mean()), float(np.quantile(values, quantile))
 
 
-def write_prediction(project: Project, image: Path, label_map: np.ndarray, confidence: np.ndarray | None) -> None:
-    project.write_prediction(image, label_map)
-    if confidence is not None:
-        atomic_write_bytes(project.confidence_path(image), encode_confidence_png(confidence))
-
-
-def load_model(checkpoint_path: Path, project_classes: ClassTable) -> Any:
-    """Load a checkpoint for this project's classes (a mismatch is a SegError naming the file)."""
+def load_matching_checkpoint(checkpoint_path: Path, project_classes: ClassTable) -> Any:
+    """Load a checkpoint made for this project's classes (a mismatch is a SegError naming the file)."""
     from segmodels.checkpoint import load_checkpoint
 
     checkpoint = load_checkpoint(checkpoint_path)
@@ -189,32 +171,31 @@ def load_model(checkpoint_path: Path, project_classes: ClassTable) -> Any:
         raise SegError(f"Checkpoint {describe(checkpoint_path)} predicts classes "
                        f"{', '.join(checkpoint.classes.names)}, not this project's "
                        f"{', '.join(project_classes.names)}.", path=checkpoint_path)
-    return checkpoint.build_model()
+    return checkpoint
 
 
 def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path], device: str,
                 cancel: CancelFlag) -> Iterator[PredictionDone]:
-    """Predict `images`, writing each prediction and its confidence as soon as it is ready."""
-    from segmodels.device import select_device
+    """Predict `images` into predictions/ (label PNG + confidence PNG), yielding as each is written."""
     from segmodels.inference import predict_files
 
     limit_torch_threads()
-    model = load_model(checkpoint_path, project.classes)
-    chosen, reason = select_device(device)
-    summary = PredictionSummary(device_reason=reason)
+    checkpoint = load_matching_checkpoint(checkpoint_path, project.classes)
+    summary = PredictionSummary()
     total = len(images)
-    results = predict_files(model, list(images), device=chosen, cancel=cancel)
-    for index, result in enumerate(results, start=1):
-        image = Path(result.path)
-        error = getattr(result, "error", None)
-        if error:
-            summary.skipped.append(str(error))
-            yield PredictionDone(image, index, total, error=str(error))
+    # num_workers 0: decoding in this worker thread; spawning loader processes costs seconds of
+    # torch imports, more than a GUI-sized batch of images takes to decode.
+    results = predict_files(checkpoint, list(images), out_dir=project.predictions_dir, classes=project.classes,
+                            device=device, batch_size=PREDICT_BATCH, num_workers=0, save_confidence=True,
+                            cancel=cancel)
+    for done, result in enumerate(results, start=1):
+        summary.device_reason = result.device or summary.device_reason
+        if not result.ok:
+            summary.skipped.append(str(result.error))
+            yield PredictionDone(Path(result.path), done, total, error=str(result.error))
             continue
-        write_prediction(project, image, result.label_map, result.confidence)
-        mean, low = confidence_stats(result.confidence)
         summary.done += 1
-        yield PredictionDone(image, index, total, mean, low)
+        yield PredictionDone(Path(result.path), done, total)
     summary.cancelled = bool(cancel()) and summary.done + len(summary.skipped) < total
     return summary
 
