@@ -239,6 +239,11 @@ def decode_label(path: Path, options: ValidationOptions) -> DecodedLabel:
         return _decode_image_file(path, options)
     except _ReadFailure as failure:
         return DecodedLabel(None, None, (_problem(path, failure.kind, f"Label {failure}"),))
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged file must become a finding, never stop the run
+        return DecodedLabel(None, None, (_problem(path, ProblemKind.UNREADABLE,
+                                                  f"Label is unreadable or corrupt ({type(exc).__name__})"),))
 
 
 def _decode_image_file(path: Path, options: ValidationOptions) -> DecodedLabel:
@@ -310,6 +315,9 @@ def _check_image(job: LabelJob, label_shape: tuple[int, ...] | None) -> tuple[Pr
         height, width = image_size(job.image)
     except SegError as exc:
         return (_problem(job.label, ProblemKind.IMAGE_UNREADABLE, f"Label's image: {str(exc).rstrip('.')}"),)
+    except Exception as exc:  # noqa: BLE001 - a damaged image header is a finding too
+        return (_problem(job.label, ProblemKind.IMAGE_UNREADABLE,
+                         f"Label's image '{job.image.name}' has a corrupt header ({type(exc).__name__})"),)
     if label_shape is not None and tuple(label_shape[:2]) != (height, width):
         return (_problem(job.label, ProblemKind.SIZE_MISMATCH,
                          f"Label is {label_shape[1]}x{label_shape[0]} but its image '{job.image.name}' is "
