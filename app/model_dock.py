@@ -278,7 +278,8 @@ class ModelDock(QDockWidget):
             shown = "\n".join(summary.skipped[:5])
             more = f"\n…and {len(summary.skipped) - 5} more." if len(summary.skipped) > 5 else ""
             messages.warning(self, f"{len(summary.skipped)} image(s) were skipped:\n{shown}{more}")
-        self.predictions_finished.emit(summary)
+        # Announced once the dock is idle again, so a listener can start the next job at once.
+        self._after_worker = lambda: self.predictions_finished.emit(summary)
 
     def cancel(self) -> None:
         if self.worker is not None:

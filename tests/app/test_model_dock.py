@@ -159,3 +159,31 @@ def test_confidence_helpers():
     assert mean == pytest.approx(0.5) and low == pytest.approx(0.1)
     a, b, c = Path("a"), Path("b"), Path("c")
     assert uncertainty_order([a, b, c], {a: 0.9, c: 0.2}) == [c, a, b]
+
+
+def test_in_the_main_window_predictions_show_at_once(qtbot, project, checkpoint, messages):
+    from app.main_window import MainWindow
+    from app.model_docks import install_model_docks
+    from segmodels.project import ImageStatus
+
+    image = project.image_paths()[1]
+    project.label_path(image).unlink()           # an unlabelled image to predict
+    window = MainWindow()
+    qtbot.addWidget(window)
+    docks = install_model_docks(window)
+    assert window.open_path(image)
+    assert window.document.image_path == image and window.document.prediction is None
+    assert docks.model.selected_checkpoint() == checkpoint
+    with qtbot.waitSignal(docks.model.predictions_finished, timeout=WAIT_MS):
+        docks.model.predict_button.click()
+    assert window.document.prediction is not None and window.document.confidence is not None
+    assert window.image_list.status(image) is ImageStatus.PREDICTED
+    assert window.image_list.status(project.image_paths()[0]) is ImageStatus.REVIEWED
+    with qtbot.waitSignal(docks.model.predictions_finished, timeout=WAIT_MS):
+        docks.model.predict_all_button.click()
+    docks.model.rank_button.click()
+    qtbot.waitUntil(lambda: "Ranked" in docks.model.status_label.text(), timeout=WAIT_MS)
+    scores = [confidence_stats(np.asarray(Image.open(project.confidence_path(p))))[1]
+              for p in window.image_list.paths()]
+    assert scores == sorted(scores)
+    docks.shutdown()
