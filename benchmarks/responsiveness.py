@@ -63,7 +63,7 @@ class GapMeter:
 
 
 def spin(app: QApplication, seconds: float, until=None) -> None:
-    """Run a real event loop for `seconds` (or until `until()` is true, polled every 20 ms)."""
+    """Run a real event loop (as the program does, not processEvents) for `seconds` (or until `until()` is true, polled every 20 ms)."""
     loop = QEventLoop()
     deadline = time.monotonic() + seconds
     poll = QTimer()
@@ -80,6 +80,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=12.0, help="how long to measure during training")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    from app.pyside_fix import protect_none
+
+    protect_none()  # as run_gui does: PySide6 6.12 on Python 3.11 leaks references to None
     from app.main_window import MainWindow
     from app.model_docks import install_model_docks
     from segmodels.demo import write_demo_project
