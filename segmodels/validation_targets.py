@@ -43,7 +43,8 @@ def _is_project_like(folder: Path) -> bool:
             or ((folder / "JPEGImages").is_dir() and (folder / "SegmentationClass").is_dir()))
 
 
-def _project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
+def project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
+    """One job per label file in the project's label folder (or just `only`), paired by stem."""
     images = {}
     for image in project.image_paths():
         images.setdefault(image.stem, image)  # a stem with two images: the first by name pairs
@@ -74,13 +75,13 @@ def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None
             return plan_validation(target.parent, class_table)
         project = _owning_project(target)
         if project is not None:
-            return class_table or project.classes, _project_jobs(project, only=target)
+            return class_table or project.classes, project_jobs(project, only=target)
         return class_table or voc_classes(), [LabelJob(target)]
     if _is_project_like(target):
         project = Project.open(target)
         if project.kind is ProjectKind.FOLDER and not project.labels_dir.is_dir():
             raise SegError(f"{describe(target)} has no label folder to validate.", path=target)
-        return class_table or project.classes, _project_jobs(project)
+        return class_table or project.classes, project_jobs(project)
     labels = _label_files(target)
     if not labels:
         raise SegError(f"{describe(target)} holds no label files (.png, .npy, .npz).", path=target)
