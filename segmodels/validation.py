@@ -253,11 +253,12 @@ def _decode_image_file(path: Path, options: ValidationOptions) -> DecodedLabel:
         label_map, unknown = colors_to_label_map(values, color_lookup(options.class_table, options.ignore_colors))
         if not unknown.any():
             return DecodedLabel(label_map, unknown, ())
-        distinct = len(np.unique(values[unknown].view([("", values.dtype)] * 3)))
+        distinct = np.unique(values[unknown].reshape(-1, 3), axis=0)
+        shown = ", ".join(f"({r}, {g}, {b})" for r, g, b in distinct[:4].tolist()) + (", ..." if len(distinct) > 4 else "")
         return DecodedLabel(label_map, unknown, (_problem(
             path, ProblemKind.UNKNOWN_COLOR,
-            f"{_pixels(int(unknown.sum()))} colours that are not in the class table ({distinct} distinct "
-            f"colours; {mode} label read as colour-coded)", unknown),))
+            f"{_pixels(int(unknown.sum()))} a colour not in the class table ({len(distinct)} such colours: "
+            f"{shown}; {mode} label read as colour-coded)", unknown),))
     if values.dtype != np.uint8:  # 16-bit or 32-bit grey
         if values.max(initial=0) > IGNORE_INDEX or values.min(initial=0) < 0:
             raise _ReadFailure(ProblemKind.UNSUPPORTED_FORMAT,
