@@ -12,7 +12,9 @@ A 2-D integer array is taken as an index map as it is.
 from __future__ import annotations
 
 import os
+import tokenize
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +150,12 @@ def load_array(path: str | os.PathLike[str]) -> np.ndarray:
         raise SegError(f"Label {describe(path)} does not exist.", path=path) from None
     except (EOFError, zipfile.BadZipFile) as exc:
         raise SegError(f"Label {describe(path)} is truncated or corrupt ({exc}).", path=path) from None
+    except (SyntaxError, tokenize.TokenError, TypeError, KeyError, OverflowError, MemoryError, zlib.error,
+            NotImplementedError) as exc:
+        # A damaged header reaches numpy's header parser (tokenize / literal_eval) or asks for an
+        # impossible size; found by fuzzing (tests/reliability/fuzzing.py).
+        raise SegError(f"Label {describe(path)} is truncated or corrupt (damaged NumPy header or archive).",
+                       path=path) from None
     except (OSError, ValueError) as exc:
         text = str(exc)
         truncated = any(hint in text for hint in ("reshape", "EOF", "could only read", "not fully written"))

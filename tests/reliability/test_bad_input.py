@@ -165,6 +165,41 @@ def test_onehot_bad_shape_or_content_refused(onehot_cases, name):
     assert "allow_pickle" not in str(info.value)  # never advise loading a label unsafely
 
 
+def _npy_with_unterminated_header() -> bytes:
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (12, 16, 3"
+    header += b" " * (54 - len(header) - 1) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\x00" * 64
+
+
+def _npz_with_unknown_compression() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, onehot=np.zeros((4, 4, 2), np.float32))
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 10:central + 12] = (99).to_bytes(2, "little")  # compression method 99
+    return bytes(data)
+
+
+@pytest.mark.parametrize("name, data", [("tokenize error.npy", _npy_with_unterminated_header()),
+                                        ("unknown compression.npz", _npz_with_unknown_compression())])
+def test_fuzz_regressions_onehot(tmp_path, name, data):
+    """Found by fuzzing: numpy's header parser raised tokenize.TokenError, zipfile raised
+    NotImplementedError; both escaped as tracebacks from read_onehot (and `segstudio validate`)."""
+    from segmodels.onehot import read_onehot
+    from segmodels.validation import LabelJob, ValidationOptions, check_label
+    from segmodels.classes import ClassTable
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(SegError) as info:
+        read_onehot(path, num_classes=3)
+    assert_one_sentence(str(info.value), path)
+    result, _ = check_label(LabelJob(path), ValidationOptions(ClassTable.from_names(["a", "b", "c"])))
+    assert result.problems and all("\n" not in p.message for p in result.problems)
+
+
 # -- project JSON ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def project_cases(corpus_root):
