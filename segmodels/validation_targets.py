@@ -1,8 +1,8 @@
 """What `validate PATH` checks, and the blended previews it writes on request.
 
 PATH may be:
-- a label file (`.png`, `.npy`, `.npz`): checked alone, or paired with its image when it sits in a
-  project's or VOC root's label folder;
+- a label file (`.png`, `.npy`, `.npz`), or the label folder of a project or VOC root: checked alone,
+  or paired with its image when it sits in a project's or VOC root's label folder;
 - a project (`segstudio.json`), a VOC root (`JPEGImages/` + `SegmentationClass/`) or a folder with a
   `labels/` subfolder: every label file in the label folder, each paired with the image of the same
   stem (a label without one is reported);
@@ -52,9 +52,9 @@ def project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
     return [LabelJob(label, images.get(label.stem), expect_image=True) for label in labels]
 
 
-def _owning_project(label: Path) -> Project | None:
-    """The project or VOC root whose label folder holds `label`, if any."""
-    folder = label.parent.resolve()
+def _owning_project(folder: Path) -> Project | None:
+    """The project or VOC root whose label folder is `folder`, if any."""
+    folder = folder.resolve()
     if not _is_project_like(folder.parent):
         return None
     try:
@@ -73,7 +73,7 @@ def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None
     if target.is_file():
         if target.name == PROJECT_FILE:
             return plan_validation(target.parent, class_table)
-        project = _owning_project(target)
+        project = _owning_project(target.parent)
         if project is not None:
             return class_table or project.classes, project_jobs(project, only=target)
         return class_table or voc_classes(), [LabelJob(target)]
@@ -81,6 +81,9 @@ def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None
         project = Project.open(target)
         if project.kind is ProjectKind.FOLDER and not project.labels_dir.is_dir():
             raise SegError(f"{describe(target)} has no label folder to validate.", path=target)
+        return class_table or project.classes, project_jobs(project)
+    project = _owning_project(target)  # e.g. PATH is a VOC root's SegmentationClass folder
+    if project is not None:
         return class_table or project.classes, project_jobs(project)
     labels = _label_files(target)
     if not labels:

@@ -182,3 +182,9 @@ def test_fast_index_count_equals_the_plain_definition(label_map, num_classes):
     expected = int(np.count_nonzero((label_map >= num_classes) & (label_map != 255)))
     assert count_invalid_indices(label_map, num_classes) == expected
     assert int(index_invalid_mask(label_map, num_classes).sum()) == expected
+
+
+def test_pointing_at_the_label_folder_still_pairs_images(tmp_path):
+    planted = make_voc_mix(tmp_path / "VOC")
+    report = validate_path(tmp_path / "VOC" / "SegmentationClass")
+    assert set(_kinds(report)) == set(planted)
