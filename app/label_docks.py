@@ -1,7 +1,7 @@
 """Wiring the classes dock, the validation dock and the export dialog into the main window:
 `install_label_docks(window)`, called once by `app.gui_main.create_window`.
 
-The classes dock goes on the right above the model docks, the validation dock is tabbed with them,
+The classes dock goes on the left below the image list, the validation dock is tabbed with the model docks,
 and File gets "Export labels…" (Ctrl+E) and "Validate project". Closing the window cancels a running
 validation (the `about_to_close` hook).
 """
@@ -45,15 +45,15 @@ def install_label_docks(window: Any) -> LabelDocks:
     """Add the classes and validation docks and the export/validate actions to `window`."""
     classes = ClassesDock(window.document, window)
     validation = ValidationDock(window.document, window.image_list, window.canvas, window)
-    window.add_dock(classes, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.add_dock(classes, Qt.DockWidgetArea.LeftDockWidgetArea)  # below the image list
     window.add_dock(validation, Qt.DockWidgetArea.RightDockWidgetArea)
     model_docks = getattr(window, "model_docks", None)
-    if model_docks is not None:  # one tab group below the classes: model (front), training, validation
-        window.splitDockWidget(classes, model_docks.model, Qt.Orientation.Vertical)
+    if model_docks is not None:
+        # One tab group on the right: model (front), training, validation. Only tabify: moving the
+        # model dock out of its group would show the training dock, whose first showing imports
+        # pyqtgraph (a second of start-up).
         window.tabifyDockWidget(model_docks.model, validation)
         model_docks.model.raise_()
-    else:
-        window.splitDockWidget(classes, validation, Qt.Orientation.Vertical)
     export_action = QAction("&Export labels…", window)
     export_action.setShortcut(QKeySequence("Ctrl+E"))
     export_action.triggered.connect(lambda _=False: open_export_dialog(window))

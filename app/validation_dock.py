@@ -26,7 +26,7 @@ from app.workers import GeneratorWorker, start_worker
 from segmodels.project import ImageStatus, Project
 from segmodels.validation import (PIXEL_KINDS, FileResult, LabelJob, Problem, ValidationOptions,
                                   index_invalid_mask, invalid_pixels, iter_validate)
-from segmodels.validation_targets import is_label_file
+from segmodels.validation_targets import project_jobs
 
 FILE_COLUMN, KIND_COLUMN, MESSAGE_COLUMN = range(3)
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole
@@ -37,19 +37,13 @@ class Scope(enum.Enum):
     PROJECT = "project"
 
 
-def project_jobs(project: Project, image: Path | None = None) -> list[LabelJob]:
+def jobs_for(project: Project, image: Path | None = None) -> list[LabelJob]:
     """The label files to check: the one of `image` (none if not saved yet), or every label file of
     the project, each paired with the image of the same stem (a label without one is a problem)."""
-    if image is not None:
-        label = project.label_path(image)
-        return [LabelJob(label, image, expect_image=True)] if label.exists() else []
-    if not project.labels_dir.is_dir():
-        return []
-    images: dict[str, Path] = {}
-    for path in project.image_paths():
-        images.setdefault(path.stem, path)
-    labels = sorted((p for p in project.labels_dir.iterdir() if is_label_file(p)), key=lambda p: p.name.lower())
-    return [LabelJob(label, images.get(label.stem), expect_image=True) for label in labels]
+    if image is None:
+        return project_jobs(project)
+    label = project.label_path(image)
+    return project_jobs(project, only=label) if label.exists() else []
 
 
 class ValidationDock(QDockWidget):
@@ -118,7 +112,7 @@ class ValidationDock(QDockWidget):
         image = self.document.image_path if scope is Scope.IMAGE else None
         if scope is Scope.IMAGE and image is None:
             return False
-        jobs = project_jobs(project, image)
+        jobs = jobs_for(project, image)
         self._clear_results()
         if not jobs:
             self.summary.setText("This image has no saved label yet: nothing to check." if image is not None

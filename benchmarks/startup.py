@@ -1,0 +1,175 @@
+"""Startup benchmark: time until segstudio's main window is shown and painted with a project open,
+against a bare PySide6 QMainWindow shown and painted the same way.
+
+Each measurement is a fresh Python subprocess (so imports count, as they do for a user), run offscreen
+(QT_QPA_PLATFORM=offscreen). The parent starts the clock before spawning the child and stops it when
+the child reports, on stdout, that the target widget received its first paint event: for segstudio
+the canvas viewport (the image is on screen), for the baseline the window's central widget. Rounds
+alternate bare / segstudio so drift in machine load hits both equally; medians are quoted.
+
+The project is generated into a temporary folder: 50 RGB images of 512 x 512 with reviewed labels.
+Also checks that neither torch nor pyqtgraph was imported at startup (they load when first used).
+
+    python benchmarks/startup.py [--rounds 7] [--images 50]
+
+Last line: {"startup_ratio": ..., "startup_s": ..., "bare_s": ..., ...}; goal startup_ratio <= 2.0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GOAL_RATIO = 2.0
+READY = "PAINTED"
+
+
+# -- the project ------------------------------------------------------------------------------------
+def make_project(root: Path, count: int, size: int = 512) -> Path:
+    """A project of `count` RGB images (smooth colour gradients plus noise) with blob labels."""
+    import numpy as np
+    from PIL import Image
+
+    from segmodels.classes import ClassTable
+    from segmodels.project import Project
+
+    project = Project.create(root, ClassTable.from_names(["background", "cat", "dog", "car"]))
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:size, 0:size]
+    for number in range(count):
+        base = np.stack([xx * 255 // size, yy * 255 // size, np.full_like(xx, number * 5 % 256)], axis=-1)
+        noise = rng.integers(0, 40, (size, size, 3))
+        rgb = np.clip(base + noise, 0, 255).astype(np.uint8)
+        image_path = project.images_dir / f"image_{number:03d}.png"
+        Image.fromarray(rgb).save(image_path, compress_level=1)
+        label_map = np.zeros((size, size), dtype=np.uint8)
+        for class_id in (1, 2, 3):
+            cy, cx, r = rng.integers(60, size - 60, 2).tolist() + [int(rng.integers(20, 60))]
+            label_map[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = class_id
+        project.write_label(image_path, label_map)
+    return root
+
+
+# -- the child processes ----------------------------------------------------------------------------
+def _wait_for_paint(app, target) -> None:
+    """Process events until `target` has received a Paint event (it is on screen)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintWatch(QObject):
+        painted = False
+
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt name)
+            if watched is target and event.type() == QEvent.Type.Paint:
+                PaintWatch.painted = True
+            return False
+
+    watch = PaintWatch()
+    target.installEventFilter(watch)
+    deadline = time.monotonic() + 60
+    while not PaintWatch.painted and time.monotonic() < deadline:
+        app.processEvents()
+    if not PaintWatch.painted:
+        raise SystemExit("the window was never painted")
+
+
+def child_bare() -> None:
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+    app = QApplication([])
+    window = QMainWindow()
+    window.setWindowTitle("bare")
+    central = QLabel("bare window")
+    window.setCentralWidget(central)
+    window.resize(1400, 900)  # the size segstudio's window opens at
+    window.show()
+    _wait_for_paint(app, central)
+    print(READY, "torch" in sys.modules, flush=True)
+
+
+def child_app(project: str) -> None:
+    """What `segstudio PROJECT` does before its event loop (app.gui_main.run_gui), then wait for the
+    canvas to be painted."""
+    from PySide6.QtWidgets import QApplication
+
+    try:
+        from app.pyside_fix import protect_none  # run_gui's first step where the tree has it
+    except ImportError:
+        protect_none = None
+    if protect_none is not None:
+        protect_none()
+    app = QApplication([])
+    from app.gui_main import create_window
+
+    window = create_window(project)
+    window.show()
+    _wait_for_paint(app, window.canvas.viewport())
+    # torch (models) and pyqtgraph (training curves) must wait until they are used.
+    print(READY, "torch" in sys.modules or "pyqtgraph" in sys.modules, flush=True)
+
+
+def time_child(mode: str, project: Path) -> tuple[float, bool]:
+    """Seconds from spawning a fresh interpreter until its window reports the first paint."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    command = [sys.executable, __file__, "--child", mode, "--project", str(project)]
+    start = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
+        for line in child.stdout:
+            if line.startswith(READY):
+                elapsed = time.perf_counter() - start
+                torch_loaded = line.split()[1] == "True"
+                child.kill()
+                return elapsed, torch_loaded
+        child.wait()
+        raise SystemExit(f"{mode} child failed:\n{child.stderr.read()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--images", type=int, default=50)
+    parser.add_argument("--child", choices=("bare", "app"), help=argparse.SUPPRESS)
+    parser.add_argument("--project", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "bare":
+        return child_bare()
+    if args.child == "app":
+        return child_app(args.project)
+
+    sys.path.insert(0, str(REPO))
+    # An installed segstudio has byte-compiled modules (pip compiles them); a source checkout run
+    # with PYTHONDONTWRITEBYTECODE would recompile every module in every child. Compile once here.
+    import compileall
+
+    for package in ("app", "segmodels"):
+        compileall.compile_dir(REPO / package, quiet=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = make_project(Path(tmp) / "project", args.images)
+        print(f"project: {args.images} images 512x512 with labels", file=sys.stderr)
+        time_child("bare", project)  # warm the OS file cache for both, unmeasured
+        time_child("app", project)
+        bare, app, torch_seen = [], [], False
+        for round_number in range(args.rounds):
+            bare.append(time_child("bare", project)[0])
+            seconds, torch_loaded = time_child("app", project)
+            app.append(seconds)
+            torch_seen |= torch_loaded
+            print(f"round {round_number + 1}/{args.rounds}: bare {bare[-1]:.3f} s, "
+                  f"segstudio {app[-1]:.3f} s", file=sys.stderr)
+    bare_s, startup_s = statistics.median(bare), statistics.median(app)
+    ratio = startup_s / bare_s
+    print(f"goal startup_ratio <= {GOAL_RATIO}: {'met' if ratio <= GOAL_RATIO else 'MISSED'}; "
+          f"torch or pyqtgraph imported at startup: {torch_seen}", file=sys.stderr)
+    print(json.dumps({"startup_ratio": round(ratio, 3), "startup_s": round(startup_s, 4),
+                      "bare_s": round(bare_s, 4), "rounds": args.rounds, "images": args.images,
+                      "heavy_imports_at_startup": torch_seen, "goal_ratio": GOAL_RATIO}))
+
+
+if __name__ == "__main__":
+    main()
