@@ -68,7 +68,7 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image") -> Image.Imag
         raise SegError(f"{what.capitalize()} {describe(path)} is not a readable image file.", path=path) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         text = str(exc)
-        reason = "truncated or corrupt" if ("truncated" in text or "broken" in text or isinstance(exc, (EOFError, SyntaxError))) \
+        reason = "truncated or corrupt" if ("truncated" in text.lower() or "broken" in text or isinstance(exc, (EOFError, SyntaxError))) \
             else f"unreadable ({text})"
         raise SegError(f"{what.capitalize()} {describe(path)} is {reason}.", path=path) from None
     finally:

@@ -10,8 +10,10 @@ only with --debug.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -86,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"segstudio {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `segstudio validate ... | head`: the reader left; stop quietly
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"segstudio {args.command}: interrupted.", file=sys.stderr)
         return 130

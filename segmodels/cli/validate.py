@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         for problem in report.problems:
             print(f"{problem.file}: {problem.kind.value}: {problem.message}")
-        bad = len(report.bad_files())
-        print(f"{report.files_checked} label files checked: "
-              + ("all valid." if report.ok else f"{bad} with problems ({len(report.problems)} problems)."))
+        bad, problems = len(report.bad_files()), len(report.problems)
+        print(f"{report.files_checked} label file{'s' * (report.files_checked != 1)} checked: "
+              + ("all valid." if report.ok else
+                 f"{bad} with problems ({problems} problem{'s' * (problems != 1)})."))
     return 0 if report.ok else 1
