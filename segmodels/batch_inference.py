@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import io
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -125,8 +126,8 @@ def _write_outputs(label_map: np.ndarray, confidence: np.ndarray | None, label_p
 
 def _loader(dataset: ImageFiles, batch_size: int, num_workers: int, pin: bool) -> torch.utils.data.DataLoader:
     workers = min(num_workers, max(0, len(dataset) - 1))
-    # Forking a process that runs other threads (the GUI) can deadlock: spawn there, fork in the CLI.
-    context = "spawn" if workers and threading.active_count() > 1 else None
+    # Forking the GUI process (Qt's threads) can deadlock: spawn there; the CLI forks (fast start).
+    context = "spawn" if workers and "PySide6.QtCore" in sys.modules else None
     return torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers, collate_fn=_as_list,
                                        pin_memory=pin, multiprocessing_context=context,
                                        persistent_workers=False)

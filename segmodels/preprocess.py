@@ -67,7 +67,11 @@ def to_input_tensor(images: np.ndarray | torch.Tensor, normalization: Normalizat
     convolutions prefer), which also saves the transpose copy.
     """
     normalization = normalization or Normalization()
-    batch = torch.from_numpy(np.ascontiguousarray(images)) if isinstance(images, np.ndarray) else images
+    if isinstance(images, np.ndarray):
+        # torch refuses to wrap read-only memory (np.asarray of a PIL image) without a warning.
+        batch = torch.from_numpy(np.ascontiguousarray(images) if images.flags.writeable else np.array(images))
+    else:
+        batch = images
     if batch.dtype != torch.uint8:
         raise ValueError(f"images must be uint8 RGB, got {batch.dtype}")
     if batch.ndim == 3:

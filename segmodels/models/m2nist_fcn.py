@@ -42,6 +42,6 @@ class M2nistFCN(SegmentationModel):
 @register_model("m2nist_fcn")
 def m2nist_fcn(*, num_classes: int, pretrained_backbone: bool = False, require_pretrained: bool = False,
                width: int = 8, hidden: int = 32) -> M2nistFCN:
-    """Small FCN for M2NIST-style images (about 3k parameters); trains on a CPU in minutes."""
+    """Small FCN for M2NIST-style images (a few thousand parameters); trains on a CPU in minutes."""
     del pretrained_backbone, require_pretrained  # no backbone to pretrain
     return M2nistFCN(num_classes, width=width, hidden=hidden)

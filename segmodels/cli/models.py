@@ -1,0 +1,51 @@
+"""`segstudio models`: list the registered architectures with their parameter counts.
+
+Models are built on PyTorch's "meta" device: shapes only, no memory and no weight initialisation,
+so even the 134 M-parameter FCN-8s is counted instantly and nothing is downloaded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("models", help="list architectures and their parameter counts",
+                                   description="List the architectures `segstudio train --arch` accepts, with "
+                                               "their parameter counts for a given number of classes.")
+    parser.add_argument("--num-classes", type=int, default=21, metavar="N",
+                        help="count parameters for N classes (default 21, PASCAL VOC)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    return parser
+
+
+def human_count(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1e6:.1f} M"
+    if count >= 1_000:
+        return f"{count / 1e3:.1f} k"
+    return str(count)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from segmodels.cli.common import format_table
+    from segmodels.errors import SegError
+    from segmodels.models import get_model, list_models, model_description
+
+    if args.num_classes < 1:
+        raise SegError(f"--num-classes must be at least 1, got {args.num_classes}.")
+    rows = []
+    for name in list_models():
+        with torch.device("meta"):
+            model = get_model(name, num_classes=args.num_classes)
+        rows.append({"name": name, "parameters": sum(p.numel() for p in model.parameters()),
+                     "stride": model.stride, "aux_head": model.has_aux, "description": model_description(name)})
+    if args.json:
+        print(json.dumps({"num_classes": args.num_classes, "models": rows}))
+        return 0
+    table = [[r["name"], human_count(r["parameters"]), str(r["stride"]), "yes" if r["aux_head"] else "",
+              r["description"]] for r in rows]
+    print(format_table(table, ["architecture", f"parameters ({args.num_classes} classes)", "stride", "aux", "description"]))
+    return 0

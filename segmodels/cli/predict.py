@@ -1,0 +1,74 @@
+"""`segstudio predict PATH --model CKPT`: write model proposals for an image, a folder or a project.
+
+Predictions go to PROJECT/predictions (the folder or the image's project) unless --out is given, as
+palette PNGs named after each image, plus `<stem>.conf.png` confidence maps with --save-confidence.
+A file that cannot be read is reported in one sentence and skipped; the others are processed.
+Exit status: 0 all predicted, 1 some files failed, 2 could not run (bad checkpoint, no images).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "predict", help="predict label maps with a checkpoint",
+        description="Predict label maps for an image, a folder of images or a project with a segstudio "
+                    "checkpoint. Results go to PROJECT/predictions/ (never into labels/) unless --out is given. "
+                    "Exit 0 = all predicted, 1 = some files failed, 2 = could not run.")
+    parser.add_argument("path", metavar="PATH", help="an image, a folder of images, a project or a VOC root")
+    parser.add_argument("--model", "-m", required=True, metavar="CKPT", help="segstudio checkpoint (.pt)")
+    parser.add_argument("--out", metavar="DIR", default=None, help="output folder (default: PROJECT/predictions)")
+    parser.add_argument("--device", default="auto", metavar="auto|cpu|cuda",
+                        help="compute device (default auto: CUDA, then Apple MPS, then CPU)")
+    parser.add_argument("--batch-size", type=int, default=4, metavar="N", help="images per forward pass (default 4)")
+    parser.add_argument("--num-workers", type=int, default=2, metavar="N",
+                        help="image decoding processes (default 2; 0 = decode in the main process)")
+    parser.add_argument("--save-confidence", action="store_true",
+                        help="also write <stem>.conf.png: max softmax per pixel as 8-bit grey (255 = 1.0)")
+    parser.add_argument("--tile-size", type=int, default=1024, metavar="N",
+                        help="images with a side above N run as overlapping tiles (default 1024)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from segmodels.checkpoint import load_checkpoint
+    from segmodels.cli.common import progress
+    from segmodels.errors import SegError, describe
+    from segmodels.inference import predict_files
+    from segmodels.project import ProjectKind, open_path
+
+    for option in ("batch_size", "tile_size"):
+        if getattr(args, option) < 1:
+            raise SegError(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}.")
+    project, image = open_path(args.path)
+    paths = [image] if image is not None else project.image_paths()
+    if not paths:
+        raise SegError(f"No images found in {describe(project.images_dir)}.", path=project.images_dir)
+    # A real project (or VOC root) fixes the classes, so the checkpoint must match them; a plain
+    # folder takes the checkpoint's own classes.
+    project_classes = None if project.kind is ProjectKind.FOLDER else project.classes
+    checkpoint = load_checkpoint(args.model, num_classes=None if project_classes is None else len(project_classes))
+    out_dir = Path(args.out) if args.out else project.predictions_dir
+    results = predict_files(checkpoint, paths, out_dir=out_dir, classes=project_classes, device=args.device,
+                            batch_size=args.batch_size, num_workers=args.num_workers,
+                            save_confidence=args.save_confidence, tile_size=args.tile_size)
+    failed = done = 0
+    device_line = ""
+    for result in progress(results, total=len(paths), desc="predict", unit="image", enabled=sys.stderr.isatty()):
+        if not device_line:
+            device_line = result.device
+            tqdm.write(f"segstudio predict: {checkpoint.arch} on {device_line}", file=sys.stderr)
+        if result.ok:
+            done += 1
+        else:
+            failed += 1
+            tqdm.write(f"segstudio predict: skipped: {result.error}", file=sys.stderr)
+    print(f"{done} of {len(paths)} images predicted into {out_dir}"
+          + (f"; {failed} failed." if failed else "."))
+    return 1 if failed else 0
