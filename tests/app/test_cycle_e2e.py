@@ -17,6 +17,9 @@ import shutil
 import numpy as np
 import pytest
 
+from PIL import Image
+
+from app.label_docks import install_label_docks, open_export_dialog
 from app.main_window import MainWindow
 from app.model_docks import install_model_docks
 from segmodels.labelio import read_label_png
@@ -86,8 +89,6 @@ def test_predict_correct_train_predict_improves(qtbot, tmp_path, messages):
     import torch
 
     from segmodels.demo import write_demo_project
-    from segmodels.export import iter_export
-    from segmodels.validation import validate_path
 
     torch.set_num_threads(2)
     project = write_demo_project(tmp_path / "demo", count=IMAGES)
@@ -99,6 +100,7 @@ def test_predict_correct_train_predict_improves(qtbot, tmp_path, messages):
     window = MainWindow()
     qtbot.addWidget(window)
     docks = install_model_docks(window)
+    install_label_docks(window)
     assert window.open_path(project.root)
     images = project.image_paths()
 
@@ -124,16 +126,24 @@ def test_predict_correct_train_predict_improves(qtbot, tmp_path, messages):
     after = held_out_miou(project, truth_dir)
     assert after > before + 0.1, (before, after)
 
-    # 5. the labels validate; 6. export writes palette PNGs
-    report = validate_path(project.root, project.classes)
-    assert report.ok, report
+    # 5. the labels validate (File > Validate project); 6. export writes palette PNGs (the dialog)
+    validation = window.label_docks.validation
+    with qtbot.waitSignal(validation.validation_finished, timeout=WAIT_MS):
+        window.actions_by_name["validate"].trigger()
+    assert len(validation.results) == START_REVIEWED + len(CORRECTED)
+    assert not any(result.problems for result in validation.results)
+    assert "all valid" in validation.summary.text()
+    dialog = open_export_dialog(window)
+    qtbot.addWidget(dialog)
     out = tmp_path / "export"
-    steps = list(iter_export(project, out, "palette"))
-    assert len(steps) == len(project.labelled_images())
+    dialog.folder_edit.setText(str(out))
+    dialog.set_export_format("palette")
+    with qtbot.waitSignal(dialog.export_finished, timeout=WAIT_MS):
+        dialog.export_button.click()
     exported = sorted(out.glob("*.png"))
     assert len(exported) == START_REVIEWED + len(CORRECTED)
-    from PIL import Image
-
-    with Image.open(exported[0]) as handle:
+    with Image.open(exported[-1]) as handle:
         assert handle.mode == "P"
+        assert np.array_equal(np.asarray(handle), read_label_png(truth_dir / exported[-1].name))
     assert not messages.texts("error"), messages.shown
+    docks.shutdown()
