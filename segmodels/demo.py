@@ -68,8 +68,8 @@ def _render_digit(digit: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     return big, big > MASK_THRESHOLD
 
 
-def _place_boxes(rng: np.random.Generator, sizes: list[int]) -> list[tuple[int, int]]:
-    """Top-left corners for square boxes of the given sizes that do not overlap (fewer if crowded)."""
+def _place_boxes(rng: np.random.Generator, sizes: list[int]) -> list[tuple[int, int, int]]:
+    """(top, left, size) of square boxes that do not overlap; a box that finds no room is dropped."""
     placed: list[tuple[int, int, int]] = []
     for size in sizes:
         for _ in range(50):
@@ -78,7 +78,7 @@ def _place_boxes(rng: np.random.Generator, sizes: list[int]) -> list[tuple[int, 
             if all(y + size <= py or py + ps <= y or x + size <= px or px + ps <= x for py, px, ps in placed):
                 placed.append((y, x, size))
                 break
-    return [(y, x) for y, x, _ in placed]
+    return placed
 
 
 def make_sample(rng: np.random.Generator, images: np.ndarray, targets: np.ndarray) -> DemoSample:
@@ -87,7 +87,7 @@ def make_sample(rng: np.random.Generator, images: np.ndarray, targets: np.ndarra
     label_map = np.zeros((IMAGE_HEIGHT, IMAGE_WIDTH), dtype=np.uint8)
     n_digits = int(rng.integers(1, MAX_DIGITS + 1))
     sizes = [int(rng.integers(DIGIT_SIZE_RANGE[0], DIGIT_SIZE_RANGE[1] + 1)) for _ in range(n_digits)]
-    for (y, x), size in zip(_place_boxes(rng, sizes), sizes):
+    for y, x, size in _place_boxes(rng, sizes):
         index = int(rng.integers(0, len(images)))
         intensity, mask = _render_digit(images[index], size)
         region = (slice(y, y + size), slice(x, x + size))

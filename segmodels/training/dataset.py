@@ -1,0 +1,130 @@
+"""Training data: each project image paired with its REVIEWED label from labels/ (never predictions).
+
+`make_split(project, val_fraction, seed)` draws a seeded, stable train/val split of the labelled
+image stems (sorted first, so the split depends only on the names and the seed); the split is a plain
+dict stored in the checkpoint, and `split_from_record` rebuilds it on resume. `LabelledImages` loads
+pairs as uint8 tensors (image 3 x H x W, grey expanded to RGB by segmodels.imageio; label map H x W)
+and keeps them in memory when the project is small, which is what makes small projects train at
+the speed of a bare tensor loop. A label whose size differs from its image, or whose values exceed the
+class table, is a SegError naming the file.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from segmodels.constants import IGNORE_INDEX
+from segmodels.errors import SegError, describe
+from segmodels.imageio import read_image
+from segmodels.project import Project
+
+#: Projects whose decoded pixels fit in this many bytes are cached in memory.
+CACHE_LIMIT_BYTES = 1 << 30
+
+Pair = tuple[torch.Tensor, torch.Tensor]
+
+
+def reviewed_images(project: Project) -> list[Path]:
+    """The images that have a reviewed label, or a SegError saying there are none."""
+    images = project.labelled_images()
+    if not images:
+        raise SegError(f"Project {describe(project.root)} has no reviewed labels in "
+                       f"{describe(project.labels_dir)}; label (or accept) some images before training.",
+                       path=project.root)
+    return images
+
+
+def make_split(project: Project, val_fraction: float, seed: int) -> dict:
+    """{'seed', 'val_fraction', 'train': [stems], 'val': [stems]}; val is empty for a single image."""
+    stems = sorted(p.stem for p in reviewed_images(project))
+    order = np.random.default_rng(seed).permutation(len(stems))
+    n_val = int(round(len(stems) * val_fraction))
+    if val_fraction > 0 and len(stems) >= 2:
+        n_val = min(max(n_val, 1), len(stems) - 1)  # at least one image on each side
+    val = sorted(stems[i] for i in order[:n_val])
+    train = sorted(stems[i] for i in order[n_val:])
+    return {"seed": int(seed), "val_fraction": float(val_fraction), "train": train, "val": val}
+
+
+def split_images(project: Project, split: dict, part: str) -> list[Path]:
+    """The reviewed images of one part ('train' or 'val') of a recorded split, in its order."""
+    by_stem = {p.stem: p for p in reviewed_images(project)}
+    missing = [s for s in split.get(part, []) if s not in by_stem]
+    if missing:
+        raise SegError(f"The recorded {part} split names {len(missing)} image(s) without a reviewed label in "
+                       f"{describe(project.root)} (first: '{missing[0]}'); start a new run instead of resuming.",
+                       path=project.root)
+    return [by_stem[s] for s in split.get(part, [])]
+
+
+def load_pair(project: Project, image_path: Path) -> Pair:
+    """(image 3 x H x W uint8, label map H x W uint8) with size and class-range checks."""
+    rgb = read_image(image_path).rgb
+    label_map = project.read_label(image_path)
+    label_file = project.label_path(image_path)
+    if label_map is None:
+        raise SegError(f"Label {describe(label_file)} disappeared during training.", path=label_file)
+    if label_map.shape != rgb.shape[:2]:
+        raise SegError(f"Label {describe(label_file)} is {label_map.shape[1]}x{label_map.shape[0]} but its image "
+                       f"is {rgb.shape[1]}x{rgb.shape[0]}.", path=label_file)
+    bad = (label_map >= len(project.classes)) & (label_map != IGNORE_INDEX)
+    if bad.any():
+        raise SegError(f"Label {describe(label_file)} holds class index {int(label_map[bad].max())} but the project "
+                       f"has {len(project.classes)} classes.", path=label_file)
+    image = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
+    return image, torch.from_numpy(label_map)
+
+
+class LabelledImages(Dataset):
+    """Reviewed (image, label map) pairs, optionally transformed, cached in memory when small."""
+
+    def __init__(self, project: Project, images: list[Path],
+                 transform: Callable[[torch.Tensor, torch.Tensor], Pair] | None = None,
+                 cache: bool | None = None) -> None:
+        self.project = project
+        self.images = list(images)
+        self.transform = transform
+        self._cache: list[Pair] | None = None
+        if cache is None:
+            cache = self._estimated_bytes() <= CACHE_LIMIT_BYTES
+        if cache:
+            self._cache = [load_pair(project, p) for p in self.images]
+
+    def _estimated_bytes(self) -> int:
+        from segmodels.imageio import image_size
+
+        if not self.images:
+            return 0
+        height, width = image_size(self.images[0])
+        return 4 * width * height * len(self.images)  # RGB + label per pixel
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def raw(self, index: int) -> Pair:
+        return self._cache[index] if self._cache is not None else load_pair(self.project, self.images[index])
+
+    def __getitem__(self, index: int) -> Pair:
+        image, label_map = self.raw(index)
+        if self.transform is not None:
+            image, label_map = self.transform(image, label_map)
+        return image, label_map
+
+    def sizes(self) -> set[tuple[int, int]]:
+        """Distinct (H, W) of the images (reads headers only when not cached)."""
+        if self._cache is not None:
+            return {tuple(label.shape) for _, label in self._cache}
+        from segmodels.imageio import image_size
+
+        return {image_size(p) for p in self.images}
+
+
+def collate_pairs(batch: list[Pair]) -> Pair:
+    """Stack equally sized pairs into (N x 3 x H x W uint8, N x H x W int64)."""
+    images = torch.stack([image for image, _ in batch])
+    labels = torch.stack([label for _, label in batch]).long()
+    return images, labels
