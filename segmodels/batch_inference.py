@@ -13,6 +13,7 @@ Project.confidence_path use when out_dir is the project's predictions/ folder.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import io
 import os
 import sys
@@ -34,7 +35,7 @@ from segmodels.device import select_device
 from segmodels.errors import SegError, describe
 from segmodels.imageio import read_image
 from segmodels.inference import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, confidence_to_uint8, forward_labels,
-                                 iter_tiles, prepare_model)
+                                 iter_tiles, prepare_model, use_channels_last)
 from segmodels.labelio import PNG_COMPRESS_LEVEL, write_label_png
 from segmodels.preprocess import Normalization, to_input_tensor
 
@@ -52,6 +53,7 @@ class FileResult:
     index: int = 0          # position in the input list
     total: int = 0          # number of input files
     device: str = ""        # the device sentence, e.g. "CUDA: NVIDIA H100"
+    conversions: tuple[str, ...] = ()  # what reading the image changed ("16-bit grey scaled to 8-bit", ...)
 
 
 class ImageFiles(torch.utils.data.Dataset):
@@ -69,12 +71,14 @@ class ImageFiles(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         path = self.paths[index]
         try:
-            rgb = read_image(path).rgb
+            loaded = read_image(path)
+            rgb = loaded.rgb
         except SegError as exc:
             return {"index": index, "error": str(exc)}
         except Exception as exc:  # anything a decoder throws is still one sentence about this file
             return {"index": index, "error": f"Image {describe(path)} could not be read ({type(exc).__name__}: {exc})."}
-        item: dict[str, Any] = {"index": index, "error": None, "rgb": torch.from_numpy(rgb)}
+        item: dict[str, Any] = {"index": index, "error": None, "rgb": torch.from_numpy(rgb),
+                                "conversions": tuple(loaded.conversions)}
         if self.normalize and max(rgb.shape[:2]) <= self.tile_size:
             item["input"] = to_input_tensor(rgb, self.normalization, "cpu")[0]
         return item
@@ -148,9 +152,11 @@ class _Run:
     tile_size: int
     tile_overlap: int
     amp: bool | None
+    conversions: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def result(self, index: int, error: str | None = None, written: tuple[Path, ...] = ()) -> FileResult:
-        return FileResult(self.paths[index], error is None, error, written, index, len(self.paths), self.description)
+        return FileResult(self.paths[index], error is None, error, written, index, len(self.paths), self.description,
+                          self.conversions.pop(index, ()))
 
 
 def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
@@ -169,11 +175,14 @@ def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int
         else:
             groups[(tuple(rgb.shape), "input" in item)].append(item)
     for (_, normalised), group in groups.items():
+        channels_last = use_channels_last(run.device)
         if normalised:
             inputs = torch.stack([item["input"] for item in group]).to(run.device, non_blocking=True)
+            if channels_last:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
         else:
             inputs = to_input_tensor(torch.stack([item["rgb"] for item in group]), run.normalization, run.device,
-                                     channels_last=run.device.type == "cuda")
+                                     channels_last=channels_last)
         labels, confidence = forward_labels(run.model, inputs, run.amp)
         labels_np, confidence_np = labels.cpu().numpy(), confidence.cpu().numpy()
         for position, item in enumerate(group):
@@ -203,6 +212,7 @@ def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[st
                 if item["error"] is not None:
                     pending.append((item["index"], item["error"]))
                 else:
+                    run.conversions[item["index"]] = item.get("conversions", ())
                     decoded.append(item)
             for index, label_map, confidence in _predict_items(run, decoded):
                 pending.append((index, _submit(run, writer, stems, index, label_map, confidence)))

@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
             tqdm.write(f"segstudio predict: {checkpoint.arch} on {device_line}", file=sys.stderr)
         if result.ok:
             done += 1
+            if result.conversions:  # shown, not hidden: the model saw a converted image
+                tqdm.write(f"segstudio predict: {describe(result.path)} read with conversion: "
+                           f"{', '.join(result.conversions)}.", file=sys.stderr)
         else:
             failed += 1
             tqdm.write(f"segstudio predict: skipped: {result.error}", file=sys.stderr)

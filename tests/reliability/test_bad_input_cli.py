@@ -169,7 +169,7 @@ def test_predict_image(capsys, image_cases, checkpoints, tmp_path, name):
     image = tmp_path / case.path.name
     shutil.copyfile(case.path, image)
     code, out, err = run_cli(capsys, "predict", image, "--model", good, "--out", tmp_path / "pred",
-                             "--device", "cpu")
+                             "--device", "cpu", "--num-workers", "0")
     if case.expect is Expect.REFUSE:
         assert code != 0
         assert_names(image, out, err)
@@ -190,7 +190,7 @@ def test_predict_folder_skips_bad_images_and_goes_on(capsys, image_cases, checkp
         shutil.copyfile(case.path, folder / case.path.name)
     Image.fromarray(corpus.noise_rgb(9)).save(folder / "good one.png")
     code, out, err = run_cli(capsys, "predict", folder, "--model", good, "--out", tmp_path / "pred",
-                             "--device", "cpu")
+                             "--device", "cpu", "--num-workers", "0")
     assert code == 1, (out, err)
     for name in IMAGE_REFUSE:
         assert_names(folder / _case(image_cases, name).path.name, out, err)
@@ -205,7 +205,8 @@ def test_bad_checkpoint_refused(capsys, label_project, checkpoints, tmp_path, co
     cases, marker, _ = checkpoints
     case = cases[name]
     root = corpus.make_project(tmp_path / "good project")
-    argv = {"predict": [root / "images", "--model", case.path, "--out", tmp_path / "pred", "--device", "cpu"],
+    argv = {"predict": [root, "--model", case.path, "--out", tmp_path / "pred", "--device", "cpu",
+                        "--num-workers", "0"],
             "evaluate": [root, "--model", case.path, "--device", "cpu"],
             "train": [root, "--from", case.path, "--epochs", "1", "--device", "cpu"]}[command]
     code, out, err = run_cli(capsys, command, *argv)
