@@ -1,0 +1,108 @@
+"""`segstudio train PROJECT --arch NAME | --from CKPT | --resume CKPT [...]`: train on reviewed labels.
+
+Prints a tqdm bar (loss, lr, images/s) per epoch and a per-class IoU table at the end; writes
+PROJECT/models/<name>.pt (best epoch) with <name>.json metrics and <name>.last.pt (for --resume), or
+the --out path. Works unchanged under `torchrun --nproc_per_node=N -m segmodels train ...`: only
+rank 0 prints and writes.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "train", help="train a model on the project's reviewed labels",
+        description="Train on the images that have reviewed labels (labels/; predictions are never used). "
+                    "Defaults depend on the architecture (m2nist_fcn: 12 epochs, batch 32, Adam lr 3e-3 "
+                    "one-cycle; others: 30 epochs, batch 8, Adam 1e-4, augmentation). Under torchrun the "
+                    "same command trains on several GPUs/processes with DistributedDataParallel.")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--arch", help="architecture to train from scratch (see `segstudio models`)")
+    source.add_argument("--from", dest="from_checkpoint", metavar="CKPT",
+                        help="checkpoint to fine-tune (the head is replaced if the classes differ)")
+    source.add_argument("--resume", metavar="CKPT", help="continue a run from its .last.pt checkpoint")
+    parser.add_argument("project", help="project folder")
+    parser.add_argument("--epochs", type=int, help="total number of epochs")
+    parser.add_argument("--batch-size", type=int, help="images per step (per process under torchrun)")
+    parser.add_argument("--lr", type=float, help="Adam learning rate")
+    parser.add_argument("--out", help="checkpoint path (default PROJECT/models/<arch>.pt)")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and shuffling")
+    parser.add_argument("--val-fraction", type=float, default=0.1, help="share of images held out (default 0.1)")
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                        help="paired flips, scale+crop and colour jitter (default per architecture)")
+    parser.add_argument("--dice-weight", type=float, default=0.0, help="weight of a soft Dice loss term")
+    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (spawned)")
+    parser.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    parser.add_argument("--pretrained", action="store_true", help="start from ImageNet backbone weights if available")
+    parser.add_argument("--require-pretrained", action="store_true",
+                        help="fail instead of training from random weights when pretrained weights are missing")
+    return parser
+
+
+def _config(args: argparse.Namespace):
+    from segmodels.training import TrainConfig
+
+    return TrainConfig(project=args.project, arch=args.arch, from_checkpoint=args.from_checkpoint,
+                       resume=args.resume, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       device=args.device, out=args.out, seed=args.seed, val_fraction=args.val_fraction,
+                       augment=args.augment, num_workers=args.num_workers, dice_weight=args.dice_weight,
+                       amp=not args.no_amp, pretrained_backbone=args.pretrained or args.require_pretrained,
+                       require_pretrained=args.require_pretrained)
+
+
+def format_iou_table(class_names: list[str] | tuple[str, ...], per_class_iou: list[float] | tuple[float, ...],
+                     per_class_dice: list[float] | tuple[float, ...]) -> str:
+    from segmodels.cli.common import format_table
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+    rows = [[str(i), name, cell(iou), cell(dice)]
+            for i, (name, iou, dice) in enumerate(zip(class_names, per_class_iou, per_class_dice))]
+    return format_table(rows, ["id", "class", "IoU", "Dice"])
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from segmodels.training import EpochReport, FitResult, StepReport, fit
+
+    if os.environ.get("OMP_NUM_THREADS") is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["WORLD_SIZE"])))
+    quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
+    bar, result = None, None
+    for report in fit(_config(args)):
+        if isinstance(report, StepReport) and not quiet:
+            if bar is None:
+                bar = tqdm(total=report.steps_per_epoch, desc=f"epoch {report.epoch}/{report.epochs}",
+                           unit="step", file=sys.stderr, dynamic_ncols=True, leave=False)
+            bar.update(1)
+            bar.set_postfix(loss=f"{report.loss:.4f}", lr=f"{report.lr:.2g}", img_s=f"{report.images_per_s:.0f}",
+                            eta=f"{report.eta_s:.0f}s", refresh=False)
+        elif isinstance(report, EpochReport):
+            if bar is not None:
+                bar.close()
+                bar = None
+            if not quiet:
+                print(f"epoch {report.epoch}/{report.epochs}: train loss {report.train_loss:.4f}, "
+                      f"val mIoU {report.miou:.4f}, Dice {report.dice:.4f}, pixel accuracy "
+                      f"{report.pixel_accuracy:.4f}{' (best)' if report.is_best else ''} [{report.seconds:.1f}s]",
+                      file=sys.stderr)
+        elif isinstance(report, FitResult):
+            result = report
+    if quiet or result is None:
+        return 0
+    print(result.note, file=sys.stderr)
+    if result.metrics is not None:
+        print(format_iou_table(result.class_names, result.metrics.per_class_iou, result.metrics.per_class_dice))
+        print(f"mIoU {result.metrics.miou:.4f}  Dice {result.metrics.dice:.4f}  "
+              f"pixel accuracy {result.metrics.pixel_accuracy:.4f}  (validation split, best epoch)")
+    print(f"Best checkpoint: {result.best_checkpoint}")
+    print(f"Last checkpoint: {result.last_checkpoint}")
+    return 0

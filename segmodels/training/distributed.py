@@ -1,0 +1,99 @@
+"""Multi-process training under `torchrun` (DistributedDataParallel), and the one-process case.
+
+`torchrun --nproc_per_node=N -m segmodels train ...` sets RANK, WORLD_SIZE and LOCAL_RANK; `DistContext`
+reads them. With a world size above one, `setup` starts the process group (nccl on CUDA, each rank on
+its LOCAL_RANK device; gloo on CPU), `wrap_model` converts BatchNorm to SyncBatchNorm (CUDA only:
+PyTorch's SyncBatchNorm has no CPU kernel, and on CPU DDP's buffer broadcast keeps ranks identical)
+and wraps the model in DDP. Metrics are made global by summing each rank's confusion matrix
+(`all_reduce_sum`); only rank 0 writes checkpoints (`ctx.is_main`), the others wait at `barrier`.
+Without torchrun every helper is a no-op, so the trainer has a single code path.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistContext:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    owns_group: bool = False  # whether we started the process group (and so must end it)
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls) -> DistContext:
+        world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        if world_size <= 1:
+            return cls()
+        return cls(rank=int(os.environ.get("RANK", "0")), world_size=world_size,
+                   local_rank=int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def setup(ctx: DistContext, device: torch.device) -> tuple[DistContext, torch.device]:
+    """Start the process group if needed; on CUDA each rank uses its own GPU."""
+    if not ctx.enabled:
+        return ctx, device
+    if device.type == "cuda":
+        device = torch.device("cuda", ctx.local_rank % max(torch.cuda.device_count(), 1))
+        torch.cuda.set_device(device)
+    owns = False
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+        owns = True
+    return DistContext(ctx.rank, ctx.world_size, ctx.local_rank, owns), device
+
+
+def teardown(ctx: DistContext) -> None:
+    if ctx.enabled and ctx.owns_group and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def wrap_model(model: torch.nn.Module, ctx: DistContext, device: torch.device) -> torch.nn.Module:
+    """DDP (+ SyncBatchNorm on CUDA) across ranks; the model itself when not distributed."""
+    if not ctx.enabled:
+        return model
+    from torch.nn.parallel import DistributedDataParallel
+
+    if device.type == "cuda":
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        return DistributedDataParallel(model, device_ids=[device.index])
+    return DistributedDataParallel(model)
+
+
+def unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The bare model inside DDP (what checkpoints store)."""
+    return model.module if hasattr(model, "module") else model
+
+
+def all_reduce_sum(tensor: torch.Tensor, ctx: DistContext) -> torch.Tensor:
+    """Sum a tensor over all ranks in place (no-op when not distributed)."""
+    if ctx.enabled:
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor
+
+
+def broadcast_object(value: Any, ctx: DistContext) -> Any:
+    """Rank 0's value on every rank (for decisions that must agree, such as the data split)."""
+    if not ctx.enabled:
+        return value
+    holder = [value]
+    dist.broadcast_object_list(holder, src=0)
+    return holder[0]
+
+
+def barrier(ctx: DistContext) -> None:
+    if ctx.enabled:
+        dist.barrier()

@@ -1,0 +1,158 @@
+"""The two plain training functions: `train_one_epoch` and `evaluate` (plus the step generator they share).
+
+`train_steps` runs one epoch and yields `(step, loss, images)` after every optimiser step, so `fit`
+can report progress and check for cancellation between steps; `train_one_epoch` just drains it.
+The loss is cross-entropy with ignore_index=255, plus an optional soft Dice term and a weighted aux
+loss when the model has an aux head. On CUDA the forward pass runs under autocast (float16) with a
+GradScaler. A NaN or infinite loss raises `NonFiniteLoss` before the optimiser step, so the weights
+(and any checkpoint) stay as they were. Under DDP the loss is averaged over ranks, so every rank sees
+the same value and stops at the same step.
+
+`evaluate` accumulates one confusion matrix over the whole split (summed over ranks) and returns
+`SegMetrics`; ignore pixels never count.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from segmodels.constants import IGNORE_INDEX
+from segmodels.preprocess import Normalization, to_input_tensor
+from segmodels.training.distributed import DistContext, all_reduce_sum
+from segmodels.training.metrics import SegMetrics, confusion_matrix
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class NonFiniteLoss(ArithmeticError):
+    """The loss became NaN or infinite (fit turns this into a SegError sentence)."""
+
+
+@dataclass(frozen=True)
+class LossSettings:
+    dice_weight: float = 0.0
+    aux_weight: float = 0.4
+
+
+def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """1 - mean over classes of 2|P.T| / (|P| + |T|) on softmax probabilities, ignore pixels left out."""
+    num_classes = logits.shape[1]
+    valid = (target != IGNORE_INDEX).unsqueeze(1)
+    probs = logits.float().softmax(dim=1) * valid
+    one_hot = F.one_hot(target.clamp(max=num_classes - 1), num_classes).permute(0, 3, 1, 2) * valid
+    dims = (0, 2, 3)
+    intersection = (probs * one_hot).sum(dims)
+    total = probs.sum(dims) + one_hot.sum(dims)
+    return 1.0 - ((2 * intersection + 1.0) / (total + 1.0)).mean()
+
+
+def segmentation_loss(logits: torch.Tensor, aux_logits: torch.Tensor | None, target: torch.Tensor,
+                      settings: LossSettings) -> torch.Tensor:
+    loss = F.cross_entropy(logits.float(), target, ignore_index=IGNORE_INDEX)
+    if settings.dice_weight > 0:
+        loss = loss + settings.dice_weight * soft_dice_loss(logits, target)
+    if aux_logits is not None and settings.aux_weight > 0:
+        loss = loss + settings.aux_weight * F.cross_entropy(aux_logits.float(), target, ignore_index=IGNORE_INDEX)
+    return loss
+
+
+def to_device(batch: Batch, normalization: Normalization, device: torch.device) -> Batch:
+    """uint8 N x 3 x H x W images -> normalised floats on the device; labels -> int64 on the device."""
+    images, labels = batch
+    inputs = to_input_tensor(images.permute(0, 2, 3, 1), normalization, device)
+    return inputs, labels.to(device, non_blocking=True).long()
+
+
+class AuxForward(torch.nn.Module):
+    """Training view of a model: forward returns (logits, aux logits or None).
+
+    DDP only hooks `forward`, so the aux head is reached by wrapping this view, not by calling
+    `forward_with_aux` around DDP. It holds no parameters of its own.
+    """
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        with_aux = getattr(self.model, "forward_with_aux", None)
+        return with_aux(inputs) if with_aux is not None else (self.model(inputs), None)
+
+
+def training_view(model: torch.nn.Module) -> torch.nn.Module:
+    """`model` if it already returns (logits, aux) (an AuxForward, maybe inside DDP), else AuxForward(model)."""
+    inner = model.module if hasattr(model, "module") else model
+    return model if isinstance(inner, AuxForward) else AuxForward(model)
+
+
+def bare_model(model: torch.nn.Module) -> torch.nn.Module:
+    """The SegmentationModel inside DDP and/or AuxForward."""
+    inner = model.module if hasattr(model, "module") else model
+    return inner.model if isinstance(inner, AuxForward) else inner
+
+
+def train_steps(model: torch.nn.Module, batches: Iterable[Batch], optimizer: torch.optim.Optimizer,
+                scheduler: torch.optim.lr_scheduler.LRScheduler | None, *, device: torch.device,
+                normalization: Normalization, loss_settings: LossSettings = LossSettings(),
+                scaler: torch.amp.GradScaler | None = None, ctx: DistContext = DistContext()
+                ) -> Iterator[tuple[int, float, int]]:
+    """One epoch; yields (step, loss averaged over ranks, images in this rank's batch) per step."""
+    model = training_view(model)
+    model.train()
+    use_amp = scaler is not None and device.type == "cuda"
+    for step, batch in enumerate(batches, start=1):
+        inputs, labels = to_device(batch, normalization, device)
+        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+            logits, aux_logits = model(inputs)
+        loss = segmentation_loss(logits, aux_logits, labels, loss_settings)
+        reported = all_reduce_sum(loss.detach().clone(), ctx) / ctx.world_size
+        value = float(reported)
+        if not torch.isfinite(reported):
+            raise NonFiniteLoss(value)
+        optimizer.zero_grad(set_to_none=True)
+        if use_amp:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        yield step, value, int(inputs.shape[0])
+
+
+def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch], optimizer: torch.optim.Optimizer,
+                    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None, *, device: torch.device,
+                    normalization: Normalization, loss_settings: LossSettings = LossSettings(),
+                    scaler: torch.amp.GradScaler | None = None, ctx: DistContext = DistContext(),
+                    cancel: Callable[[], bool] | None = None) -> float:
+    """Train for one epoch and return the mean loss (stops early, between steps, when cancel() is true)."""
+    total, count = 0.0, 0
+    for _, loss, images in train_steps(model, batches, optimizer, scheduler, device=device,
+                                       normalization=normalization, loss_settings=loss_settings,
+                                       scaler=scaler, ctx=ctx):
+        total, count = total + loss * images, count + images
+        if cancel is not None and cancel():
+            break
+    return total / max(count, 1)
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, batches: Iterable[Batch], num_classes: int, *, device: torch.device,
+             normalization: Normalization, amp: bool = True, ctx: DistContext = DistContext()) -> SegMetrics:
+    """Metrics from one confusion matrix over all batches (and all ranks); ignore pixels excluded."""
+    bare_model(model).eval()
+    confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
+    use_amp = amp and device.type == "cuda"
+    inner = bare_model(model)
+    for batch in batches:
+        inputs, labels = to_device(batch, normalization, device)
+        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+            logits = inner(inputs)  # the bare module: no DDP collectives during evaluation
+        confusion += confusion_matrix(labels, logits.argmax(dim=1), num_classes)
+    all_reduce_sum(confusion, ctx)
+    return SegMetrics.from_confusion(confusion)

@@ -1,0 +1,168 @@
+"""Everything one training run holds (`RunState`), how it is prepared, and how its checkpoints are written.
+
+`prepare_run` resolves the config (architecture defaults, or the resumed run's settings), picks the
+device, starts DDP under torchrun, draws or restores the split, builds the data, the model (scratch,
+fine-tune or resume) and the optimiser. `write_checkpoints` is called once per epoch and writes, on
+rank 0 only, `<name>.last.pt` (with optimiser/schedule state, for --resume) and, when the epoch is
+the best so far, `<name>.pt` plus `<name>.json` metrics. Every write is atomic.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from segmodels.atomic import atomic_write_text
+from segmodels.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from segmodels.classes import ClassTable
+from segmodels.device import select_device
+from segmodels.errors import SegError, describe
+from segmodels.preprocess import Normalization
+from segmodels.project import Project
+from segmodels.training import distributed
+from segmodels.training.config import TrainConfig
+from segmodels.training.dataset import LabelledImages, make_split, split_images
+from segmodels.training.loops import AuxForward
+from segmodels.training.metrics import SegMetrics
+from segmodels.training.setup import build_model, make_batches, make_optimizer, make_sampler
+from segmodels.training.transforms import AugmentSettings, crop_transform, train_transform
+
+#: Settings a resumed run takes from the checkpoint's recorded config when not given again.
+RESUMED_FIELDS = ("epochs", "batch_size", "lr", "augment", "crop_size", "val_fraction", "seed", "schedule",
+                  "dice_weight", "model_kwargs")
+
+
+@dataclass
+class RunState:
+    config: TrainConfig
+    ctx: distributed.DistContext
+    device: torch.device
+    project: Project
+    classes: ClassTable
+    model: torch.nn.Module          # the bare SegmentationModel (what checkpoints store)
+    train_model: torch.nn.Module    # AuxForward(model), inside DDP when distributed
+    normalization: Normalization
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler | None
+    train_batches: Any
+    val_batches: Any
+    train_sampler: Any
+    steps_per_epoch: int
+    start_epoch: int
+    split: dict
+    best_path: Path
+    last_path: Path
+    best_miou: float | None
+    best_metrics: SegMetrics | None
+    note: str
+
+
+def _resolve(config: TrainConfig, source: Checkpoint | None) -> tuple[TrainConfig, str]:
+    if config.resume and source is not None:
+        recorded = source.train_config or {}
+        given = {name: getattr(config, name) for name in RESUMED_FIELDS}
+        taken = {n: recorded[n] for n in RESUMED_FIELDS if n in recorded and given[n] in (None, {}, TrainConfig.__dataclass_fields__[n].default)}
+        config = dataclasses.replace(config, **taken)
+    arch = source.arch if source is not None else str(config.arch)
+    return config.resolved(arch), arch
+
+
+def _paths(config: TrainConfig, project: Project, arch: str) -> tuple[Path, Path]:
+    if config.out:
+        best = Path(config.out)
+    elif config.resume:
+        resumed = Path(config.resume)
+        best = resumed.with_name(resumed.name.replace(".last.pt", ".pt"))
+    elif config.from_checkpoint:
+        best = project.models_dir / f"{Path(config.from_checkpoint).stem}_finetuned.pt"
+    else:
+        best = project.models_dir / f"{arch}.pt"
+    if best.suffix != ".pt":
+        best = best.with_name(best.name + ".pt")
+    return best, best.with_name(best.name[:-3] + ".last.pt")
+
+
+def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[LabelledImages, LabelledImages]:
+    train_images = split_images(project, split, "train")
+    val_images = split_images(project, split, "val") or train_images  # one image: validate on it
+    train = LabelledImages(project, train_images)
+    sizes = train.sizes()
+    if config.augment or len(sizes) > 1 or config.crop_size:
+        side = config.crop_size or 320
+        height, width = next(iter(sizes)) if len(sizes) == 1 else (side, side)
+        crop = (min(height, side), min(width, side))
+        train.transform = train_transform(AugmentSettings(crop)) if config.augment else crop_transform(crop)
+    return train, LabelledImages(project, val_images)
+
+
+def prepare_run(config: TrainConfig) -> RunState:
+    ctx = distributed.DistContext.from_env()
+    device, device_note = select_device(config.device)
+    ctx, device = distributed.setup(ctx, device)
+    project = Project.open(config.project)
+    source_path = config.resume or config.from_checkpoint
+    source = load_checkpoint(source_path) if source_path else None
+    if config.resume and source is not None and source.classes.names != project.classes.names:
+        raise SegError(f"Cannot resume from {describe(source_path)}: it was trained for classes "
+                       f"{source.classes.names} but the project has {project.classes.names}; fine-tune with --from instead.",
+                       path=source_path)
+    config, arch = _resolve(config, source)
+    torch.manual_seed(config.seed)
+    split = source.split if (config.resume and source and source.split) else make_split(project, config.val_fraction, config.seed)
+    train_set, val_set = _datasets(config, project, split)
+    start = build_model(config, arch, project.classes, source)
+    model = start.model.to(device)
+    train_model = distributed.wrap_model(AuxForward(model), ctx, device)
+    train_sampler = make_sampler(train_set, shuffle=True, seed=config.seed, ctx=ctx)
+    per_rank = max(len(train_set) // ctx.world_size, 1)
+    train_batches = make_batches(train_set, config.batch_size, train_sampler, drop_last=per_rank > config.batch_size,
+                                 num_workers=config.num_workers, pin_memory=device.type == "cuda")
+    eval_batch = config.batch_size if len(val_set.sizes()) == 1 else 1
+    val_batches = make_batches(val_set, eval_batch, make_sampler(val_set, shuffle=False, seed=0, ctx=ctx),
+                               drop_last=False, num_workers=config.num_workers, pin_memory=device.type == "cuda")
+    steps_per_epoch = max(len(train_batches), 1)
+    optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)
+    start_epoch, best_miou = 0, None
+    if config.resume and source is not None:
+        start_epoch = int(source.epoch or 0)
+        if source.optimizer_state:
+            optimizer.load_state_dict(source.optimizer_state)
+        if source.scheduler_state:
+            scheduler.load_state_dict(source.scheduler_state)
+        best_miou = (source.extra or {}).get("best_miou")
+        if start_epoch >= config.epochs:
+            raise SegError(f"Checkpoint {describe(source_path)} has already trained {start_epoch} epochs; "
+                           f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
+    best_path, last_path = _paths(config, project, arch)
+    scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and config.amp else None
+    note = f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
+    return RunState(config, ctx, device, project, project.classes, model, train_model, model.normalization,
+                    optimizer, scheduler, scaler, train_batches, val_batches, train_sampler, steps_per_epoch,
+                    start_epoch, split, best_path, last_path, best_miou, None, note)
+
+
+def metrics_record(state: RunState, epoch: int, metrics: SegMetrics, train_loss: float) -> dict[str, Any]:
+    """What `<name>.json` and the checkpoint's metrics hold."""
+    return {"arch": state.model.arch, "epoch": epoch, "epochs": state.config.epochs, "train_loss": train_loss,
+            **metrics.to_json(state.classes.names), "classes": state.classes.names,
+            "train_images": len(state.split["train"]), "val_images": len(state.split["val"])}
+
+
+def write_checkpoints(state: RunState, epoch: int, metrics: SegMetrics, train_loss: float, is_best: bool) -> None:
+    """Rank 0 writes last (every epoch) and best (when improved) checkpoints; other ranks wait."""
+    if state.ctx.is_main:
+        record = metrics_record(state, epoch, metrics, train_loss)
+        common = dict(classes=state.classes, normalization=state.normalization, train_config=state.config.to_json(),
+                      metrics=record, epoch=epoch, split=state.split)
+        extra = {"best_miou": state.best_miou, "world_size": state.ctx.world_size}
+        if is_best:
+            save_checkpoint(state.best_path, state.model, extra=extra, **common)
+            atomic_write_text(state.best_path.with_suffix(".json"), json.dumps(record, indent=2) + "\n")
+        save_checkpoint(state.last_path, state.model, optimizer_state=state.optimizer.state_dict(),
+                        scheduler_state=state.scheduler.state_dict(), extra=extra, **common)
+    distributed.barrier(state.ctx)

@@ -1,0 +1,176 @@
+"""`fit(config, cancel=None)`: the training run as a generator of reports (the GUI and CLI share it).
+
+It yields a `StepReport` after every optimiser step, an `EpochReport` after every epoch's validation,
+and finally a `FitResult`. `cancel` (a callable returning True, or a threading.Event) is checked
+between steps; a cancelled run returns a FitResult with `cancelled=True` and writes nothing more.
+
+Checkpoints (rank 0 only, each written atomically): the best epoch by validation mIoU goes to the
+output path (`PROJECT/models/<arch>.pt` by default) with `<name>.json` metrics beside it, and every
+epoch goes to `<name>.last.pt` (what --resume continues from, with optimiser and schedule state).
+A run that fails or is cancelled never touches a file it has not finished writing, so the last good
+checkpoint stays byte-identical. A NaN/inf loss stops the run with one SegError sentence.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from segmodels.errors import SegError, describe
+from segmodels.training.config import TrainConfig
+from segmodels.training.loops import LossSettings, NonFiniteLoss, evaluate, train_steps
+from segmodels.training.metrics import SegMetrics
+from segmodels.training import distributed
+from segmodels.training.run import RunState, prepare_run, write_checkpoints
+
+CancelFlag = Callable[[], bool] | threading.Event | None
+
+
+@dataclass(frozen=True)
+class StepReport:
+    epoch: int            # 1-based
+    epochs: int
+    step: int             # 1-based within the epoch
+    steps_per_epoch: int
+    loss: float
+    lr: float
+    images_per_s: float   # over all ranks, recent steps
+    eta_s: float          # until the last epoch ends (validation not counted)
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    epoch: int
+    epochs: int
+    train_loss: float
+    metrics: SegMetrics
+    class_names: tuple[str, ...]
+    is_best: bool
+    checkpoint: Path | None  # the best checkpoint's path (written this epoch when is_best)
+    seconds: float
+
+    @property
+    def per_class_iou(self) -> tuple[float, ...]:
+        return self.metrics.per_class_iou
+
+    @property
+    def miou(self) -> float:
+        return self.metrics.miou
+
+    @property
+    def dice(self) -> float:
+        return self.metrics.dice
+
+    @property
+    def pixel_accuracy(self) -> float:
+        return self.metrics.pixel_accuracy
+
+
+@dataclass(frozen=True)
+class FitResult:
+    best_checkpoint: Path | None
+    last_checkpoint: Path | None
+    metrics: SegMetrics | None      # of the best epoch
+    class_names: tuple[str, ...]
+    epochs_done: int
+    cancelled: bool
+    note: str = ""                  # how the model was initialised, device choice
+
+
+Report = StepReport | EpochReport | FitResult
+
+
+def _is_cancelled(cancel: CancelFlag) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def fit(config: TrainConfig, cancel: CancelFlag = None) -> Iterator[Report]:
+    """Train as configured, yielding StepReport/EpochReport objects and finally a FitResult."""
+    state = prepare_run(config)
+    try:
+        yield from _run_epochs(state, cancel)
+    finally:
+        distributed.teardown(state.ctx)
+
+
+def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
+    config = state.config
+    speed = deque(maxlen=20)  # (images, seconds) of recent steps
+    run_start = time.perf_counter()
+    steps_done = 0
+    total_steps = (config.epochs - state.start_epoch) * state.steps_per_epoch
+    for epoch in range(state.start_epoch + 1, config.epochs + 1):
+        if hasattr(state.train_sampler, "set_epoch"):
+            state.train_sampler.set_epoch(epoch)
+        epoch_start = tick = time.perf_counter()
+        loss_sum, image_count = 0.0, 0
+        steps = train_steps(state.train_model, state.train_batches, state.optimizer, state.scheduler,
+                            device=state.device, normalization=state.normalization,
+                            loss_settings=LossSettings(config.dice_weight, config.aux_weight),
+                            scaler=state.scaler, ctx=state.ctx)
+        try:
+            for step, loss, images in steps:
+                now = time.perf_counter()
+                speed.append((images * state.ctx.world_size, now - tick))
+                tick, steps_done = now, steps_done + 1
+                loss_sum, image_count = loss_sum + loss * images, image_count + images
+                rate = sum(n for n, _ in speed) / max(sum(s for _, s in speed), 1e-9)
+                per_step = (now - run_start) / steps_done
+                yield StepReport(epoch, config.epochs, step, state.steps_per_epoch, loss,
+                                 state.optimizer.param_groups[0]["lr"], rate, per_step * (total_steps - steps_done))
+                if _is_cancelled(cancel):
+                    yield _result(state, epoch - 1, cancelled=True)
+                    return
+        except NonFiniteLoss as exc:
+            kept = f"; the last good checkpoint {describe(state.best_path)} is unchanged" if state.best_path.exists() else ""
+            raise SegError(f"Training stopped at epoch {epoch}: the loss became {exc.args[0]} (try a lower "
+                           f"--lr than {config.lr:g}){kept}.", path=state.best_path) from None
+        metrics = evaluate(state.train_model, state.val_batches, len(state.classes), device=state.device,
+                           normalization=state.normalization, amp=config.amp, ctx=state.ctx)
+        train_loss = loss_sum / max(image_count, 1)
+        is_best = _better(metrics.miou, state.best_miou)
+        if is_best:
+            state.best_miou, state.best_metrics = metrics.miou, metrics
+        write_checkpoints(state, epoch, metrics, train_loss, is_best)
+        yield EpochReport(epoch, config.epochs, train_loss, metrics, tuple(state.classes.names), is_best,
+                          state.best_path, time.perf_counter() - epoch_start)
+        if _is_cancelled(cancel):
+            yield _result(state, epoch, cancelled=True)
+            return
+    yield _result(state, config.epochs, cancelled=False)
+
+
+def _better(miou: float, best: float | None) -> bool:
+    """Whether this epoch's mIoU beats the best so far (NaN, a split without pixels, only wins first)."""
+    if best is None or best != best:
+        return True
+    return miou == miou and miou > best
+
+
+def _result(state: RunState, epochs_done: int, *, cancelled: bool) -> FitResult:
+    return FitResult(state.best_path if state.best_path.exists() else None,
+                     state.last_path if state.last_path.exists() else None,
+                     state.best_metrics, tuple(state.classes.names), epochs_done, cancelled, state.note)
+
+
+def run_to_end(config: TrainConfig, cancel: CancelFlag = None,
+               on_report: Callable[[Report], None] | None = None) -> FitResult:
+    """Drain fit() and return its FitResult (for scripts and tests)."""
+    result = None
+    for report in fit(config, cancel):
+        if on_report is not None:
+            on_report(report)
+        if isinstance(report, FitResult):
+            result = report
+    assert result is not None
+    return result
+
