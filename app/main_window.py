@@ -18,6 +18,7 @@ from app import messages
 from app.canvas import Canvas
 from app.document import LabelDocument, ViewMode
 from app.image_list import ImageListDock
+from app.label_guard import LabelGuard
 from app.recovery import Autosave
 from app.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from app.tools import Tool, ToolController
@@ -34,6 +35,7 @@ class MainWindow(QMainWindow):
         self.document = LabelDocument(self)
         self.document.message_parent = self
         self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/recovery.py)
+        self.label_guard = LabelGuard(self.document, self)  # keeps unshowable label files, names bad values
         self.tools = ToolController(self.document, self)
         self.canvas = Canvas(self.document, self.tools, self)
         self.setCentralWidget(self.canvas)
