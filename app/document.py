@@ -45,6 +45,7 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QWidget
 
 from app import messages
+from app.pyside_fix import protect_none
 from app.paint import Box, PaintAtom, apply_atom, make_atom
 from app.undo import PaintCommand
 from segmodels.classes import ClassTable
@@ -55,6 +56,7 @@ from segmodels.labelio import read_label_png
 from segmodels.project import Project
 
 log = logging.getLogger(__name__)
+protect_none()  # every window, dock and test builds on the document: fix PySide6's None leak first
 
 DEFAULT_OPACITY = 0.5
 

@@ -99,6 +99,9 @@ def run_gui(argv: Sequence[str]) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     from PySide6.QtWidgets import QApplication
 
+    from app.pyside_fix import protect_none
+
+    protect_none()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("segstudio")
     app.setOrganizationName("segstudio")

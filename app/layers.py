@@ -18,7 +18,7 @@ import math
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
@@ -41,6 +41,8 @@ class _Level:
 
 class PyramidLayer(QGraphicsItem):
     """Base: draws the exposed part of the best pyramid level; subclasses build the levels."""
+
+    draw_format = QImage.Format.Format_ARGB32_Premultiplied
 
     def __init__(self, smooth: bool = False) -> None:
         super().__init__()
@@ -68,12 +70,16 @@ class PyramidLayer(QGraphicsItem):
         self.update()
 
     def level_for(self, screen_pixels_per_image_pixel: float) -> _Level:
-        """The coarsest level with at least one of its pixels per screen pixel."""
-        chosen = self._levels[0]
-        for level in self._levels[1:]:
-            if level.scale_x * screen_pixels_per_image_pixel <= 1.0:
-                chosen = level
-        return chosen
+        """The level whose pixels are closest to screen pixels in size (nearest in log scale), so a
+        frame draws between half and twice as many source pixels as the window has."""
+        best, best_distance = self._levels[0], math.inf
+        for level in self._levels:
+            distance = abs(math.log2(level.scale_x * screen_pixels_per_image_pixel))
+            if distance < best_distance - 1e-9:
+                best, best_distance = level, distance
+            if level.scale_x * screen_pixels_per_image_pixel > 1.0:
+                break  # coarser levels only get further away
+        return best
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         if not self._levels:
@@ -91,16 +97,22 @@ class PyramidLayer(QGraphicsItem):
         top = max(math.floor(exposed.top() / level.scale_y) - margin, 0)
         right = min(math.ceil(exposed.right() / level.scale_x) + margin, w)
         bottom = min(math.ceil(exposed.bottom() / level.scale_y) + margin, h)
-        source = QRectF(left, top, right - left, bottom - top)
+        if right <= left or bottom <= top:
+            return
         target = QRectF(left * level.scale_x, top * level.scale_y,
                         (right - left) * level.scale_x, (bottom - top) * level.scale_y)
+        # Converting just this rectangle to the painter's native 32-bit format first is several
+        # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
+        source = level.qimage.copy(QRect(left, top, right - left, bottom - top)).convertToFormat(self.draw_format)
         self._drawn_scale = max(level.scale_x, level.scale_y)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth and lod < 1.0)
-        painter.drawImage(target, level.qimage, source)
+        painter.drawImage(target, source)
 
 
 class ImageLayer(PyramidLayer):
     """The photo: RGB888 over the document's H x W x 3 array, area-averaged levels for zoom-out."""
+
+    draw_format = QImage.Format.Format_RGB32
 
     def __init__(self) -> None:
         super().__init__(smooth=True)
