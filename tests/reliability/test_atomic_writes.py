@@ -126,9 +126,17 @@ def _write_label(project, tmp_path):
 
 
 def _write_prediction(project, tmp_path):
-    from app.model_jobs import write_prediction
+    """The real prediction path (CLI and model dock): label PNG + confidence PNG per image."""
+    pytest.importorskip("torch")
+    from segmodels.batch_inference import predict_files
 
-    write_prediction(project, project.image_paths()[0], _new_label(), np.full(corpus.SIZE, 0.5, np.float32))
+    checkpoint = tmp_path / "predictor.pt"
+    if not checkpoint.exists():
+        corpus.save_good_checkpoint(checkpoint)
+    for result in predict_files(checkpoint, project.image_paths()[:1], out_dir=project.predictions_dir,
+                                classes=project.classes, device="cpu", num_workers=0, save_confidence=True):
+        if not result.ok:  # reported per file, the run goes on: surface it as the failure
+            raise SegError(result.error)
 
 
 def _write_project_json(project, tmp_path):
@@ -168,7 +176,7 @@ def _prepare_existing(project, writer: str, tmp_path) -> None:
             (project.root / "export" / f"{image.stem}.png").write_bytes(b"old export " + image.name.encode())
     elif writer == "prediction":
         _write_prediction(project, tmp_path)
-        project.write_prediction(project.image_paths()[0], np.zeros(corpus.SIZE, np.uint8))
+        project.write_prediction(project.image_paths()[0], np.full(corpus.SIZE, 7, np.uint8))  # differs
 
 
 @pytest.mark.parametrize("fault", FAULTS)
