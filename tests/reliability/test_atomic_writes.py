@@ -239,3 +239,67 @@ def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject,
     from segmodels.labelio import read_label_png
 
     np.testing.assert_array_equal(read_label_png(project.label_path(project.image_paths()[0])), painted)
+
+
+# -- no write bypasses segmodels.atomic -------------------------------------------------------------
+REPO = Path(__file__).resolve().parents[2]
+#: Writes that are safe without segmodels.atomic, with the reason.
+ALLOWED = {
+    ("app/gui_main.py", "copy2"): "copies into demo.partial/, which is renamed into place only when complete",
+    ("app/gui_main.py", "save"): "SEGSTUDIO_SCREENSHOT: a window grab for tests and the README, not user data",
+}
+
+
+def _write_calls(tree) -> list[tuple[int, str]]:
+    """(line, name) of calls that write a file in place."""
+    import ast
+
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "open":
+            modes = [a for a in node.args[1:2] + [k.value for k in node.keywords if k.arg == "mode"]]
+            if any(isinstance(m, ast.Constant) and isinstance(m.value, str) and set(m.value) & set("wax+")
+                   for m in modes):
+                found.append((node.lineno, name))
+        elif name in ("write_text", "write_bytes", "imwrite", "tofile"):
+            found.append((node.lineno, name))
+        elif name in ("copy", "copy2", "copyfile", "move", "copytree"):
+            if isinstance(func, ast.Attribute) and getattr(func.value, "id", "") in ("shutil", "os"):
+                found.append((node.lineno, name))
+        elif name in ("save", "savez", "savez_compressed") and node.args:
+            target = node.args[1] if getattr(func.value, "id", "") == "torch" and len(node.args) > 1 else node.args[0]
+            if getattr(func.value, "id", "") in ("np", "numpy"):
+                target = node.args[0]
+            if not (isinstance(target, ast.Name) and "buffer" in target.id):
+                found.append((node.lineno, name))
+    return found
+
+
+def test_no_write_bypasses_atomic():
+    """Every file write in segmodels/ and app/ goes through segmodels.atomic (or a BytesIO first)."""
+    import ast
+
+    offenders = []
+    for package in ("segmodels", "app"):
+        for source in sorted((REPO / package).rglob("*.py")):
+            relative = source.relative_to(REPO).as_posix()
+            if relative == "segmodels/atomic.py":
+                continue
+            for line, name in _write_calls(ast.parse(source.read_text(encoding="utf-8"))):
+                if (relative, name) not in ALLOWED:
+                    offenders.append(f"{relative}:{line} {name}")
+    assert not offenders, "writes that bypass segmodels.atomic:\n" + "\n".join(offenders)
+
+
+def test_bypass_detector_catches_plain_writes():
+    import ast
+
+    code = ("open(p, 'w')\nPath(p).write_text('x')\nimage.save(path)\ntorch.save(model, path)\n"
+            "np.save(path, a)\ncv2.imwrite(p, a)\nshutil.copy(a, b)\nimage.save(buffer, format='PNG')\n"
+            "torch.save(payload, buffer)\nopen(p, 'rb')\n")
+    assert [name for _, name in _write_calls(ast.parse(code))] == [
+        "open", "write_text", "save", "save", "save", "imwrite", "copy"]
