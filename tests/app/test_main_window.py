@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.document import ViewMode
@@ -211,3 +211,37 @@ def test_window_start_does_not_import_torch(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_first_launch_copies_the_demo_with_half_the_labels_removed(qtbot, messages, tmp_path, monkeypatch):
+    from app.gui_main import DEMO_IMAGE_COUNT, DEMO_REVIEWED_COUNT, ensure_demo_project, user_home
+
+    monkeypatch.setenv("SEGSTUDIO_HOME", str(tmp_path / "home"))
+    assert user_home() == tmp_path / "home"
+    root = ensure_demo_project()
+    assert root == tmp_path / "home" / "demo"
+    from segmodels.project import Project
+
+    project = Project.open(root)
+    assert len(project.image_paths()) == DEMO_IMAGE_COUNT
+    assert len(project.labelled_images()) == DEMO_REVIEWED_COUNT
+    assert ensure_demo_project() == root   # second launch reuses the user's copy
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_path(root)
+    assert window.document.label_map is not None and "demo" in window.windowTitle()
+    window.image_list.cancel_thumbnails()
+
+
+def test_space_drag_pans(window, qtbot):
+    canvas = window.canvas
+    canvas.set_zoom(30.0)
+    scroll = canvas.verticalScrollBar().value()
+    QTest.keyPress(canvas, Qt.Key.Key_Space)
+    viewport = canvas.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(300, 200))
+    QTest.mouseMove(viewport, QPoint(300, 160))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(300, 160))
+    QTest.keyRelease(canvas, Qt.Key.Key_Space)
+    assert canvas.verticalScrollBar().value() == scroll + 40
+    assert window.document.undo_stack.count() == 0   # panning never paints
