@@ -15,7 +15,9 @@ import enum
 import io
 import os
 import pickle
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -153,7 +155,9 @@ def _read_safely(path: Path) -> Any:
             with zipfile.ZipFile(path) as archive:
                 if archive.testzip() is not None:
                     raise zipfile.BadZipFile("bad CRC")
-        except (zipfile.BadZipFile, OSError, EOFError):
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError, IndexError,
+                struct.error, zlib.error):
+            # ValueError covers UnicodeDecodeError from damaged member names (found by fuzzing).
             raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt.", path=path) from None
     elif not head.startswith(b"\x80"):  # neither torch's zip format nor a legacy pickle
         raise SegError(f"Checkpoint {describe(path)} is not a PyTorch checkpoint file.", path=path)
@@ -164,7 +168,8 @@ def _read_safely(path: Path) -> Any:
         raise SegError(f"Checkpoint {describe(path)} was refused because it contains pickled code or objects"
                        f"{blocked} that a safe load does not run; only segstudio checkpoints can be opened.",
                        path=path) from None
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, KeyError, IndexError, TypeError,
+            AttributeError, NotImplementedError, OverflowError, MemoryError, struct.error, zlib.error) as exc:
         raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt ({type(exc).__name__}).", path=path) from None
 
 

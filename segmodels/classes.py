@@ -99,7 +99,10 @@ class ClassTable:
             raise SegError(f"The {source} is malformed: each class needs a name and optional id and "
                            f"[r, g, b] colour ({type(exc).__name__}: {exc}).") from exc
         classes.sort(key=lambda c: c.id)
-        return cls(tuple(classes))
+        try:
+            return cls(tuple(classes))
+        except SegError as exc:  # ids out of order, bad colours: still name where the list came from
+            raise SegError(f"The {source} is malformed: {exc}") from None
 
     def to_json(self) -> list[dict]:
         return [c.to_json() for c in self.classes]

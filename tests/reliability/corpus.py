@@ -225,6 +225,8 @@ def project_json_cases(folder: Path) -> list[Case]:
         "json_classes_not_list": '{"version": 1, "classes": "background"}',
         "json_class_missing_name": '{"version": 1, "classes": [{"id": 0, "color": [0, 0, 0]}]}',
         "json_class_bad_color": '{"version": 1, "classes": [{"id": 0, "name": "bg", "color": "black"}]}',
+        "json_color_four_values": '{"version": 1, "classes": [{"id": 0, "name": "bg", "color": [0, 0, 0, 0]}]}',
+        "json_ids_gap": '{"version": 1, "classes": [{"id": 0, "name": "bg"}, {"id": 2, "name": "cat"}]}',
         "json_wrong_version": '{"version": 99, "classes": [{"id": 0, "name": "bg", "color": [0, 0, 0]}]}',
         "json_binary": "\udcff",
         "json_empty": "",

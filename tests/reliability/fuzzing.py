@@ -61,7 +61,37 @@ def seeds() -> dict[str, tuple[str, bytes]]:
         "jpeg": (".jpg", jpeg.getvalue()),
         "npy_onehot": (".npy", npy.getvalue()),
         "npz_onehot": (".npz", npz.getvalue()),
+        "project_json": (".json", _project_json()),
     }
+
+
+def checkpoint_seed() -> tuple[str, bytes]:
+    """A small valid segstudio checkpoint (imports torch; only the long run and one test use it)."""
+    import tempfile as _tempfile
+
+    with _tempfile.TemporaryDirectory() as folder:
+        path = corpus.save_good_checkpoint(Path(folder) / "seed.pt")
+        return ".pt", path.read_bytes()
+
+
+def _project_json() -> bytes:
+    from segmodels.classes import ClassTable
+    from segmodels.project import Project
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = Project.create(Path(folder) / "p", ClassTable.from_names(["background", "cat", "dog ü"]))
+        return project.config_path.read_bytes()
+
+
+def write_input(folder: Path, index: int, seed_name: str, suffix: str, data: bytes) -> Path:
+    """Where a mutated input goes: a project JSON must be a folder's segstudio.json."""
+    if seed_name == "project_json":
+        path = folder / f"project {index}" / "segstudio.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        path = folder / f"input {index}{suffix}"
+    path.write_bytes(data)
+    return path
 
 
 def mutate(data: bytes, ops: Sequence[Op]) -> bytes:
@@ -86,8 +116,25 @@ def mutate(data: bytes, ops: Sequence[Op]) -> bytes:
     return bytes(buffer)
 
 
+def mutate_pickle_member(data: bytes, ops: Sequence[Op]) -> bytes:
+    """Mutate only the pickle inside a torch zip checkpoint and re-zip it with valid CRCs, so the
+    mutation reaches torch's weights-only unpickler instead of stopping at the CRC check."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            member = source.read(info)
+            if info.filename.endswith("data.pkl"):
+                member = mutate(member, ops)
+            target.writestr(info.filename, member)
+    return out.getvalue()
+
+
 OP_KINDS = ("flip", "set", "truncate", "insert", "repeat", "big")
-READERS = ("read_image", "image_size", "read_label_png", "read_color_label", "validate", "read_onehot")
+READERS = ("read_image", "image_size", "read_label_png", "read_color_label", "validate", "read_onehot",
+           "open_project", "load_checkpoint")
 
 
 def check_reader(name: str, path: Path) -> str:
@@ -130,6 +177,12 @@ def _call(name: str, path: Path):
     if name == "read_onehot":
         from segmodels.onehot import read_onehot
         return read_onehot(path, num_classes=3)
+    if name == "open_project":
+        from segmodels.project import Project
+        return Project.open(path.parent)
+    if name == "load_checkpoint":
+        from segmodels.checkpoint import load_checkpoint
+        return load_checkpoint(path, num_classes=3)
     raise ValueError(name)
 
 
@@ -150,18 +203,28 @@ def _check_result(name: str, result) -> None:
             assert "\n" not in problem.message and "Traceback" not in problem.message, problem.message
     elif name == "read_onehot":
         assert result.label_map.dtype == np.uint8 and result.label_map.ndim == 2
+    elif name == "open_project":
+        assert len(result.classes) >= 1
+    elif name == "load_checkpoint":
+        assert result.num_classes == 3 and result.state_dict
 
 
 def readers_for(seed_name: str) -> tuple[str, ...]:
+    if seed_name == "project_json":
+        return ("open_project",)
+    if seed_name.startswith("checkpoint"):
+        return ("load_checkpoint",)
     if seed_name.startswith("np"):
         return ("read_onehot", "validate")
     return ("read_image", "image_size", "read_label_png", "read_color_label", "validate")
 
 
-def run(inputs: int, seed: int) -> dict:
+def run(inputs: int, seed: int, with_checkpoints: bool = True) -> dict:
     """The long fuzz session: `inputs` mutated files, every applicable reader on each."""
     rng = random.Random(seed)
     base = seeds()
+    if with_checkpoints:
+        base["checkpoint"] = base["checkpoint_pickle"] = checkpoint_seed()
     outcomes: Counter[str] = Counter()
     crashes: list[str] = []
     started = time.monotonic()
@@ -171,8 +234,8 @@ def run(inputs: int, seed: int) -> dict:
             suffix, data = base[seed_name]
             ops = [(rng.choice(OP_KINDS), rng.randrange(1 << 20), rng.randrange(1 << 16))
                    for _ in range(rng.randint(1, 4))]
-            path = Path(folder) / f"input {index}{suffix}"
-            path.write_bytes(mutate(data, ops))
+            mutated = mutate_pickle_member(data, ops) if seed_name == "checkpoint_pickle" else mutate(data, ops)
+            path = write_input(Path(folder), index, seed_name, suffix, mutated)
             for reader in readers_for(seed_name):
                 try:
                     outcomes[f"{reader}:{check_reader(reader, path)}"] += 1

@@ -250,6 +250,33 @@ def test_load_checkpoint_refuses(checkpoint_cases, name):
     assert not marker.exists(), "a pickled payload ran while loading a checkpoint"
 
 
+def _zip_with_undecodable_member_name(good: bytes) -> bytes:
+    """A torch zip checkpoint whose first member name is invalid UTF-8 with the UTF-8 flag set."""
+    data = bytearray(good)
+    central = data.index(b"PK\x01\x02")
+    flags = int.from_bytes(data[central + 8:central + 10], "little") | 0x800
+    data[central + 8:central + 10] = flags.to_bytes(2, "little")
+    data[central + 46] = 0xFF   # first byte of the member's name
+    return bytes(data)
+
+
+def test_fuzz_regression_checkpoint_member_name(checkpoint_cases, tmp_path):
+    """Found by fuzzing: zipfile raised UnicodeDecodeError on a damaged member name, which escaped
+    load_checkpoint's CRC check as a traceback."""
+    import zipfile
+
+    from segmodels.checkpoint import load_checkpoint
+
+    good = corpus.save_good_checkpoint(tmp_path / "good.pt").read_bytes()
+    path = tmp_path / "bad name ü.pt"
+    path.write_bytes(_zip_with_undecodable_member_name(good))
+    with pytest.raises(UnicodeDecodeError):
+        zipfile.ZipFile(path)   # what used to escape
+    with pytest.raises(SegError) as info:
+        load_checkpoint(path, num_classes=3)
+    assert_one_sentence(str(info.value), path)
+
+
 def test_pickled_payload_is_real(checkpoint_cases, tmp_path):
     """The payload does run under an unsafe loader, so its refusal above means something."""
     cases, _ = checkpoint_cases
