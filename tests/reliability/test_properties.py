@@ -242,7 +242,24 @@ ops = st.lists(st.tuples(st.sampled_from(fuzzing.OP_KINDS), st.integers(0, 1 << 
 def test_fuzz_readers_refuse_or_load(seed_name, op_list):
     suffix, data = SEEDS[seed_name]
     with tempfile.TemporaryDirectory(prefix="fuzz ü ") as folder:
-        path = Path(folder) / f"mutated input{suffix}"
-        path.write_bytes(fuzzing.mutate(data, op_list))
+        path = fuzzing.write_input(Path(folder), 0, seed_name, suffix, fuzzing.mutate(data, op_list))
         for reader in fuzzing.readers_for(seed_name):
             assert fuzzing.check_reader(reader, path) in ("ok", "refused")
+
+
+@pytest.fixture(scope="module")
+def checkpoint_seed():
+    pytest.importorskip("torch")
+    return fuzzing.checkpoint_seed()
+
+
+@settings(max_examples=max(10, FUZZ_EXAMPLES // 3), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.booleans(), ops)
+def test_fuzz_checkpoints_refuse_or_load(checkpoint_seed, inside_pickle, op_list):
+    """Mutated checkpoints, raw or with only the pickle mutated (valid CRCs), never crash the loader."""
+    suffix, data = checkpoint_seed
+    mutated = fuzzing.mutate_pickle_member(data, op_list) if inside_pickle else fuzzing.mutate(data, op_list)
+    with tempfile.TemporaryDirectory(prefix="fuzz ü ") as folder:
+        path = fuzzing.write_input(Path(folder), 0, "checkpoint", suffix, mutated)
+        assert fuzzing.check_reader("load_checkpoint", path) in ("ok", "refused")
