@@ -78,10 +78,12 @@ def create_window(path: str | None):
     """Build the main window showing `path` (or the demo); errors become a message, not a crash."""
     from app import messages
     from app.main_window import MainWindow
+    from app.label_docks import install_label_docks
     from app.model_docks import install_model_docks
 
     window = MainWindow()
     install_model_docks(window)
+    install_label_docks(window)  # after the model docks: validation is tabbed with them
     try:
         target = Path(path) if path else ensure_demo_project()
     except (SegError, OSError) as exc:
