@@ -41,7 +41,9 @@ def dialog_pick_color(initial: QColor, parent: QWidget | None) -> QColor | None:
 def _swatch(rgb: tuple[int, int, int]) -> QIcon:
     pixmap = QPixmap(SWATCH_SIZE, SWATCH_SIZE)
     pixmap.fill(QColor(*rgb))
-    return QIcon(pixmap)
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)  # the selected row must show the true colour, not a tint
+    return icon
 
 
 def _read_only(text: str) -> QTableWidgetItem:
