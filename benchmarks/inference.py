@@ -204,7 +204,7 @@ def main() -> None:
     ratio_arch = args.ratio_arch or ("deeplabv3_resnet50" if gpu else "unet")
     count, batch = (64, 8) if gpu else (6 if not args.quick else 4, 2)
     log(f"pipeline_ratio with {ratio_arch}: {count} PNG images 512x512, batch {batch}")
-    ratio = pipeline_ratio(ratio_arch, device, count, batch, rounds=3 if not args.quick else 1,
+    ratio = pipeline_ratio(ratio_arch, device, count, batch, rounds=1 if args.quick else (3 if gpu else 5),
                            workers=4 if gpu else 1, size=512)
 
     memory_arch = args.memory_arch or ("unet" if gpu else "m2nist_fcn")

@@ -218,3 +218,16 @@ def test_cuda_amp_matches_cpu_mostly():
     assert next(model.parameters()).is_cuda
     tiled, _ = predict_image(model, image, device="cuda", tile_size=128, tile_overlap=96)
     assert (tiled == cuda_labels).mean() > 0.95
+
+
+def test_large_image_never_runs_the_model_on_more_than_a_tile():
+    """What keeps a 6000x8000 image within the memory goal: every forward sees at most one tile
+    (plus stride padding), and only uint8 labels + float32 confidence exist at full size."""
+    model = get_model("m2nist_fcn", num_classes=3)
+    seen = []
+    model.register_forward_pre_hook(lambda module, inputs: seen.append(tuple(inputs[0].shape)))
+    image = _image(700, 530)
+    label_map, confidence = predict_image(model, image, tile_size=256, tile_overlap=32)
+    assert label_map.shape == (700, 530) and confidence.shape == (700, 530)
+    assert len(seen) == len(tile_grid(700, 530, 256, 32, model.stride)) > 4
+    assert max(h for _, _, h, _ in seen) <= 256 + model.stride and max(w for *_, w in seen) <= 256 + model.stride
