@@ -15,7 +15,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.classes_dock import ClassesDock
-from app.export_dialog import ExportDialog
 from app.validation_dock import Scope, ValidationDock
 
 
@@ -34,7 +33,9 @@ def _file_menu(window: Any) -> QMenu:
     return window.menuBar().addMenu("&File")
 
 
-def open_export_dialog(window: Any) -> ExportDialog:
+def open_export_dialog(window: Any):
+    from app.export_dialog import ExportDialog  # the exporter loads when first asked for
+
     dialog = ExportDialog(window.document, window)
     dialog.setModal(True)
     dialog.show()

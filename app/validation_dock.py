@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -23,10 +24,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QHBoxLayout, QHea
 from app.document import LabelDocument
 from app.highlight import HighlightOverlay
 from app.workers import GeneratorWorker, start_worker
-from segmodels.project import ImageStatus, Project
-from segmodels.validation import (PIXEL_KINDS, FileResult, LabelJob, Problem, ValidationOptions,
-                                  index_invalid_mask, invalid_pixels, iter_validate)
-from segmodels.validation_targets import project_jobs
+from segmodels.project import Project
+
+if TYPE_CHECKING:  # the validator is imported on first use, so it costs nothing at start-up
+    from segmodels.validation import FileResult, LabelJob, Problem
 
 FILE_COLUMN, KIND_COLUMN, MESSAGE_COLUMN = range(3)
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole
@@ -40,6 +41,8 @@ class Scope(enum.Enum):
 def jobs_for(project: Project, image: Path | None = None) -> list[LabelJob]:
     """The label files to check: the one of `image` (none if not saved yet), or every label file of
     the project, each paired with the image of the same stem (a label without one is a problem)."""
+    from segmodels.validation_targets import project_jobs
+
     if image is None:
         return project_jobs(project)
     label = project.label_path(image)
@@ -121,6 +124,8 @@ class ValidationDock(QDockWidget):
             self.summary.setText("This image has no saved label yet: nothing to check." if image is not None
                                  else "The project has no label files yet: nothing to check.")
             return False
+        from segmodels.validation import ValidationOptions, iter_validate
+
         options = ValidationOptions(class_table)
         self.progress.setRange(0, len(jobs))
         self.progress.setValue(0)
@@ -227,6 +232,8 @@ class ValidationDock(QDockWidget):
     def _invalid_mask(self, problem: Problem) -> np.ndarray | None:
         """Invalid pixels of the shown label: from the label map in memory (what the canvas shows),
         else from the file (colour-coded or one-hot labels the document does not load)."""
+        from segmodels.validation import PIXEL_KINDS, index_invalid_mask, invalid_pixels
+
         if problem.kind not in PIXEL_KINDS:
             return None
         label_map, class_table = self.document.label_map, self.document.class_table

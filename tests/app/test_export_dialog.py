@@ -128,3 +128,19 @@ def test_empty_folder_field_warns(dialog, messages):
 
 def test_label_size_from_fixture_matches(project):
     assert project.read_label(project.labelled_images()[0]).shape == (HEIGHT, WIDTH)
+
+
+def test_file_export_action_opens_the_dialog(qtbot, project, messages):
+    from app.label_docks import install_label_docks
+    from app.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    install_label_docks(window)
+    assert window.open_path(project.root)
+    window.actions_by_name["export"].trigger()
+    dialogs = [w for w in window.findChildren(ExportDialog) if w.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].document is window.document
+    assert dialogs[0].folder_edit.text() == str(project.root / "export")
+    dialogs[0].reject()
+    window.image_list.cancel_thumbnails()
