@@ -21,6 +21,11 @@ from segmodels.errors import SegError, describe
 #: possible decompression bomb rather than decoded into gigabytes of memory.
 MAX_IMAGE_PIXELS: int = 512 * 1024 * 1024
 
+#: Images above this many pixels must hold at least one byte per MAX_PIXELS_PER_BYTE pixels
+#: (see `_refuse_impossible_ratio`); smaller images are never checked.
+RATIO_CHECK_PIXELS: int = 64 * 1024 * 1024
+MAX_PIXELS_PER_BYTE: dict[str, int] = {"PNG": 16384, "JPEG": 1024}
+
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
@@ -57,6 +62,7 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image") -> Image.Imag
                 raise SegError(f"{what.capitalize()} {describe(path)} is {width}x{height} pixels, over the "
                                f"{MAX_IMAGE_PIXELS // 1_000_000} million pixel limit (possible decompression bomb).",
                                path=path)
+            _refuse_impossible_ratio(path, what, image.format, width, height)
             image.load()
         return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -73,6 +79,26 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image") -> Image.Imag
         raise SegError(f"{what.capitalize()} {describe(path)} is {reason}.", path=path) from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous
+
+
+def _refuse_impossible_ratio(path: Path, what: str, fmt: str | None, width: int, height: int) -> None:
+    """Refuse a large PNG or JPEG whose header claims far more pixels than its bytes can hold.
+
+    A truncated or forged file (e.g. 600 bytes of JPEG claiming 20000 x 20000) is otherwise decoded
+    into gigabytes of grey fill for tens of seconds, under the pixel limit. No complete file comes
+    near MAX_PIXELS_PER_BYTE (measured on blank 8000 x 8000 images: 1-bit PNG at deflate's best about
+    8200 pixels per byte, JPEG under 100), so real images are never refused by this check. Formats
+    with run-length or fax coding (TIFF G4, WebP lossless) can legitimately exceed any such ratio
+    and are left to the pixel limit.
+    """
+    pixels = width * height
+    limit = MAX_PIXELS_PER_BYTE.get(fmt or "")
+    if limit is None or pixels <= RATIO_CHECK_PIXELS:
+        return
+    size = path.stat().st_size
+    if pixels > size * limit:
+        raise SegError(f"{what.capitalize()} {describe(path)} claims {width}x{height} pixels but holds only "
+                       f"{size} bytes; refused as truncated or a possible decompression bomb.", path=path)
 
 
 def to_rgb(image: Image.Image) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -78,6 +78,16 @@ def header_bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
             + _chunk(b"IEND", b""))
 
 
+def jpeg_claiming(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A ~600-byte JPEG whose frame header claims width x height: under the pixel limit, but
+    decoding it would fill gigabytes with grey for tens of seconds."""
+    data = bytearray(_jpeg_bytes(Image.fromarray(np.zeros((16, 16, 3), np.uint8))))
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5:frame + 7] = height.to_bytes(2, "big")
+    data[frame + 7:frame + 9] = width.to_bytes(2, "big")
+    return bytes(data)
+
+
 def real_bomb_png(side: int = 24_000) -> bytes:
     """A genuinely decodable 1-bit PNG of side x side pixels (576 M pixels for 24000) that
     compresses to about 100 kB: decoding it fully is what a pixel limit must prevent."""
@@ -111,6 +121,8 @@ def image_cases(folder: Path, *, with_real_bomb: bool = True) -> list[Case]:
         Case("text_as_png", "image", _write(folder / "notes – text.png", b"just some text, not pixels\n"),
              Expect.REFUSE),
         Case("header_bomb", "image", _write(folder / "bomb header.png", header_bomb_png()), Expect.REFUSE, "limit"),
+        Case("jpeg_claims_huge", "image", _write(folder / "claims huge.jpg", jpeg_claiming()), Expect.REFUSE,
+             "bytes"),
         Case("png_named_jpg", "image", _write(folder / "really a png.jpg", png), Expect.CONVERT, ""),
         Case("png_16bit", "image", _write(folder / "grey 16-bit.png", _png_bytes(Image.fromarray(grey16))),
              Expect.CONVERT, "16-bit"),

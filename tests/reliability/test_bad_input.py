@@ -19,7 +19,7 @@ def _image_case(image_cases, name):
     return next(c for c in image_cases if c.name == name)
 
 
-IMAGE_CASES = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb",
+IMAGE_CASES = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb", "jpeg_claims_huge",
                "png_named_jpg", "png_16bit", "one_bit", "cmyk_jpeg", "rgba", "palette"]
 
 
@@ -54,13 +54,15 @@ def test_image_size_refuses_without_decoding(image_cases, name):
     assert_one_sentence(str(info.value), case.path)
 
 
-def test_bomb_is_refused_before_memory_is_spent(image_cases):
-    """576 M pixels decoded would cost > 500 MB; the refusal must come from the header."""
+@pytest.mark.parametrize("name", ["real_bomb", "jpeg_claims_huge"])
+def test_bomb_is_refused_before_memory_is_spent(image_cases, name):
+    """576 M pixels (or a 600-byte JPEG's 400 M) decoded would cost gigabytes; the refusal must come
+    from the header (the JPEG took 24 s and 3.9 GB before the size/bytes check)."""
     import tracemalloc
 
     from segmodels.imageio import read_image
 
-    case = _image_case(image_cases, "real_bomb")
+    case = _image_case(image_cases, name)
     tracemalloc.start()
     try:
         with pytest.raises(SegError):
@@ -69,6 +71,19 @@ def test_bomb_is_refused_before_memory_is_spent(image_cases):
     finally:
         tracemalloc.stop()
     assert peak < 50 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB while refusing a bomb"
+
+
+def test_ratio_check_spares_real_large_images(tmp_path):
+    """A complete blank 1-bit PNG (deflate's best case) above the checked size is not refused."""
+    from segmodels.imageio import RATIO_CHECK_PIXELS, _refuse_impossible_ratio
+
+    side = 8200
+    assert side * side > RATIO_CHECK_PIXELS
+    path = tmp_path / "blank large.png"
+    path.write_bytes(corpus.real_bomb_png(side))
+    _refuse_impossible_ratio(path, "image", "PNG", side, side)      # no SegError
+    with pytest.raises(SegError):
+        _refuse_impossible_ratio(path, "image", "PNG", side * 4, side * 4)
 
 
 def test_pixel_limit_is_restored_after_reading(image_cases):
