@@ -132,6 +132,8 @@ def mutate_pickle_member(data: bytes, ops: Sequence[Op]) -> bytes:
     return out.getvalue()
 
 
+SLOW_S = 2.0
+
 OP_KINDS = ("flip", "set", "truncate", "insert", "repeat", "big")
 READERS = ("read_image", "image_size", "read_label_png", "read_color_label", "validate", "read_onehot",
            "open_project", "load_checkpoint")
@@ -227,6 +229,7 @@ def run(inputs: int, seed: int, with_checkpoints: bool = True) -> dict:
         base["checkpoint"] = base["checkpoint_pickle"] = checkpoint_seed()
     outcomes: Counter[str] = Counter()
     crashes: list[str] = []
+    slowest = 0.0
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="segstudio fuzz ü ") as folder:
         for index in range(inputs):
@@ -237,18 +240,24 @@ def run(inputs: int, seed: int, with_checkpoints: bool = True) -> dict:
             mutated = mutate_pickle_member(data, ops) if seed_name == "checkpoint_pickle" else mutate(data, ops)
             path = write_input(Path(folder), index, seed_name, suffix, mutated)
             for reader in readers_for(seed_name):
+                began = time.monotonic()
                 try:
                     outcomes[f"{reader}:{check_reader(reader, path)}"] += 1
                 except AssertionError as exc:
                     crashes.append(f"{seed_name} {ops}: {exc}")
                     outcomes[f"{reader}:crash"] += 1
+                spent = time.monotonic() - began
+                slowest = max(slowest, spent)
+                if spent > SLOW_S:  # a reader that takes this long on a tiny file is a finding too
+                    crashes.append(f"{seed_name} {ops}: {reader} took {spent:.1f} s")
+                    outcomes[f"{reader}:slow"] += 1
             path.unlink()
             if (index + 1) % 500 == 0:
                 print(f"{index + 1}/{inputs} inputs, {len(crashes)} crashes", file=sys.stderr)
     for line in crashes[:20]:
         print(line, file=sys.stderr)
     return {"inputs": inputs, "seed": seed, "reader_calls": sum(outcomes.values()), "crashes": len(crashes),
-            "seconds": round(time.monotonic() - started, 1), "outcomes": dict(sorted(outcomes.items()))}
+            "slowest_call_s": round(slowest, 3), "seconds": round(time.monotonic() - started, 1), "outcomes": dict(sorted(outcomes.items()))}
 
 
 if __name__ == "__main__":
