@@ -182,6 +182,25 @@ def test_read_only_project_warned_on_open_and_recovery_elsewhere(qtbot, messages
     assert not (project.root / ".segstudio-recovery").exists()
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into read-only folders; the os.access variant above covers it")
+def test_read_only_project_by_permissions(qtbot, messages, project):
+    import stat
+
+    mode = project.root.stat().st_mode
+    for folder in (project.root, project.labels_dir):
+        folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        window = _window(qtbot, project)
+        assert any("read-only" in text for text in messages.texts("warning"))
+        _paint(window.document, 0, 0, 3, 3, 1)
+        assert not window.document.save() and window.document.is_dirty
+        assert window.autosave.flush()   # recovery lands in the user data folder
+    finally:
+        for folder in (project.labels_dir, project.root):
+            folder.chmod(mode)
+
+
 # -- the real program, killed ------------------------------------------------------------------------
 def _start(project: Project, env_extra: dict[str, str], home: Path) -> subprocess.Popen:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SEGSTUDIO_HOME=str(home), **env_extra)
