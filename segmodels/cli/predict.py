@@ -8,7 +8,11 @@ Exit status: 0 all predicted, 1 some files failed, 2 could not run (bad checkpoi
 from __future__ import annotations
 
 import argparse
+import collections
 import sys
+
+#: Files whose read-time conversion is named one by one; beyond this, one summary line.
+NAMED_CONVERSIONS = 3
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -60,18 +64,26 @@ def run(args: argparse.Namespace) -> int:
                             save_confidence=args.save_confidence, tile_size=args.tile_size)
     failed = done = 0
     device_line = ""
+    converted: collections.Counter[str] = collections.Counter()
     for result in progress(results, total=len(paths), desc="predict", unit="image", enabled=sys.stderr.isatty()):
         if not device_line:
             device_line = result.device
             tqdm.write(f"segstudio predict: {checkpoint.arch} on {device_line}", file=sys.stderr)
         if result.ok:
             done += 1
-            if result.conversions:  # shown, not hidden: the model saw a converted image
+            # Shown, not hidden (the model saw a converted image), but a folder of 1000 grey images
+            # gets a few named examples and one summary line instead of 1000 lines.
+            if result.conversions and sum(converted.values()) < NAMED_CONVERSIONS:
                 tqdm.write(f"segstudio predict: {describe(result.path)} read with conversion: "
                            f"{', '.join(result.conversions)}.", file=sys.stderr)
+            converted.update([", ".join(result.conversions)] if result.conversions else [])
         else:
             failed += 1
             tqdm.write(f"segstudio predict: skipped: {result.error}", file=sys.stderr)
+    if sum(converted.values()) > NAMED_CONVERSIONS:
+        kinds = "; ".join(f"{kind} ({count})" for kind, count in converted.most_common())
+        print(f"segstudio predict: {sum(converted.values())} images were read with conversions: {kinds}.",
+              file=sys.stderr)
     print(f"{done} of {len(paths)} images predicted into {out_dir}"
           + (f"; {failed} failed." if failed else "."))
     return 1 if failed else 0
