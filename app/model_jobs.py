@@ -66,17 +66,20 @@ class BackendInfo:
     descriptions: dict[str, str]
     device: str
     device_reason: str
+    train_defaults: dict[str, dict[str, Any]]  # per architecture: epochs, batch_size, lr, augment
 
 
 def load_backend(device: str = "auto") -> BackendInfo:
     """Import the model code (and torch) and describe what will run where."""
     from segmodels.device import select_device
     from segmodels.models import list_models, model_description
+    from segmodels.training.config import ARCH_DEFAULTS, GENERIC_DEFAULTS
 
     limit_torch_threads()
     names = tuple(list_models())
     chosen, reason = select_device(device)
-    return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason)
+    defaults = {n: {**GENERIC_DEFAULTS, **ARCH_DEFAULTS.get(n, {})} for n in names}
+    return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason, defaults)
 
 
 def backend_job(device: str, cancel: CancelFlag) -> Iterator[Any]:

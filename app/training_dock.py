@@ -47,7 +47,7 @@ class TrainingDock(QDockWidget):
         self.worker: GeneratorWorker | None = None
         self.last_request: TrainingRequest | None = None
         self.outcome: TrainingOutcome | None = None
-        self.max_steps: int | None = None   # tests and demos: cap the steps of a run
+        self.train_defaults: dict[str, dict[str, Any]] = {}
         self._started_at = 0.0
         self._stop = threading.Event()
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
@@ -71,21 +71,24 @@ class TrainingDock(QDockWidget):
         form.addRow("Start", _row(self.scratch_radio, self.finetune_radio))
         self.arch_combo = QComboBox()
         self.arch_combo.addItem(DEFAULT_ARCH, DEFAULT_ARCH)  # the full list arrives with the backend
+        self.arch_combo.activated.connect(lambda _: self.apply_defaults(self.arch_combo.currentData()))
         form.addRow("Architecture", self.arch_combo)
         self.checkpoint_combo = QComboBox()
         form.addRow("Checkpoint", self.checkpoint_combo)
-        self.epochs_spin = _spin(QSpinBox(), 1, 1000, 10)
+        # Until the backend reports each architecture's defaults, show m2nist_fcn's (segmodels'
+        # ARCH_DEFAULTS; importing them here would import torch on the GUI thread).
+        self.epochs_spin = _spin(QSpinBox(), 1, 1000, 12)
         form.addRow("Epochs", self.epochs_spin)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(6)
         self.lr_spin.setRange(1e-6, 1.0)
         self.lr_spin.setSingleStep(1e-4)
-        self.lr_spin.setValue(1e-3)
+        self.lr_spin.setValue(3e-3)
         form.addRow("Learning rate", self.lr_spin)
-        self.batch_spin = _spin(QSpinBox(), 1, 512, 8)
+        self.batch_spin = _spin(QSpinBox(), 1, 512, 32)
         form.addRow("Batch size", self.batch_spin)
         self.augment_check = QCheckBox("flips, crops and colour jitter")
-        self.augment_check.setChecked(True)
+        self.augment_check.setChecked(False)
         form.addRow("Augmentation", self.augment_check)
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICE_CHOICES)
@@ -135,6 +138,17 @@ class TrainingDock(QDockWidget):
             self.arch_combo.addItem(name, name)
         index = self.arch_combo.findData(current)
         self.arch_combo.setCurrentIndex(max(index, 0))
+        self.train_defaults = dict(info.train_defaults)
+
+    def apply_defaults(self, arch: str | None) -> None:
+        """Show segmodels' recommended settings for `arch` (when the user picks an architecture)."""
+        defaults = self.train_defaults.get(arch or "")
+        if not defaults:
+            return
+        self.epochs_spin.setValue(int(defaults["epochs"]))
+        self.batch_spin.setValue(int(defaults["batch_size"]))
+        self.lr_spin.setValue(float(defaults["lr"]))
+        self.augment_check.setChecked(bool(defaults["augment"]))
 
     def refresh_checkpoints(self, select: Path | None = None) -> None:
         current = select or self.selected_checkpoint()
@@ -169,6 +183,7 @@ class TrainingDock(QDockWidget):
             self.arch_combo.addItem(arch, arch)
             index = self.arch_combo.count() - 1
         self.arch_combo.setCurrentIndex(index)
+        self.apply_defaults(arch)
         self.scratch_radio.setChecked(True)
         self.show()
         self.raise_()
@@ -184,8 +199,7 @@ class TrainingDock(QDockWidget):
             project.models_dir / f"{arch}.pt"
         return TrainingRequest(project.root, arch, self.selected_checkpoint() if fine_tune else None,
                                self.epochs_spin.value(), self.lr_spin.value(), self.batch_spin.value(),
-                               self.augment_check.isChecked(), self.device_combo.currentText(), out,
-                               max_steps=self.max_steps)
+                               self.augment_check.isChecked(), self.device_combo.currentText(), out)
 
     # -- running ------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -260,10 +274,9 @@ class TrainingDock(QDockWidget):
             self._offer_smaller_batch(outcome)
         elif outcome.failure == "nan":
             messages.error(self, outcome.message)
-        self.status_label.setText(("Cancelled." if outcome.cancelled else outcome.message or "Finished.") + best + saved)
-        if outcome.skipped:
-            messages.warning(self, f"{len(outcome.skipped)} image(s) could not be read and were skipped:\n"
-                             + "\n".join(outcome.skipped[:5]))
+        if outcome.failure is None:
+            done = "Cancelled; the best epoch so far is kept." if outcome.cancelled else "Finished."
+            self.status_label.setText(f"{done}{best}{saved} ({outcome.message})" if outcome.message else done + best + saved)
         self.progress.setFormat("cancelled" if outcome.cancelled else "done")
         if not outcome.cancelled and outcome.failure is None:
             self.progress.setValue(1000)

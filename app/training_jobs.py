@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -42,8 +42,7 @@ class TrainingRequest:
     augment: bool
     device: str
     out_path: Path
-    max_steps: int | None = None     # tests and quick trials: stop after this many steps in total
-    val_fraction: float = 0.2
+    val_fraction: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,6 @@ class TrainingOutcome:
     cancelled: bool = False
     failure: str | None = None        # None, "oom" or "nan"
     message: str = ""
-    skipped: list[str] = field(default_factory=list)
     best_miou: float | None = None
 
 
@@ -94,12 +92,6 @@ class Throttle:
         return False
 
 
-def eta_seconds(elapsed_s: float, fraction: float) -> float | None:
-    if fraction <= 0.0 or elapsed_s <= 0.0:
-        return None
-    return max(0.0, elapsed_s * (1.0 - fraction) / fraction)
-
-
 def format_eta(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "ETA …"
@@ -111,13 +103,15 @@ def format_eta(seconds: float | None) -> str:
 
 # -- the job ----------------------------------------------------------------------------------
 def make_config(request: TrainingRequest) -> Any:
-    """The segmodels TrainConfig for a request (num_workers 0: data loads in this worker thread)."""
+    """The segmodels TrainConfig for a request. num_workers 0: the data loads in this worker thread
+    (small projects are cached in memory by fit(); spawned loader processes would each import torch)."""
     from segmodels.training import TrainConfig
 
-    return TrainConfig(project=request.project_root, arch=request.arch, init_checkpoint=request.init_checkpoint,
-                       epochs=request.epochs, learning_rate=request.learning_rate, batch_size=request.batch_size,
-                       augment=request.augment, device=request.device, out=request.out_path,
-                       max_steps=request.max_steps, val_fraction=request.val_fraction, num_workers=0)
+    return TrainConfig(project=str(request.project_root), arch=request.arch,
+                       from_checkpoint=str(request.init_checkpoint) if request.init_checkpoint else None,
+                       epochs=request.epochs, lr=request.learning_rate, batch_size=request.batch_size,
+                       augment=request.augment, device=request.device, out=str(request.out_path),
+                       val_fraction=request.val_fraction, num_workers=0)
 
 
 def _is_cuda_oom(exc: BaseException) -> bool:
@@ -129,21 +123,31 @@ def _is_cuda_oom(exc: BaseException) -> bool:
 
 def training_job(request: TrainingRequest, cancel: CancelFlag) -> Iterator[Any]:
     """Run fit() and translate its reports; see the module docstring."""
+    from segmodels.errors import SegError
     from segmodels.training import fit
 
     limit_torch_threads()
     outcome = TrainingOutcome()
     try:
-        yield from _translate(fit(make_config(request), cancel=cancel), request, outcome)
-    except Exception as exc:  # only CUDA OOM is turned into an offer; everything else propagates
+        yield from _translate(fit(make_config(request), cancel=cancel), outcome)
+    except SegError as exc:
+        if NAN_MARK not in str(exc):
+            raise
+        outcome.failure = "nan"
+        outcome.message = (f"{exc} In this window: lower the learning rate (it is {request.learning_rate:g}; "
+                           "try ten times less) and start again. The labels were not changed.")
+    except Exception as exc:  # only CUDA out-of-memory becomes an offer; anything else propagates
         if not _is_cuda_oom(exc):
             raise
         _free_cuda()
         outcome.failure = "oom"
         outcome.message = (f"The GPU ran out of memory with batch size {request.batch_size}; "
                            "a smaller batch (or a smaller architecture, or the CPU) needs less.")
-    outcome.cancelled = outcome.cancelled or (bool(cancel()) and outcome.failure is None)
     return outcome
+
+
+#: fit() reports a diverged run as a SegError containing this ("... the loss became nan (try a lower --lr ...").
+NAN_MARK = "the loss became"
 
 
 def _free_cuda() -> None:
@@ -156,73 +160,36 @@ def _free_cuda() -> None:
         torch.cuda.empty_cache()
 
 
-def _first(report: Any, *names: str, default: Any = None) -> Any:
-    """The first of `names` that `report` has (fit()'s reports are read by name, not type)."""
-    for name in names:
-        value = getattr(report, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _translate(reports: Iterator[Any], request: TrainingRequest, outcome: TrainingOutcome) -> Iterator[Any]:
+def _translate(reports: Iterator[Any], outcome: TrainingOutcome) -> Iterator[Any]:
     """Turn fit()'s reports into throttled StepUpdates and EpochUpdates; fill `outcome`."""
+    from segmodels.training import EpochReport, FitResult, StepReport
+
     throttle = Throttle()
-    started = time.monotonic()
-    while True:
-        try:
-            report = next(reports)
-        except StopIteration as stop:
-            if stop.value is not None:
-                _take_result(stop.value, outcome)
-            return
-        kind = type(report).__name__
-        if kind == "StepReport":
-            update = _step_update(report, request, started)
-            if not math.isfinite(update.loss):
-                reports.close()  # fit's finally blocks run: the last good checkpoint stays
-                outcome.failure = "nan"
-                outcome.message = (f"The training loss became NaN at epoch {update.epoch}, step {update.step} "
-                                   f"(learning rate {request.learning_rate:g}); lower the learning rate "
-                                   "(for example ten times) and start again. The labels were not changed.")
-                return
-            if throttle.ready() or update.step == update.steps:
-                yield update
-        elif kind == "EpochReport":
-            yield _epoch_update(report, request)
-        elif kind == "FitResult":
+    for report in reports:
+        if isinstance(report, StepReport):
+            # Always pass the last step of an epoch, so the bar and curve end where the epoch ends.
+            if throttle.ready() or report.step == report.steps_per_epoch:
+                yield _step_update(report)
+        elif isinstance(report, EpochReport):
+            yield EpochUpdate(report.epoch, report.epochs, report.train_loss, report.miou,
+                              tuple(report.per_class_iou), tuple(report.class_names))
+        elif isinstance(report, FitResult):
             _take_result(report, outcome)
 
 
-def _step_update(report: Any, request: TrainingRequest, started: float) -> StepUpdate:
-    epoch = int(_first(report, "epoch", default=1))
-    epochs = int(_first(report, "epochs", default=request.epochs))
-    step = int(_first(report, "step", default=1))
-    steps = int(_first(report, "steps", "steps_per_epoch", "total_steps", default=max(step, 1)))
-    fraction = ((epoch - 1) + step / max(steps, 1)) / max(epochs, 1)
-    if request.max_steps:
-        fraction = max(fraction, min(1.0, ((epoch - 1) * steps + step) / request.max_steps))
-    loss = float(_first(report, "loss", default=float("nan")))
-    return StepUpdate(epoch, epochs, step, steps, loss, min(fraction, 1.0),
-                      eta_seconds(time.monotonic() - started, fraction))
-
-
-def _epoch_update(report: Any, request: TrainingRequest) -> EpochUpdate:
-    metrics = _first(report, "val_metrics", "metrics")
-    per_class = tuple(float(v) for v in (_first(metrics, "per_class_iou", default=()) or ()))
-    miou = float(_first(metrics, "miou", default=_first(report, "miou", default=float("nan"))))
-    names = tuple(_first(report, "class_names", default=()) or ())
-    return EpochUpdate(int(_first(report, "epoch", default=1)), int(_first(report, "epochs", default=request.epochs)),
-                       float(_first(report, "train_loss", "loss", default=float("nan"))), miou, per_class, names)
+def _step_update(report: Any) -> StepUpdate:
+    steps = max(int(report.steps_per_epoch), 1)
+    fraction = ((report.epoch - 1) + report.step / steps) / max(report.epochs, 1)
+    eta = report.eta_s if math.isfinite(report.eta_s) else None
+    return StepUpdate(report.epoch, report.epochs, report.step, steps, float(report.loss), min(fraction, 1.0), eta)
 
 
 def _take_result(result: Any, outcome: TrainingOutcome) -> None:
-    checkpoint = _first(result, "best_checkpoint", "checkpoint")
-    outcome.checkpoint = Path(checkpoint) if checkpoint else None
+    outcome.checkpoint = Path(result.best_checkpoint) if result.best_checkpoint else None
     if outcome.checkpoint is not None:
         metrics = outcome.checkpoint.with_suffix(".json")
         outcome.metrics_path = metrics if metrics.is_file() else None
-    outcome.cancelled = bool(_first(result, "cancelled", default=False))
-    best = _first(result, "best_miou")
-    outcome.best_miou = float(best) if best is not None and math.isfinite(float(best)) else None
-    outcome.skipped = [str(s) for s in (_first(result, "skipped", default=()) or ())]
+    outcome.cancelled = bool(result.cancelled)
+    miou = result.metrics.miou if result.metrics is not None else None
+    outcome.best_miou = float(miou) if miou is not None and math.isfinite(miou) else None
+    outcome.message = result.note or ""
