@@ -30,8 +30,8 @@ IMAGE_HEIGHT = 64
 IMAGE_WIDTH = 84
 MAX_DIGITS = 3
 DIGIT_SIZE_RANGE = (20, 28)  # upscaled digit side in pixels, inclusive
-#: A pixel belongs to the digit where the upscaled intensity exceeds this fraction of full scale.
-MASK_THRESHOLD = 0.35
+#: A pixel belongs to the digit where its 8-bit grey value exceeds this (35% of full scale).
+MASK_LEVEL = 89
 DEFAULT_COUNT = 1000
 CLASS_NAMES: tuple[str, ...] = ("background", *(str(d) for d in range(10)))
 
@@ -58,14 +58,16 @@ def _source_digits(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _render_digit(digit: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Upscale an 8 x 8 digit to size x size; returns (intensity 0..1, stroke mask)."""
+    """Upscale an 8 x 8 digit to size x size; returns (grey uint8, stroke mask).
+
+    The mask is thresholded on the stored 8-bit value, so stroke pixels are exactly the bright ones."""
     import cv2
 
     # Pad by one pixel of background first so bicubic ringing at the border fades to zero.
     padded = np.pad(digit, 1)
     big = cv2.resize(padded, (size, size), interpolation=cv2.INTER_CUBIC)
-    big = np.clip(big, 0.0, 1.0)
-    return big, big > MASK_THRESHOLD
+    grey = np.rint(np.clip(big, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return grey, grey > MASK_LEVEL
 
 
 def _place_boxes(rng: np.random.Generator, sizes: list[int]) -> list[tuple[int, int, int]]:
@@ -83,17 +85,16 @@ def _place_boxes(rng: np.random.Generator, sizes: list[int]) -> list[tuple[int, 
 
 def make_sample(rng: np.random.Generator, images: np.ndarray, targets: np.ndarray) -> DemoSample:
     """One composed image and its label map."""
-    canvas = np.zeros((IMAGE_HEIGHT, IMAGE_WIDTH), dtype=np.float32)
+    image = np.zeros((IMAGE_HEIGHT, IMAGE_WIDTH), dtype=np.uint8)
     label_map = np.zeros((IMAGE_HEIGHT, IMAGE_WIDTH), dtype=np.uint8)
     n_digits = int(rng.integers(1, MAX_DIGITS + 1))
     sizes = [int(rng.integers(DIGIT_SIZE_RANGE[0], DIGIT_SIZE_RANGE[1] + 1)) for _ in range(n_digits)]
     for y, x, size in _place_boxes(rng, sizes):
         index = int(rng.integers(0, len(images)))
-        intensity, mask = _render_digit(images[index], size)
+        grey, mask = _render_digit(images[index], size)
         region = (slice(y, y + size), slice(x, x + size))
-        canvas[region] = np.maximum(canvas[region], intensity)
+        image[region] = grey  # boxes never overlap
         label_map[region][mask] = targets[index] + 1
-    image = np.clip(np.rint(canvas * 255.0), 0, 255).astype(np.uint8)
     return DemoSample(image, label_map)
 
 
