@@ -37,6 +37,7 @@ def open_export_dialog(window: Any):
     from app.export_dialog import ExportDialog  # the exporter loads when first asked for
 
     dialog = ExportDialog(window.document, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one dialog per use; reject() waits for its worker
     dialog.setModal(True)
     dialog.show()
     return dialog
