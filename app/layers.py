@@ -26,6 +26,8 @@ from app.paint import Box
 
 #: Levels stop once the image is this small; below it one level is cheap to draw entirely.
 MIN_LEVEL_SIDE = 256
+#: Screen pixels per level pixel under which the image is drawn with bilinear filtering.
+SMOOTH_BELOW = 0.7
 
 
 class _Level:
@@ -105,7 +107,10 @@ class PyramidLayer(QGraphicsItem):
         # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
         source = level.qimage.copy(QRect(left, top, right - left, bottom - top)).convertToFormat(self.draw_format)
         self._drawn_scale = max(level.scale_x, level.scale_y)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth and lod < 1.0)
+        # A pyramid level is already area-averaged to within 1.4x of screen pixels; bilinear filtering
+        # only pays off (and costs twice the time) when drawing shrinks a level further than that.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                              self._smooth and level.scale_x * lod < SMOOTH_BELOW)
         painter.drawImage(target, source)
 
 

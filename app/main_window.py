@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.document.image_changed.connect(self._on_image_changed)
         self.document.prediction_changed.connect(self._on_image_changed)
+        self.document.view_mode_changed.connect(self._say_when_nothing_to_show)
         self._update_title()
         self.resize(1400, 900)
 
@@ -183,6 +184,10 @@ class MainWindow(QMainWindow):
     def _on_image_changed(self) -> None:
         has_prediction = self.document.prediction is not None
         self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
+
+    def _say_when_nothing_to_show(self, mode: ViewMode) -> None:
+        if self.document.image_path is not None and self.canvas.overlay_array() is None:
+            self.statusBar().showMessage(f"This image has no {mode.value} yet: run the model on it.", 8000)
 
     def _ask_open_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a folder, project or VOC root")
