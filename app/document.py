@@ -46,8 +46,8 @@ from PySide6.QtWidgets import QWidget
 
 from app import messages
 from app.pyside_fix import protect_none
-from app.paint import Box, PaintAtom, apply_atom, make_atom
-from app.undo import PaintCommand
+from app.paint import Box
+from app.undo import PaintCommand, Stroke
 from segmodels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
@@ -73,41 +73,6 @@ class _ImageSession:
 
     label_map: np.ndarray
     undo_stack: QUndoStack
-
-
-class Stroke:
-    """One undoable edit built from many dabs; made by `LabelDocument.begin_stroke`."""
-
-    def __init__(self, document: LabelDocument, text: str) -> None:
-        self._document = document
-        self.text = text
-        self.atoms: list[PaintAtom] = []
-        self.label_map = document.label_map
-        self.open = True
-
-    def paint(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int) -> Box | None:
-        """Set `mask` (placed at y0, x0) to `value` now; returns the changed box, or None."""
-        if not self.open or self.label_map is None:
-            return None
-        atom = make_atom(self.label_map, y0, x0, mask, value)
-        if atom is None:
-            return None
-        apply_atom(self.label_map, atom)
-        self.atoms.append(atom)
-        self._document._notify_label(self.label_map, atom.box)
-        return atom.box
-
-    def finish(self) -> None:
-        if self.open:
-            self.open = False
-            self._document._commit_stroke(self)
-
-    def cancel(self) -> None:
-        """Take the stroke's pixels back without leaving an undo step."""
-        if self.open:
-            self.open = False
-            PaintCommand(self.text, self.label_map, self.atoms, self._document._notify_label).undo()
-            self._document._stroke = None
 
 
 class LabelDocument(QObject):
@@ -332,7 +297,7 @@ class LabelDocument(QObject):
         if self._label_map is None:
             return None
         self._finish_stroke()
-        self._stroke = Stroke(self, text)
+        self._stroke = Stroke(text, self._label_map, self._notify_label, self._commit_stroke)
         return self._stroke
 
     def apply_mask(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int, text: str) -> bool:
@@ -356,7 +321,9 @@ class LabelDocument(QObject):
             self._stroke.finish()
 
     def _commit_stroke(self, stroke: Stroke) -> None:
-        self._stroke = None
+        """Called by a stroke when it finishes (committed) or is cancelled (no atoms left)."""
+        if self._stroke is stroke:
+            self._stroke = None
         if not stroke.atoms or stroke.label_map is not self._label_map:
             return
         self.undo_stack.push(PaintCommand(stroke.text, stroke.label_map, stroke.atoms, self._notify_label))

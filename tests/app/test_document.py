@@ -158,3 +158,13 @@ def test_read_only_check_is_used(tmp_path, qtbot, messages, monkeypatch):
     document.open_project(project)
     assert not document.is_writable
     assert any("read-only" in t for t in messages.texts("warning"))
+
+
+def test_cancelled_stroke_restores_pixels_without_an_undo_step(document):
+    before = document.label_map.copy()
+    stroke = document.begin_stroke("Brush")
+    stroke.paint(0, 0, np.ones((6, 6), bool), 2)
+    assert document.label_at(1, 1) == 2
+    stroke.cancel()
+    assert np.array_equal(document.label_map, before)
+    assert document.undo_stack.count() == 0 and not document.is_dirty
