@@ -309,6 +309,16 @@ class LabelDocument(QObject):
         stroke.finish()
         return changed
 
+    def undo(self) -> None:
+        """Undo the last step of the current image (a stroke still being drawn is committed first,
+        so undo never interleaves with a half-recorded stroke)."""
+        self._finish_stroke()
+        self.undo_group.undo()
+
+    def redo(self) -> None:
+        self._finish_stroke()
+        self.undo_group.redo()
+
     def accept_prediction(self) -> bool:
         """Copy the prediction into the label map as one undo step."""
         if self._prediction is None or self._label_map is None:

@@ -96,11 +96,15 @@ class MainWindow(QMainWindow):
         self._action("save", "&Save label", doc.save, QKeySequence.StandardKey.Save)
         self._action("save_all", "Save &all", doc.save_all, "Ctrl+Shift+S")
         self._action("quit", "&Quit", self.close, "Ctrl+Q")
-        undo = doc.undo_group.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence("Ctrl+Z"))
-        redo = doc.undo_group.createRedoAction(self, "&Redo")
+        undo = self._action("undo", "&Undo", doc.undo, "Ctrl+Z")
+        redo = self._action("redo", "&Redo", doc.redo, "Ctrl+Shift+Z")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.actions_by_name.update(undo=undo, redo=redo)
+        for action, can_change, text_change, verb in (
+                (undo, doc.undo_group.canUndoChanged, doc.undo_group.undoTextChanged, "Undo"),
+                (redo, doc.undo_group.canRedoChanged, doc.undo_group.redoTextChanged, "Redo")):
+            action.setEnabled(False)
+            can_change.connect(action.setEnabled)
+            text_change.connect(lambda text, a=action, v=verb: a.setText(f"&{v} {text}".strip()))
         self._action("accept_prediction", "&Accept prediction", doc.accept_prediction, "Ctrl+Return")
         self._action("fit", "&Fit to window", self.canvas.fit_to_window, "Ctrl+0")
         self._action("zoom_100", "Actual &pixels", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
@@ -159,6 +163,7 @@ class MainWindow(QMainWindow):
 
     # -- reacting ----------------------------------------------------------------------------------
     def _show_position(self, x: int, y: int) -> None:
+        """Status bar: position, the class there (and confidence); empty outside the image."""
         doc = self.document
         if x < 0 or doc.class_table is None:
             self.position_label.setText("")
@@ -182,6 +187,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.is_dirty)
 
     def _on_image_changed(self) -> None:
+        self.position_label.setText("")  # the old position described the previous image
         has_prediction = self.document.prediction is not None
         self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
 

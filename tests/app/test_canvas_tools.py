@@ -180,3 +180,19 @@ def test_pyramid_levels_follow_dabs_on_a_large_image(qtbot, tmp_path, messages):
     document.apply_mask(101, 203, np.ones((37, 55), bool), 1, "Fill")
     for level, stride in zip(levels[1:], (2, 4, 8)):
         assert np.array_equal(level.array, document.label_map[::stride, ::stride])
+
+
+def test_undo_during_a_drag_commits_the_stroke_first(setup):
+    _, document, tools, canvas = setup
+    before = document.label_map.copy()
+    document.apply_mask(0, 0, np.ones((4, 4), bool), 2, "Fill")
+    tools.set_brush_size(3)
+    tools.press(2, 2)
+    tools.move(2, 10)
+    document.undo()              # Ctrl+Z with the mouse still down: undoes the stroke, not the fill
+    tools.move(2, 20)            # the rest of the drag paints nothing
+    tools.release(2, 20)
+    assert document.undo_stack.count() == 2 and document.undo_stack.index() == 1
+    assert (document.label_map[:4, :4] == 2).all()
+    document.undo()
+    assert np.array_equal(document.label_map, before)
