@@ -168,3 +168,18 @@ def test_cancelled_stroke_restores_pixels_without_an_undo_step(document):
     stroke.cancel()
     assert np.array_equal(document.label_map, before)
     assert document.undo_stack.count() == 0 and not document.is_dirty
+
+
+def test_plain_folder_becomes_a_project_on_first_save(tmp_path, qtbot, messages):
+    from PIL import Image
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (30, 20), (10, 200, 30)).save(folder / "a.jpg")
+    document = LabelDocument()
+    document.open_project(Project.open(folder))
+    assert (document.label_map == 255).all()
+    document.apply_mask(0, 0, np.ones((5, 5), bool), 1, "Fill")
+    assert document.save()
+    assert (folder / "segstudio.json").is_file()
+    assert read_label_png(folder / "labels" / "a.png")[2, 2] == 1
