@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "train", help="train a model on the project's reviewed labels",
         description="Train on the images that have reviewed labels (labels/; predictions are never used). "
-                    "Defaults depend on the architecture (m2nist_fcn: 12 epochs, batch 32, Adam lr 3e-3 "
+                    "Defaults depend on the architecture (m2nist_fcn: 12 epochs, batch 32, Adam lr 5e-3 "
                     "one-cycle; others: 30 epochs, batch 8, Adam 1e-4, augmentation). Under torchrun the "
                     "same command trains on several GPUs/processes with DistributedDataParallel.")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -73,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
 
     from segmodels.training import EpochReport, FitResult, StepReport, fit
 
-    if os.environ.get("OMP_NUM_THREADS") is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["WORLD_SIZE"])))
+    from segmodels.training.setup import cpu_threads_for_load
+
+    if os.environ.get("OMP_NUM_THREADS") is None:
+        world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        torch.set_num_threads(max(1, cpu_threads_for_load() // world_size))
     quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
     bar, result = None, None
     for report in fit(_config(args)):

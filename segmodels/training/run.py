@@ -33,7 +33,7 @@ from segmodels.training.transforms import AugmentSettings, crop_transform, train
 
 #: Settings a resumed run takes from the checkpoint's recorded config when not given again.
 RESUMED_FIELDS = ("epochs", "batch_size", "lr", "augment", "crop_size", "val_fraction", "seed", "schedule",
-                  "dice_weight", "model_kwargs")
+                  "dice_weight", "model_kwargs", "augment_kwargs")
 
 
 @dataclass
@@ -66,7 +66,7 @@ def _resolve(config: TrainConfig, source: Checkpoint | None) -> tuple[TrainConfi
     if config.resume and source is not None:
         recorded = source.train_config or {}
         given = {name: getattr(config, name) for name in RESUMED_FIELDS}
-        taken = {n: recorded[n] for n in RESUMED_FIELDS if n in recorded and given[n] in (None, {}, TrainConfig.__dataclass_fields__[n].default)}
+        taken = {n: recorded[n] for n in RESUMED_FIELDS if n in recorded and given[n] == TrainConfig.__dataclass_fields__[n].default}
         config = dataclasses.replace(config, **taken)
     arch = source.arch if source is not None else str(config.arch)
     return config.resolved(arch), arch
@@ -96,7 +96,8 @@ def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[Label
         side = config.crop_size or 320
         height, width = next(iter(sizes)) if len(sizes) == 1 else (side, side)
         crop = (min(height, side), min(width, side))
-        train.transform = train_transform(AugmentSettings(crop)) if config.augment else crop_transform(crop)
+        train.transform = (train_transform(AugmentSettings(crop, **(config.augment_kwargs or {})))
+                           if config.augment else crop_transform(crop))
     return train, LabelledImages(project, val_images)
 
 

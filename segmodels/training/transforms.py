@@ -28,6 +28,8 @@ class AugmentSettings:
     scale_range: tuple[float, float] = (0.75, 1.25)
     brightness: float = 0.2
     contrast: float = 0.2
+    degrees: float = 0.0  # > 0: a random affine (rotation, shear, scale) instead of scale jitter + crop
+    shear: float = 0.0
 
 
 class PairedTransform:
@@ -47,7 +49,11 @@ def train_transform(settings: AugmentSettings) -> PairedTransform:
     steps: list[v2.Transform] = []
     if settings.hflip > 0:
         steps.append(v2.RandomHorizontalFlip(p=settings.hflip))
-    if settings.scale_range != (1.0, 1.0):
+    if settings.degrees > 0:
+        # Keeps the image size; for small images of small objects (digits) where cropping would cut them.
+        steps.append(v2.RandomAffine(degrees=settings.degrees, scale=settings.scale_range, shear=settings.shear,
+                                     fill={tv_tensors.Image: 0, tv_tensors.Mask: IGNORE_INDEX}))
+    elif settings.scale_range != (1.0, 1.0):
         steps.append(v2.ScaleJitter(target_size=(height, width), scale_range=settings.scale_range, antialias=True))
     steps.append(v2.RandomCrop((height, width), pad_if_needed=True,
                                fill={tv_tensors.Image: 0, tv_tensors.Mask: IGNORE_INDEX}))
