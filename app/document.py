@@ -192,7 +192,8 @@ class LabelDocument(QObject):
 
     # -- opening -----------------------------------------------------------------------------------
     def open_project(self, project: Project, image: Path | None = None) -> bool:
-        """Show `project` (dropping any unsaved edits of the previous one: ask before calling)."""
+        """Show `project` (dropping any unsaved edits of the previous one: ask before calling) and
+        its first image, or `image`. An unreadable image leaves the project open with no image shown."""
         self._finish_stroke()
         for session in self._sessions.values():
             self.undo_group.removeStack(session.undo_stack)
@@ -208,10 +209,9 @@ class LabelDocument(QObject):
                              "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
         images = project.image_paths()
         target = Path(image) if image is not None else (images[0] if images else None)
-        if target is None:
-            self.image_changed.emit()
-            return True
-        return self.open_image(target)
+        if target is None or not self.open_image(target):
+            self.image_changed.emit()  # views drop the previous project's image
+        return True
 
     def open_image(self, path: Path) -> bool:
         """Switch to image `path`, keeping the previous image's unsaved edits in memory."""

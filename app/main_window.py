@@ -174,6 +174,9 @@ class MainWindow(QMainWindow):
             text += f"class {value} {doc.class_table[value].name}"
         elif value is not None:
             text += "unlabelled" if value == 255 else f"invalid value {value}"
+        predicted = doc.prediction_at(y, x)
+        if predicted is not None and predicted < len(doc.class_table):
+            text += f"  (prediction {predicted} {doc.class_table[predicted].name})"
         confidence = doc.confidence_at(y, x)
         if confidence is not None:
             text += f"  confidence {confidence:.2f}"

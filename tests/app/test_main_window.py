@@ -245,3 +245,18 @@ def test_space_drag_pans(window, qtbot):
     QTest.keyRelease(canvas, Qt.Key.Key_Space)
     assert canvas.verticalScrollBar().value() == scroll + 40
     assert window.document.undo_stack.count() == 0   # panning never paints
+
+
+def test_corrupt_first_image_leaves_an_empty_canvas_and_a_usable_window(qtbot, tmp_path, messages, project):
+    bad = make_project(tmp_path / "bad_first", count=2)
+    (bad.images_dir / "img_0.png").write_bytes(b"")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_path(project.root)
+    window.open_path(bad.root)
+    assert window.document.image_path is None
+    assert window.canvas.image_layer.boundingRect().isEmpty()
+    assert any("img_0.png" in text for text in messages.texts("error"))
+    window.image_list.next_action.trigger()   # skips the unreadable first image
+    assert window.document.image_path == bad.images_dir / "img_1.png"
+    window.image_list.cancel_thumbnails()
