@@ -31,6 +31,16 @@ class DockHost(Protocol):
     def widget(self) -> QWidget | None: ...
 
 
+def _warm_up_job(cancel: Any) -> Any:
+    """The backend load, plus pyqtgraph: mostly pure Python, so importing it here lets the GUI
+    thread keep its turns (the GIL switches every few ms), where importing it on the GUI thread
+    when the training dock is first shown would freeze the window for most of a second."""
+    info = yield from backend_job("auto", cancel)
+    import pyqtgraph  # noqa: F401 - module import only; its widgets are made on the GUI thread
+
+    return info
+
+
 class ModelBackend(QObject):
     """Shared by both docks: loads the model code once, runs model workers on its own pool."""
 
@@ -59,7 +69,7 @@ class ModelBackend(QObject):
             self._waiting.append(then)
         if self._loading is not None:
             return
-        worker = GeneratorWorker(lambda cancel: backend_job("auto", cancel))
+        worker = GeneratorWorker(lambda cancel: _warm_up_job(cancel))
         worker.signals.returned.connect(self._on_loaded)
         worker.signals.errored.connect(self._on_failed)
         self._loading = worker

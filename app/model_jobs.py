@@ -75,6 +75,9 @@ def load_backend(device: str = "auto") -> BackendInfo:
     from segmodels.models import list_models, model_description
     from segmodels.training.config import ARCH_DEFAULTS, GENERIC_DEFAULTS
 
+    import segmodels.batch_inference  # noqa: F401 - imported here, with torch, so that the first
+    import segmodels.training  # noqa: F401     prediction or training run does not stall the window again
+
     limit_torch_threads()
     names = tuple(list_models())
     chosen, reason = select_device(device)

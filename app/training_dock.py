@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDockWidget,
                                QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -118,6 +118,14 @@ class TrainingDock(QDockWidget):
         layout.addWidget(self.iou_table)
         self.setWidget(body)
         self.visibilityChanged.connect(self._on_visibility)
+        for child in [body, *body.findChildren(QWidget)]:
+            child.installEventFilter(self)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        # The first click in the dock starts the background load of torch and the architectures.
+        if event.type() == QEvent.Type.MouseButtonPress and not self.backend.is_loaded():
+            self.backend.ensure_loaded()
+        return False
 
     def _on_visibility(self, visible: bool) -> None:
         # pyqtgraph (~0.8 s to import) loads when the user first looks at this dock, not at startup;
@@ -127,8 +135,10 @@ class TrainingDock(QDockWidget):
             QTimer.singleShot(0, self._build_plots_if_seen)
 
     def _build_plots_if_seen(self) -> None:
+        # The backend load (torch, and pyqtgraph, in a worker) runs first, so the plots are built
+        # from an already imported pyqtgraph instead of freezing the window while it imports.
         if self.isVisible() and not self.visibleRegion().isEmpty():
-            self.curves.ensure_plots()
+            self.backend.ensure_loaded(lambda info: self.curves.ensure_plots())
 
     # -- settings -----------------------------------------------------------------------------
     def _on_backend_ready(self, info: Any) -> None:
