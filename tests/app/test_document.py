@@ -183,3 +183,13 @@ def test_plain_folder_becomes_a_project_on_first_save(tmp_path, qtbot, messages)
     assert document.save()
     assert (folder / "segstudio.json").is_file()
     assert read_label_png(folder / "labels" / "a.png")[2, 2] == 1
+
+
+def test_reload_prediction_after_a_model_wrote_one(qtbot, document, project):
+    image = project.image_paths()[2]
+    document.open_image(image)
+    assert document.prediction is None
+    project.write_prediction(image, np.full((HEIGHT, WIDTH), 1, np.uint8))
+    with qtbot.waitSignal(document.prediction_changed):
+        document.reload_prediction()
+    assert document.prediction_at(0, 0) == 1 and document.confidence is None
