@@ -58,11 +58,9 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image") -> Image.Imag
             Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
             image = Image.open(path)
             width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise SegError(f"{what.capitalize()} {describe(path)} is {width}x{height} pixels, over the "
-                               f"{MAX_IMAGE_PIXELS // 1_000_000} million pixel limit (possible decompression bomb).",
-                               path=path)
-            _refuse_impossible_ratio(path, what, image.format, width, height)
+            reason = oversize_reason(image.format, width, height, path.stat().st_size)
+            if reason:
+                raise SegError(f"{what.capitalize()} {describe(path)} {reason}.", path=path)
             image.load()
         return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -81,24 +79,26 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image") -> Image.Imag
         Image.MAX_IMAGE_PIXELS = previous
 
 
-def _refuse_impossible_ratio(path: Path, what: str, fmt: str | None, width: int, height: int) -> None:
-    """Refuse a large PNG or JPEG whose header claims far more pixels than its bytes can hold.
+def oversize_reason(fmt: str | None, width: int, height: int, size_bytes: int) -> str | None:
+    """Why an image whose header claims width x height cannot be decoded safely, or None.
 
-    A truncated or forged file (e.g. 600 bytes of JPEG claiming 20000 x 20000) is otherwise decoded
-    into gigabytes of grey fill for tens of seconds, under the pixel limit. No complete file comes
-    near MAX_PIXELS_PER_BYTE (measured on blank 8000 x 8000 images: 1-bit PNG at deflate's best about
-    8200 pixels per byte, JPEG under 100), so real images are never refused by this check. Formats
-    with run-length or fax coding (TIFF G4, WebP lossless) can legitimately exceed any such ratio
-    and are left to the pixel limit.
+    Every decoder of untrusted images asks this before decoding (imageio, the validator). Beyond the
+    pixel limit, a large PNG or JPEG must hold at least one byte per MAX_PIXELS_PER_BYTE pixels: a
+    truncated or forged file (600 bytes of JPEG claiming 20000 x 20000) is otherwise decoded into
+    gigabytes of grey fill for tens of seconds or minutes. No complete file comes near those ratios
+    (measured on blank 8000 x 8000 images: 1-bit PNG at deflate's best about 8200 pixels per byte,
+    JPEG under 100), so real images are never refused by it. Formats with run-length or fax coding
+    (TIFF G4, WebP lossless) can legitimately exceed any such ratio and are left to the pixel limit.
     """
     pixels = width * height
+    if pixels > MAX_IMAGE_PIXELS:
+        return (f"is {width}x{height} pixels, over the {MAX_IMAGE_PIXELS // 1_000_000} million pixel limit "
+                "(possible decompression bomb)")
     limit = MAX_PIXELS_PER_BYTE.get(fmt or "")
-    if limit is None or pixels <= RATIO_CHECK_PIXELS:
-        return
-    size = path.stat().st_size
-    if pixels > size * limit:
-        raise SegError(f"{what.capitalize()} {describe(path)} claims {width}x{height} pixels but holds only "
-                       f"{size} bytes; refused as truncated or a possible decompression bomb.", path=path)
+    if limit is not None and pixels > RATIO_CHECK_PIXELS and pixels > size_bytes * limit:
+        return (f"claims {width}x{height} pixels but holds only {size_bytes} bytes; refused as truncated or a "
+                "possible decompression bomb")
+    return None
 
 
 def to_rgb(image: Image.Image) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -13,6 +13,7 @@ import pytest
 
 import corpus
 from corpus import Expect, assert_one_sentence
+from segmodels.classes import ClassTable
 from segmodels.errors import SegError
 
 def _image_case(image_cases, name):
@@ -75,15 +76,14 @@ def test_bomb_is_refused_before_memory_is_spent(image_cases, name):
 
 def test_ratio_check_spares_real_large_images(tmp_path):
     """A complete blank 1-bit PNG (deflate's best case) above the checked size is not refused."""
-    from segmodels.imageio import RATIO_CHECK_PIXELS, _refuse_impossible_ratio
+    from segmodels.imageio import RATIO_CHECK_PIXELS, oversize_reason
 
     side = 8200
     assert side * side > RATIO_CHECK_PIXELS
-    path = tmp_path / "blank large.png"
-    path.write_bytes(corpus.real_bomb_png(side))
-    _refuse_impossible_ratio(path, "image", "PNG", side, side)      # no SegError
-    with pytest.raises(SegError):
-        _refuse_impossible_ratio(path, "image", "PNG", side * 4, side * 4)
+    size = len(corpus.real_bomb_png(side))
+    assert oversize_reason("PNG", side, side, size) is None
+    assert "bytes" in oversize_reason("PNG", side * 2, side * 2, size)
+    assert oversize_reason("TIFF", side * 2, side * 2, size) is None   # left to the pixel limit
 
 
 def test_pixel_limit_is_restored_after_reading(image_cases):
@@ -96,6 +96,22 @@ def test_pixel_limit_is_restored_after_reading(image_cases):
         read_image(_image_case(image_cases, "header_bomb").path)
     read_image(_image_case(image_cases, "rgba").path)
     assert Image.MAX_IMAGE_PIXELS == before
+
+
+def test_fuzz_regression_validator_decodes_forged_jpeg_label(image_cases):
+    """Found by fuzzing: the validator decoded a tiny JPEG claiming 12616 x 12616 pixels for minutes
+    (it opens labels with Pillow directly). It must refuse it from the header, at once."""
+    import time
+
+    from segmodels.validation import LabelJob, ProblemKind, ValidationOptions, check_label
+
+    path = image_cases[0].path.parent / "forged label.jpg"
+    path.write_bytes(corpus.jpeg_claiming(12616, 12616))
+    started = time.monotonic()
+    result, _ = check_label(LabelJob(path), ValidationOptions(ClassTable.from_names(["a", "b"])))
+    assert time.monotonic() - started < 2.0
+    assert [p.kind for p in result.problems] == [ProblemKind.UNREADABLE]
+    assert "claims 12616x12616" in result.problems[0].message
 
 
 # -- labels ---------------------------------------------------------------------------------------
