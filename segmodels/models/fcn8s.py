@@ -23,9 +23,16 @@ _POOL3, _POOL4, _POOL5 = 17, 24, 31
 
 
 def _vgg16_features() -> nn.Sequential:
-    from torchvision.models import vgg16
+    """torchvision's VGG16 conv layers, without building (and initialising) its 120 M-parameter
+    classifier only to throw it away; initialised as torchvision's VGG does."""
+    from torchvision.models.vgg import cfgs, make_layers
 
-    return vgg16(weights=None).features
+    features = make_layers(cfgs["D"], batch_norm=False)
+    for module in features.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(module.bias)
+    return features
 
 
 class FCN8s(SegmentationModel):
@@ -64,18 +71,23 @@ class FCN8s(SegmentationModel):
         return self.up8(fused), None
 
     def load_imagenet(self, state: dict[str, torch.Tensor]) -> None:
-        """Load torchvision VGG16 weights: conv layers as they are, fc6/fc7 reshaped into convs."""
-        blocks = {"to_pool3": (0, _POOL3), "to_pool4": (_POOL3, _POOL4), "to_pool5": (_POOL4, _POOL5)}
-        for name, (start, stop) in blocks.items():
-            block = getattr(self, name)
-            block.load_state_dict({f"{int(k.split('.')[1]) - start}.{k.split('.')[2]}": v for k, v in state.items()
-                                   if k.startswith("features.") and start <= int(k.split(".")[1]) < stop})
-        if self.fc6.out_channels == 4096:
-            with torch.no_grad():
-                self.fc6.weight.copy_(state["classifier.0.weight"].view(4096, 512, 7, 7))
-                self.fc6.bias.copy_(state["classifier.0.bias"])
-                self.fc7.weight.copy_(state["classifier.3.weight"].view(4096, 4096, 1, 1))
-                self.fc7.bias.copy_(state["classifier.3.bias"])
+        """Load torchvision VGG16 weights: conv layers as they are, fc6/fc7 reshaped into convs.
+
+        Slices of a Sequential keep the parent's indices, so `features.17.weight` is key
+        `17.weight` of `to_pool4`. fc6's weight rows (512*7*7 inputs, flattened channel-major
+        like a conv kernel) become 512 x 7 x 7 filters.
+        """
+        for block in (self.to_pool3, self.to_pool4, self.to_pool5):
+            own = block.state_dict()
+            block.load_state_dict({key: state[f"features.{key}"] for key in own})
+        fc = self.fc6.out_channels
+        if tuple(state["classifier.0.weight"].shape) != (fc, 512 * 7 * 7):
+            return  # a narrower fc6/fc7 than VGG's 4096: those layers keep their random init
+        with torch.no_grad():
+            self.fc6.weight.copy_(state["classifier.0.weight"].view(fc, 512, 7, 7))
+            self.fc6.bias.copy_(state["classifier.0.bias"])
+            self.fc7.weight.copy_(state["classifier.3.weight"].view(fc, fc, 1, 1))
+            self.fc7.bias.copy_(state["classifier.3.bias"])
 
 
 @register_model("fcn8s_vgg16")

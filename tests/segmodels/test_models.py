@@ -13,6 +13,12 @@ EXPECTED = {"m2nist_fcn", "fcn8s_vgg16", "unet", "deeplabv3plus", "fcn_resnet50"
             "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"}
 
 
+#: Per-model arguments for the contract test: FCN-8s keeps its architecture but with fc6/fc7 of 512
+#: instead of 4096 channels, because initialising 120 M random fc weights dominates the test's time on a
+#: 2-core machine. (The 4096 default is checked by the parameter count in test_inference.)
+CONTRACT_KWARGS = {"fcn8s_vgg16": {"fc_channels": 512}}
+
+
 def test_all_architectures_are_registered():
     assert EXPECTED <= set(list_models())
 
@@ -20,7 +26,7 @@ def test_all_architectures_are_registered():
 @pytest.mark.parametrize("name", list_models())
 def test_odd_sized_input_gives_same_size_logits_and_gradients(name):
     torch.manual_seed(0)
-    model = get_model(name, num_classes=3)
+    model = get_model(name, num_classes=3, **CONTRACT_KWARGS.get(name, {}))
     assert isinstance(model, SegmentationModel)
     assert model.arch == name and model.num_classes == 3 and model.stride >= 1
     # Training mode (dropout active) but BatchNorm on running stats: torchvision's ASPP pooling
@@ -84,3 +90,24 @@ def test_deeplabv3plus_mobilenet_option_and_output_stride_16():
 def test_non_plain_builder_argument_is_refused():
     with pytest.raises(SegError, match="plain value"):
         get_model("unet", num_classes=2, base_width=object())
+
+
+def test_fcn8s_convolutionalised_fc6_equals_the_dense_layer():
+    """ImageNet VGG16 weights load into FCN-8s: convs as they are, fc6 as a 7x7 conv that computes
+    exactly what the dense layer computed on a 7x7x512 volume (fc width 8 here to stay small)."""
+    from torchvision.models.vgg import cfgs, make_layers
+
+    torch.manual_seed(0)
+    features = make_layers(cfgs["D"])
+    state = {f"features.{k}": v for k, v in features.state_dict().items()}
+    fc6, fc7 = torch.nn.Linear(512 * 7 * 7, 8), torch.nn.Linear(8, 8)
+    state.update({"classifier.0.weight": fc6.weight, "classifier.0.bias": fc6.bias,
+                  "classifier.3.weight": fc7.weight, "classifier.3.bias": fc7.bias})
+    model = get_model("fcn8s_vgg16", num_classes=2, fc_channels=8)
+    model.load_imagenet(state)
+    assert torch.equal(model.to_pool4[0].weight, features[17].weight)  # slice position 0 = features[17]
+    volume = torch.randn(1, 512, 7, 7)
+    with torch.no_grad():
+        as_conv = torch.nn.functional.conv2d(volume, model.fc6.weight, model.fc6.bias)  # no padding: 1x1 out
+        assert torch.allclose(as_conv.flatten(), fc6(volume.flatten(1)).flatten(), atol=1e-4)
+        assert torch.allclose(model.fc7(as_conv).flatten(), fc7(fc6(volume.flatten(1))).flatten(), atol=1e-4)
