@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -133,6 +134,15 @@ def mutate_pickle_member(data: bytes, ops: Sequence[Op]) -> bytes:
 
 
 SLOW_S = 2.0
+HANG_S = 20
+
+
+class _Hang(BaseException):
+    """Raised by SIGALRM inside a reader (BaseException: readers must not swallow it)."""
+
+
+def _on_alarm(signum, frame):
+    raise _Hang()
 
 OP_KINDS = ("flip", "set", "truncate", "insert", "repeat", "big")
 READERS = ("read_image", "image_size", "read_label_png", "read_color_label", "validate", "read_onehot",
@@ -230,6 +240,7 @@ def run(inputs: int, seed: int, with_checkpoints: bool = True) -> dict:
     outcomes: Counter[str] = Counter()
     crashes: list[str] = []
     slowest = 0.0
+    signal.signal(signal.SIGALRM, _on_alarm)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="segstudio fuzz ü ") as folder:
         for index in range(inputs):
@@ -241,17 +252,25 @@ def run(inputs: int, seed: int, with_checkpoints: bool = True) -> dict:
             path = write_input(Path(folder), index, seed_name, suffix, mutated)
             for reader in readers_for(seed_name):
                 began = time.monotonic()
+                signal.alarm(HANG_S)  # a hang becomes a finding instead of stopping the run
                 try:
                     outcomes[f"{reader}:{check_reader(reader, path)}"] += 1
                 except AssertionError as exc:
                     crashes.append(f"{seed_name} {ops}: {exc}")
                     outcomes[f"{reader}:crash"] += 1
+                except _Hang:
+                    crashes.append(f"{seed_name} {ops}: {reader} still running after {HANG_S} s")
+                    outcomes[f"{reader}:hang"] += 1
+                finally:
+                    signal.alarm(0)
                 spent = time.monotonic() - began
                 slowest = max(slowest, spent)
                 if spent > SLOW_S:  # a reader that takes this long on a tiny file is a finding too
                     crashes.append(f"{seed_name} {ops}: {reader} took {spent:.1f} s")
                     outcomes[f"{reader}:slow"] += 1
             path.unlink()
+            if seed_name == "project_json":
+                path.parent.rmdir()
             if (index + 1) % 500 == 0:
                 print(f"{index + 1}/{inputs} inputs, {len(crashes)} crashes", file=sys.stderr)
     for line in crashes[:20]:
