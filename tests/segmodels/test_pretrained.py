@@ -95,3 +95,23 @@ def test_damaged_cache_file_warns_and_goes_on(empty_hub):
     target.write_bytes(b"PK\x03\x04 broken")
     with pytest.warns(PretrainedUnavailableWarning, match="unreadable"):
         get_model("fcn_resnet50", num_classes=2, pretrained_backbone=True)
+
+
+@pytest.mark.parametrize("arch,kwargs,backbone_of", [
+    ("deeplabv3plus", {}, lambda m: m.backbone.body),
+    ("fcn_resnet50", {"aux_loss": False}, lambda m: m.net.backbone),
+])
+def test_resnet50_imagenet_weights_land_in_the_backbone(monkeypatch, arch, kwargs, backbone_of):
+    from torchvision.models import resnet50
+
+    torch.manual_seed(3)
+    reference = resnet50(weights=None).state_dict()
+    monkeypatch.setattr("segmodels.pretrained.fetch_state_dict", lambda weights, **kw: reference)
+    for module in ("segmodels.models.deeplabv3plus", "segmodels.models.torchvision_models"):
+        monkeypatch.setattr(f"{module}.fetch_state_dict", lambda weights, **kw: reference)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PretrainedUnavailableWarning)
+        model = get_model(arch, num_classes=3, pretrained_backbone=True, **kwargs)
+    backbone = backbone_of(model).state_dict()
+    assert torch.equal(backbone["layer4.2.conv3.weight"], reference["layer4.2.conv3.weight"])
+    assert torch.equal(backbone["bn1.running_var"], reference["bn1.running_var"])
