@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -47,14 +48,21 @@ def demo_classes() -> ClassTable:
     return ClassTable.from_names(CLASS_NAMES)
 
 
-def _source_digits(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The sklearn digits (as float 0..1 images) of this seed's parity half, and their targets."""
+@cache
+def _all_digits() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits  # ships its data; a second of import, so only here
 
     digits = load_digits()
+    images = digits.images.astype(np.float32) / 16.0
+    images.flags.writeable = False  # shared by every call through the cache
+    return images, digits.target.astype(np.int64)
+
+
+def _source_digits(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sklearn digits (as float 0..1 images) of this seed's parity half, and their targets."""
+    images, targets = _all_digits()
     start = seed % 2  # disjoint halves: a seed of the other parity sees unseen handwriting
-    images = digits.images[start::2].astype(np.float32) / 16.0
-    return images, digits.target[start::2].astype(np.int64)
+    return images[start::2], targets[start::2]
 
 
 def _render_digit(digit: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ import torch
 
 from segmodels.demo import write_demo_project
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)  # tiny models: one thread wastes no CPU spinning on a shared machine
 
 
 @pytest.fixture(scope="session")
