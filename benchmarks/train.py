@@ -31,13 +31,18 @@ from segmodels.models import get_model  # noqa: E402
 from segmodels.preprocess import to_input_tensor  # noqa: E402
 from segmodels.project import Project  # noqa: E402
 from segmodels.training import StepReport, TrainConfig, fit  # noqa: E402
+from segmodels.training.config import ARCH_DEFAULTS  # noqa: E402
+
+#: The network `segstudio train --arch m2nist_fcn` builds by default; the bare loop builds the same.
+MODEL_KWARGS = ARCH_DEFAULTS["m2nist_fcn"]["model_kwargs"]
 from segmodels.training.dataset import LabelledImages  # noqa: E402
 
 
 def segstudio_round(project: Path, args: argparse.Namespace) -> float:
     """Images/s over fit()'s training steps (first step of the run left out as warm-up)."""
     config = TrainConfig(project=str(project), arch="m2nist_fcn", epochs=args.epochs, batch_size=args.batch_size,
-                         lr=3e-3, device=args.device, amp=args.amp, val_fraction=0.05, out=str(project / "bench.pt"))
+                         lr=3e-3, device=args.device, amp=args.amp, val_fraction=0.05, out=str(project / "bench.pt"),
+                         augment=False, model_kwargs=MODEL_KWARGS)  # same work as the bare loop: no augmentation
     images, seconds, last = 0, 0.0, None
     for report in fit(config):
         now = time.perf_counter()
@@ -53,7 +58,7 @@ def segstudio_round(project: Path, args: argparse.Namespace) -> float:
 
 def bare_round(data: tuple[torch.Tensor, torch.Tensor], args: argparse.Namespace) -> float:
     device = torch.device(args.device)
-    model = get_model("m2nist_fcn", num_classes=11).to(device)
+    model = get_model("m2nist_fcn", num_classes=11, **MODEL_KWARGS).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and args.amp else None
     images, labels = data

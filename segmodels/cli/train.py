@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "train", help="train a model on the project's reviewed labels",
         description="Train on the images that have reviewed labels (labels/; predictions are never used). "
-                    "Defaults depend on the architecture (m2nist_fcn: 12 epochs, batch 32, Adam lr 5e-3 "
+                    "Defaults depend on the architecture (m2nist_fcn: 20 epochs, batch 32, Adam lr 5e-3 "
                     "one-cycle; others: 30 epochs, batch 8, Adam 1e-4, augmentation). Under torchrun the "
                     "same command trains on several GPUs/processes with DistributedDataParallel.")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--val-fraction", type=float, default=0.1, help="share of images held out (default 0.1)")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="paired flips, scale+crop and colour jitter (default per architecture)")
-    parser.add_argument("--dice-weight", type=float, default=0.0, help="weight of a soft Dice loss term")
+    parser.add_argument("--dice-weight", type=float, help="weight of a soft Dice loss term (default per architecture)")
     parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (spawned)")
     parser.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     parser.add_argument("--pretrained", action="store_true", help="start from ImageNet backbone weights if available")

@@ -5,8 +5,8 @@ Fields left as None take the architecture's defaults (`ARCH_DEFAULTS`, else `GEN
 small M2NIST FCN trains from scratch as its context variant (`width=16, context=64`: the notes' 15-pixel
 receptive field cannot tell unseen digits apart, see segmodels/models/m2nist_fcn.py) with a higher
 learning rate (Adam 5e-3, one-cycle schedule, instead of the generic 1e-4, which needs several times
-more epochs than a CPU budget of minutes allows), batch 32 and no flips (a mirrored digit is a
-different glyph).
+more epochs than a CPU budget of minutes allows), batch 32, 20 epochs, a Dice term (weight 0.5) and
+affine augmentation without flips; measured on unseen demo digits, these reach mIoU ~0.9.
 `to_json()` is what the checkpoint records.
 """
 from __future__ import annotations
@@ -20,11 +20,15 @@ from segmodels.errors import SegError
 
 #: Per-architecture defaults for fields left None. Everything here is a plain value (goes in checkpoints).
 ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
-    "m2nist_fcn": {"epochs": 12, "batch_size": 32, "lr": 5e-3, "augment": False, "crop_size": None,
-                   "model_kwargs": {"width": 16, "context": 64}, "augment_kwargs": {}},
+    "m2nist_fcn": {"epochs": 20, "batch_size": 32, "lr": 5e-3, "augment": True, "crop_size": None,
+                   "dice_weight": 0.5, "model_kwargs": {"width": 16, "context": 64},
+                   # Rotation/shear/scale make 900 source digits look like more handwriting; no flips
+                   # (a mirrored digit is another glyph) and no colour jitter (strokes are thresholded grey).
+                   "augment_kwargs": {"hflip": 0.0, "degrees": 10.0, "shear": 8.0, "scale_range": (0.9, 1.1),
+                                      "brightness": 0.0, "contrast": 0.0}},
 }
 GENERIC_DEFAULTS: dict[str, Any] = {"epochs": 30, "batch_size": 8, "lr": 1e-4, "augment": True, "crop_size": 320,
-                                    "model_kwargs": {}, "augment_kwargs": {}}
+                                    "dice_weight": 0.0, "model_kwargs": {}, "augment_kwargs": {}}
 
 SCHEDULES: tuple[str, ...] = ("onecycle", "cosine", "constant")
 
@@ -48,7 +52,7 @@ class TrainConfig:
     augment: bool | None = None
     crop_size: int | None = None  # square training crop; None = the images' own size (all equal)
     num_workers: int = 0
-    dice_weight: float = 0.0
+    dice_weight: float | None = None
     aux_weight: float = 0.4
     weight_decay: float = 0.0
     schedule: str = "onecycle"
