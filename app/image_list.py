@@ -2,7 +2,8 @@
 
 Statuses (unlabelled / predicted / reviewed / invalid) are shown as text and colour; an image with
 unsaved edits gets a trailing "*". Thumbnails are decoded in a `GeneratorWorker` off the GUI thread
-(each QImage `.copy()`-ed before it crosses threads) and turned into icons on the GUI thread.
+(each QImage `.copy()`-ed before it crosses threads) and turned into icons on the GUI thread. The
+worker starts only after the list has been painted once, so it never competes with the first frame.
 Selecting a row opens that image in the document; Page Up / Page Down (the `previous_action` and
 `next_action`) step through the list. `set_order(paths)` re-orders the list (e.g. by uncertainty),
 `mark_invalid(path, reason)` flags an image that failed to load or validate.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QWidget
 
@@ -35,6 +36,8 @@ def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path
     """Yield (path, small QImage) per readable image; unreadable ones are skipped (the document
     reports them when opened). Runs in a worker thread: Pillow decodes, JPEGs in draft mode."""
     from PIL import Image
+
+    import cv2  # noqa: F401 - loaded here, off the GUI thread, so the first stroke does not wait for it
 
     for path in paths:
         if cancel():
@@ -65,6 +68,9 @@ class ImageListDock(QDockWidget):
         self._reasons: dict[Path, str] = {}
         self._unreadable: set[Path] = set()  # failed to open: Page Up/Down skip them
         self._worker: GeneratorWorker | None = None
+        self._pending_thumbnails: list[Path] = []  # waiting for the list's first paint
+        self._painted = False
+        self.list_widget.viewport().installEventFilter(self)
         self.next_action = self._make_action("Next image", QKeySequence.StandardKey.MoveToNextPage, 1)
         self.previous_action = self._make_action("Previous image", QKeySequence.StandardKey.MoveToPreviousPage, -1)
         self.list_widget.currentItemChanged.connect(self._on_current_item_changed)
@@ -100,8 +106,21 @@ class ImageListDock(QDockWidget):
             self.list_widget.addItem(item)
             self._render(path)
         self.list_widget.blockSignals(False)
-        if self._items:
-            paths = list(self._items)
+        self._pending_thumbnails = list(self._items)
+        if self._painted:
+            QTimer.singleShot(0, self._start_thumbnails)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if not self._painted and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            watched.removeEventFilter(self)  # no Python call per event from now on
+            # A zero timer fires after this frame is on screen: the first paint never waits for decoding.
+            QTimer.singleShot(0, self._start_thumbnails)
+        return False
+
+    def _start_thumbnails(self) -> None:
+        paths, self._pending_thumbnails = self._pending_thumbnails, []
+        if paths and self._worker is None:
             self._worker = GeneratorWorker(lambda cancel: thumbnails(paths, cancel))
             self._worker.signals.yielded.connect(self._on_thumbnail)  # connect before it starts
             start_worker(self._worker)
@@ -178,6 +197,7 @@ class ImageListDock(QDockWidget):
             self._items[path].setIcon(QIcon(QPixmap.fromImage(qimage)))
 
     def cancel_thumbnails(self) -> None:
+        self._pending_thumbnails = []
         if self._worker is not None:
             self._worker.cancel()
             self._worker.wait(5.0)

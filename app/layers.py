@@ -11,12 +11,16 @@ values appear) and `paint()` draws just the exposed rectangle from the coarsest 
 at least one level pixel per screen pixel. A dab updates the full-size buffer in place (it is the
 document's array), refreshes the same rectangle in the smaller levels and asks for a repaint of that
 rectangle only.
+
+Levels are built when a paint first needs them (a small image shown at 100 % never builds one, so
+neither start-up nor the first frame pays for OpenCV), or handed in ready-made: `image_pyramid()` is
+plain numpy/OpenCV, so the document's loading worker builds a large image's levels off the GUI thread.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
@@ -41,47 +45,99 @@ class _Level:
         self.scale_x = full_shape[1] / w
 
 
+def image_level_shapes(shape: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(h, w) of each image pyramid level below full size: halved (floored) while both sides stay
+    at least MIN_LEVEL_SIDE."""
+    shapes, (h, w) = [], shape[:2]
+    while min(h, w) // 2 >= MIN_LEVEL_SIDE:
+        h, w = h // 2, w // 2
+        shapes.append((h, w))
+    return shapes
+
+
+def half_size(rgb: np.ndarray) -> np.ndarray:
+    """One image pyramid step: area-averaged to half size (floored)."""
+    import cv2  # only zooming out of a large image needs OpenCV: not imported at start-up
+
+    h, w = rgb.shape[:2]
+    return cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
+def image_pyramid(rgb: np.ndarray) -> list[np.ndarray]:
+    """All half-size levels of an RGB image (not the full-size one); no Qt, safe in a worker."""
+    levels, current = [], rgb
+    for _ in image_level_shapes(rgb.shape):
+        current = half_size(current)
+        levels.append(current)
+    return levels
+
+
 class PyramidLayer(QGraphicsItem):
-    """Base: draws the exposed part of the best pyramid level; subclasses build the levels."""
+    """Base: draws the exposed part of the best pyramid level; subclasses make the smaller levels,
+    each on first use (`_make_level`)."""
 
     draw_format = QImage.Format.Format_ARGB32_Premultiplied
+    level_format = QImage.Format.Format_RGB888
 
     def __init__(self, smooth: bool = False) -> None:
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
-        self._levels: list[_Level] = []
+        self._levels: list[_Level | None] = []   # index 0 full size; None until built
+        self._shapes: list[tuple[int, int]] = []
         self._smooth = smooth
         self._rect = QRectF()
         self._drawn_scale = 1.0  # full-size pixels per level pixel at the last paint
 
     @property
     def levels(self) -> list[_Level]:
-        return self._levels
+        """Every level, building the missing ones (tests and benchmarks look at all of them)."""
+        return [self._level(index) for index in range(len(self._levels))]
 
     def boundingRect(self) -> QRectF:
         return self._rect
 
-    def _set_levels(self, levels: list[_Level]) -> None:
+    def _set_levels(self, full: np.ndarray | None, shapes: Sequence[tuple[int, int]] = (),
+                    ready: Sequence[np.ndarray] = ()) -> None:
+        """Show `full` with smaller levels of `shapes`; `ready` holds those already made (in order)."""
         self.prepareGeometryChange()
-        self._levels = levels
-        if levels:
-            h, w = levels[0].array.shape[:2]
-            self._rect = QRectF(0, 0, w, h)
+        if full is None:
+            self._levels, self._shapes, self._rect = [], [], QRectF()
         else:
-            self._rect = QRectF()
+            h, w = full.shape[:2]
+            self._shapes = [(h, w), *shapes]
+            self._levels = [None] * len(self._shapes)
+            for index, array in enumerate([full, *ready][:len(self._shapes)]):
+                self._levels[index] = self._wrap(array)
+            self._rect = QRectF(0, 0, w, h)
         self.update()
+
+    def _wrap(self, array: np.ndarray) -> _Level:
+        h, w = self._shapes[0]
+        return _Level(array, self.level_format, (h, w))
+
+    def _level(self, index: int) -> _Level:
+        level = self._levels[index]
+        if level is None:
+            level = self._wrap(self._make_level(index, self._level(index - 1).array))
+            self._levels[index] = level
+        return level
+
+    def _make_level(self, index: int, finer: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def level_for(self, screen_pixels_per_image_pixel: float) -> _Level:
         """The level whose pixels are closest to screen pixels in size (nearest in log scale), so a
         frame draws between half and twice as many source pixels as the window has."""
-        best, best_distance = self._levels[0], math.inf
-        for level in self._levels:
-            distance = abs(math.log2(level.scale_x * screen_pixels_per_image_pixel))
+        full_w = self._shapes[0][1]
+        best, best_distance = 0, math.inf
+        for index, (_, w) in enumerate(self._shapes):
+            scale_x = full_w / w
+            distance = abs(math.log2(scale_x * screen_pixels_per_image_pixel))
             if distance < best_distance - 1e-9:
-                best, best_distance = level, distance
-            if level.scale_x * screen_pixels_per_image_pixel > 1.0:
+                best, best_distance = index, distance
+            if scale_x * screen_pixels_per_image_pixel > 1.0:
                 break  # coarser levels only get further away
-        return best
+        return self._level(best)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         if not self._levels:
@@ -123,23 +179,21 @@ class ImageLayer(PyramidLayer):
         super().__init__(smooth=True)
         self.setZValue(0)
 
-    def set_image(self, rgb: np.ndarray | None) -> None:
+    def set_image(self, rgb: np.ndarray | None, pyramid: Sequence[np.ndarray] = ()) -> None:
+        """Show `rgb`; `pyramid` may hold its half-size levels already made (`image_pyramid`)."""
         if rgb is None:
-            self._set_levels([])
+            self._set_levels(None)
             return
-        full = rgb.shape[:2]
-        fmt = QImage.Format.Format_RGB888
-        levels = [_Level(rgb, fmt, full)]
-        current = rgb
-        while min(current.shape[:2]) // 2 >= MIN_LEVEL_SIDE:
-            h, w = current.shape[:2]
-            current = cv2.resize(current, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-            levels.append(_Level(current, fmt, full))
-        self._set_levels(levels)
+        self._set_levels(rgb, image_level_shapes(rgb.shape), pyramid)
+
+    def _make_level(self, index: int, finer: np.ndarray) -> np.ndarray:
+        return half_size(finer)
 
 
 class IndexedLayer(PyramidLayer):
     """An H x W uint8 map shown through a 256-entry colour table (labels, prediction, confidence)."""
+
+    level_format = QImage.Format.Format_Indexed8
 
     def __init__(self) -> None:
         super().__init__(smooth=False)
@@ -159,25 +213,32 @@ class IndexedLayer(PyramidLayer):
         """Show `array` (kept by reference: edits to it show after `update_region`)."""
         if array is None:
             self._strides = []
-            self._set_levels([])
+            self._set_levels(None)
             return
-        fmt = QImage.Format.Format_Indexed8
         full = array.shape[:2]
-        levels, strides, stride = [_Level(array, fmt, full)], [1], 2
+        shapes, strides, stride = [], [1], 2
         while min(full) // stride >= MIN_LEVEL_SIDE:
-            levels.append(_Level(array[::stride, ::stride].copy(), fmt, full))
+            shapes.append((-(-full[0] // stride), -(-full[1] // stride)))
             strides.append(stride)
             stride *= 2
-        for level in levels:
-            level.qimage.setColorTable(self._color_table)
         self._strides = strides
-        self._set_levels(levels)
+        self._set_levels(array, shapes)
+
+    def _wrap(self, array: np.ndarray) -> _Level:
+        level = super()._wrap(array)
+        level.qimage.setColorTable(self._color_table)
+        return level
+
+    def _make_level(self, index: int, finer: np.ndarray) -> np.ndarray:
+        # Nearest sampling composes: every second pixel of level k-1 is every 2^k-th of the full map.
+        return finer[::2, ::2].copy()
 
     def set_color_table(self, table: list[int]) -> None:
         """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""
         self._color_table = list(table)
         for level in self._levels:
-            level.qimage.setColorTable(self._color_table)
+            if level is not None:
+                level.qimage.setColorTable(self._color_table)
         self.update()
 
     def update_region(self, box: Box) -> None:
@@ -187,6 +248,8 @@ class IndexedLayer(PyramidLayer):
         y0, x0, y1, x1 = box
         full = self._levels[0].array
         for level, stride in zip(self._levels[1:], self._strides[1:]):
+            if level is None:
+                continue  # not built yet: it will be made from the edited map
             i0, i1 = -(-y0 // stride), -(-y1 // stride)
             j0, j1 = -(-x0 // stride), -(-x1 // stride)
             if i0 < i1 and j0 < j1:

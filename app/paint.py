@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
 from segmodels.classes import ClassTable
@@ -138,6 +137,14 @@ def disk_mask(size: int) -> np.ndarray:
     return bits.reshape(size, size).astype(bool)
 
 
+def _cv2():
+    """OpenCV, imported on the first stroke or fill: importing it costs start-up time the first
+    frame does not need."""
+    import cv2
+
+    return cv2
+
+
 def stroke_segment(p0: tuple[int, int], p1: tuple[int, int], size: int) -> tuple[int, int, np.ndarray]:
     """The brush footprint swept from p0 to p1 (both (y, x)): returns (y0, x0, mask), unclipped."""
     size = max(1, int(size))
@@ -145,6 +152,7 @@ def stroke_segment(p0: tuple[int, int], p1: tuple[int, int], size: int) -> tuple
     half = size // 2
     y0, x0 = min(ya, yb) - half, min(xa, xb) - half
     h, w = abs(ya - yb) + size, abs(xa - xb) + size
+    cv2 = _cv2()
     line = np.zeros((h, w), dtype=np.uint8)
     # Dilation stamps the kernel reflected about its anchor; for the symmetric disk an anchor of
     # (size - 1) // 2 puts its top-left corner at (point - size // 2), as `disk_mask` documents.
@@ -160,6 +168,7 @@ def flood_fill_mask(label_map: np.ndarray, y: int, x: int) -> tuple[int, int, np
     if not (0 <= y < height and 0 <= x < width):
         return None
     fill_mask = np.zeros((height + 2, width + 2), dtype=np.uint8)
+    cv2 = _cv2()
     flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
     _, _, _, rect = cv2.floodFill(np.ascontiguousarray(label_map), fill_mask, (int(x), int(y)), 0,
                                   loDiff=0, upDiff=0, flags=flags)
