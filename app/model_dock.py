@@ -104,7 +104,8 @@ class ModelDock(QDockWidget):
         for text, mode in RANK_MODES:
             self.rank_combo.addItem(text, mode)
         self.rank_button = QPushButton("Rank by uncertainty")
-        self.rank_button.setToolTip("Order the image list least confident first, so you correct the most useful images first")
+        self.rank_button.setToolTip("Order the image list least confident first, "
+                                    "so you correct the most useful images first")
         self.rank_button.clicked.connect(self.rank_by_uncertainty)
         layout.addWidget(_row(self.rank_button, self.rank_combo))
         layout.addStretch(1)
@@ -235,7 +236,8 @@ class ModelDock(QDockWidget):
             return
         info = self.checkpoint_info.get(path)
         if info is None:
-            self._inspect(path, lambda found: self._predict(images) if found.matches_project else self._offer_fine_tune(found))
+            self._inspect(path, lambda found: self._predict(images) if found.matches_project
+                          else self._offer_fine_tune(found))
             return
         if not info.matches_project:
             self._offer_fine_tune(info)

@@ -39,11 +39,13 @@ def demo_model_path() -> Path:
 
 
 def project_checkpoints(project: Project) -> list[Path]:
-    """Checkpoints in the project's models/ folder, newest first."""
+    """Checkpoints in the project's models/ folder, newest first. fit()'s `<name>.last.pt` resume
+    files are left out: `<name>.pt` beside them is the best epoch, the one to predict with."""
     folder = project.models_dir
     if not folder.is_dir():
         return []
-    return sorted(folder.glob("*.pt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    found = [p for p in folder.glob("*.pt") if not p.name.endswith(".last.pt")]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def limit_torch_threads(gui_share: int = 1) -> int:

@@ -20,8 +20,9 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDockWidget,
-                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
+                               QPushButton, QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from app import messages
 from app.curves import TrainingCurves
@@ -57,9 +58,7 @@ class TrainingDock(QDockWidget):
         self._update_controls()
 
     # -- layout -------------------------------------------------------------------------------
-    def _build(self) -> None:
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
+    def _build_settings(self) -> QFormLayout:
         form = QFormLayout()
         self.scratch_radio = QRadioButton("From scratch")
         self.finetune_radio = QRadioButton("Fine-tune")
@@ -93,7 +92,12 @@ class TrainingDock(QDockWidget):
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICE_CHOICES)
         form.addRow("Device", self.device_combo)
-        layout.addLayout(form)
+        return form
+
+    def _build(self) -> None:
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.addLayout(self._build_settings())
         self.start_button = QPushButton("Start training")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
@@ -112,6 +116,8 @@ class TrainingDock(QDockWidget):
         self.iou_table = QTableWidget(0, 2)
         self.iou_table.setHorizontalHeaderLabels(["class", "IoU"])
         self.iou_table.horizontalHeader().setStretchLastSection(True)
+        self.iou_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.iou_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.iou_table.verticalHeader().setVisible(False)
         self.iou_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.iou_table.setMinimumHeight(90)
@@ -286,7 +292,8 @@ class TrainingDock(QDockWidget):
             messages.error(self, outcome.message)
         if outcome.failure is None:
             done = "Cancelled; the best epoch so far is kept." if outcome.cancelled else "Finished."
-            self.status_label.setText(f"{done}{best}{saved} ({outcome.message})" if outcome.message else done + best + saved)
+            note = f" ({outcome.message})" if outcome.message else ""
+            self.status_label.setText(f"{done}{best}{saved}{note}")
         self.progress.setFormat("cancelled" if outcome.cancelled else "done")
         if not outcome.cancelled and outcome.failure is None:
             self.progress.setValue(1000)
