@@ -169,15 +169,17 @@ def _read_safely(path: Path) -> Any:
                        f"{blocked} that a safe load does not run; only segstudio checkpoints can be opened.",
                        path=path) from None
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, KeyError, IndexError, TypeError,
-            AttributeError, NotImplementedError, OverflowError, MemoryError, struct.error, zlib.error) as exc:
+            AttributeError, NotImplementedError, OverflowError, MemoryError, struct.error, zlib.error,
+            AssertionError) as exc:  # torch asserts on damaged persistent ids (found by fuzzing)
         raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt ({type(exc).__name__}).", path=path) from None
 
 
 def _blocked_global(message: str) -> str:
     for line in message.splitlines():
         if "GLOBAL" in line:
-            name = line.split("GLOBAL", 1)[1].strip().split()[0].strip("`'\":,")
-            return f" ({name})"
+            words = line.split("GLOBAL", 1)[1].split()  # may be empty for a damaged stream (fuzzing)
+            name = words[0].strip("`'\":,") if words else ""
+            return f" ({name})" if name else ""
     return ""
 
 

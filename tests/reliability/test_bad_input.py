@@ -308,6 +308,54 @@ def test_fuzz_regression_checkpoint_member_name(checkpoint_cases, tmp_path):
     assert_one_sentence(str(info.value), path)
 
 
+def _checkpoint_with_pickle(good: bytes, pickle_bytes: bytes) -> bytes:
+    import io
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            member = pickle_bytes if info.filename.endswith("data.pkl") else source.read(info)
+            target.writestr(info.filename, member)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, pickle_bytes", [
+    ("int persistent id.pt", b"\x80\x02K\x01Q."),     # BININT1 1, BINPERSID: torch asserts on it
+    ("bare global.pt", b"\x80\x02c\n\n."),             # GLOBAL with empty names
+])
+def test_fuzz_regressions_checkpoint_pickle(checkpoint_cases, tmp_path, name, pickle_bytes):
+    """Found by fuzzing the pickle inside a checkpoint: torch's AssertionError ("saved_id must be a
+    tuple") and an IndexError in naming the blocked global escaped load_checkpoint."""
+    from segmodels.checkpoint import _blocked_global, load_checkpoint
+
+    good = corpus.save_good_checkpoint(tmp_path / "good.pt").read_bytes()
+    path = tmp_path / name
+    path.write_bytes(_checkpoint_with_pickle(good, pickle_bytes))
+    with pytest.raises(SegError) as info:
+        load_checkpoint(path, num_classes=3)
+    assert_one_sentence(str(info.value), path)
+    assert _blocked_global("Unsupported global: GLOBAL") == ""
+
+
+def test_fuzz_regression_encrypted_npz(tmp_path):
+    """Found by fuzzing: an .npz member flagged as encrypted raised RuntimeError from zipfile."""
+    import io
+
+    from segmodels.onehot import read_onehot
+
+    buffer = io.BytesIO()
+    np.savez(buffer, onehot=np.zeros((4, 4, 2), np.float32))
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 8] |= 0x01   # general purpose flag bit 0: encrypted
+    path = tmp_path / "encrypted ü.npz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(SegError) as info:
+        read_onehot(path, num_classes=2)
+    assert_one_sentence(str(info.value), path)
+
+
 def test_pickled_payload_is_real(checkpoint_cases, tmp_path):
     """The payload does run under an unsafe loader, so its refusal above means something."""
     cases, _ = checkpoint_cases
