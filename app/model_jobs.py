@@ -58,7 +58,25 @@ def limit_torch_threads(gui_share: int = 1) -> int:
     threads = max(1, (os.cpu_count() or 2) - gui_share)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+    lower_thread_priority()
     return threads
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Run this worker thread at a lower OS priority (Linux: per-thread nice), so the GUI thread is
+    scheduled first when both want a core: the window answers, training just takes its time."""
+    import os
+    import threading
+
+    if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < niceness:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    except OSError:  # not permitted or not supported here: run at normal priority
+        pass
 
 
 # -- backend ----------------------------------------------------------------------------------

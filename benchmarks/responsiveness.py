@@ -90,9 +90,10 @@ def user_actions(window) -> QTimer:
     dab = np.ones((5, 5), bool)
 
     def act() -> None:
-        step = next(turn) % 3
+        count = next(turn)
+        step = count % 3
         if step == 0:
-            window.canvas.set_zoom(window.canvas.transform().m11() * (1.25 if next(turn) % 2 else 0.8))
+            window.canvas.set_zoom(window.canvas.transform().m11() * (1.25 if count % 2 else 0.8))
         elif step == 1:
             window.image_list.step(1)
         else:
