@@ -1,8 +1,8 @@
 """Autosave and crash recovery: unsaved label edits survive a crash or `kill -9`.
 
 Contract:
-- Within `AUTOSAVE_DELAY_MS` (1 s, plus the encode) of a stroke, undo or redo, the edited label maps
-  are written to recovery files, atomically, in `<project>/.segstudio-recovery/`:
+- Within `AUTOSAVE_DELAY_MS` (1 s, plus the encode on a background thread) of a stroke, undo or
+  redo, the edited label maps are written to recovery files, atomically, in `<project>/.segstudio-recovery/`:
   `<stem>.png` (palette PNG, like a label) and `<stem>.json` (the image, when, and the size, mtime
   and SHA-256 of the label file the edit started from). Never over the label itself. A project
   folder that cannot be written keeps its recovery files in the user's data folder instead.
@@ -29,11 +29,12 @@ import json
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from segmodels.atomic import atomic_write_bytes, atomic_write_text
 from segmodels.errors import SegError, describe
@@ -160,8 +161,33 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+WriteJob = tuple[Path, "np.ndarray | None", float]   # image, label map copy (None = remove), edited at
+Failure = tuple[Path, float, str]                      # image, edited at, sentence
+
+
+def _write_jobs(store: RecoveryStore, jobs: list[WriteJob]) -> list[Failure]:
+    """Runs on the autosave thread: encode and write (or remove) each recovery file."""
+    failures = []
+    for image, label_map, edited_at in jobs:
+        try:
+            if label_map is None:
+                store.remove(image)   # undone back to the saved state
+            else:
+                store.write(image, label_map, edited_at)
+        except (SegError, OSError) as exc:
+            failures.append((image, edited_at, str(exc)))
+    return failures
+
+
 class Autosave(QObject):
-    """Writes the document's unsaved label maps to recovery files and restores them after a crash."""
+    """Writes the document's unsaved label maps to recovery files and restores them after a crash.
+
+    The GUI thread only copies the label maps; encoding and writing happen on one background thread
+    (an 8k label takes most of a second to encode), in order, so a removal after a save can never
+    be overtaken by an older write.
+    """
+
+    _jobs_done = Signal(object)   # list[Failure], from the autosave thread
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -169,6 +195,8 @@ class Autosave(QObject):
         self.store: RecoveryStore | None = None
         self._pending: dict[Path, float] = {}   # image -> time of its first edit not yet written
         self._failed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segstudio-autosave")
+        self._jobs_done.connect(self._handle_result)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -204,43 +232,51 @@ class Autosave(QObject):
     def _on_saved(self, image: Path) -> None:
         self._pending.pop(Path(image), None)
         if self.store is not None:
-            self.store.remove(image)
+            self._executor.submit(self.store.remove, Path(image))
 
-    def flush(self) -> bool:
-        """Write every pending image now (the timer calls this); False if a write failed."""
+    def flush(self, wait: bool = False) -> bool:
+        """Hand every pending image to the autosave thread (the timer calls this). With `wait`,
+        block until written and return False if a write failed."""
         self.timer.stop()
-        if self.store is None:
-            return True
+        if self.store is None or not self._pending:
+            return not self._failed if wait else True
         unsaved = set(self.document.unsaved_images())
-        ok = True
-        for image, edited_at in list(self._pending.items()):
+        jobs: list[WriteJob] = []
+        for image, edited_at in self._pending.items():
             label_map = self.document.label_map_of(image)
-            try:
-                if label_map is None or image not in unsaved:
-                    self.store.remove(image)    # undone back to the saved state
-                else:
-                    self.store.write(image, label_map, edited_at)
-                del self._pending[image]
-            except (SegError, OSError) as exc:
-                ok = False
-                self._report_failure(exc)
-        if ok and self._failed:
+            keep = label_map is not None and image in unsaved
+            jobs.append((image, label_map.copy() if keep else None, edited_at))
+        self._pending.clear()
+        future = self._executor.submit(_write_jobs, self.store, jobs)
+        if wait:
+            return self._handle_result(future.result())
+        future.add_done_callback(lambda done: self._jobs_done.emit(done.result()))
+        return True
+
+    def _handle_result(self, failures: list[Failure]) -> bool:
+        """On the GUI thread: failed images go back to pending (the next edit retries them)."""
+        for image, edited_at, sentence in failures:
+            self._pending.setdefault(image, edited_at)
+            if not self._failed:  # one notice per failure streak, not one per stroke
+                self._failed = True
+                self.document.status_message.emit(f"Autosave failed: {sentence} Your edits are still in memory.")
+            log.warning("autosave failed: %s", sentence)
+        if not failures and self._failed:
             self._failed = False
             self.document.status_message.emit("Autosave works again.")
-        return ok
-
-    def _report_failure(self, exc: Exception) -> None:
-        if not self._failed:  # one notice per failure streak, not one per stroke
-            self._failed = True
-            self.document.status_message.emit(f"Autosave failed: {exc} Your edits are still in memory.")
-        log.warning("autosave failed: %s", exc)
+        return not failures
 
     def discard_all(self) -> None:
-        """The user chose not to save: forget the recovery files of this project."""
+        """The user chose not to save: forget the recovery files of this project (after any
+        write already queued, so none can come back)."""
         self.timer.stop()
         self._pending.clear()
         if self.store is not None:
-            self.store.remove_all()
+            self._executor.submit(self.store.remove_all).result()
+
+    def wait_idle(self) -> None:
+        """Block until every queued write or removal is done (tests, closing)."""
+        self._executor.submit(lambda: None).result()
 
     # -- restoring ---------------------------------------------------------------------------------
     def restore(self) -> list[Path]:

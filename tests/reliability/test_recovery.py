@@ -87,8 +87,8 @@ def test_save_and_undo_to_clean_remove_the_recovery_file(qtbot, messages, projec
     png = _recovery_png(project, document.image_path)
     _paint(document, 0, 0, 4, 4, 2)
     qtbot.waitUntil(png.exists, timeout=2000)
-    assert document.save()
-    assert not png.exists() and not png.with_suffix(".json").exists()
+    assert document.save()   # the removal is queued behind any write in progress
+    qtbot.waitUntil(lambda: not png.exists() and not png.with_suffix(".json").exists(), timeout=2000)
     _paint(document, 5, 5, 4, 4, 1)
     qtbot.waitUntil(png.exists, timeout=2000)
     document.undo_stack.undo()   # back to the saved state: nothing left to recover
@@ -103,7 +103,7 @@ def test_restore_marks_unsaved_and_user_can_discard(qtbot, messages, project):
     image = first.document.image_path
     _paint(first.document, 1, 1, 6, 7, 2)
     painted = first.document.label_map.copy()
-    first.autosave.flush()
+    first.autosave.flush(wait=True)
     # a second window stands for the next start after a crash (the first never saved)
     second = MainWindow()
     qtbot.addWidget(second)
@@ -129,7 +129,7 @@ def test_full_disk_keeps_edit_in_memory_and_recovery(qtbot, messages, project, m
     image = document.image_path
     label_before = project.label_path(image).read_bytes()
     _paint(document, 3, 3, 4, 4, 1)
-    window.autosave.flush()
+    window.autosave.flush(wait=True)
 
     def full_disk(self, image_path, label_map):
         raise SegError(f"Cannot write '{self.label_path(image_path)}': No space left on device.")
@@ -156,7 +156,7 @@ def test_recovery_write_failure_is_one_notice(qtbot, messages, project, monkeypa
     monkeypatch.setattr(recovery.RecoveryStore, "write", refuse)
     for step in range(3):
         _paint(window.document, step, step, 2, 2, 1)
-        assert window.autosave.flush() is False
+        assert window.autosave.flush(wait=True) is False
     assert sum("Autosave failed" in n for n in notices) == 1
     assert window.document.is_dirty
 
@@ -177,7 +177,7 @@ def test_read_only_project_warned_on_open_and_recovery_elsewhere(qtbot, messages
     assert len(warnings) == 1 and "read-only" in warnings[0] and project.labels_dir.name in warnings[0]
     assert window.autosave.store.folder.is_relative_to(Path(os.environ["SEGSTUDIO_HOME"]))
     _paint(window.document, 0, 0, 3, 3, 1)
-    assert window.autosave.flush()
+    assert window.autosave.flush(wait=True)
     assert window.autosave.store.png_path(window.document.image_path).exists()
     assert not (project.root / ".segstudio-recovery").exists()
 
@@ -195,7 +195,7 @@ def test_read_only_project_by_permissions(qtbot, messages, project):
         assert any("read-only" in text for text in messages.texts("warning"))
         _paint(window.document, 0, 0, 3, 3, 1)
         assert not window.document.save() and window.document.is_dirty
-        assert window.autosave.flush()   # recovery lands in the user data folder
+        assert window.autosave.flush(wait=True)   # recovery lands in the user data folder
     finally:
         for folder in (project.labels_dir, project.root):
             folder.chmod(mode)
