@@ -28,6 +28,7 @@ from app.model_jobs import (CheckpointInfo, DEVICE_CHOICES, PredictionDone, conf
 from app.workers import GeneratorWorker
 
 FileChooser = Callable[[QWidget], "str | None"]
+DEFAULT_ARCH = "m2nist_fcn"  # small and fast on a CPU: the sensible first model
 RANK_MODES = (("10th-percentile confidence", "quantile"), ("mean confidence", "mean"))
 
 
@@ -194,6 +195,7 @@ class ModelDock(QDockWidget):
         for name in info.architectures:
             self.arch_combo.addItem(name, name)
             self.arch_combo.setItemData(self.arch_combo.count() - 1, info.descriptions.get(name, ""), Qt.ToolTipRole)
+        self.arch_combo.setCurrentIndex(max(0, self.arch_combo.findData(DEFAULT_ARCH)))
         self.arch_combo.setEnabled(True)
         self.device_label.setText(info.device_reason)
         self._update_buttons()
