@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QWidget
 
 from app.model_dock import ModelDock
 from app.model_host import ModelBackend
@@ -43,10 +42,6 @@ class WindowHost:
 
     def set_image_order(self, images: list[Path]) -> None:
         self.window.image_list.set_order(images)
-
-    def widget(self) -> QWidget | None:
-        return self.window
-
 
 class _CloseGuard(QObject):
     """Asks before the window closes during training; "No" keeps the window open."""

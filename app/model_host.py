@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtWidgets import QWidget
 
 from app.model_jobs import BackendInfo, backend_job
 from app.workers import GeneratorWorker, start_worker
@@ -28,7 +27,6 @@ class DockHost(Protocol):
     def current_image(self) -> Path | None: ...
     def prediction_written(self, image: Path) -> None: ...
     def set_image_order(self, images: list[Path]) -> None: ...
-    def widget(self) -> QWidget | None: ...
 
 
 def _warm_up_job(cancel: Any) -> Any:
@@ -111,6 +109,3 @@ class ProjectHost:
 
     def set_image_order(self, images: list[Path]) -> None:
         self.order = list(images)
-
-    def widget(self) -> QWidget | None:
-        return None

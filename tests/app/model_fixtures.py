@@ -28,10 +28,6 @@ class FakeHost:
     def set_image_order(self, images: list[Path]) -> None:
         self.order = list(images)
 
-    def widget(self):
-        return None
-
-
 def demo_project(root: Path, count: int = 6) -> Project:
     from segmodels.demo import write_demo_project
 

@@ -175,3 +175,47 @@ def test_throttle_and_eta_text():
         now[0] += 0.001
     assert passed == 2  # 0.1 s at 20/s: the first and the one after 50 ms
     assert format_eta(75) == "ETA 1:15" and format_eta(None) == "ETA …"
+
+
+def test_closing_the_window_during_training_asks_first(qtbot, project, messages):
+    from app.main_window import MainWindow
+    from app.model_docks import install_model_docks
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    docks = install_model_docks(window)
+    assert window.open_path(project.root)
+    window.show()
+    training = docks.training
+    training.epochs_spin.setValue(200)
+    training.batch_spin.setValue(4)
+    training.start_button.click()
+    qtbot.waitUntil(lambda: len(training.curves.loss_y) > 0, timeout=WAIT_MS)
+    messages.answers = [Answer.NO]
+    window.close()
+    assert window.isVisible() and training.is_running()      # "No" keeps the window and the run
+    messages.answers = [Answer.YES]
+    window.close()
+    assert not window.isVisible()
+    assert training.worker is None or training.worker.is_done()
+    assert any("Training is running" in text for text in messages.texts("ask"))
+
+
+def test_class_mismatch_switches_training_to_fine_tune(qtbot, project, tmp_path, messages):
+    from app.model_dock import ModelDock
+    from app.model_docks import connect_docks
+    from segmodels.classes import ClassTable
+
+    host, backend = FakeHost(project, project.image_paths()[0]), ModelBackend()
+    model, training = ModelDock(host, backend), TrainingDock(host, backend)
+    qtbot.addWidget(model)
+    qtbot.addWidget(training)
+    connect_docks(model, training)
+    foreign = random_checkpoint(tmp_path / "cats.pt", ClassTable.from_names(["bg", "cat"]))
+    model.select_checkpoint(foreign)
+    messages.answers = [Answer.YES]
+    with qtbot.waitSignal(model.fine_tune_requested, timeout=WAIT_MS):
+        model.predict_button.click()
+    assert training.finetune_radio.isChecked() and training.selected_checkpoint() == foreign
+    assert training.request().init_checkpoint == foreign
+    backend.pool.waitForDone(10000)
