@@ -72,7 +72,7 @@ class Canvas(QGraphicsView):
 
     # -- following the document --------------------------------------------------------------------
     def _on_image_changed(self) -> None:
-        self.image_layer.set_image(self.document.image)
+        self.image_layer.set_image(self.document.image, self.document.image_pyramid)
         rect = self.image_layer.boundingRect()
         self.scene().setSceneRect(rect)
         self._show_overlay()

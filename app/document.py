@@ -13,6 +13,9 @@ Public API (other docks plug in here):
     document.message_parent = window           # where message boxes appear (app.messages)
     document.open_project(project, image=None) -> bool    # image None: the first image
     document.open_image(path) -> bool          # False (and a message + image_failed) if unreadable
+    document.request_image(path) -> bool       # the same, but a large image loads in a worker: the
+                                               # current one stays until it is ready (is_loading,
+                                               # loading_changed); a newer request supersedes it
     document.save() -> bool / save_all() -> bool   # palette PNG, atomic; on failure a message, edit kept
     document.set_classes(class_table) -> bool  # also writes segstudio.json
     document.reload_prediction()               # after a model wrote predictions/<stem>.png
@@ -28,7 +31,8 @@ Public API (other docks plug in here):
 
 Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
 class_table, undo_group, undo_stack, is_dirty, opacity, hidden_classes, view_mode, active_class,
-is_editable. Signals are listed on the class; `edit_committed(path)` fires once per committed stroke
+is_editable, is_loading, loading_path, image_pyramid. While an image loads no stroke can begin (the
+swap is one step on the GUI thread, so nothing is ever painted on a half-loaded image). Signals are listed on the class; `edit_committed(path)` fires once per committed stroke
 so autosave can hook in; `image_saved(path)` and `image_failed(path, sentence)` keep the image list's
 statuses current.
 """
@@ -45,14 +49,14 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QWidget
 
 from app import messages
+from app.image_loading import LoadedView, is_large, load_job, load_view, read_side_file
 from app.pyside_fix import protect_none
 from app.paint import Box
 from app.undo import PaintCommand, Stroke
+from app.workers import GeneratorWorker, start_worker
 from segmodels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.imageio import read_image
-from segmodels.labelio import read_label_png
 from segmodels.project import Project
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,7 @@ class LabelDocument(QObject):
     image_saved = Signal(object)                 # image Path: its label file now matches memory
     image_failed = Signal(object, str)           # image Path, one sentence: could not be opened
     status_message = Signal(str)                 # short notes for the status bar (conversions...)
+    loading_changed = Signal(object)             # image Path being loaded in a worker, None when done
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +103,9 @@ class LabelDocument(QObject):
         self._project: Project | None = None
         self._image_path: Path | None = None
         self._image: np.ndarray | None = None
+        self._image_pyramid: list[np.ndarray] = []
+        self._loader: GeneratorWorker | None = None
+        self._loading_path: Path | None = None
         self._label_map: np.ndarray | None = None
         self._prediction: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
@@ -126,6 +134,19 @@ class LabelDocument(QObject):
     @property
     def image(self) -> np.ndarray | None:
         return self._image
+
+    @property
+    def image_pyramid(self) -> list[np.ndarray]:
+        """Half-size levels of `image` made while loading (empty: the canvas makes them when needed)."""
+        return self._image_pyramid
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loader is not None
+
+    @property
+    def loading_path(self) -> Path | None:
+        return self._loading_path
 
     @property
     def label_map(self) -> np.ndarray | None:
@@ -195,6 +216,7 @@ class LabelDocument(QObject):
         """Show `project` (dropping any unsaved edits of the previous one: ask before calling) and
         its first image, or `image`. An unreadable image leaves the project open with no image shown."""
         self._finish_stroke()
+        self.cancel_loading()
         for session in self._sessions.values():
             self.undo_group.removeStack(session.undo_stack)
             session.undo_stack.deleteLater()
@@ -209,67 +231,111 @@ class LabelDocument(QObject):
                              "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
         images = project.image_paths()
         target = Path(image) if image is not None else (images[0] if images else None)
-        if target is None or not self.open_image(target):
+        if target is None or not self.request_image(target) or self.is_loading:
             self.image_changed.emit()  # views drop the previous project's image
         return True
 
     def open_image(self, path: Path) -> bool:
-        """Switch to image `path`, keeping the previous image's unsaved edits in memory."""
+        """Switch to image `path` now (blocking while it decodes), keeping the previous image's
+        unsaved edits in memory; supersedes a load in progress."""
         if self._project is None:
             raise RuntimeError("open_project() first")
         path = Path(path)
         self._finish_stroke()
+        self.cancel_loading()
         try:
-            loaded = read_image(path)
+            view = load_view(self._project, path)
         except SegError as exc:
-            self.image_failed.emit(path, str(exc))
-            messages.error(self.message_parent, str(exc))
+            self._report_failure(path, str(exc))
             return False
-        self._leave_current_image()
-        self._image_path, self._image = path, loaded.rgb
-        session = self._sessions.get(path) or self._new_session(path, loaded.rgb.shape[:2])
-        self._sessions[path] = session
-        self._label_map = session.label_map
-        self.undo_group.setActiveStack(session.undo_stack)
-        self._prediction, self._confidence = self._read_prediction(path)
-        if loaded.conversions:
-            self.status_message.emit(f"{path.name}: " + ", ".join(loaded.conversions) + ".")
-        self.image_changed.emit()
-        self.dirty_changed.emit(self.is_dirty)
+        self._install(view)
         return True
 
-    def _new_session(self, path: Path, shape: tuple[int, int]) -> _ImageSession:
-        label_map = np.full(shape, IGNORE_INDEX, dtype=np.uint8)
-        label_file = self._project.label_path(path)
-        if label_file.exists():
-            try:
-                stored = read_label_png(label_file)
-            except SegError as exc:
-                messages.error(self.message_parent, f"{exc} Showing an empty label; saving will replace the file.")
-                stored = None
-            if stored is not None and stored.shape != shape:
-                messages.error(self.message_parent, f"Label {describe(label_file)} is {stored.shape[1]}x"
-                               f"{stored.shape[0]} but the image is {shape[1]}x{shape[0]}; showing an empty label.")
-            elif stored is not None:
-                label_map = np.ascontiguousarray(stored)
+    def request_image(self, path: Path) -> bool:
+        """Switch to image `path`: a small one at once (as `open_image`), a large one in a worker
+        while the current image stays shown (not editable) until it is ready. False only when a
+        small image could not be read; a large one reports failure through image_failed later."""
+        if self._project is None:
+            raise RuntimeError("open_project() first")
+        path = Path(path)
+        if path == self._loading_path:
+            return True  # already on its way
+        if path == self._image_path:
+            self.cancel_loading()  # back to the image shown: nothing to load
+            return True
+        if not is_large(path):
+            return self.open_image(path)
+        self._finish_stroke()
+        self.cancel_loading()
+        worker = GeneratorWorker(load_job(self._project, path))
+        worker.signals.returned.connect(lambda view, w=worker: self._on_loaded(w, view))
+        worker.signals.errored.connect(lambda sentence, w=worker: self._on_load_failed(w, path, sentence))
+        self._loader, self._loading_path = worker, path
+        self.loading_changed.emit(path)
+        start_worker(worker)
+        return True
+
+    def cancel_loading(self) -> None:
+        """Forget a load in progress (its result is dropped when it arrives)."""
+        if self._loader is not None:
+            self._loader.cancel()
+            self._loader = self._loading_path = None
+            self.loading_changed.emit(None)
+
+    def _take_loader(self, worker: GeneratorWorker) -> bool:
+        """True if `worker` is the load still wanted; it is then no longer in progress."""
+        if worker is not self._loader:
+            return False  # superseded or cancelled
+        self._loader = self._loading_path = None
+        self.loading_changed.emit(None)
+        return True
+
+    def _on_loaded(self, worker: GeneratorWorker, view: LoadedView | None) -> None:
+        if self._take_loader(worker) and view is not None:
+            self._finish_stroke()
+            self._install(view)
+
+    def _on_load_failed(self, worker: GeneratorWorker, path: Path, sentence: str) -> None:
+        if self._take_loader(worker):
+            self._report_failure(path, sentence)
+
+    def _report_failure(self, path: Path, sentence: str) -> None:
+        self.image_failed.emit(path, sentence)
+        messages.error(self.message_parent, sentence)
+
+    def _install(self, view: LoadedView) -> None:
+        """Show what `load_view` read, in one step on the GUI thread."""
+        self._leave_current_image()
+        path = view.path
+        self._image_path, self._image, self._image_pyramid = path, view.rgb, view.pyramid
+        session = self._sessions.get(path)
+        if session is None:  # unsaved edits in memory win over the file on disk
+            for sentence in view.label_errors:
+                messages.error(self.message_parent, sentence)
+            session = self._new_session(view.rgb.shape[:2], view.label_map)
+            self._sessions[path] = session
+        self._label_map = session.label_map
+        self.undo_group.setActiveStack(session.undo_stack)
+        self._prediction, self._confidence = view.prediction, view.confidence
+        for note in view.notes:
+            self.status_message.emit(note)
+        if view.conversions:
+            self.status_message.emit(f"{path.name}: " + ", ".join(view.conversions) + ".")
+        self.image_changed.emit()
+        self.dirty_changed.emit(self.is_dirty)
+
+    def _new_session(self, shape: tuple[int, int], stored: np.ndarray | None) -> _ImageSession:
+        label_map = stored if stored is not None else np.full(shape, IGNORE_INDEX, dtype=np.uint8)
         stack = QUndoStack(self)
         self.undo_group.addStack(stack)
         return _ImageSession(label_map, stack)
 
     def _read_prediction(self, path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
-        shape = self._image.shape[:2]
-        arrays = []
-        for file in (self._project.prediction_path(path), self._project.confidence_path(path)):
-            array = None
-            if file.exists():
-                try:
-                    array = np.ascontiguousarray(read_label_png(file))
-                except SegError as exc:
-                    self.status_message.emit(str(exc))
-                if array is not None and array.shape != shape:
-                    self.status_message.emit(f"{describe(file)} does not match the image size; ignored.")
-                    array = None
-            arrays.append(array)
+        shape, notes = self._image.shape[:2], []
+        arrays = [read_side_file(file, shape, notes)
+                  for file in (self._project.prediction_path(path), self._project.confidence_path(path))]
+        for note in notes:
+            self.status_message.emit(note)
         return arrays[0], arrays[1]
 
     def _leave_current_image(self) -> None:
@@ -283,6 +349,7 @@ class LabelDocument(QObject):
 
     def _clear_image(self) -> None:
         self._image_path = self._image = self._label_map = None
+        self._image_pyramid = []
         self._prediction = self._confidence = None
         self.undo_group.setActiveStack(None)
 
@@ -293,8 +360,8 @@ class LabelDocument(QObject):
 
     # -- editing -----------------------------------------------------------------------------------
     def begin_stroke(self, text: str) -> Stroke | None:
-        """Start one undo step; None when no image is open."""
-        if self._label_map is None:
+        """Start one undo step; None when no image is open or another one is loading."""
+        if self._label_map is None or self._loader is not None:
             return None
         self._finish_stroke()
         self._stroke = Stroke(text, self._label_map, self._notify_label, self._commit_stroke)

@@ -157,6 +157,8 @@ class ImageListDock(QDockWidget):
     def _on_image_failed(self, path: Path, reason: str) -> None:
         self._unreadable.add(Path(path))
         self.mark_invalid(path, reason)
+        if not self.document.is_loading:
+            self._select_current()  # a worker's failure arrives after the row was selected
 
     def set_order(self, paths: Sequence[Path]) -> None:
         """Show the images in this order; images not named keep their relative order at the end."""
@@ -217,8 +219,9 @@ class ImageListDock(QDockWidget):
         if current is None:
             return
         path = Path(current.data(PATH_ROLE))
-        if path != self.document.image_path and not self.document.open_image(path):
-            self._select_current()  # stay on the image that is shown
+        if path != self.document.image_path or self.document.is_loading:
+            if not self.document.request_image(path):  # a large image loads in a worker
+                self._select_current()  # stay on the image that is shown
 
     def _select_current(self) -> None:
         item = self._items.get(self.document.image_path) if self.document.image_path else None

@@ -118,11 +118,11 @@ class PyramidLayer(QGraphicsItem):
     def _level(self, index: int) -> _Level:
         level = self._levels[index]
         if level is None:
-            level = self._wrap(self._make_level(index, self._level(index - 1).array))
+            level = self._wrap(self._make_level(index))
             self._levels[index] = level
         return level
 
-    def _make_level(self, index: int, finer: np.ndarray) -> np.ndarray:
+    def _make_level(self, index: int) -> np.ndarray:
         raise NotImplementedError
 
     def level_for(self, screen_pixels_per_image_pixel: float) -> _Level:
@@ -186,8 +186,8 @@ class ImageLayer(PyramidLayer):
             return
         self._set_levels(rgb, image_level_shapes(rgb.shape), pyramid)
 
-    def _make_level(self, index: int, finer: np.ndarray) -> np.ndarray:
-        return half_size(finer)
+    def _make_level(self, index: int) -> np.ndarray:
+        return half_size(self._level(index - 1).array)
 
 
 class IndexedLayer(PyramidLayer):
@@ -229,9 +229,11 @@ class IndexedLayer(PyramidLayer):
         level.qimage.setColorTable(self._color_table)
         return level
 
-    def _make_level(self, index: int, finer: np.ndarray) -> np.ndarray:
-        # Nearest sampling composes: every second pixel of level k-1 is every 2^k-th of the full map.
-        return finer[::2, ::2].copy()
+    def _make_level(self, index: int) -> np.ndarray:
+        # Straight from the full-size map: a coarse level reads only its own rows (fast), and levels
+        # in between need not exist, so a fitted 8k label shows without building the 4k one.
+        stride = self._strides[index]
+        return self._levels[0].array[::stride, ::stride].copy()
 
     def set_color_table(self, table: list[int]) -> None:
         """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.document.image_changed.connect(self._update_title)
         self.document.dirty_changed.connect(lambda dirty: self.setWindowModified(dirty))
         self.document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.document.loading_changed.connect(self._show_loading)
         self.document.image_changed.connect(self._on_image_changed)
         self.document.prediction_changed.connect(self._on_image_changed)
         self.document.view_mode_changed.connect(self._say_when_nothing_to_show)
@@ -194,6 +195,14 @@ class MainWindow(QMainWindow):
         has_prediction = self.document.prediction is not None
         self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
 
+    def _show_loading(self, path: Path | None) -> None:
+        """'Loading <name>…' while a large image decodes in a worker; cleared when it is done."""
+        bar = self.statusBar()
+        if path is not None:
+            bar.showMessage(f"Loading {Path(path).name}…")
+        elif bar.currentMessage().startswith("Loading "):
+            bar.clearMessage()
+
     def _say_when_nothing_to_show(self, mode: ViewMode) -> None:
         if self.document.image_path is not None and self.canvas.overlay_array() is None:
             self.statusBar().showMessage(f"This image has no {mode.value} yet: run the model on it.", 8000)
@@ -221,6 +230,7 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
+        self.document.cancel_loading()
         for hook in list(self.about_to_close):
             hook()
         self.image_list.cancel_thumbnails()

@@ -90,8 +90,8 @@ class ToolController(QObject):
     def press(self, y: int, x: int, *, pick: bool = False) -> None:
         """Mouse button down at pixel (y, x); `pick` (Alt held) picks the class under the cursor."""
         document = self.document
-        if document.label_map is None:
-            return
+        if document.label_map is None or document.is_loading:
+            return  # nothing to paint on, or the image shown is about to be replaced
         if pick:
             self._pick(y, x)
             return

@@ -155,6 +155,13 @@ def bare_widget(app):
     return widget, watch
 
 
+def wait_loaded(app, window) -> None:
+    """A large image loads in a worker (LabelDocument.request_image): wait until it is shown."""
+    while getattr(window.document, "is_loading", False):
+        app.processEvents()
+        time.sleep(0.005)
+
+
 def size_viewport(app, window) -> None:
     """Resize the window until the canvas viewport is exactly VIEWPORT."""
     window.resize(VIEWPORT[0] + 700, VIEWPORT[1] + 200)
@@ -213,6 +220,7 @@ def timing_run(repeats: int) -> dict:
         started = time.perf_counter()
         window = create_window(str(project))
         window.show()
+        wait_loaded(app, window)
         size_viewport(app, window)
         watch = PaintWatch(window.canvas.viewport())
         until_painted(app, watch, window.canvas.fit_to_window)
@@ -260,6 +268,7 @@ def child_memory_app(project: str) -> None:
 
     window = create_window(project)
     window.show()
+    wait_loaded(app, window)
     size_viewport(app, window)
     watch = PaintWatch(window.canvas.viewport())
     until_painted(app, watch, window.canvas.fit_to_window)
