@@ -229,8 +229,6 @@ class TrainingDock(QDockWidget):
             messages.info(self, "Open a project first; training uses its reviewed labels.")
             return False
         if request.init_checkpoint is None and not request.arch:
-            return False
-        if self.finetune_radio.isChecked() and request.init_checkpoint is None:
             messages.info(self, "Pick a checkpoint to fine-tune, or train from scratch.")
             return False
         self.last_request = request

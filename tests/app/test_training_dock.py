@@ -219,3 +219,12 @@ def test_class_mismatch_switches_training_to_fine_tune(qtbot, project, tmp_path,
     assert training.finetune_radio.isChecked() and training.selected_checkpoint() == foreign
     assert training.request().init_checkpoint == foreign
     backend.pool.waitForDone(10000)
+
+
+def test_fine_tune_without_a_checkpoint_says_so(dock, messages):
+    dock.finetune_radio.setChecked(True)
+    if dock.checkpoint_combo.count() == 0:    # no project checkpoint and no bundled demo model
+        assert dock.start() is False and not dock.is_running()
+        assert "Pick a checkpoint" in messages.texts("info")[0]
+    else:
+        assert dock.request().init_checkpoint is not None
