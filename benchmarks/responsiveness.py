@@ -182,7 +182,8 @@ def main() -> int:
                       "median_gap_ms_training": during["median_ms"], "p99_gap_ms_training": during["p99_ms"],
                       "median_gap_ms_idle": idle["median_ms"], "max_gap_ms_torch_import": importing["max_ms"],
                       "max_gap_ms_training_start": starting["max_ms"],
-                      "max_gap_ms_user_actions_no_training": acting["max_ms"], "cancel_s": round(cancel_s, 2)}))
+                      "max_gap_ms_user_actions_no_training": acting["max_ms"],
+                      "p99_gap_ms_user_actions_no_training": acting["p99_ms"], "cancel_s": round(cancel_s, 2)}))
     return 0
 
 
