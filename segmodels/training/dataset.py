@@ -105,6 +105,10 @@ class LabelledImages(Dataset):
     def __len__(self) -> int:
         return len(self.images)
 
+    @property
+    def cached(self) -> bool:
+        return self._cache is not None
+
     def raw(self, index: int) -> Pair:
         return self._cache[index] if self._cache is not None else load_pair(self.project, self.images[index])
 

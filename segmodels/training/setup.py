@@ -140,7 +140,7 @@ class _StridedSampler(Sampler[int]):
 def make_batches(dataset: LabelledImages, batch_size: int, sampler: Sampler, *, drop_last: bool,
                  num_workers: int, pin_memory: bool):
     """TensorBatches for cached, untransformed, equally sized data; a DataLoader otherwise."""
-    if dataset.transform is None and dataset._cache is not None and len(dataset.sizes()) == 1:
+    if dataset.transform is None and dataset.cached and len(dataset.sizes()) == 1:
         return TensorBatches(dataset, batch_size, sampler, drop_last)
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, drop_last=drop_last,
                       collate_fn=collate_pairs, num_workers=num_workers, pin_memory=pin_memory,
