@@ -51,6 +51,9 @@ def window(qtbot, messages, project):
 
         install_label_docks(window)
     qtbot.addWidget(window)
+    # the project's own checkpoint, not the bundled demo model (other classes) that a fresh window
+    # may still have selected from before the project was opened
+    window.model_docks.model.select_checkpoint(project.models_dir / "small.pt")
     yield window
     docks = getattr(window, "model_docks", None)
     if docks is not None:
