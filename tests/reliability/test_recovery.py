@@ -256,3 +256,27 @@ def test_kill_9_then_restart_restores_identical_pixels(project, tmp_path):
     assert state["image"] == image.name and state["dirty"] is True
     assert "Restored unsaved edits" in state["notice"]
     np.testing.assert_array_equal(np.load(str(report) + ".npy"), expected)
+
+
+def test_restore_with_a_large_image_loading_in_a_worker(qtbot, messages, tmp_path):
+    """A large first image loads in a worker; restoring must still land on the right image."""
+    from PIL import Image
+
+    from app.image_loading import is_large
+    from app.main_window import MainWindow
+
+    root = corpus.make_project(tmp_path / "large ü", n_images=1)
+    project = Project.open(root)
+    big = project.images_dir / "a big.png"   # sorts first, so the window starts loading it
+    Image.fromarray(np.zeros((2100, 2100, 3), np.uint8)).save(big, compress_level=1)
+    assert is_large(big)
+    first = _window(qtbot, project)
+    qtbot.waitUntil(lambda: first.document.image_path == big and not first.document.is_loading, timeout=20000)
+    _paint(first.document, 1000, 1500, 20, 30, 2)
+    painted = first.document.label_map.copy()
+    first.autosave.flush(wait=True)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.open_path(project.root)
+    assert second.document.image_path == big and second.document.is_dirty
+    np.testing.assert_array_equal(second.document.label_map, painted)
