@@ -126,3 +126,23 @@ def test_image_list_shows_loading_in_the_status_bar(qtbot, project, messages, ev
     assert not window.statusBar().currentMessage().startswith("Loading")
     window.image_list.cancel_thumbnails()
     drain_workers()
+
+
+@pytest.mark.parametrize("shape", [(300, 420, 3), (300, 420)])
+def test_large_png_read_by_opencv_matches_pillow(tmp_path, monkeypatch, shape):
+    import segmodels.imageio as imageio
+
+    pixels = np.random.default_rng(2).integers(0, 255, shape, dtype=np.uint8)
+    path = tmp_path / "big.png"
+    Image.fromarray(pixels).save(path, compress_level=1)
+    by_pillow = imageio.read_image(path)  # under FAST_PNG_MIN_PIXELS: Pillow
+    monkeypatch.setattr(imageio, "FAST_PNG_MIN_PIXELS", 0)
+    assert imageio._read_large_plain_png(path) is not None  # the OpenCV path is taken
+    by_opencv = imageio.read_image(path)
+    np.testing.assert_array_equal(by_opencv.rgb, by_pillow.rgb)
+    assert (by_opencv.conversions, by_opencv.source_mode) == (by_pillow.conversions, by_pillow.source_mode)
+    assert by_opencv.rgb.flags.writeable
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(imageio.SegError, match="big.png.*truncated or corrupt"):
+        imageio.read_image(path)
