@@ -49,11 +49,10 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QWidget
 
 from app import messages
-from app.image_loading import LoadedView, is_large, load_job, load_view, read_side_file
+from app.image_loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
 from app.pyside_fix import protect_none
 from app.paint import Box
 from app.undo import PaintCommand, Stroke
-from app.workers import GeneratorWorker, start_worker
 from segmodels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
@@ -104,8 +103,10 @@ class LabelDocument(QObject):
         self._image_path: Path | None = None
         self._image: np.ndarray | None = None
         self._image_pyramid: list[np.ndarray] = []
-        self._loader: GeneratorWorker | None = None
-        self._loading_path: Path | None = None
+        self._loader = ImageLoader(self)
+        self._loader.busy_changed.connect(self.loading_changed)
+        self._loader.loaded.connect(self._on_loaded)
+        self._loader.failed.connect(self._report_failure)
         self._label_map: np.ndarray | None = None
         self._prediction: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
@@ -142,11 +143,11 @@ class LabelDocument(QObject):
 
     @property
     def is_loading(self) -> bool:
-        return self._loader is not None
+        return self._loader.is_busy
 
     @property
     def loading_path(self) -> Path | None:
-        return self._loading_path
+        return self._loader.path
 
     @property
     def label_map(self) -> np.ndarray | None:
@@ -258,7 +259,7 @@ class LabelDocument(QObject):
         if self._project is None:
             raise RuntimeError("open_project() first")
         path = Path(path)
-        if path == self._loading_path:
+        if path == self._loader.path:
             return True  # already on its way
         if path == self._image_path:
             self.cancel_loading()  # back to the image shown: nothing to load
@@ -266,38 +267,16 @@ class LabelDocument(QObject):
         if not is_large(path):
             return self.open_image(path)
         self._finish_stroke()
-        self.cancel_loading()
-        worker = GeneratorWorker(load_job(self._project, path))
-        worker.signals.returned.connect(lambda view, w=worker: self._on_loaded(w, view))
-        worker.signals.errored.connect(lambda sentence, w=worker: self._on_load_failed(w, path, sentence))
-        self._loader, self._loading_path = worker, path
-        self.loading_changed.emit(path)
-        start_worker(worker)
+        self._loader.start(self._project, path)
         return True
 
     def cancel_loading(self) -> None:
         """Forget a load in progress (its result is dropped when it arrives)."""
-        if self._loader is not None:
-            self._loader.cancel()
-            self._loader = self._loading_path = None
-            self.loading_changed.emit(None)
+        self._loader.cancel()
 
-    def _take_loader(self, worker: GeneratorWorker) -> bool:
-        """True if `worker` is the load still wanted; it is then no longer in progress."""
-        if worker is not self._loader:
-            return False  # superseded or cancelled
-        self._loader = self._loading_path = None
-        self.loading_changed.emit(None)
-        return True
-
-    def _on_loaded(self, worker: GeneratorWorker, view: LoadedView | None) -> None:
-        if self._take_loader(worker) and view is not None:
-            self._finish_stroke()
-            self._install(view)
-
-    def _on_load_failed(self, worker: GeneratorWorker, path: Path, sentence: str) -> None:
-        if self._take_loader(worker):
-            self._report_failure(path, sentence)
+    def _on_loaded(self, view: LoadedView) -> None:
+        self._finish_stroke()
+        self._install(view)
 
     def _report_failure(self, path: Path, sentence: str) -> None:
         self.image_failed.emit(path, sentence)
@@ -361,7 +340,7 @@ class LabelDocument(QObject):
     # -- editing -----------------------------------------------------------------------------------
     def begin_stroke(self, text: str) -> Stroke | None:
         """Start one undo step; None when no image is open or another one is loading."""
-        if self._label_map is None or self._loader is not None:
+        if self._label_map is None or self._loader.is_busy:
             return None
         self._finish_stroke()
         self._stroke = Stroke(text, self._label_map, self._notify_label, self._commit_stroke)

@@ -3,8 +3,8 @@ may run off the GUI thread.
 
 `load_view(project, path, ...)` does every file read and decode that `LabelDocument` needs to show an
 image and returns a `LoadedView`; it touches no Qt object and no document state, so the document can
-run it in a `GeneratorWorker` (`load_job`) for a large image and swap the result in when it arrives,
-or call it directly for a small one. Problems with the label or the prediction files do not fail the
+run it in a worker (`ImageLoader`, one load at a time, a newer one supersedes) for a large image and
+swap the result in when it arrives, or call it directly for a small one. Problems with the label or the prediction files do not fail the
 load: they come back as sentences (`label_errors` for a message box, `notes` for the status bar),
 which the document shows only if it actually uses what was read.
 """
@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QObject, Signal
 
+from app.workers import GeneratorWorker, start_worker
 from segmodels.errors import SegError, describe
 from segmodels.imageio import image_size, read_image
 from segmodels.labelio import read_label_png
@@ -68,6 +70,55 @@ def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
 
         view.pyramid = image_pyramid(view.rgb)
     return None if cancel() else view
+
+
+class ImageLoader(QObject):
+    """At most one `load_view` in a worker; starting another drops the older one's result."""
+
+    loaded = Signal(object)           # LoadedView of the load still wanted
+    failed = Signal(object, str)      # image Path, one sentence
+    busy_changed = Signal(object)     # image Path being loaded, None when idle
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker: GeneratorWorker | None = None
+        self.path: Path | None = None
+
+    @property
+    def is_busy(self) -> bool:
+        return self._worker is not None
+
+    def start(self, project: Project, path: Path) -> None:
+        self.cancel()
+        worker = GeneratorWorker(load_job(project, path))
+        worker.signals.returned.connect(lambda view, w=worker: self._on_returned(w, view))
+        worker.signals.errored.connect(lambda sentence, w=worker: self._on_errored(w, path, sentence))
+        self._worker, self.path = worker, path
+        self.busy_changed.emit(path)
+        start_worker(worker)
+
+    def cancel(self) -> None:
+        """Forget the load in progress (its result is dropped when it arrives)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = self.path = None
+            self.busy_changed.emit(None)
+
+    def _on_returned(self, worker: GeneratorWorker, view: LoadedView | None) -> None:
+        if self._done(worker) and view is not None:
+            self.loaded.emit(view)
+
+    def _on_errored(self, worker: GeneratorWorker, path: Path, sentence: str) -> None:
+        if self._done(worker):
+            self.failed.emit(path, sentence)
+
+    def _done(self, worker: GeneratorWorker) -> bool:
+        """True if `worker` is the load still wanted; it is then no longer in progress."""
+        if worker is not self._worker:
+            return False  # superseded or cancelled
+        self._worker = self.path = None
+        self.busy_changed.emit(None)
+        return True
 
 
 def load_job(project: Project, path: Path) -> Callable[[Callable[[], bool]], Iterator[None]]:
