@@ -3,12 +3,15 @@
 One confusion matrix over every reviewed image (ignore pixels excluded) gives per-class IoU, mIoU
 over the classes that occur, Dice and pixel accuracy. `--json` prints one object with at least
 miou, per_class_iou, dice and pixel_accuracy (per-class values keyed by class name; null = class
-absent from both labels and predictions).
+absent from both labels and predictions). Unreadable images or labels are skipped: each is printed
+to stderr as a "warning:" line naming the file, and listed under "skipped" in the JSON; when none
+can be read the command fails with one sentence.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 #: Images per forward pass when every image has the same size (mixed sizes go one at a time).
 EVAL_BATCH = 32
@@ -30,6 +33,7 @@ def evaluate_project(project_path: str, checkpoint_path: str, device_name: str =
     import torch
 
     from segmodels.checkpoint import load_checkpoint
+    from segmodels.errors import SegError, describe
     from segmodels.device import select_device
     from segmodels.project import Project
     from segmodels.training.dataset import LabelledImages, reviewed_images
@@ -40,19 +44,28 @@ def evaluate_project(project_path: str, checkpoint_path: str, device_name: str =
     checkpoint = load_checkpoint(checkpoint_path, num_classes=len(project.classes))
     device, _ = select_device(device_name)
     model = checkpoint.build_model().to(device)
-    dataset = LabelledImages(project, reviewed_images(project))
+    reviewed = reviewed_images(project)
+    dataset = LabelledImages(project, reviewed)
+    if not len(dataset):
+        first = next(iter(dataset.skipped.values()), "")
+        raise SegError(f"None of the {len(reviewed)} reviewed image(s) in {describe(project.root)} could be read "
+                       f"(first: {first.rstrip('.')}).", path=project.root)
     batch = EVAL_BATCH if len(dataset.sizes()) == 1 else 1
     batches = make_batches(dataset, batch, torch.utils.data.SequentialSampler(dataset), drop_last=False,
                            num_workers=0, pin_memory=False)
     metrics = evaluate(model, batches, len(project.classes), device=device, normalization=checkpoint.normalization)
-    return {**metrics.to_json(project.classes.names), "images": len(dataset), "model": str(checkpoint_path),
-            "arch": checkpoint.arch, "classes": project.classes.names}
+    skipped = list(dataset.skipped.values())
+    return {**metrics.to_json(project.classes.names), "images": len(dataset) - (0 if dataset.cached else len(skipped)),
+            "model": str(checkpoint_path), "arch": checkpoint.arch, "classes": project.classes.names,
+            "skipped": skipped}
 
 
 def run(args: argparse.Namespace) -> int:
     from segmodels.cli.train import format_iou_table
 
     result = evaluate_project(args.project, args.model, args.device)
+    for message in result["skipped"]:
+        print(f"warning: skipped: {message}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))
         return 0

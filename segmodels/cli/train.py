@@ -3,7 +3,8 @@
 Prints a tqdm bar (loss, lr, images/s) per epoch and a per-class IoU table at the end; writes
 PROJECT/models/<name>.pt (best epoch) with <name>.json metrics and <name>.last.pt (for --resume), or
 the --out path. Works unchanged under `torchrun --nproc_per_node=N -m segmodels train ...`: only
-rank 0 prints and writes.
+rank 0 prints and writes. Unreadable images or labels are skipped; each is printed once to stderr
+as a "warning:" line naming the file.
 """
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ def format_iou_table(class_names: list[str] | tuple[str, ...], per_class_iou: li
     return format_table(rows, ["id", "class", "IoU", "Dice"])
 
 
+def _warn_skipped(skipped: tuple[str, ...], warned: set[str]) -> None:
+    """Print each skipped-file sentence once (the reports repeat the growing list every epoch)."""
+    for message in skipped:
+        if message not in warned:
+            warned.add(message)
+            print(f"warning: skipped: {message}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
@@ -79,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
         torch.set_num_threads(max(1, cpu_threads_for_load() // world_size))
     quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
-    bar, result = None, None
+    bar, result, warned = None, None, set()
     for report in fit(_config(args)):
         if isinstance(report, StepReport) and not quiet:
             if bar is None:
@@ -93,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.close()
                 bar = None
             if not quiet:
+                _warn_skipped(report.skipped, warned)  # after the bar closed: a line of its own
                 print(f"epoch {report.epoch}/{report.epochs}: train loss {report.train_loss:.4f}, "
                       f"val mIoU {report.miou:.4f}, Dice {report.dice:.4f}, pixel accuracy "
                       f"{report.pixel_accuracy:.4f}{' (best)' if report.is_best else ''} [{report.seconds:.1f}s]",
@@ -101,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             result = report
     if quiet or result is None:
         return 0
+    _warn_skipped(result.skipped, warned)  # only those not printed after an epoch
     print(result.note, file=sys.stderr)
     if result.metrics is not None:
         print(format_iou_table(result.class_names, result.metrics.per_class_iou, result.metrics.per_class_dice))

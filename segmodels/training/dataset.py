@@ -6,7 +6,14 @@ dict stored in the checkpoint, and `split_from_record` rebuilds it on resume. `L
 pairs as uint8 tensors (image 3 x H x W, grey expanded to RGB by segmodels.imageio; label map H x W)
 and keeps them in memory when the project is small, which is what makes small projects train at
 the speed of a bare tensor loop. A label whose size differs from its image, or whose values exceed the
-class table, is a SegError naming the file.
+class table, is a SegError naming the file (`load_pair`).
+
+Unreadable pairs are skipped, not fatal: one corrupt file must not stop a long run. A cached dataset
+drops them while it loads; an uncached one returns `None` for them from `__getitem__`, which
+`collate_pairs` drops (a batch of nothing but skipped pairs collates to `None`, which the loops
+pass over). Either way `skipped` maps each bad image to the SegError sentence naming the file. With
+DataLoader worker processes (uncached data only) the sentences are recorded in the workers, so the
+main process cannot report them; the default of no workers reports everything.
 """
 from __future__ import annotations
 
@@ -89,18 +96,34 @@ class LabelledImages(Dataset):
         self.images = list(images)
         self.transform = transform
         self._cache: list[Pair] | None = None
+        self.skipped: dict[Path, str] = {}  # image -> one sentence naming the unreadable file
         if cache is None:
             cache = self._estimated_bytes() <= CACHE_LIMIT_BYTES
         if cache:
-            self._cache = [load_pair(project, p) for p in self.images]
+            loaded = [(p, self._try_load(p)) for p in self.images]
+            self.images = [p for p, pair in loaded if pair is not None]
+            self._cache = [pair for _, pair in loaded if pair is not None]
+
+    def _try_load(self, image_path: Path) -> Pair | None:
+        """The pair, or None after recording why it cannot be used (never retried once bad)."""
+        if image_path in self.skipped:
+            return None
+        try:
+            return load_pair(self.project, image_path)
+        except SegError as exc:
+            self.skipped[image_path] = str(exc)
+            return None
 
     def _estimated_bytes(self) -> int:
         from segmodels.imageio import image_size
 
-        if not self.images:
-            return 0
-        height, width = image_size(self.images[0])
-        return 4 * width * height * len(self.images)  # RGB + label per pixel
+        for path in self.images:
+            try:
+                height, width = image_size(path)
+            except SegError:
+                continue  # unreadable: its pair is skipped later, the size comes from another image
+            return 4 * width * height * len(self.images)  # RGB + label per pixel
+        return 0
 
     def __len__(self) -> int:
         return len(self.images)
@@ -109,11 +132,15 @@ class LabelledImages(Dataset):
     def cached(self) -> bool:
         return self._cache is not None
 
-    def raw(self, index: int) -> Pair:
-        return self._cache[index] if self._cache is not None else load_pair(self.project, self.images[index])
+    def raw(self, index: int) -> Pair | None:
+        """The untransformed pair, or None when it is unreadable (then named in `skipped`)."""
+        return self._cache[index] if self._cache is not None else self._try_load(self.images[index])
 
-    def __getitem__(self, index: int) -> Pair:
-        image, label_map = self.raw(index)
+    def __getitem__(self, index: int) -> Pair | None:
+        pair = self.raw(index)
+        if pair is None:
+            return None
+        image, label_map = pair
         if self.transform is not None:
             image, label_map = self.transform(image, label_map)
         return image, label_map
@@ -124,11 +151,21 @@ class LabelledImages(Dataset):
             return {tuple(label.shape) for _, label in self._cache}
         from segmodels.imageio import image_size
 
-        return {image_size(p) for p in self.images}
+        sizes = set()
+        for path in self.images:
+            try:
+                sizes.add(image_size(path))
+            except SegError:
+                pass  # unreadable header: the pair is skipped (and named) when it is loaded
+        return sizes
 
 
-def collate_pairs(batch: list[Pair]) -> Pair:
-    """Stack equally sized pairs into (N x 3 x H x W uint8, N x H x W int64)."""
+def collate_pairs(batch: list[Pair | None]) -> Pair | None:
+    """Stack equally sized pairs into (N x 3 x H x W uint8, N x H x W int64); skipped (None) pairs are
+    dropped, and a batch of nothing but skipped pairs is None."""
+    batch = [pair for pair in batch if pair is not None]
+    if not batch:
+        return None
     images = torch.stack([image for image, _ in batch])
     labels = torch.stack([label for _, label in batch]).long()
     return images, labels

@@ -8,6 +8,10 @@ GradScaler. A NaN or infinite loss raises `NonFiniteLoss` before the optimiser s
 (and any checkpoint) stay as they were. Under DDP the loss is averaged over ranks, so every rank sees
 the same value and stops at the same step.
 
+A batch that is `None` (every pair in it unreadable, see training.dataset) is passed over by both
+loops. (Under DDP such a batch can only come from uncached data; cached data drops bad pairs before
+the split is sharded, so every rank still runs the same number of steps.)
+
 `evaluate` accumulates one confusion matrix over the whole split (summed over ranks) and returns
 `SegMetrics`; ignore pixels never count.
 """
@@ -94,7 +98,7 @@ def bare_model(model: torch.nn.Module) -> torch.nn.Module:
     return inner.model if isinstance(inner, AuxForward) else inner
 
 
-def train_steps(model: torch.nn.Module, batches: Iterable[Batch], optimizer: torch.optim.Optimizer,
+def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
                 scheduler: torch.optim.lr_scheduler.LRScheduler | None, *, device: torch.device,
                 normalization: Normalization, loss_settings: LossSettings = LossSettings(),
                 scaler: torch.amp.GradScaler | None = None, ctx: DistContext = DistContext()
@@ -103,7 +107,11 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch], optimizer: tor
     model = training_view(model)
     model.train()
     use_amp = scaler is not None and device.type == "cuda"
-    for step, batch in enumerate(batches, start=1):
+    step = 0
+    for batch in batches:
+        if batch is None:
+            continue  # every pair in it was unreadable (and is reported by the dataset)
+        step += 1
         inputs, labels = to_device(batch, normalization, device)
         with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
             logits, aux_logits = model(inputs)
@@ -125,7 +133,7 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch], optimizer: tor
         yield step, value, int(inputs.shape[0])
 
 
-def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch], optimizer: torch.optim.Optimizer,
+def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None, *, device: torch.device,
                     normalization: Normalization, loss_settings: LossSettings = LossSettings(),
                     scaler: torch.amp.GradScaler | None = None, ctx: DistContext = DistContext(),
@@ -142,7 +150,7 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch], optimizer:
 
 
 @torch.inference_mode()
-def evaluate(model: torch.nn.Module, batches: Iterable[Batch], num_classes: int, *, device: torch.device,
+def evaluate(model: torch.nn.Module, batches: Iterable[Batch | None], num_classes: int, *, device: torch.device,
              normalization: Normalization, amp: bool = True, ctx: DistContext = DistContext()) -> SegMetrics:
     """Metrics from one confusion matrix over all batches (and all ranks); ignore pixels excluded."""
     bare_model(model).eval()
@@ -150,6 +158,8 @@ def evaluate(model: torch.nn.Module, batches: Iterable[Batch], num_classes: int,
     use_amp = amp and device.type == "cuda"
     inner = bare_model(model)
     for batch in batches:
+        if batch is None:
+            continue  # every pair in it was unreadable
         inputs, labels = to_device(batch, normalization, device)
         with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
             logits = inner(inputs)  # the bare module: no DDP collectives during evaluation

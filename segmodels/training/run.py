@@ -5,6 +5,9 @@ device, starts DDP under torchrun, draws or restores the split, builds the data,
 fine-tune or resume) and the optimiser. `write_checkpoints` is called once per epoch and writes, on
 rank 0 only, `<name>.last.pt` (with optimiser/schedule state, for --resume) and, when the epoch is
 the best so far, `<name>.pt` plus `<name>.json` metrics. Every write is atomic.
+
+Unreadable pairs are skipped by the datasets and collected by `skipped_messages` (one sentence each,
+naming the file); when no reviewed pair of the training split can be read, the run is a SegError.
 """
 from __future__ import annotations
 
@@ -60,6 +63,16 @@ class RunState:
     best_miou: float | None
     best_metrics: SegMetrics | None
     note: str
+    datasets: tuple[LabelledImages, ...] = ()  # train, val: the record of skipped (unreadable) pairs
+
+
+def skipped_messages(state: RunState) -> tuple[str, ...]:
+    """One sentence per unreadable pair met so far (each names its file), in the order met, no repeats."""
+    seen: dict[Path, str] = {}
+    for dataset in state.datasets:
+        for image, message in dataset.skipped.items():
+            seen.setdefault(image, message)
+    return tuple(seen.values())
 
 
 def _resolve(config: TrainConfig, source: Checkpoint | None) -> tuple[TrainConfig, str]:
@@ -91,6 +104,10 @@ def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[Label
     train_images = split_images(project, split, "train")
     val_images = split_images(project, split, "val") or train_images  # one image: validate on it
     train = LabelledImages(project, train_images)
+    if not len(train):
+        first = next(iter(train.skipped.values()), "")
+        raise SegError(f"None of the {len(train_images)} reviewed training image(s) in {describe(project.root)} "
+                       f"could be read (first: {first.rstrip('.')}).", path=project.root)
     sizes = train.sizes()
     if config.augment or len(sizes) > 1 or config.crop_size:
         side = config.crop_size or 320
@@ -98,7 +115,12 @@ def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[Label
         crop = (min(height, side), min(width, side))
         train.transform = (train_transform(AugmentSettings(crop, **(config.augment_kwargs or {})))
                            if config.augment else crop_transform(crop))
-    return train, LabelledImages(project, val_images)
+    val = LabelledImages(project, val_images)
+    if not len(val):  # every validation pair unreadable: validate on the training images, as for one image
+        unreadable = val.skipped
+        val = LabelledImages(project, train.images)
+        val.skipped.update(unreadable)
+    return train, val
 
 
 def prepare_run(config: TrainConfig) -> RunState:
@@ -144,7 +166,7 @@ def prepare_run(config: TrainConfig) -> RunState:
     note = f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
     return RunState(config, ctx, device, project, project.classes, model, train_model, model.normalization,
                     optimizer, scheduler, scaler, train_batches, val_batches, train_sampler, steps_per_epoch,
-                    start_epoch, split, best_path, last_path, best_miou, None, note)
+                    start_epoch, split, best_path, last_path, best_miou, None, note, (train_set, val_set))
 
 
 def metrics_record(state: RunState, epoch: int, metrics: SegMetrics, train_loss: float) -> dict[str, Any]:

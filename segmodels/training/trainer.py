@@ -9,6 +9,10 @@ output path (`PROJECT/models/<arch>.pt` by default) with `<name>.json` metrics b
 epoch goes to `<name>.last.pt` (what --resume continues from, with optimiser and schedule state).
 A run that fails or is cancelled never touches a file it has not finished writing, so the last good
 checkpoint stays byte-identical. A NaN/inf loss stops the run with one SegError sentence.
+
+An unreadable image or label does not stop the run: its pair is skipped, and every EpochReport and
+the FitResult carry `skipped`, one sentence per skipped file so far (the same list grows; report
+each sentence once). If no pair of the training split could be read, the run is a SegError.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from segmodels.training.config import TrainConfig
 from segmodels.training.loops import LossSettings, NonFiniteLoss, evaluate, train_steps
 from segmodels.training.metrics import SegMetrics
 from segmodels.training import distributed
-from segmodels.training.run import RunState, prepare_run, write_checkpoints
+from segmodels.training.run import RunState, prepare_run, skipped_messages, write_checkpoints
 
 CancelFlag = Callable[[], bool] | threading.Event | None
 
@@ -53,6 +57,7 @@ class EpochReport:
     is_best: bool
     checkpoint: Path | None  # the best checkpoint's path (written this epoch when is_best)
     seconds: float
+    skipped: tuple[str, ...] = ()   # unreadable pairs so far, one sentence naming each file
 
     @property
     def per_class_iou(self) -> tuple[float, ...]:
@@ -80,6 +85,7 @@ class FitResult:
     epochs_done: int
     cancelled: bool
     note: str = ""                  # how the model was initialised, device choice
+    skipped: tuple[str, ...] = ()   # unreadable pairs skipped, one sentence naming each file
 
 
 Report = StepReport | EpochReport | FitResult
@@ -134,6 +140,9 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
             kept = f"; the last good checkpoint {describe(state.best_path)} is unchanged" if state.best_path.exists() else ""
             raise SegError(f"Training stopped at epoch {epoch}: the loss became {exc.args[0]} (try a lower "
                            f"--lr than {config.lr:g}){kept}.", path=state.best_path) from None
+        if image_count == 0 and state.steps_per_epoch and skipped_messages(state):
+            raise SegError(f"Training stopped at epoch {epoch}: none of its images could be read "
+                           f"(first: {skipped_messages(state)[0].rstrip('.')}).", path=state.project.root)
         metrics = evaluate(state.train_model, state.val_batches, len(state.classes), device=state.device,
                            normalization=state.normalization, amp=config.amp, ctx=state.ctx)
         train_loss = loss_sum / max(image_count, 1)
@@ -142,7 +151,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
             state.best_miou, state.best_metrics = metrics.miou, metrics
         write_checkpoints(state, epoch, metrics, train_loss, is_best)
         yield EpochReport(epoch, config.epochs, train_loss, metrics, tuple(state.classes.names), is_best,
-                          state.best_path, time.perf_counter() - epoch_start)
+                          state.best_path, time.perf_counter() - epoch_start, skipped_messages(state))
         if _is_cancelled(cancel):
             yield _result(state, epoch, cancelled=True)
             return
@@ -159,7 +168,8 @@ def _better(miou: float, best: float | None) -> bool:
 def _result(state: RunState, epochs_done: int, *, cancelled: bool) -> FitResult:
     return FitResult(state.best_path if state.best_path.exists() else None,
                      state.last_path if state.last_path.exists() else None,
-                     state.best_metrics, tuple(state.classes.names), epochs_done, cancelled, state.note)
+                     state.best_metrics, tuple(state.classes.names), epochs_done, cancelled, state.note,
+                     skipped_messages(state))
 
 
 def run_to_end(config: TrainConfig, cancel: CancelFlag = None,
