@@ -22,8 +22,8 @@ from segmodels.errors import SegError, describe
 MAX_IMAGE_PIXELS: int = 512 * 1024 * 1024
 
 #: Images above this many pixels must hold at least one byte per MAX_PIXELS_PER_BYTE pixels
-#: (see `_refuse_impossible_ratio`); smaller images are never checked.
-RATIO_CHECK_PIXELS: int = 64 * 1024 * 1024
+#: (see `oversize_reason`); smaller images are never checked.
+RATIO_CHECK_PIXELS: int = 512 * 512  # the ratio bounds hold at any size; tiny images decode fast anyway
 MAX_PIXELS_PER_BYTE: dict[str, int] = {"PNG": 16384, "JPEG": 1024}
 
 #: Plain 8-bit RGB or grey PNGs of at least this many pixels are decoded by OpenCV (see

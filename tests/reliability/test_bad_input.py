@@ -86,6 +86,62 @@ def test_ratio_check_spares_real_large_images(tmp_path):
     assert oversize_reason("TIFF", side * 2, side * 2, size) is None   # left to the pixel limit
 
 
+@pytest.mark.parametrize("fmt, mode, side", [("JPEG", "RGB", 600), ("JPEG", "L", 2000), ("PNG", "1", 2000),
+                                             ("PNG", "L", 2000), ("PNG", "P", 1200)])
+def test_flat_real_images_are_not_refused(tmp_path, fmt, mode, side):
+    """Blank images compress best of all; complete ones of every size must still load."""
+    from PIL import Image
+
+    from segmodels.imageio import read_image
+
+    path = tmp_path / f"flat.{fmt.lower()}"
+    Image.new(mode, (side, side)).save(path, format=fmt, **({"quality": 1} if fmt == "JPEG" else {}))
+    assert read_image(path).rgb.shape == (side, side, 3)
+
+
+@pytest.mark.parametrize("side", [7960, 2000])
+def test_fuzz_regression_forged_jpeg_under_old_threshold(image_cases, side):
+    """Found by fuzzing: an 854-byte JPEG claiming 7960 x 7960 (just under the first threshold of
+    the bytes-per-pixel check) kept `segstudio validate` busy for 337 s."""
+    import time
+
+    from segmodels.imageio import read_image
+    from segmodels.validation import LabelJob, ValidationOptions, check_label
+
+    path = image_cases[0].path.parent / f"forged {side}.jpg"
+    path.write_bytes(corpus.jpeg_claiming(side, side))
+    started = time.monotonic()
+    with pytest.raises(SegError) as info:
+        read_image(path)
+    assert_one_sentence(str(info.value), path)
+    result, _ = check_label(LabelJob(path), ValidationOptions(ClassTable.from_names(["a", "b"])))
+    assert "claims" in result.problems[0].message
+    assert time.monotonic() - started < 1.0
+
+
+def test_validator_counts_unknown_colours_in_linear_time(tmp_path):
+    """np.unique(axis=0) over every unknown pixel took minutes on a large colour image; the flag
+    table gives the same colours."""
+    import time
+
+    from PIL import Image
+
+    from segmodels.validation import LabelJob, ValidationOptions, _distinct_colors, check_label
+
+    rgb = np.random.default_rng(0).integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
+    unknown = np.ones(rgb.shape[:2], bool)
+    unknown[::3] = False
+    sample = rgb[:200]
+    np.testing.assert_array_equal(_distinct_colors(sample, unknown[:200]),
+                                  np.unique(sample[unknown[:200]].reshape(-1, 3), axis=0))
+    path = tmp_path / "photo as label.png"
+    Image.fromarray(rgb).save(path, compress_level=1)
+    started = time.monotonic()
+    result, _ = check_label(LabelJob(path), ValidationOptions(ClassTable.from_names(["a", "b"])))
+    assert time.monotonic() - started < 10.0
+    assert "such colours" in result.problems[0].message
+
+
 def test_pixel_limit_is_restored_after_reading(image_cases):
     from PIL import Image
 
