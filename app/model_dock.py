@@ -149,7 +149,9 @@ class ModelDock(QDockWidget):
         """Show `path` in the list (adding it if new) and select it."""
         path = Path(path)
         project = self.host.project()
-        in_project = project is not None and path.parent.resolve() == project.models_dir.resolve()
+        # A <name>.last.pt resume file is never in the project list, so one opened by hand stays listed.
+        in_project = (project is not None and path.parent.resolve() == project.models_dir.resolve()
+                      and not path.name.endswith(".last.pt"))
         if not in_project and path != demo_model_path() and path not in self.extra_checkpoints:
             self.extra_checkpoints.append(path)
         self.checkpoint_info.pop(path, None)  # it may have been rewritten

@@ -292,6 +292,9 @@ class TrainingDock(QDockWidget):
             done = "Cancelled; the best epoch so far is kept." if outcome.cancelled else "Finished."
             note = f" ({outcome.message})" if outcome.message else ""
             self.status_label.setText(f"{done}{best}{saved}{note}")
+        if outcome.skipped:  # once per run, when it ends: the files to fix or remove
+            messages.warning(self, f"Training skipped {len(outcome.skipped)} unreadable file(s): "
+                             + " ".join(outcome.skipped))
         self.progress.setFormat("cancelled" if outcome.cancelled else "done")
         if not outcome.cancelled and outcome.failure is None:
             self.progress.setValue(1000)

@@ -10,7 +10,8 @@ and yields:
 
 It returns a `TrainingOutcome`: the best checkpoint (kept even when cancelled), and a failure kind
 the dock acts on: "oom" (CUDA out of memory: offer half the batch), "nan" (the loss diverged: lower
-the learning rate). Expected problems (no reviewed labels, unreadable files) stay SegErrors.
+the learning rate), and `skipped`: one sentence per unreadable image/label fit() skipped. Expected
+problems that stop a run (no reviewed labels, nothing readable) stay SegErrors.
 torch is imported here only inside functions, in the worker thread.
 """
 from __future__ import annotations
@@ -74,6 +75,7 @@ class TrainingOutcome:
     failure: str | None = None        # None, "oom" or "nan"
     message: str = ""
     best_miou: float | None = None
+    skipped: tuple[str, ...] = ()     # unreadable pairs fit() skipped, one sentence naming each file
 
 
 class Throttle:
@@ -193,3 +195,4 @@ def _take_result(result: Any, outcome: TrainingOutcome) -> None:
     miou = result.metrics.miou if result.metrics is not None else None
     outcome.best_miou = float(miou) if miou is not None and math.isfinite(miou) else None
     outcome.message = result.note or ""
+    outcome.skipped = tuple(getattr(result, "skipped", ()))

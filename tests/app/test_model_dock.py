@@ -57,6 +57,16 @@ def test_lists_project_checkpoint_and_selection_both_ways(dock, checkpoint, tmp_
     assert dock.model_combo.currentData() == str(other)
 
 
+def test_resume_file_is_not_listed_but_opens_by_hand(dock, checkpoint, project):
+    resume = random_checkpoint(project.models_dir / "small.last.pt", project.classes, seed=2)
+    dock.refresh_checkpoints()
+    assert dock.model_combo.findData(str(resume)) < 0     # a resume file, not a model to predict with
+    assert dock.model_combo.findData(str(checkpoint)) >= 0
+    dock.choose_file = lambda parent: str(resume)
+    dock.open_button.click()                              # "Open file…" still reaches it
+    assert dock.selected_checkpoint() == resume
+
+
 def test_backend_loads_in_worker_and_shows_the_device_reason(dock, qtbot):
     from segmodels.device import select_device
 

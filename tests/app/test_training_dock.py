@@ -120,15 +120,25 @@ def test_nan_loss_stops_with_advice_and_labels_intact(dock, qtbot, project, mess
     assert labels_snapshot(project) == before
 
 
-def test_unreadable_image_is_a_message_naming_it(dock, qtbot, project, messages):
+def test_unreadable_image_is_skipped_and_named_once(dock, qtbot, project, messages):
     before = labels_snapshot(project)
     broken = project.image_paths()[3]
     broken.write_bytes(broken.read_bytes()[:40])   # truncated PNG
     outcome = run_to_end(qtbot, dock)
-    assert outcome is None
-    assert any(broken.name in text for text in messages.texts("error"))
+    assert outcome is not None and outcome.checkpoint is not None and outcome.checkpoint.is_file()
+    assert len(outcome.skipped) == 1 and broken.name in outcome.skipped[0]
+    warnings = messages.texts("warning")
+    assert len(warnings) == 1 and broken.name in warnings[0]   # once, when the run ends
+    assert messages.texts("error") == []
     assert labels_snapshot(project) == before
     assert dock.start_button.isEnabled()
+
+
+def test_all_images_unreadable_is_a_message(dock, qtbot, project, messages):
+    for image in project.image_paths():
+        image.write_bytes(image.read_bytes()[:40])
+    assert run_to_end(qtbot, dock) is None
+    assert any("could be read" in text for text in messages.texts("error"))
 
 
 def test_cuda_out_of_memory_offers_half_the_batch(dock, qtbot, monkeypatch, messages):
