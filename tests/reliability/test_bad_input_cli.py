@@ -287,3 +287,24 @@ def test_subprocess_stderr_has_no_traceback(corpus_root, image_cases, checkpoint
     if done.returncode == 2:
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("command", ["predict", "export", "train"])
+def test_unwritable_output_is_one_sentence(capsys, checkpoints, tmp_path, command):
+    """An output folder that cannot be created (here: below a plain file, which fails even as root)
+    is named in one sentence; nothing is half-written in the project."""
+    need(command)
+    _, _, good = checkpoints
+    root = corpus.make_project(tmp_path / "p ü")
+    blocker = tmp_path / "not a folder.txt"
+    blocker.write_text("a file where the output folder should go\n")
+    out = blocker / "out"
+    argv = {"predict": [root, "--model", good, "--out", out, "--device", "cpu", "--num-workers", "0"],
+            "export": [root, "--out", out],
+            "train": [root, "--arch", "m2nist_fcn", "--epochs", "1", "--device", "cpu", "--out", out / "m.pt"]}[command]
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    code, out_text, err = run_cli(capsys, command, *argv)
+    assert code != 0, (out_text, err)
+    assert_names(blocker, out_text, err)
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
