@@ -127,6 +127,9 @@ class ModelDock(QDockWidget):
         current = select or self.selected_checkpoint()
         project = self.host.project()
         paths: list[Path] = project_checkpoints(project) if project is not None else []
+        if select is None and current is not None and paths and current not in paths \
+                and current not in self.extra_checkpoints:
+            current = None  # the bundled model was only the fallback: a project's own models come first
         demo = demo_model_path()
         entries = [(f"{p.name} (project)", p) for p in paths]
         if demo.is_file() and demo.name not in {p.name for p in paths}:  # the demo copy has its own
