@@ -233,8 +233,9 @@ def test_bad_label_named_by_train_and_evaluate(capsys, checkpoints, tmp_path, co
     argv = {"train": [root, "--arch", "m2nist_fcn", "--epochs", "1", "--device", "cpu", "--out", tmp_path / "m.pt"],
             "evaluate": [root, "--model", good, "--device", "cpu"]}[command]
     code, out, err = run_cli(capsys, command, *argv)
-    assert code != 0, (out, err)
-    assert_names(case.path, out, err)
+    line = assert_names(case.path, out, err.replace("\r", "\n"))
+    # either refused, or skipped and said so (train/evaluate go on without a bad pair, issue 6)
+    assert code != 0 or "skip" in line.lower(), (code, line)
 
 
 def _keep_only_bad_label(project: Project, bad_label: Path) -> None:
