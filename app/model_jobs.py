@@ -228,12 +228,15 @@ def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path],
 
 # -- ranking ----------------------------------------------------------------------------------
 def read_confidence(path: Path) -> np.ndarray | None:
-    from PIL import Image
+    """The 8-bit confidence map, or None when missing or unreadable (a damaged or forged file,
+    a decompression bomb included, is skipped: open_pil refuses it from its header)."""
+    from segmodels.imageio import open_pil
 
+    if not Path(path).exists():
+        return None
     try:
-        with Image.open(path) as handle:
-            return np.asarray(handle.convert("L"))
-    except (OSError, ValueError):
+        return np.asarray(open_pil(path, what="confidence map").convert("L"))
+    except SegError:
         return None
 
 

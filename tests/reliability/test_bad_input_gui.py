@@ -128,3 +128,20 @@ def test_saving_over_an_unshowable_label_keeps_the_original(qtbot, messages, win
     kept = project.root / ".segstudio-recovery" / "replaced" / case.path.name
     assert kept.read_bytes() == original
     assert window.autosave.store.entries()[0] == []   # a kept copy is not mistaken for a recovery
+
+
+def test_ranking_skips_damaged_confidence_maps(tmp_path, image_cases):
+    """Rank by uncertainty reads predictions/<stem>.conf.png: a bomb or a truncated file there is
+    left out of the ranking, never an error (it used a bare Image.open before)."""
+    from app.model_jobs import confidence_scores
+
+    project = Project.open(corpus.make_project(tmp_path / "p", n_images=3))
+    images = project.image_paths()
+    project.predictions_dir.mkdir(exist_ok=True)
+    shutil.copyfile(next(c for c in image_cases if c.name == "header_bomb").path, project.confidence_path(images[0]))
+    shutil.copyfile(next(c for c in image_cases if c.name == "truncated_png").path, project.confidence_path(images[1]))
+    from PIL import Image
+
+    Image.fromarray(np.full(corpus.SIZE, 128, np.uint8)).save(project.confidence_path(images[2]))
+    scores = confidence_scores(project, images, "mean")
+    assert list(scores) == [images[2]] and abs(scores[images[2]] - 128 / 255) < 1e-6
