@@ -4,7 +4,7 @@
 each holding one to three non-overlapping digits cut from scikit-learn's `load_digits` (1797 real
 handwritten 8 x 8 digits shipped with the package, so nothing is downloaded), upscaled with bicubic
 interpolation to 20-28 px. The label of a digit is its thresholded stroke; classes are "background"
-and "0".."9" with VOC colours; ground truth goes to labels/ (the project starts fully reviewed).
+and "digit 0".."digit 9" with VOC colours; ground truth goes to labels/ (the project starts fully reviewed).
 
 Determinism: the same seed writes the same files byte for byte. Source digits are split by index
 parity (even seeds use even-indexed digits, odd seeds odd-indexed ones), so a model trained on seed 0
@@ -34,7 +34,7 @@ DIGIT_SIZE_RANGE = (20, 28)  # upscaled digit side in pixels, inclusive
 #: A pixel belongs to the digit where its 8-bit grey value exceeds this (35% of full scale).
 MASK_LEVEL = 89
 DEFAULT_COUNT = 1000
-CLASS_NAMES: tuple[str, ...] = ("background", *(str(d) for d in range(10)))
+CLASS_NAMES: tuple[str, ...] = ("background", *(f"digit {d}" for d in range(10)))
 
 
 @dataclass(frozen=True)
