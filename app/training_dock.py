@@ -293,10 +293,16 @@ class TrainingDock(QDockWidget):
                                       f"validation mIoU {report.miou:.3f}")
 
     def _fill_iou_table(self, report: EpochUpdate) -> None:
-        self.iou_table.setRowCount(len(report.per_class_iou))
+        # Texts change in place: new items every epoch would re-lay the table each time.
+        table = self.iou_table
+        table.setRowCount(len(report.per_class_iou))
         for row, (name, iou) in enumerate(zip(report.class_names, report.per_class_iou)):
-            self.iou_table.setItem(row, 0, QTableWidgetItem(name))
-            self.iou_table.setItem(row, 1, QTableWidgetItem("—" if not math.isfinite(iou) else f"{iou:.3f}"))
+            for column, text in ((0, name), (1, "—" if not math.isfinite(iou) else f"{iou:.3f}")):
+                item = table.item(row, column)
+                if item is None:
+                    table.setItem(row, column, QTableWidgetItem(text))
+                elif item.text() != text:
+                    item.setText(text)
 
     def _on_outcome(self, outcome: TrainingOutcome) -> None:
         self.outcome = outcome

@@ -32,3 +32,22 @@ def test_checkpoint_chosen_before_the_build_is_kept(qtbot, tmp_path, messages):
     training.refresh_checkpoints(select=checkpoint)
     assert training.selected_checkpoint() == checkpoint
     window.image_list.cancel_thumbnails()
+
+
+def test_curves_coalesce_redraws_and_catch_up(qtbot):
+    from app.curves import TrainingCurves
+
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.ensure_plots()
+    for step in range(5):
+        curves.add_loss(step / 5, 1.0 - step / 10)
+    curves.add_miou(1.0, 0.5)
+
+    def plotted() -> int:
+        x = curves._loss_curve.getData()[0]
+        return 0 if x is None else len(x)
+
+    assert plotted() == 0  # not redrawn per report...
+    qtbot.waitUntil(lambda: plotted() == 5, timeout=2000)  # ...but soon
+    assert list(curves._miou_curve.getData()[1]) == [0.5]
