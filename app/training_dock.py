@@ -52,26 +52,8 @@ class TrainingDock(QDockWidget):
         self._started_at = 0.0
         self._stop = threading.Event()
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
-        # The contents (a dozen widgets, the IoU table, the curves frame) are built on first use:
-        # this dock starts as a hidden tab, so building them would only slow the first paint.
-        self._built = False
-        self.visibilityChanged.connect(self._on_visibility)
-        backend.ready.connect(self._on_backend_ready)
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for attributes that do not exist yet: the content widgets before the first
-        # build. Any use of them (a click, a test, a benchmark) builds the contents first.
-        if name.startswith("__") or self.__dict__.get("_built", True):
-            raise AttributeError(name)
-        self.ensure_built()
-        return getattr(self, name)
-
-    def ensure_built(self) -> None:
-        """Build the dock's contents (first call only)."""
-        if self._built:
-            return
-        self._built = True
         self._build()
+        backend.ready.connect(self._on_backend_ready)
         self.refresh_checkpoints()
         self._update_controls()
 
@@ -141,6 +123,7 @@ class TrainingDock(QDockWidget):
         self.iou_table.setMinimumHeight(90)
         layout.addWidget(self.iou_table)
         self.setWidget(body)
+        self.visibilityChanged.connect(self._on_visibility)
         for child in [body, *body.findChildren(QWidget)]:
             child.installEventFilter(self)
 
@@ -154,14 +137,13 @@ class TrainingDock(QDockWidget):
         # pyqtgraph (~0.8 s to import) loads when the user first looks at this dock, not at startup;
         # checked after the event loop settles, as a tabbed dock is briefly "shown" while the
         # window is built.
-        if visible and not (self._built and self.curves.has_plots()):
+        if visible and not self.curves.has_plots():
             QTimer.singleShot(0, self._build_plots_if_seen)
 
     def _build_plots_if_seen(self) -> None:
         # The backend load (torch, and pyqtgraph, in a worker) runs first, so the plots are built
         # from an already imported pyqtgraph instead of freezing the window while it imports.
         if self.isVisible() and not self.visibleRegion().isEmpty():
-            self.ensure_built()
             self.backend.ensure_loaded(lambda info: self.curves.ensure_plots())
 
     # -- settings -----------------------------------------------------------------------------
@@ -185,9 +167,6 @@ class TrainingDock(QDockWidget):
         self.augment_check.setChecked(bool(defaults["augment"]))
 
     def refresh_checkpoints(self, select: Path | None = None) -> None:
-        if not self._built and select is None:
-            return  # the list is read when the contents are first built
-        self.ensure_built()
         current = select or self.selected_checkpoint()
         project = self.host.project()
         paths = project_checkpoints(project) if project is not None else []
