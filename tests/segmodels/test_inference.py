@@ -1,6 +1,7 @@
 """Inference: tiled == whole image, bounded tiles, batch prediction over files, and the CLI."""
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -231,3 +232,22 @@ def test_large_image_never_runs_the_model_on_more_than_a_tile():
     assert label_map.shape == (700, 530) and confidence.shape == (700, 530)
     assert len(seen) == len(tile_grid(700, 530, 256, 32, model.stride)) > 4
     assert max(h for _, _, h, _ in seen) <= 256 + model.stride and max(w for *_, w in seen) <= 256 + model.stride
+
+
+def test_labels_without_confidence_match_and_skip_the_exp_pass():
+    logits = torch.randn(2, 4, 9, 7).contiguous(memory_format=torch.channels_last)
+    labels, confidence = logits_to_labels(logits)
+    only_labels, none = logits_to_labels(logits, with_confidence=False)
+    assert none is None and torch.equal(only_labels, labels)
+    assert torch.allclose(confidence, torch.softmax(logits, dim=1).amax(dim=1), atol=1e-6)
+
+
+def test_decode_workers_are_started_only_where_they_can_pay_off():
+    from segmodels.batch_inference import useful_workers
+
+    cpu = torch.device("cpu")
+    assert useful_workers(4, files=2, batch_size=2, device=cpu) == 0  # one batch: nothing to overlap
+    assert useful_workers(0, files=50, batch_size=2, device=cpu) == 0
+    assert useful_workers(8, files=3, batch_size=1, device=torch.device("cuda")) == 2  # batches - 1
+    free = max(1, (os.cpu_count() or 1) - torch.get_num_threads())
+    assert 1 <= useful_workers(8, files=64, batch_size=2, device=cpu) == min(8, free)
