@@ -370,7 +370,10 @@ class LabelDocument(QObject):
         if self._prediction is None or self._label_map is None:
             return False
         mask = np.ones(self._prediction.shape, dtype=bool)
-        return self.apply_mask(0, 0, mask, self._prediction, "Accept prediction")
+        accepted = self.apply_mask(0, 0, mask, self._prediction, "Accept prediction")
+        if accepted:
+            self.set_view_mode(ViewMode.LABEL)  # the proposal is now the label: show the label
+        return accepted
 
     def _finish_stroke(self) -> None:
         if self._stroke is not None:

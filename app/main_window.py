@@ -194,6 +194,22 @@ class MainWindow(QMainWindow):
         self.position_label.setText("")  # the old position described the previous image
         has_prediction = self.document.prediction is not None
         self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
+        self._show_proposal_when_unreviewed(has_prediction)
+
+    def _show_proposal_when_unreviewed(self, has_prediction: bool) -> None:
+        """An image with a model proposal but no reviewed label opens in the prediction view, so the
+        user sees the proposal at once (Accept prediction, or a stroke, brings them back to the label
+        view); leaving it for a reviewed image restores the label view this switch chose."""
+        doc = self.document
+        unreviewed = (doc.project is not None and doc.image_path is not None and not doc.is_dirty
+                      and not doc.project.label_path(doc.image_path).exists())
+        if has_prediction and unreviewed and doc.view_mode is ViewMode.LABEL:
+            self._auto_prediction_view = True
+            doc.set_view_mode(ViewMode.PREDICTION)
+        elif not (has_prediction and unreviewed) and getattr(self, "_auto_prediction_view", False):
+            self._auto_prediction_view = False
+            if doc.view_mode is ViewMode.PREDICTION:
+                doc.set_view_mode(ViewMode.LABEL)
 
     def _show_loading(self, path: Path | None) -> None:
         """'Loading <name>…' while a large image decodes in a worker; cleared when it is done."""

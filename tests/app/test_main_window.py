@@ -192,6 +192,18 @@ def test_accept_prediction_action(window, project):
     assert (window.document.label_map == 2).all() and window.isWindowModified()
 
 
+def test_unreviewed_image_with_a_proposal_opens_in_prediction_view(window):
+    doc = window.document
+    assert doc.view_mode is ViewMode.LABEL                 # image 0: reviewed label
+    window.image_list.next_action.trigger()                # image 1: prediction, no label
+    assert doc.view_mode is ViewMode.PREDICTION
+    window.image_list.previous_action.trigger()            # back to the reviewed one
+    assert doc.view_mode is ViewMode.LABEL
+    window.image_list.next_action.trigger()
+    window.actions_by_name["accept_prediction"].trigger()  # the proposal becomes the label
+    assert doc.view_mode is ViewMode.LABEL and (doc.label_map == 2).all()
+
+
 def test_status_bar_shows_position_class_and_zoom(window):
     window.canvas.cursor_moved.emit(3, 4)
     assert "x 3, y 4" in window.position_label.text() and "cat" in window.position_label.text()
