@@ -3,10 +3,12 @@
 Measured on the current device (auto: CUDA, then MPS, then CPU), all in one run:
 - images_per_s: segstudio's predict_image on a 512x512 image (normalise, forward, argmax,
   confidence) per architecture, 21 classes, random weights; the median over timed repeats.
-- pipeline_ratio: segstudio's full file path (predict_files: decode in DataLoader workers, normalise,
-  forward, argmax, write palette PNGs) against a bare `model(x)` forward over the same images already
-  decoded and normalised in memory, same batch size; images/s full / images/s bare, median of rounds.
-  Goal >= 0.87 (no more than 15% overhead).
+- pipeline_ratio: segstudio's full file path (predict_files: decode, normalise, forward, argmax, write
+  palette PNGs) against a bare `model(x)` forward over the same images already decoded and normalised
+  in memory, same batch size; images/s full / images/s bare, median of rounds. Goal >= 0.87 (no more
+  than 15% overhead). predict_files is asked for up to 1 decode worker on a CPU (4 on a GPU) and
+  starts what pays off (batch_inference.useful_workers): on a CPU whose cores torch's threads use it
+  decodes inline, since a decode process there slowed the forward passes ~10%.
 - peak_gib_6000x8000: peak RSS of a fresh process that reads a 6000x8000 JPEG, predicts it (tiled)
   and writes the label PNG (VmHWM from /proc, else ru_maxrss). Goal <= 4 GiB on CPU.
 

@@ -28,7 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="compute device (default auto: CUDA, then Apple MPS, then CPU)")
     parser.add_argument("--batch-size", type=int, default=4, metavar="N", help="images per forward pass (default 4)")
     parser.add_argument("--num-workers", type=int, default=2, metavar="N",
-                        help="image decoding processes (default 2; 0 = decode in the main process)")
+                        help="image decoding processes at most (default 2; 0 = decode in the main process). "
+                             "On a CPU whose cores the model already uses, fewer are started: a decode "
+                             "process there only slows the forward pass")
     parser.add_argument("--save-confidence", action="store_true",
                         help="also write <stem>.conf.png: max softmax per pixel as 8-bit grey (255 = 1.0)")
     parser.add_argument("--tile-size", type=int, default=1024, metavar="N",
