@@ -93,7 +93,7 @@ def load_backend(device: str = "auto") -> BackendInfo:
     """Import the model code (and torch) and describe what will run where."""
     from segmodels.device import select_device
     from segmodels.models import list_models, model_description
-    from segmodels.training.config import ARCH_DEFAULTS, GENERIC_DEFAULTS
+    from segmodels.training.config import ARCH_DEFAULTS, FINE_TUNE_LR_FACTOR, GENERIC_DEFAULTS
 
     import segmodels.batch_inference  # noqa: F401 - imported here, with torch, so that the first
     import segmodels.training  # noqa: F401     prediction or training run does not stall the window again
@@ -102,6 +102,8 @@ def load_backend(device: str = "auto") -> BackendInfo:
     names = tuple(list_models())
     chosen, reason = select_device(device)
     defaults = {n: {**GENERIC_DEFAULTS, **ARCH_DEFAULTS.get(n, {})} for n in names}
+    for values in defaults.values():
+        values["fine_tune_lr"] = values["lr"] * FINE_TUNE_LR_FACTOR
     return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason, defaults)
 
 

@@ -67,6 +67,7 @@ class TrainingDock(QDockWidget):
         for button in (self.scratch_radio, self.finetune_radio):
             self.mode_group.addButton(button)
             button.toggled.connect(self._update_controls)
+        self.finetune_radio.toggled.connect(self._suggest_learning_rate)
         form.addRow("Start", _row(self.scratch_radio, self.finetune_radio))
         self.arch_combo = QComboBox()
         self.arch_combo.addItem(DEFAULT_ARCH, DEFAULT_ARCH)  # the full list arrives with the backend
@@ -165,6 +166,13 @@ class TrainingDock(QDockWidget):
         self.batch_spin.setValue(int(defaults["batch_size"]))
         self.lr_spin.setValue(float(defaults["lr"]))
         self.augment_check.setChecked(bool(defaults["augment"]))
+
+    def _suggest_learning_rate(self, fine_tune: bool) -> None:
+        """Fine-tuning starts from working weights: suggest segmodels' lower fine-tune rate."""
+        defaults = self.train_defaults.get(self.arch_combo.currentData() or DEFAULT_ARCH)
+        if not defaults:
+            return
+        self.lr_spin.setValue(float(defaults["fine_tune_lr"] if fine_tune else defaults["lr"]))
 
     def refresh_checkpoints(self, select: Path | None = None) -> None:
         current = select or self.selected_checkpoint()

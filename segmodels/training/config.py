@@ -32,6 +32,10 @@ GENERIC_DEFAULTS: dict[str, Any] = {"epochs": 30, "batch_size": 8, "lr": 1e-4, "
 
 SCHEDULES: tuple[str, ...] = ("onecycle", "cosine", "constant")
 
+#: Fine-tuning starts from weights that already work: a tenth of the from-scratch learning rate keeps
+#: the first steps from undoing them (with the full rate, the demo model's mIoU dipped from 0.95 to 0.6).
+FINE_TUNE_LR_FACTOR: float = 0.1
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -88,6 +92,8 @@ class TrainConfig:
         """A copy with every None field that has a default filled in for `arch`."""
         defaults = self.defaults_for(arch)
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        if self.from_checkpoint and self.lr is None:
+            filled["lr"] = defaults["lr"] * FINE_TUNE_LR_FACTOR
         return dataclasses.replace(self, **filled)
 
     def default_out(self, project_models_dir: Path, arch: str) -> Path:
