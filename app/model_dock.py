@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from app import messages
-from app.model_host import DockHost, ModelBackend
+from app.model_host import DockHost, ModelBackend, load_backend_on_first_click
 from app.model_jobs import (CheckpointInfo, DEVICE_CHOICES, PredictionDone, confidence_scores, demo_model_path,
                             inspect_job, predict_job, project_checkpoints, uncertainty_order)
 from app.workers import GeneratorWorker
@@ -111,15 +111,7 @@ class ModelDock(QDockWidget):
         layout.addWidget(_row(self.rank_button, self.rank_combo))
         layout.addStretch(1)
         self.setWidget(body)
-        for child in [body, *body.findChildren(QWidget)]:
-            child.installEventFilter(self)
-
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
-        # The first click anywhere in the dock starts loading torch in the background, so the
-        # architectures and the device are known by the time the user presses a button.
-        if event.type() == QEvent.Type.MouseButtonPress and not self.backend.is_loaded():
-            self.backend.ensure_loaded()
-        return False
+        load_backend_on_first_click(body, self.backend)
 
     # -- checkpoints --------------------------------------------------------------------------
     def refresh_checkpoints(self, select: Path | None = None) -> None:

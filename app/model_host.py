@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QObject, QThreadPool, Signal
+from PySide6.QtWidgets import QWidget
 
 from app.model_jobs import BackendInfo, backend_job
 from app.workers import GeneratorWorker, start_worker
@@ -88,6 +89,25 @@ class ModelBackend(QObject):
         self._loading = None
         self._waiting.clear()
         self.failed.emit(message)
+
+
+class _LoadOnFirstClick(QObject):
+    def __init__(self, backend: ModelBackend, parent: QObject) -> None:
+        super().__init__(parent)
+        self._backend = backend
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.MouseButtonPress and not self._backend.is_loaded():
+            self._backend.ensure_loaded()
+        return False  # the click itself goes on as usual
+
+
+def load_backend_on_first_click(body: QWidget, backend: ModelBackend) -> None:
+    """The first click anywhere in a dock starts loading torch in the background, so the
+    architectures and the device are known by the time the user presses a button."""
+    watcher = _LoadOnFirstClick(backend, body)
+    for child in [body, *body.findChildren(QWidget)]:
+        child.installEventFilter(watcher)
 
 
 class ProjectHost:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDockWidget,
                                QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
                                QPushButton, QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 
 from app import messages
 from app.curves import TrainingCurves
-from app.model_host import DockHost, ModelBackend
+from app.model_host import DockHost, ModelBackend, load_backend_on_first_click
 from app.model_jobs import DEVICE_CHOICES, demo_model_path, project_checkpoints
 from app.training_jobs import (EpochUpdate, StepUpdate, TrainingOutcome, TrainingRequest, format_eta,
                                training_job)
@@ -125,14 +125,7 @@ class TrainingDock(QDockWidget):
         layout.addWidget(self.iou_table)
         self.setWidget(body)
         self.visibilityChanged.connect(self._on_visibility)
-        for child in [body, *body.findChildren(QWidget)]:
-            child.installEventFilter(self)
-
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
-        # The first click in the dock starts the background load of torch and the architectures.
-        if event.type() == QEvent.Type.MouseButtonPress and not self.backend.is_loaded():
-            self.backend.ensure_loaded()
-        return False
+        load_backend_on_first_click(body, self.backend)
 
     def _on_visibility(self, visible: bool) -> None:
         # pyqtgraph (~0.8 s to import) loads when the user first looks at this dock, not at startup;

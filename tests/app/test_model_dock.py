@@ -197,3 +197,13 @@ def test_in_the_main_window_predictions_show_at_once(qtbot, project, checkpoint,
               for p in window.image_list.paths()]
     assert scores == sorted(scores)
     docks.shutdown()
+
+
+def test_first_click_in_the_dock_loads_the_backend(dock, qtbot):
+    """torch loads in the background on the first click anywhere in the dock, not at start-up."""
+    from PySide6.QtCore import Qt
+
+    assert not dock.backend.is_loaded()
+    with qtbot.waitSignal(dock.backend.ready, timeout=60000):
+        qtbot.mouseClick(dock.rank_combo, Qt.MouseButton.LeftButton)
+    assert dock.backend.is_loaded()
