@@ -264,3 +264,16 @@ def test_decode_workers_are_started_only_where_they_can_pay_off():
     assert useful_workers(8, files=3, batch_size=1, device=torch.device("cuda")) == 2  # batches - 1
     free = (os.cpu_count() or 1) - torch.get_num_threads()  # cores torch's forward pass leaves idle
     assert useful_workers(8, files=64, batch_size=2, device=cpu) == max(0, min(8, free))
+
+
+def test_write_failures_are_one_sentence_each_inline_or_threaded(checkpoint, folder, tmp_path):
+    from segmodels.batch_inference import _InlineWriter
+
+    out = tmp_path / "not_a_folder"
+    out.write_text("a file where the predictions folder should be")
+    paths = sorted(folder.glob("img[0-4].png"))
+    results = list(predict_files(checkpoint, paths, out_dir=out, device="cpu", batch_size=2, num_workers=0))
+    assert [r.path for r in results] == paths and not any(r.ok for r in results)
+    assert all("Cannot write" in r.error and r.path.stem in r.error for r in results)
+    failed = _InlineWriter().submit(lambda: 1 / 0)
+    assert failed.done() and isinstance(failed.exception(), ZeroDivisionError)
