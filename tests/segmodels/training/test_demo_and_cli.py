@@ -30,7 +30,7 @@ def test_same_seed_writes_the_same_project_byte_for_byte(tmp_path: Path) -> None
 
 def test_demo_images_labels_and_classes(tmp_path: Path) -> None:
     project = write_demo_project(tmp_path / "demo", seed=0, count=8)
-    assert project.classes.names == ["background", *map(str, range(10))]
+    assert project.classes.names == ["background", *(f"digit {d}" for d in range(10))]
     assert tuple(project.classes[1].color) == (128, 0, 0)  # VOC colours
     images = project.image_paths()
     assert len(images) == 8 and len(project.labelled_images()) == 8
