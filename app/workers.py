@@ -68,9 +68,9 @@ class GeneratorWorker(QRunnable):
 
     # -- body (pool thread) -----------------------------------------------------------------------
     def run(self) -> None:
-        signals = self.signals
+        emit = self._emit
         try:
-            signals.started.emit()
+            emit("started")
             generator = self._make_generator(self._cancel.is_set)
             while True:
                 if self._cancel.is_set():
@@ -79,19 +79,27 @@ class GeneratorWorker(QRunnable):
                 try:
                     item = next(generator)
                 except StopIteration as stop:
-                    signals.returned.emit(stop.value)
+                    emit("returned", stop.value)
                     break
-                signals.yielded.emit(item)
+                emit("yielded", item)
         except SegError as exc:
-            signals.errored.emit(str(exc))
+            emit("errored", str(exc))
         except MemoryError:
-            signals.errored.emit("Out of memory; close other programs or use a smaller batch or tile size.")
+            emit("errored", "Out of memory; close other programs or use a smaller batch or tile size.")
         except Exception as exc:  # a bug, but the window must survive it
             log.error("worker failed:\n%s", traceback.format_exc())
-            signals.errored.emit(f"Unexpected error: {type(exc).__name__}: {exc}.")
+            emit("errored", f"Unexpected error: {type(exc).__name__}: {exc}.")
         finally:
             self._done.set()
-            signals.finished.emit()
+            emit("finished")
+
+    def _emit(self, name: str, *args: Any) -> None:
+        """Emit unless the receiving side is gone: when the window (and with it the signals
+        object) is destroyed while this thread still runs, e.g. at exit, the work just ends."""
+        try:
+            getattr(self.signals, name).emit(*args)
+        except RuntimeError:  # "Signal source has been deleted"
+            self._cancel.set()
 
 
 def start_worker(worker: GeneratorWorker, pool: QThreadPool | None = None) -> GeneratorWorker:
