@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFormLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from app import messages
+from app.layout import form_row
 from app.model_host import DockHost, ModelBackend, load_backend_on_first_click
 from app.model_jobs import (CheckpointInfo, DEVICE_CHOICES, PredictionDone, confidence_scores, demo_model_path,
                             inspect_job, predict_job, project_checkpoints, uncertainty_order)
@@ -69,7 +70,7 @@ class ModelDock(QDockWidget):
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Open a checkpoint file (.pt)")
         self.open_button.clicked.connect(self.open_file)
-        form.addRow("Checkpoint", _row(self.model_combo, self.open_button))
+        form.addRow("Checkpoint", form_row(self.model_combo, self.open_button))
         self.info_label = QLabel("")
         self.info_label.setWordWrap(True)
         form.addRow("", self.info_label)
@@ -79,7 +80,7 @@ class ModelDock(QDockWidget):
         self.new_button = QPushButton("Train new…")
         self.new_button.setToolTip("Train this architecture from scratch in the training dock")
         self.new_button.clicked.connect(self._request_architecture)
-        form.addRow("Architecture", _row(self.arch_combo, self.new_button))
+        form.addRow("Architecture", form_row(self.arch_combo, self.new_button))
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICE_CHOICES)
         form.addRow("Device", self.device_combo)
@@ -94,7 +95,7 @@ class ModelDock(QDockWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        layout.addWidget(_row(self.predict_button, self.predict_all_button, self.cancel_button))
+        layout.addWidget(form_row(self.predict_button, self.predict_all_button, self.cancel_button))
         self.progress = QProgressBar()
         self.progress.setValue(0)
         self.status_label = QLabel("")
@@ -108,7 +109,7 @@ class ModelDock(QDockWidget):
         self.rank_button.setToolTip("Order the image list least confident first, "
                                     "so you correct the most useful images first")
         self.rank_button.clicked.connect(self.rank_by_uncertainty)
-        layout.addWidget(_row(self.rank_button, self.rank_combo))
+        layout.addWidget(form_row(self.rank_button, self.rank_combo))
         layout.addStretch(1)
         self.setWidget(body)
         load_backend_on_first_click(body, self.backend)
@@ -340,12 +341,3 @@ class ModelDock(QDockWidget):
         self.cancel_button.setEnabled(busy)
         self.model_combo.setEnabled(not busy)
         self.open_button.setEnabled(not busy)
-
-
-def _row(*widgets: QWidget) -> QWidget:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget)
-    return row

@@ -20,12 +20,13 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDockWidget,
-                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
+                               QDoubleSpinBox, QFormLayout, QHeaderView, QLabel, QProgressBar,
                                QPushButton, QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from app import messages
 from app.curves import TrainingCurves
+from app.layout import form_row
 from app.model_host import DockHost, ModelBackend, load_backend_on_first_click
 from app.model_jobs import DEVICE_CHOICES, demo_model_path, project_checkpoints
 from app.training_jobs import (EpochUpdate, StepUpdate, TrainingOutcome, TrainingRequest, format_eta,
@@ -68,7 +69,7 @@ class TrainingDock(QDockWidget):
             self.mode_group.addButton(button)
             button.toggled.connect(self._update_controls)
         self.finetune_radio.toggled.connect(self._suggest_learning_rate)
-        form.addRow("Start", _row(self.scratch_radio, self.finetune_radio))
+        form.addRow("Start", form_row(self.scratch_radio, self.finetune_radio))
         self.arch_combo = QComboBox()
         self.arch_combo.addItem(DEFAULT_ARCH, DEFAULT_ARCH)  # the full list arrives with the backend
         self.arch_combo.activated.connect(lambda _: self.apply_defaults(self.arch_combo.currentData()))
@@ -103,7 +104,7 @@ class TrainingDock(QDockWidget):
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        layout.addWidget(_row(self.start_button, self.cancel_button))
+        layout.addWidget(form_row(self.start_button, self.cancel_button))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("idle")
@@ -361,12 +362,3 @@ def _spin(spin: QSpinBox, low: int, high: int, value: int) -> QSpinBox:
     spin.setRange(low, high)
     spin.setValue(value)
     return spin
-
-
-def _row(*widgets: QWidget) -> QWidget:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget)
-    return row
