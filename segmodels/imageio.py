@@ -20,6 +20,9 @@ from segmodels.errors import SegError, describe
 #: Largest image accepted, in pixels (about 23000 x 23000). Beyond it a file is refused as a
 #: possible decompression bomb rather than decoded into gigabytes of memory.
 MAX_IMAGE_PIXELS: int = 512 * 1024 * 1024
+# Pillow's own guard (a warning above the limit, an error above twice it) set once for the process:
+# swapping it around each open raced between threads (thumbnails, workers, the GUI).
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
 #: Images above this many pixels must hold at least one byte per MAX_PIXELS_PER_BYTE pixels
 #: (see `oversize_reason`); smaller images are never checked.
@@ -56,11 +59,9 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
         raise SegError(f"{what.capitalize()} {describe(path)} does not exist.", path=path) from None
     except PermissionError:
         raise SegError(f"{what.capitalize()} {describe(path)} cannot be read (permission denied).", path=path) from None
-    previous = Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
             image = Image.open(path)
             width, height = image.size
             reason = oversize_reason(image.format, width, height, path.stat().st_size)
@@ -81,8 +82,6 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
         reason = "truncated or corrupt" if ("truncated" in text.lower() or "broken" in text or isinstance(exc, (EOFError, SyntaxError))) \
             else f"unreadable ({text})"
         raise SegError(f"{what.capitalize()} {describe(path)} is {reason}.", path=path) from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = previous
 
 
 def oversize_reason(fmt: str | None, width: int, height: int, size_bytes: int) -> str | None:
@@ -197,6 +196,10 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 width, height = image.size
+                fmt = image.format
+        reason = oversize_reason(fmt, width, height, Path(path).stat().st_size)
+        if reason:
+            raise SegError(f"Image {describe(path)} {reason}.", path=path)
     except FileNotFoundError:
         raise SegError(f"Image {describe(path)} does not exist.", path=path) from None
     except Image.DecompressionBombError:

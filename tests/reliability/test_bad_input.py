@@ -248,3 +248,18 @@ def test_pickled_payload_is_real(checkpoint_cases, tmp_path):
     marker = tmp_path / "ran"
     pickle.loads(pickle.dumps(corpus._RunsCode(marker)))
     assert marker.exists()
+
+
+def test_size_limit_does_not_depend_on_pillows_global(image_cases, monkeypatch):
+    """Regression: the limit used to be swapped into Pillow's global around each open, which raced
+    between threads (thumbnails, workers); a header-only size read then let a bomb through."""
+    from PIL import Image
+
+    from segmodels.imageio import MAX_IMAGE_PIXELS, image_size
+
+    assert Image.MAX_IMAGE_PIXELS == MAX_IMAGE_PIXELS
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)   # as if another thread had changed it
+    case = _image_case(image_cases, "real_bomb")
+    with pytest.raises(SegError) as info:
+        image_size(case.path)
+    assert_one_sentence(str(info.value), case.path)
