@@ -111,18 +111,19 @@ def load_backend_on_first_click(body: QWidget, backend: ModelBackend) -> None:
 
 
 class ProjectHost:
-    """A DockHost for a project shown without the main window (benchmarks, scripts)."""
+    """A DockHost for a dock shown without the main window (tests, scripts): a fixed project and
+    current image; it remembers the order the dock asked for."""
 
-    def __init__(self, project: Project, current: Path | None = None) -> None:
+    def __init__(self, project: Project | None, current: Path | None = None) -> None:
         self._project = project
-        self._current = current
+        self.current = current
         self.order: list[Path] | None = None
 
     def project(self) -> Project | None:
         return self._project
 
     def current_image(self) -> Path | None:
-        return self._current
+        return self.current
 
     def prediction_written(self, image: Path) -> None:
         pass

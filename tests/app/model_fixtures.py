@@ -3,30 +3,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.model_host import ProjectHost
 from segmodels.classes import ClassTable
 from segmodels.project import Project
 
 
-class FakeHost:
-    """The DockHost a dock sees, recording what the dock asks of the window."""
+class FakeHost(ProjectHost):
+    """The DockHost a dock sees, also recording which predictions the dock announced."""
 
     def __init__(self, project: Project | None, current: Path | None = None) -> None:
-        self._project = project
-        self.current = current
+        super().__init__(project, current)
         self.written: list[Path] = []
-        self.order: list[Path] | None = None
-
-    def project(self) -> Project | None:
-        return self._project
-
-    def current_image(self) -> Path | None:
-        return self.current
 
     def prediction_written(self, image: Path) -> None:
         self.written.append(Path(image))
 
-    def set_image_order(self, images: list[Path]) -> None:
-        self.order = list(images)
 
 def demo_project(root: Path, count: int = 6) -> Project:
     from segmodels.demo import write_demo_project
