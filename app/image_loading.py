@@ -10,7 +10,7 @@ which the document shows only if it actually uses what was read.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +90,7 @@ class ImageLoader(QObject):
 
     def start(self, project: Project, path: Path) -> None:
         self.cancel()
-        worker = GeneratorWorker(load_job(project, path))
+        worker = GeneratorWorker.for_call(lambda cancel: load_view(project, path, build_pyramid=True, cancel=cancel))
         worker.signals.returned.connect(lambda view, w=worker: self._on_returned(w, view))
         worker.signals.errored.connect(lambda sentence, w=worker: self._on_errored(w, path, sentence))
         self._worker, self.path = worker, path
@@ -119,17 +119,6 @@ class ImageLoader(QObject):
         self._worker = self.path = None
         self.busy_changed.emit(None)
         return True
-
-
-def load_job(project: Project, path: Path) -> Callable[[Callable[[], bool]], Iterator[None]]:
-    """A `GeneratorWorker` body: returns the LoadedView (or None if cancelled) as its `returned`;
-    a SegError (unreadable image) becomes its `errored` sentence."""
-    def job(cancel: Callable[[], bool]) -> Iterator[None]:
-        view = load_view(project, path, build_pyramid=True, cancel=cancel)
-        return view
-        yield  # unreachable: makes `job` a generator, which is what GeneratorWorker runs
-
-    return job
 
 
 def _read_label(file: Path, shape: tuple[int, ...], errors: list[str]) -> np.ndarray | None:

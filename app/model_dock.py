@@ -25,7 +25,7 @@ from app import messages
 from app.layout import form_row
 from app.model_host import DockHost, ModelBackend, load_backend_on_first_click
 from app.model_jobs import (CheckpointInfo, DEVICE_CHOICES, PredictionDone, confidence_scores, demo_model_path,
-                            inspect_job, predict_job, project_checkpoints, uncertainty_order)
+                            inspect_checkpoint, predict_job, project_checkpoints, uncertainty_order)
 from app.workers import GeneratorWorker
 
 FileChooser = Callable[[QWidget], "str | None"]
@@ -174,7 +174,7 @@ class ModelDock(QDockWidget):
         project = self.host.project()
         if project is None:
             return
-        worker = GeneratorWorker(lambda cancel: inspect_job(path, project.classes, cancel))
+        worker = GeneratorWorker.for_call(lambda _cancel: inspect_checkpoint(path, project.classes))
 
         def done(info: CheckpointInfo) -> None:
             self.checkpoint_info[path] = info
@@ -296,12 +296,7 @@ class ModelDock(QDockWidget):
         images = project.image_paths()
         mode = self.rank_combo.currentData()
 
-        def job(cancel: Any) -> Any:
-            if False:  # pragma: no cover - generator
-                yield None
-            return confidence_scores(project, images, mode)
-
-        worker = GeneratorWorker(job)
+        worker = GeneratorWorker.for_call(lambda _cancel: confidence_scores(project, images, mode))
         worker.signals.returned.connect(lambda scores: self._apply_ranking(images, scores))
         worker.signals.errored.connect(self._on_error)
         worker.signals.finished.connect(self._on_worker_finished)

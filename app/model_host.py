@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QEvent, QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QWidget
 
-from app.model_jobs import BackendInfo, backend_job
+from app.model_jobs import BackendInfo, load_backend
 from app.workers import GeneratorWorker, start_worker
 from segmodels.project import Project
 
@@ -30,11 +30,11 @@ class DockHost(Protocol):
     def set_image_order(self, images: list[Path]) -> None: ...
 
 
-def _warm_up_job(cancel: Any) -> Any:
+def _warm_up(cancel: Any) -> BackendInfo:
     """The backend load, plus pyqtgraph: mostly pure Python, so importing it here lets the GUI
     thread keep its turns (the GIL switches every few ms), where importing it on the GUI thread
     when the training dock is first shown would freeze the window for most of a second."""
-    info = yield from backend_job("auto", cancel)
+    info = load_backend("auto")
     import pyqtgraph  # noqa: F401 - module import only; its widgets are made on the GUI thread
 
     return info
@@ -68,7 +68,7 @@ class ModelBackend(QObject):
             self._waiting.append(then)
         if self._loading is not None:
             return
-        worker = GeneratorWorker(lambda cancel: _warm_up_job(cancel))
+        worker = GeneratorWorker.for_call(_warm_up)
         worker.signals.returned.connect(self._on_loaded)
         worker.signals.errored.connect(self._on_failed)
         self._loading = worker

@@ -107,13 +107,6 @@ def load_backend(device: str = "auto") -> BackendInfo:
     return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason, defaults)
 
 
-def backend_job(device: str, cancel: CancelFlag) -> Iterator[Any]:
-    """Generator form of `load_backend` for a GeneratorWorker (returns the BackendInfo)."""
-    if False:  # pragma: no cover - makes this function a generator
-        yield None
-    return load_backend(device)
-
-
 # -- checkpoints ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CheckpointInfo:
@@ -154,12 +147,6 @@ def inspect_checkpoint(path: Path, project_classes: ClassTable) -> CheckpointInf
     return CheckpointInfo(Path(path), checkpoint.arch, tuple(checkpoint.classes.names),
                           classes_match(checkpoint.classes, project_classes),
                           _metric(checkpoint.metrics, "miou"), checkpoint.epoch)
-
-
-def inspect_job(path: Path, project_classes: ClassTable, cancel: CancelFlag) -> Iterator[Any]:
-    if False:  # pragma: no cover
-        yield None
-    return inspect_checkpoint(path, project_classes)
 
 
 # -- prediction -------------------------------------------------------------------------------

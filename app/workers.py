@@ -52,6 +52,16 @@ class GeneratorWorker(QRunnable):
         self._cancel = threading.Event()
         self._done = threading.Event()
 
+    @classmethod
+    def for_call(cls, function: Callable[[CancelFlag], Any]) -> GeneratorWorker:
+        """A worker for one plain call (`function(cancel) -> result`): the result is emitted as
+        `returned`, errors as for a generator."""
+        def make(cancel: CancelFlag) -> Iterator[Any]:
+            yield from ()
+            return function(cancel)
+
+        return cls(make)
+
     # -- control (any thread) ---------------------------------------------------------------------
     def cancel(self) -> None:
         self._cancel.set()

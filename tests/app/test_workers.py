@@ -60,3 +60,13 @@ def test_a_deleted_receiver_ends_the_work_quietly():
     shiboken6.delete(worker.signals)
     worker.run()  # must not raise
     assert worker.is_done() and worker.is_cancelled()
+
+
+def test_for_call_returns_the_result_of_one_plain_call(qtbot):
+    worker = GeneratorWorker.for_call(lambda cancel: ("result", cancel()))
+    returned, items = [], []
+    worker.signals.returned.connect(returned.append)
+    worker.signals.yielded.connect(items.append)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        start_worker(worker)
+    assert returned == [("result", False)] and items == []
