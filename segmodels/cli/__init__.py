@@ -47,7 +47,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one sentence (no usage dump) and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"segstudio: {message[0].upper() + message[1:]}. See 'segstudio {self.prog.split()[-1] if ' ' in self.prog else ''} --help'.\n".replace("  ", " "))
+        sentence = message[0].upper() + message[1:]
+        help_command = self.prog if self.prog.startswith("segstudio") else f"segstudio {self.prog}"
+        self.exit(EXIT_USAGE, f"segstudio: {sentence}. See '{help_command} --help'.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
