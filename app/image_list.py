@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QWidget
 
 from app.document import LabelDocument
+from app.first_paint import after_first_paint
 from app.workers import CancelFlag, GeneratorWorker, start_worker
 from segmodels.project import ImageStatus
 
@@ -71,7 +72,7 @@ class ImageListDock(QDockWidget):
         self._worker: GeneratorWorker | None = None
         self._pending_thumbnails: list[Path] = []  # waiting for the list's first paint
         self._painted = False
-        self.list_widget.viewport().installEventFilter(self)
+        after_first_paint(self, self._on_first_paint)  # the dock itself: see Canvas on viewport()
         self.next_action = self._make_action("Next image", QKeySequence.StandardKey.MoveToNextPage, 1)
         self.previous_action = self._make_action("Previous image", QKeySequence.StandardKey.MoveToPreviousPage, -1)
         self.list_widget.currentItemChanged.connect(self._on_current_item_changed)
@@ -113,13 +114,9 @@ class ImageListDock(QDockWidget):
         if self._painted:
             QTimer.singleShot(0, self._start_thumbnails)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if not self._painted and event.type() == QEvent.Type.Paint:
-            self._painted = True
-            watched.removeEventFilter(self)  # no Python call per event from now on
-            # A zero timer fires after this frame is on screen: the first paint never waits for decoding.
-            QTimer.singleShot(0, self._start_thumbnails)
-        return False
+    def _on_first_paint(self) -> None:
+        self._painted = True  # the first frame is on screen: decoding can no longer delay it
+        self._start_thumbnails()
 
     def _start_thumbnails(self) -> None:
         paths, self._pending_thumbnails = self._pending_thumbnails, []
