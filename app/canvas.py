@@ -30,13 +30,18 @@ class Canvas(QGraphicsView):
 
     def __init__(self, document: LabelDocument, tools: ToolController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Our own viewport widget: the one Qt makes in C++ costs PySide ~15 ms the first time Python
+        # sees it (it resolves every QWidget subclass to find its type), before the first frame.
+        self.setViewport(QWidget())
         self.document, self.tools = document, tools
         self.setScene(QGraphicsScene(self))
         self.image_layer, self.label_layer = ImageLayer(), IndexedLayer()
         self.scene().addItem(self.image_layer)
         self.scene().addItem(self.label_layer)
         self._brush_outline = self._make_brush_outline()
-        self.setBackgroundBrush(QBrush(QColor(48, 48, 48)))
+        # A QColor, not a QBrush(QColor): the QBrush overloads make PySide build QGradient's 169-member
+        # preset enum, a few ms of start-up.
+        self.setBackgroundBrush(QColor(48, 48, 48))
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
