@@ -5,8 +5,10 @@ Tests monkeypatch `app.messages.backend` with a recorder; the default backend sh
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 class Answer(Enum):
@@ -16,16 +18,27 @@ class Answer(Enum):
 
 
 class QtBackend:
+    """Real message boxes. QMessageBox is imported on first use: its enums take PySide a few ms to
+    build, and most sessions start without a message."""
+
     def error(self, parent: QWidget | None, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(parent, title, text)
 
     def warning(self, parent: QWidget | None, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(parent, title, text)
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.information(parent, title, text)
 
     def ask(self, parent: QWidget | None, title: str, text: str, *, cancel: bool = False) -> Answer:
+        from PySide6.QtWidgets import QMessageBox
+
         buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         if cancel:
             buttons |= QMessageBox.StandardButton.Cancel
