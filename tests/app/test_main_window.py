@@ -212,17 +212,51 @@ def test_status_bar_shows_position_class_and_zoom(window):
 
 
 def test_window_start_does_not_import_torch(tmp_path):
+    """`launch` is what `segstudio PATH` runs: the window, then its docks after the first frame;
+    neither torch nor pyqtgraph loads until a model or the training curves are used."""
     project = make_project(tmp_path / "p", count=2)
-    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
-            "from app.gui_main import create_window\n"
-            f"w = create_window({str(project.root)!r})\nw.show()\napp.processEvents()\n"
-            "assert w.document.image_path is not None\n"
+    code = ("import sys, time\nfrom app.gui_main import launch\n"
+            f"app, w = launch({str(project.root)!r})\n"
+            "deadline = time.monotonic() + 30\n"
+            "while not hasattr(w, 'label_docks') and time.monotonic() < deadline:\n"
+            "    app.processEvents()\n"
+            "assert w.document.image_path is not None and hasattr(w, 'model_docks')\n"
             "w.image_list.cancel_thumbnails()\n"
-            "print('torch' in sys.modules)")
+            "print('torch' in sys.modules, 'pyqtgraph' in sys.modules)")
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_modules_loaded_before_qt_do_not_import_qt():
+    """launch() imports PRELOAD_BEFORE_QT before PySide6 (faster imports); one that pulled in Qt
+    would silently undo that."""
+    code = ("import sys\nfrom app.gui_main import preload_before_qt, PRELOAD_BEFORE_QT\n"
+            "preload_before_qt()\n"
+            "assert all(name in sys.modules for name in PRELOAD_BEFORE_QT)\n"
+            "print(sorted(name for name in sys.modules if name.startswith(('PySide6', 'torch'))))")
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(qtbot, project, messages):
+    from app.gui_main import create_window
+
+    window = create_window(str(project.root), defer_docks=True)
+    qtbot.addWidget(window)
+    assert window.document.image_path is not None
+    assert not hasattr(window, "label_docks") and not hasattr(window, "model_docks")  # not before the frame
+    window.show()
+    qtbot.waitUntil(lambda: hasattr(window, "label_docks") and hasattr(window, "model_docks"), timeout=5000)
+    classes = window.label_docks.classes
+    assert classes.table.rowCount() == len(window.document.class_table)  # built after the project opened
+    assert window.model_docks.model.selected_checkpoint() is not None  # checkpoints listed at construction
+    qtbot.waitUntil(lambda: window.model_docks.model.isVisible() and classes.isVisible(), timeout=5000)
+    assert "export" in window.actions_by_name and window.label_docks.validation.project_button.isEnabled()
+    window.image_list.cancel_thumbnails()
 
 
 def test_first_launch_copies_the_demo_with_half_the_labels_removed(qtbot, messages, tmp_path, monkeypatch):
