@@ -89,7 +89,10 @@ class Canvas(QGraphicsView):
                 ViewMode.CONFIDENCE: doc.confidence}[doc.view_mode]
 
     def _show_overlay(self, *_: object) -> None:
-        self.label_layer.set_array(self.overlay_array())
+        array = self.overlay_array()
+        confidence = self.document.view_mode is ViewMode.CONFIDENCE  # ordinal, not classes
+        ready = self.document.take_levels(array) if array is not None else []
+        self.label_layer.set_array(array, classes=not confidence, ready=ready)
         self.refresh_colors()
 
     def refresh_colors(self, *_: object) -> None:

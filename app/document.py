@@ -103,6 +103,7 @@ class LabelDocument(QObject):
         self._image_path: Path | None = None
         self._image: np.ndarray | None = None
         self._image_pyramid: list[np.ndarray] = []
+        self._class_levels: list[tuple[np.ndarray, list[np.ndarray]]] = []  # see take_levels
         self._loader = ImageLoader(self)
         self._loader.busy_changed.connect(self.loading_changed)
         self._loader.loaded.connect(self._on_loaded)
@@ -118,6 +119,7 @@ class LabelDocument(QObject):
         self._active_class = 1
         self._writable = True
         self.undo_group.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+        self.label_changed.connect(lambda *_: self._class_levels.clear())  # levels not taken are stale now
 
     # -- read-only state ---------------------------------------------------------------------------
     @property
@@ -140,6 +142,15 @@ class LabelDocument(QObject):
     def image_pyramid(self) -> list[np.ndarray]:
         """Half-size levels of `image` made while loading (empty: the canvas makes them when needed)."""
         return self._image_pyramid
+
+    def take_levels(self, array: np.ndarray) -> list[np.ndarray]:
+        """Zoom-out levels of `array` (the label map or the prediction) made while a large image
+        loaded, handed out once; empty when there are none or the label map was edited since."""
+        for index, (source, levels) in enumerate(self._class_levels):
+            if source is array:
+                del self._class_levels[index]
+                return levels
+        return []
 
     @property
     def is_loading(self) -> bool:
@@ -294,6 +305,8 @@ class LabelDocument(QObject):
             session = self._new_session(view.rgb.shape[:2], view.label_map)
             self._sessions[path] = session
         self._label_map = session.label_map
+        # take_levels matches by identity: levels of a file's map that unsaved edits replaced never show.
+        self._class_levels = list(view.class_levels)
         self.undo_group.setActiveStack(session.undo_stack)
         self._prediction, self._confidence = view.prediction, view.confidence
         for note in view.notes:
@@ -328,7 +341,7 @@ class LabelDocument(QObject):
 
     def _clear_image(self) -> None:
         self._image_path = self._image = self._label_map = None
-        self._image_pyramid = []
+        self._image_pyramid, self._class_levels = [], []
         self._prediction = self._confidence = None
         self.undo_group.setActiveStack(None)
 

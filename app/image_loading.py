@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.workers import GeneratorWorker, start_worker
+from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.imageio import image_size, read_image
 from segmodels.labelio import read_label_png
@@ -31,7 +32,8 @@ ASYNC_MIN_PIXELS = 4 * 1024 * 1024
 @dataclass(eq=False)
 class LoadedView:
     """Everything read for one image. `label_map` is None when there is no usable label file (or it
-    was not asked for); `pyramid` holds ready-made half-size levels of `rgb` (possibly none)."""
+    was not asked for); `pyramid` holds ready-made half-size levels of `rgb` (possibly none), and
+    `class_levels` those of the label map and the prediction (a large image only)."""
 
     path: Path
     rgb: np.ndarray
@@ -42,6 +44,8 @@ class LoadedView:
     confidence: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
     pyramid: list[np.ndarray] = field(default_factory=list)
+    #: (class map, its smaller levels) for the label map and the prediction, made with `pyramid`.
+    class_levels: list[tuple[np.ndarray, list[np.ndarray]]] = field(default_factory=list)
 
 
 def is_large(path: Path) -> bool:
@@ -66,9 +70,14 @@ def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
         view.prediction = read_side_file(project.prediction_path(path), shape, view.notes)
         view.confidence = read_side_file(project.confidence_path(path), shape, view.notes)
     if build_pyramid and not cancel():
-        from app.layers import image_pyramid  # numpy/OpenCV only: safe in a worker
+        from app.layers import class_pyramid, image_pyramid  # numpy/OpenCV only: safe in a worker
 
         view.pyramid = image_pyramid(view.rgb)
+        if view.label_map is None:  # what the document would make on the GUI thread: made here
+            view.label_map = np.full(shape, IGNORE_INDEX, dtype=np.uint8)
+        view.class_levels = [(view.label_map, class_pyramid(view.label_map))]
+        if view.prediction is not None and not cancel():
+            view.class_levels.append((view.prediction, class_pyramid(view.prediction)))
     return None if cancel() else view
 
 

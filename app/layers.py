@@ -6,11 +6,15 @@ label map (or the prediction, or the confidence map) whose 256-entry colour tabl
 colours and alpha. Opacity and visibility change only that table.
 
 So that the cost of a frame grows with the window and not with the image, each layer keeps a
-pyramid of half-size levels (area-averaged for the image, nearest-sampled for labels so no new class
-values appear) and `paint()` draws just the exposed rectangle from the coarsest level that still has
+pyramid of half-size levels and `paint()` draws just the exposed rectangle from the coarsest level that still has
 at least one level pixel per screen pixel. A dab updates the full-size buffer in place (it is the
 document's array), refreshes the same rectangle in the smaller levels and asks for a repaint of that
 rectangle only.
+
+Image levels are area-averaged. Class maps (labels, predictions, the invalid-pixel highlight) are
+reduced by `class_half_size`: each 2 x 2 block becomes its highest class with unlabelled (255)
+lowest, so no new class value appears and a one-pixel stroke stays visible zoomed out (a plain
+subsample dropped it between samples). Confidence maps are ordinal and are subsampled.
 
 Levels are built when a paint first needs them (a small image shown at 100 % never builds one, so
 neither start-up nor the first frame pays for OpenCV), or handed in ready-made: `image_pyramid()` is
@@ -61,6 +65,30 @@ def half_size(rgb: np.ndarray) -> np.ndarray:
 
     h, w = rgb.shape[:2]
     return cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
+def class_half_size(classes: np.ndarray) -> np.ndarray:
+    """One class-map pyramid step, (h, w) -> (ceil(h/2), ceil(w/2)): each 2 x 2 block becomes its
+    highest class, unlabelled (255) losing to every class. Adding 1 (uint8 wraps 255 to 0) makes
+    that order a plain maximum; subtracting 1 afterwards restores the values."""
+    shifted = classes + np.uint8(1)
+    out = shifted[0::2, 0::2].copy()
+    for dy, dx in ((0, 1), (1, 0), (1, 1)):
+        part = shifted[dy::2, dx::2]
+        view = out[:part.shape[0], :part.shape[1]]
+        np.maximum(view, part, out=view)
+    out -= np.uint8(1)
+    return out
+
+
+def class_pyramid(classes: np.ndarray) -> list[np.ndarray]:
+    """All smaller levels of a class map, as `IndexedLayer` makes them; no Qt, safe in a worker
+    (an 8192 x 8192 map takes ~60 ms, too long for the GUI thread while a large image opens)."""
+    levels, current = [], classes
+    while min(current.shape[:2]) // 2 >= MIN_LEVEL_SIDE:
+        current = class_half_size(current)
+        levels.append(current)
+    return levels
 
 
 def image_pyramid(rgb: np.ndarray) -> list[np.ndarray]:
@@ -199,7 +227,7 @@ class IndexedLayer(PyramidLayer):
         super().__init__(smooth=False)
         self.setZValue(1)
         self._color_table: list[int] = [0] * 256
-        self._strides: list[int] = []
+        self._classes = True
 
     @property
     def array(self) -> np.ndarray | None:
@@ -209,31 +237,33 @@ class IndexedLayer(PyramidLayer):
     def color_table(self) -> list[int]:
         return list(self._color_table)
 
-    def set_array(self, array: np.ndarray | None) -> None:
-        """Show `array` (kept by reference: edits to it show after `update_region`)."""
+    def set_array(self, array: np.ndarray | None, *, classes: bool = True,
+                  ready: Sequence[np.ndarray] = ()) -> None:
+        """Show `array` (kept by reference: edits to it show after `update_region`). `classes`: a
+        class map, whose levels keep every class visible (`class_half_size`); False for an ordinal
+        map (confidence), whose levels are subsampled. `ready`: levels already made from `array`
+        (`class_pyramid`, in a loading worker), used as they are."""
         if array is None:
-            self._strides = []
             self._set_levels(None)
             return
-        full = array.shape[:2]
-        shapes, strides, stride = [], [1], 2
-        while min(full) // stride >= MIN_LEVEL_SIDE:
-            shapes.append((-(-full[0] // stride), -(-full[1] // stride)))
-            strides.append(stride)
-            stride *= 2
-        self._strides = strides
-        self._set_levels(array, shapes)
+        self._classes = classes
+        shapes, (h, w) = [], array.shape[:2]
+        while min(h, w) // 2 >= MIN_LEVEL_SIDE:
+            h, w = -(-h // 2), -(-w // 2)
+            shapes.append((h, w))
+        self._set_levels(array, shapes, ready)
 
     def _wrap(self, array: np.ndarray) -> _Level:
         level = super()._wrap(array)
         level.qimage.setColorTable(self._color_table)
         return level
 
+    def _reduce(self, array: np.ndarray) -> np.ndarray:
+        return class_half_size(array) if self._classes else array[::2, ::2].copy()
+
     def _make_level(self, index: int) -> np.ndarray:
-        # Straight from the full-size map: a coarse level reads only its own rows (fast), and levels
-        # in between need not exist, so a fitted 8k label shows without building the 4k one.
-        stride = self._strides[index]
-        return self._levels[0].array[::stride, ::stride].copy()
+        # From the level above, built first: each step reads a quarter of what the last one read.
+        return self._reduce(self._level(index - 1).array)
 
     def set_color_table(self, table: list[int]) -> None:
         """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""
@@ -248,14 +278,15 @@ class IndexedLayer(PyramidLayer):
         if not self._levels:
             return
         y0, x0, y1, x1 = box
-        full = self._levels[0].array
-        for level, stride in zip(self._levels[1:], self._strides[1:]):
+        above = self._levels[0].array
+        for level in self._levels[1:]:
             if level is None:
-                continue  # not built yet: it will be made from the edited map
-            i0, i1 = -(-y0 // stride), -(-y1 // stride)
-            j0, j1 = -(-x0 // stride), -(-x1 // stride)
-            if i0 < i1 and j0 < j1:
-                level.array[i0:i1, j0:j1] = full[i0 * stride:i1 * stride:stride, j0 * stride:j1 * stride:stride]
+                break  # levels are built in order: this one and coarser ones will be made fresh
+            # The 2 x 2 blocks that touch the box, reduced again from the level above.
+            y0, x0, y1, x1 = y0 // 2, x0 // 2, -(-y1 // 2), -(-x1 // 2)
+            level.array[y0:y1, x0:x1] = self._reduce(above[2 * y0:2 * y1, 2 * x0:2 * x1])
+            above = level.array
+        top, left, bottom, right = box
         # A level pixel of the level last drawn may straddle the box edge: widen by one of them.
         pad = math.ceil(self._drawn_scale) + 1
-        self.update(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+        self.update(QRectF(left - pad, top - pad, right - left + 2 * pad, bottom - top + 2 * pad))

@@ -178,8 +178,57 @@ def test_pyramid_levels_follow_dabs_on_a_large_image(qtbot, tmp_path, messages):
     levels = canvas.label_layer.levels
     assert len(levels) >= 2
     document.apply_mask(101, 203, np.ones((37, 55), bool), 1, "Fill")
+    document.apply_mask(600, 0, np.ones((1, 1100), bool), 0, "Fill")  # a one-pixel line
     for level, stride in zip(levels[1:], (2, 4, 8)):
-        assert np.array_equal(level.array, document.label_map[::stride, ::stride])
+        assert np.array_equal(level.array, block_top_class(document.label_map, stride))
+        assert (level.array[600 // stride] == 0).all()  # the line is still there, all along
+
+
+def block_top_class(labels: np.ndarray, stride: int) -> np.ndarray:
+    """Reference for the class levels, written independently: the highest class of each
+    stride x stride block, unlabelled (255) lowest."""
+    h, w = labels.shape
+    padded = np.full((-(-h // stride) * stride, -(-w // stride) * stride), 255, np.uint8)
+    padded[:h, :w] = labels
+    shifted = (padded.astype(np.int16) + 1) % 256
+    blocks = shifted.reshape(padded.shape[0] // stride, stride, padded.shape[1] // stride, stride)
+    return ((blocks.max(axis=(1, 3)) - 1) % 256).astype(np.uint8)
+
+
+def test_class_levels_keep_thin_strokes_and_make_no_new_values(qtbot):
+    from app.layers import IndexedLayer
+
+    labels = np.full((1024, 1024), 255, np.uint8)
+    labels[700:, :] = 0                       # background below
+    labels[:, 301] = 3                        # a one-pixel column of class 3, over both
+    labels[900, 5] = 7                        # one pixel of class 7
+    layer = IndexedLayer()
+    layer.set_array(labels)
+    for index, level in enumerate(layer.levels[1:], start=1):
+        stride = 2 ** index
+        assert (level.array[:, 301 // stride] == 3).all()       # visible at every zoom-out level
+        assert level.array[900 // stride, 5 // stride] == 7
+        assert set(np.unique(level.array)) <= {0, 3, 7, 255}
+        assert (level.array[:600 // stride, 0] == 255).all()    # unlabelled stays unlabelled
+    sampled = IndexedLayer()                                    # the control: a plain subsample
+    sampled.set_array(labels, classes=False)
+    assert not (sampled.levels[1].array == 3).any()             # drops the odd column entirely
+
+
+def test_a_dab_updates_class_levels_like_a_rebuild(qtbot):
+    from app.layers import IndexedLayer
+
+    rng = np.random.default_rng(3)
+    labels = rng.choice(np.array([0, 1, 2, 255], np.uint8), size=(777, 1031))
+    layer = IndexedLayer()
+    layer.set_array(labels)
+    built = layer.levels  # every level exists before the edit
+    labels[333:336, 500:509] = 2
+    layer.update_region((333, 500, 336, 509))
+    fresh = IndexedLayer()
+    fresh.set_array(labels.copy())
+    for edited, rebuilt in zip(built, fresh.levels):
+        np.testing.assert_array_equal(edited.array, rebuilt.array)
 
 
 def test_undo_during_a_drag_commits_the_stroke_first(setup):

@@ -112,6 +112,42 @@ def test_the_worker_builds_the_zoom_levels(tmp_path, qtbot, messages, every_imag
     window.image_list.cancel_thumbnails()
 
 
+def test_the_worker_builds_the_class_levels_and_edits_make_them_stale(tmp_path, qtbot, messages,
+                                                                      every_image_is_large):
+    from app.layers import IndexedLayer
+
+    project = make_project(tmp_path / "big", count=2, labelled=0)
+    first, second = project.image_paths()
+    for image in (first, second):
+        Image.fromarray(np.zeros((1030, 1100, 3), np.uint8)).save(image)
+    labels = np.full((1030, 1100), 255, np.uint8)
+    labels[:, 501] = 1  # one pixel wide: must show in every level
+    project.write_label(first, labels)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_path(first)
+    document = window.document
+    qtbot.waitUntil(lambda: document.image_path == first and not document.is_loading, timeout=5000)
+    layer = window.canvas.label_layer
+    assert layer._levels[1] is not None and layer._levels[2] is not None  # handed in, not built lazily
+    rebuilt = IndexedLayer()
+    rebuilt.set_array(document.label_map.copy())
+    for made, fresh in zip(layer.levels, rebuilt.levels):
+        np.testing.assert_array_equal(made.array, fresh.array)
+    assert (layer.levels[2].array[:, 501 // 4] == 1).all()
+    assert document.take_levels(document.label_map) == []  # handed out once
+
+    # Unsaved edits in memory win over the file: levels made from the file must not be used.
+    document.apply_mask(0, 0, np.ones((40, 40), bool), 1, "Fill")
+    document.request_image(second)
+    qtbot.waitUntil(lambda: document.image_path == second and not document.is_loading, timeout=5000)
+    document.request_image(first)
+    qtbot.waitUntil(lambda: document.image_path == first and not document.is_loading, timeout=5000)
+    assert (document.label_map[:40, :40] == 1).all()
+    assert (layer.levels[1].array[:20, :20] == 1).all()  # built from the edited map
+    window.image_list.cancel_thumbnails()
+
+
 def test_image_list_shows_loading_in_the_status_bar(qtbot, project, messages, every_image_is_large):
     window = MainWindow()
     qtbot.addWidget(window)
