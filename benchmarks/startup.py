@@ -5,8 +5,8 @@ Each measurement is a fresh Python subprocess (so imports count, as they do for 
 (QT_QPA_PLATFORM=offscreen). The parent starts the clock before spawning the child and stops it when
 the child reports, on stdout, that the target widget received its first paint event: for segstudio
 the canvas viewport (the image is on screen), for the baseline the window's central widget. The
-segstudio child runs `app.gui_main.launch`, exactly what `segstudio PROJECT` runs before its event
-loop. segstudio builds its docks just after that first frame; `complete_s` is the time until they
+segstudio child runs `app.launcher.main([PROJECT])`, exactly what the `segstudio PROJECT` command
+runs. segstudio builds its docks just after that first frame; `complete_s` is the time until they
 are built and shown (the whole window), reported next to `startup_s` so nothing hides there. Rounds
 alternate bare / segstudio so drift in machine load hits both equally; medians are quoted.
 
@@ -112,19 +112,41 @@ def child_bare() -> None:
 
 
 def child_app(project: str) -> None:
-    """What `segstudio PROJECT` does before its event loop (app.gui_main.launch), then wait for the
-    canvas to be painted (READY); then for the docks that are built after that frame (COMPLETE)."""
-    from app.gui_main import launch
+    """`segstudio PROJECT` exactly (app.launcher.main: command dispatch, argument parsing, then
+    app.gui_main.launch and the event loop), watched from inside: READY when the canvas is first
+    painted, COMPLETE once the docks built after that frame are in and one more frame has run."""
+    from app import gui_main
+    from app.launcher import main
 
-    app, window = launch(project)
-    _wait_for_paint(app, window.canvas.viewport())
-    print(READY, flush=True)
-    deadline = time.monotonic() + 60
-    while not (hasattr(window, "model_docks") and hasattr(window, "label_docks")) and time.monotonic() < deadline:
-        app.processEvents()
-    app.processEvents()  # the frame that shows them
-    # torch (models) and pyqtgraph (training curves) must wait until they are used.
-    print(COMPLETE, "torch" in sys.modules or "pyqtgraph" in sys.modules, flush=True)
+    real_launch = gui_main.launch
+
+    def watched_launch(path):
+        from PySide6.QtCore import QEvent, QObject, QTimer
+
+        app, window = real_launch(path)
+
+        def complete() -> None:
+            if not (hasattr(window, "model_docks") and hasattr(window, "label_docks")):
+                QTimer.singleShot(1, complete)
+                return
+            # torch (models) and pyqtgraph (training curves) must wait until they are used.
+            QTimer.singleShot(0, lambda: (print(COMPLETE, "torch" in sys.modules or "pyqtgraph" in sys.modules,
+                                                flush=True), app.quit()))
+
+        class PaintWatch(QObject):
+            def eventFilter(self, watched, event):  # noqa: N802 (Qt name)
+                if event.type() == QEvent.Type.Paint:
+                    watched.removeEventFilter(self)
+                    print(READY, flush=True)
+                    complete()
+                return False
+
+        window._startup_watch = PaintWatch(window)
+        window.canvas.viewport().installEventFilter(window._startup_watch)
+        return app, window
+
+    gui_main.launch = watched_launch
+    main([project])
 
 
 def time_child(mode: str, project: Path) -> tuple[float, float, bool]:
