@@ -213,7 +213,8 @@ def test_status_bar_shows_position_class_and_zoom(window):
 
 def test_window_start_does_not_import_torch(tmp_path):
     """`launch` is what `segstudio PATH` runs: the window, then its docks after the first frame;
-    neither torch nor pyqtgraph loads until a model or the training curves are used."""
+    neither torch nor pyqtgraph loads until a model or the training curves are used, and the
+    garbage collector paused for start-up runs again."""
     project = make_project(tmp_path / "p", count=2)
     code = ("import sys, time\nfrom app.gui_main import launch\n"
             f"app, w = launch({str(project.root)!r})\n"
@@ -222,6 +223,7 @@ def test_window_start_does_not_import_torch(tmp_path):
             "    app.processEvents()\n"
             "assert w.document.image_path is not None and hasattr(w, 'model_docks')\n"
             "w.image_list.cancel_thumbnails()\n"
+            "import gc\nassert gc.isenabled() and gc.get_freeze_count() > 10000  # paused only for start-up\n"
             "print('torch' in sys.modules, 'pyqtgraph' in sys.modules)")
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
