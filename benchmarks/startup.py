@@ -13,7 +13,7 @@ alternate bare / segstudio so drift in machine load hits both equally; medians a
 The project is generated into a temporary folder: 50 RGB images of 512 x 512 with reviewed labels.
 Also checks that neither torch nor pyqtgraph was imported at startup (they load when first used).
 
-    python benchmarks/startup.py [--rounds 7] [--images 50]
+    python benchmarks/startup.py [--rounds 15] [--images 50]
 
 Also measured: `floor_s`, the bare window plus importing numpy, Pillow and OpenCV (what any label
 editor on this stack pays), to show how much of the gap is segstudio's own.
@@ -170,7 +170,7 @@ def time_child(mode: str, project: Path) -> tuple[float, float, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--child", choices=("bare", "floor", "app"), help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
