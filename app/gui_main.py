@@ -127,10 +127,16 @@ def preload_before_qt() -> None:
     import importlib
 
     # numpy's OpenBLAS starts a thread per core when it loads, and they spin for a while. The window
-    # does no BLAS work (models run on torch's own threads); on a 2-core machine the spinning threads
-    # slowed start-up by about 20 ms. A user's own setting wins.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
+    # does no BLAS work with numpy; on a 2-core machine the spinning threads slowed start-up by about
+    # 20 ms. OpenBLAS reads the setting once, as numpy loads, so it is set for that import only: a
+    # BLAS that torch brings later still sees the user's environment. A user's own setting wins.
+    user_setting = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = user_setting or "1"
+    try:
+        importlib.import_module("numpy")
+    finally:
+        if user_setting is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
     for name in PRELOAD_BEFORE_QT:
         importlib.import_module(name)
     from PIL import Image

@@ -237,8 +237,10 @@ def test_modules_loaded_before_qt_do_not_import_qt():
     code = ("import sys\nfrom app.gui_main import preload_before_qt, PRELOAD_BEFORE_QT\n"
             "preload_before_qt()\n"
             "assert all(name in sys.modules for name in PRELOAD_BEFORE_QT)\n"
+            "import os\nassert 'OPENBLAS_NUM_THREADS' not in os.environ  # set for numpy's load only\n"
             "print(sorted(name for name in sys.modules if name.startswith(('PySide6', 'torch'))))")
     env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    env.pop("OPENBLAS_NUM_THREADS", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
