@@ -83,8 +83,27 @@ def install_docks(window) -> None:
     from app.label_docks import install_label_docks
     from app.model_docks import install_model_docks
 
-    install_model_docks(window)
-    install_label_docks(window)  # after the model docks: validation is tabbed with them
+    model = install_model_docks(window).model
+    classes = install_label_docks(window).classes  # after the model docks: validation is tabbed with them
+    if window.isVisible():  # the new docks are laid out on the next turn of the event loop
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, window, lambda: _size_like_before_showing(window, classes, model))
+
+
+def _size_like_before_showing(window, classes, model) -> None:
+    """Docks added to a window already on screen get only what the canvas leaves them. Give them
+    what a window built before showing gives them from their size hints (the widest hint on each
+    side, the left side split by height hints), so building them late changes nothing visible."""
+    from PySide6.QtCore import Qt
+
+    image_list = window.image_list
+    left = max(image_list.sizeHint().width(), classes.sizeHint().width())
+    window.resizeDocks([image_list, model], [left, model.sizeHint().width()], Qt.Orientation.Horizontal)
+    total = image_list.height() + classes.height()
+    top_hint, bottom_hint = image_list.sizeHint().height(), classes.sizeHint().height()
+    top = total * top_hint // (top_hint + bottom_hint)
+    window.resizeDocks([image_list, classes], [top, total - top], Qt.Orientation.Vertical)
 
 
 def create_window(path: str | None, *, defer_docks: bool = False):

@@ -263,6 +263,29 @@ def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(q
     window.image_list.cancel_thumbnails()
 
 
+def test_deferred_docks_get_the_sizes_of_docks_built_before_showing(qtbot, project, messages):
+    """Docks added to a window on screen would get only what the canvas leaves; they are resized
+    to what a window built complete before showing gives them."""
+    from app.gui_main import create_window
+
+    def dock_sizes(window):
+        docks = (window.image_list, window.label_docks.classes, window.model_docks.model)
+        return [(dock.width(), dock.height()) for dock in docks]
+
+    windows = {}
+    for defer in (False, True):
+        window = windows[defer] = create_window(str(project.root), defer_docks=defer)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda w=window: hasattr(w, "label_docks") and w.label_docks.classes.isVisible(), timeout=5000)
+    expected = dock_sizes(windows[False])
+    qtbot.waitUntil(lambda: all(abs(a - b) <= 2 for got, want in zip(dock_sizes(windows[True]), expected)
+                                for a, b in zip(got, want)), timeout=5000)
+    assert expected[1][1] > expected[0][1] * 0.8  # the classes dock is not squeezed under the list
+    for window in windows.values():
+        window.image_list.cancel_thumbnails()
+
+
 def test_first_launch_copies_the_demo_with_half_the_labels_removed(qtbot, messages, tmp_path, monkeypatch):
     from app.gui_main import DEMO_IMAGE_COUNT, DEMO_REVIEWED_COUNT, ensure_demo_project, user_home
 
