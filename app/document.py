@@ -119,7 +119,7 @@ class LabelDocument(QObject):
         self._active_class = 1
         self._writable = True
         self.undo_group.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
-        self.label_changed.connect(lambda *_: self._class_levels.clear())  # levels not taken are stale now
+        self.label_changed.connect(self._drop_label_levels)
 
     # -- read-only state ---------------------------------------------------------------------------
     @property
@@ -151,6 +151,11 @@ class LabelDocument(QObject):
                 del self._class_levels[index]
                 return levels
         return []
+
+    def _drop_label_levels(self, *_: int) -> None:
+        """The label map was edited: its levels not yet taken are stale (the prediction's are not)."""
+        self._class_levels = [(source, levels) for source, levels in self._class_levels
+                              if source is not self._label_map]
 
     @property
     def is_loading(self) -> bool:

@@ -182,3 +182,19 @@ def test_large_png_read_by_opencv_matches_pillow(tmp_path, monkeypatch, shape):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(imageio.SegError, match="big.png.*truncated or corrupt"):
         imageio.read_image(path)
+
+
+def test_a_label_edit_drops_only_the_label_maps_levels(tmp_path, qtbot, messages, every_image_is_large):
+    project = make_project(tmp_path / "big", count=1, labelled=0)
+    image = project.image_paths()[0]
+    Image.fromarray(np.zeros((1030, 1100, 3), np.uint8)).save(image)
+    project.write_label(image, np.zeros((1030, 1100), np.uint8))
+    project.write_prediction(image, np.ones((1030, 1100), np.uint8))
+    document = LabelDocument()
+    document.open_project(project)
+    qtbot.waitUntil(lambda: document.image_path == image and not document.is_loading, timeout=5000)
+    document.apply_mask(0, 0, np.ones((4, 4), bool), 1, "Fill")
+    assert document.take_levels(document.label_map) == []      # stale after the edit
+    prediction_levels = document.take_levels(document.prediction)
+    assert len(prediction_levels) == 2 and (prediction_levels[0] == 1).all()  # still valid: kept
+    drain_workers()
