@@ -3,7 +3,7 @@
 Statuses (unlabelled / predicted / reviewed / invalid) are shown as text and colour; an image with
 unsaved edits gets a trailing "*". Thumbnails are decoded in a `GeneratorWorker` off the GUI thread
 (each QImage `.copy()`-ed before it crosses threads) and turned into icons on the GUI thread. The
-worker starts only after the list has been painted once, so it never competes with the first frame.
+worker starts only after the dock has been painted once, so it never competes with the first frame.
 Selecting a row opens that image in the document; Page Up / Page Down (the `previous_action` and
 `next_action`) step through the list. `set_order(paths)` re-orders the list (e.g. by uncertainty),
 `mark_invalid(path, reason)` flags an image that failed to load or validate.
@@ -70,7 +70,7 @@ class ImageListDock(QDockWidget):
         self._unreadable: set[Path] = set()  # failed to open: Page Up/Down skip them
         self._unsaved: set[Path] = set()  # rows drawn with the "*" marker
         self._worker: GeneratorWorker | None = None
-        self._pending_thumbnails: list[Path] = []  # waiting for the list's first paint
+        self._pending_thumbnails: list[Path] = []  # waiting for the dock's first paint
         self._painted = False
         after_first_paint(self, self._on_first_paint)  # the dock itself: see Canvas on viewport()
         self.next_action = self._make_action("Next image", QKeySequence.StandardKey.MoveToNextPage, 1)
