@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPen, QWheelEvent
+from PySide6 import QtCore  # `QtCore.Qt` only inside handlers: see app/qt_enums.py
+from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QMouseEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
 
 from app.document import LabelDocument, ViewMode
 from app.layers import ImageLayer, IndexedLayer
 from app.paint import confidence_color_table, label_color_table
+from app.qt_enums import set_enum_property
 from app.tools import Tool, ToolController
 
 MIN_ZOOM = 1 / 64
 MAX_ZOOM = 64.0
 WHEEL_STEP = 1.25  # zoom factor per wheel notch (120 units)
+FIT_MARGIN = 2  # pixels left around a fitted image, as QGraphicsView.fitInView leaves
+BACKGROUND = QColor(48, 48, 48)
 
 
 class Canvas(QGraphicsView):
@@ -39,18 +43,20 @@ class Canvas(QGraphicsView):
         self.scene().addItem(self.image_layer)
         self.scene().addItem(self.label_layer)
         self._brush_outline = self._make_brush_outline()
-        # A QColor, not a QBrush(QColor): the QBrush overloads make PySide build QGradient's 169-member
-        # preset enum, a few ms of start-up.
-        self.setBackgroundBrush(QColor(48, 48, 48))
+        # The viewport's palette, not setBackgroundBrush: PySide resolves a QBrush through overloads
+        # that name Qt-namespace enums (app/qt_enums.py) and QGradient's 169 presets.
+        palette = self.viewport().palette()
+        palette.setColor(QPalette.ColorRole.Base, BACKGROUND)
+        self.viewport().setPalette(palette)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
         self.setMouseTracking(True)
         # Hidden scroll bars still scroll (pan uses them) but never appear and re-shape the viewport,
         # which would make fit-to-window fit the wrong size.
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        set_enum_property(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        set_enum_property(self, "verticalScrollBarPolicy", "ScrollBarAlwaysOff")
+        set_enum_property(self, "focusPolicy", "StrongFocus")
         self._pan_from: QPoint | None = None
         self._space_down = False
         self._fit_mode = True  # keep fitting on resize until the user zooms
@@ -58,7 +64,9 @@ class Canvas(QGraphicsView):
 
     def _make_brush_outline(self) -> QGraphicsEllipseItem:
         outline = QGraphicsEllipseItem()
-        pen = QPen(QColor(255, 255, 255, 200), 0)  # cosmetic: one screen pixel at any zoom
+        pen = QPen()  # QPen(colour, width) is resolved through Qt-namespace overloads (app/qt_enums.py)
+        pen.setColor(QColor(255, 255, 255, 200))
+        pen.setWidth(0)  # cosmetic: one screen pixel at any zoom
         outline.setPen(pen)
         outline.setZValue(2)
         outline.setVisible(False)
@@ -136,7 +144,15 @@ class Canvas(QGraphicsView):
         rect = self.sceneRect()
         if rect.isEmpty():
             return
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        # fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio), worked out here: it runs before the
+        # first frame, where naming Qt's enums costs ~25 ms (app/qt_enums.py). Same 2 px margin.
+        view = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
+        if view.isEmpty():
+            return
+        scale = min(view.width() / rect.width(), view.height() / rect.height())
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
         self._fit_mode = True
         self.zoom_changed.emit(self.zoom)
 
@@ -158,13 +174,13 @@ class Canvas(QGraphicsView):
         return math.floor(scene.y()), math.floor(scene.x())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        button = event.button()
-        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space_down):
+        button, buttons = event.button(), QtCore.Qt.MouseButton
+        if button == buttons.MiddleButton or (button == buttons.LeftButton and self._space_down):
             self._pan_from = event.position().toPoint()
-            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
-        elif button == Qt.MouseButton.LeftButton:
+            self.viewport().setCursor(QtCore.Qt.CursorShape.ClosedHandCursor)
+        elif button == buttons.LeftButton:
             y, x = self.image_point(event.position())
-            pick = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            pick = bool(event.modifiers() & QtCore.Qt.KeyboardModifier.AltModifier)
             self.tools.press(y, x, pick=pick)
         event.accept()
 
@@ -185,10 +201,11 @@ class Canvas(QGraphicsView):
         self.cursor_moved.emit(x if inside else -1, y if inside else -1)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+        button, buttons = event.button(), QtCore.Qt.MouseButton
+        if self._pan_from is not None and button in (buttons.MiddleButton, buttons.LeftButton):
             self._pan_from = None
             self.viewport().unsetCursor()
-        elif event.button() == Qt.MouseButton.LeftButton:
+        elif button == buttons.LeftButton:
             y, x = self.image_point(event.position())
             self.tools.release(y, x)
         event.accept()
@@ -199,14 +216,14 @@ class Canvas(QGraphicsView):
         super().leaveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+        if event.key() == QtCore.Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
-            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            self.viewport().setCursor(QtCore.Qt.CursorShape.OpenHandCursor)
             return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+        if event.key() == QtCore.Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = False
             self.viewport().unsetCursor()
             return

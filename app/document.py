@@ -112,6 +112,8 @@ class LabelDocument(QObject):
         self._prediction: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
         self._sessions: dict[Path, _ImageSession] = {}
+        #: Images of this project that could not be opened, with the sentence why (image_failed)
+        self.failed_images: dict[Path, str] = {}
         self._stroke: Stroke | None = None
         self._opacity = DEFAULT_OPACITY
         self._hidden: frozenset[int] = frozenset()
@@ -238,6 +240,7 @@ class LabelDocument(QObject):
             self.undo_group.removeStack(session.undo_stack)
             session.undo_stack.deleteLater()
         self._sessions.clear()
+        self.failed_images.clear()
         self._project = project
         self._writable = project.is_writable()
         self._clear_image()
@@ -295,6 +298,7 @@ class LabelDocument(QObject):
         self._install(view)
 
     def _report_failure(self, path: Path, sentence: str) -> None:
+        self.failed_images[path] = sentence
         self.image_failed.emit(path, sentence)
         messages.error(self.message_parent, sentence)
 

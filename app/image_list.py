@@ -110,6 +110,9 @@ class ImageListDock(QDockWidget):
             self.list_widget.addItem(item)
             self._render(path)
         self.list_widget.blockSignals(False)
+        for path, reason in self.document.failed_images.items():  # before this dock existed
+            self._on_image_failed(path, reason)
+        self._select_current()
         self._pending_thumbnails = list(self._items)
         if self._painted:
             QTimer.singleShot(0, self._start_thumbnails)

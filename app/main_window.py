@@ -9,27 +9,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore  # `QtCore.Qt` only after the first frame: see app/qt_enums.py
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
 
 from app import messages
 from app.canvas import Canvas
 from app.document import LabelDocument, ViewMode
-from app.image_list import ImageListDock
 from app.label_guard import LabelGuard
+from app.qt_enums import set_shortcut
 from app.recovery import Autosave
 from app.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from app.tools import Tool, ToolController
 from segmodels.errors import SegError
 from segmodels.project import open_path
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+
+    from app.image_list import ImageListDock
+
 APP_NAME = "segstudio"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """With `defer_image_list` the image list dock waits for `install_image_list()` (create_window
+    calls it with the other docks, just after the first frame); otherwise it is built here."""
+
+    def __init__(self, parent: QWidget | None = None, *, defer_image_list: bool = False) -> None:
         super().__init__(parent)
         self.about_to_close: list[Callable[[], None]] = []
         self.document = LabelDocument(self)
@@ -39,8 +48,7 @@ class MainWindow(QMainWindow):
         self.tools = ToolController(self.document, self)
         self.canvas = Canvas(self.document, self.tools, self)
         self.setCentralWidget(self.canvas)
-        self.image_list = ImageListDock(self.document, self)
-        self.add_dock(self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.image_list: ImageListDock | None = None
         self.tool_actions = make_tool_actions(self.tools, self)
         self.actions_by_name: dict[str, QAction] = {}
         self._build_actions()
@@ -57,14 +65,30 @@ class MainWindow(QMainWindow):
         self.document.view_mode_changed.connect(self._say_when_nothing_to_show)
         self._update_title()
         self.resize(1400, 900)
+        if not defer_image_list:
+            self.install_image_list()
 
     # -- plug-in points ----------------------------------------------------------------------------
-    def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> None:
+    def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
         if not dock.objectName():
             dock.setObjectName(dock.windowTitle().lower().replace(" ", "_") or "dock")
         self.addDockWidget(area, dock)
         if hasattr(self, "_view_menu"):
             self._view_menu.addAction(dock.toggleViewAction())
+
+    def install_image_list(self) -> ImageListDock:
+        """The image list dock, docked on the left, with its Page Up / Page Down in the Go menu. It
+        lists the open project at once, so it may come after `open_path`."""
+        from app.image_list import ImageListDock
+
+        if self.image_list is None:
+            self.image_list = ImageListDock(self.document, self)
+            self.add_dock(self.image_list, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+            self._go_menu.addAction(self.image_list.previous_action)
+            self._go_menu.addAction(self.image_list.next_action)
+            if self.document.project is not None:
+                self.image_list.reload()
+        return self.image_list
 
     def open_path(self, path: str | Path) -> bool:
         """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback."""
@@ -86,7 +110,7 @@ class MainWindow(QMainWindow):
     def _action(self, name: str, text: str, slot: Callable, shortcut: QKeySequence | str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            set_shortcut(action, shortcut)
         action.triggered.connect(lambda _=False: slot())
         self.actions_by_name[name] = action
         return action
@@ -128,11 +152,8 @@ class MainWindow(QMainWindow):
         self._view_menu: QMenu = self.menuBar().addMenu("&View")
         for name in ("fit", "zoom_100", "view_label", "view_prediction", "view_confidence"):
             self._view_menu.addAction(named[name])
-        go_menu = self.menuBar().addMenu("&Go")
-        go_menu.addAction(self.image_list.previous_action)
-        go_menu.addAction(self.image_list.next_action)
-        self._view_menu.addSeparator()
-        self._view_menu.addAction(self.image_list.toggleViewAction())
+        self._go_menu = self.menuBar().addMenu("&Go")  # the image list's Page Up / Page Down
+        self._view_menu.addSeparator()  # the docks' show/hide entries follow (add_dock)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Tools", self)
@@ -224,6 +245,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"This image has no {mode.value} yet: run the model on it.", 8000)
 
     def _ask_open_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # its classes' enums wait until the dialog is used
+
         folder = QFileDialog.getExistingDirectory(self, "Open a folder, project or VOC root")
         if folder:
             self.open_path(folder)
@@ -249,5 +272,6 @@ class MainWindow(QMainWindow):
         self.document.cancel_loading()
         for hook in list(self.about_to_close):
             hook()
-        self.image_list.cancel_thumbnails()
+        if self.image_list is not None:
+            self.image_list.cancel_thumbnails()
         event.accept()

@@ -9,19 +9,29 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QComboBox, QSlider, QWidget
 
 from app.document import LabelDocument, ViewMode
+from app.qt_enums import set_enum_property, set_shortcut
 from app.tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool, ToolController
 
 VIEW_MODE_TEXT = {ViewMode.LABEL: "Label", ViewMode.PREDICTION: "Prediction", ViewMode.CONFIDENCE: "Confidence"}
 
 
-class OpacitySlider(QSlider):
+class HorizontalSlider(QSlider):
+    """QSlider(Qt.Orientation.Horizontal, parent), built without naming `Qt` (app/qt_enums.py). The
+    parent goes by keyword: given positionally, PySide weighs the overload that takes an orientation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        set_enum_property(self, "orientation", "Horizontal")
+
+
+class OpacitySlider(HorizontalSlider):
     def __init__(self, document: LabelDocument, parent: QWidget | None = None) -> None:
-        super().__init__(Qt.Orientation.Horizontal, parent)
+        super().__init__(parent)
         self.document = document
         self.setRange(0, 100)
         self.setFixedWidth(120)
@@ -36,9 +46,9 @@ class OpacitySlider(QSlider):
         self.blockSignals(False)
 
 
-class BrushSizeSlider(QSlider):
+class BrushSizeSlider(HorizontalSlider):
     def __init__(self, tools: ToolController, parent: QWidget | None = None) -> None:
-        super().__init__(Qt.Orientation.Horizontal, parent)
+        super().__init__(parent)
         self.setRange(MIN_BRUSH_SIZE, min(MAX_BRUSH_SIZE, 200))
         self.setFixedWidth(120)
         self.setToolTip("Brush size in pixels ([ and ] change it)")
@@ -114,20 +124,23 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
     by_tool: dict[Tool, QAction] = {}
     for tool, text, key in ((Tool.BRUSH, "Brush", "B"), (Tool.ERASER, "Eraser", "E"), (Tool.FILL, "Flood fill", "F")):
         action = QAction(f"{text}", parent, checkable=True)
-        action.setShortcut(QKeySequence(key))
+        set_shortcut(action, key)
         action.setToolTip(f"{text} ({key})")
         action.triggered.connect(lambda _=False, t=tool: tools.set_tool(t))
         group.addAction(action)
         by_tool[tool] = action
     by_tool[tools.tool].setChecked(True)
     tools.tool_changed.connect(lambda tool: by_tool[tool].setChecked(True))
-    grow = QAction("Bigger brush", parent, shortcut=QKeySequence("]"))
+    grow = QAction("Bigger brush", parent)
+    set_shortcut(grow, "]")
     grow.triggered.connect(tools.grow_brush)
-    shrink = QAction("Smaller brush", parent, shortcut=QKeySequence("["))
+    shrink = QAction("Smaller brush", parent)
+    set_shortcut(shrink, "[")
     shrink.triggered.connect(tools.shrink_brush)
     class_keys = []
     for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "`"):
-        action = QAction(f"Pick class key {key}", parent, shortcut=QKeySequence(key))
+        action = QAction(f"Pick class key {key}", parent)
+        set_shortcut(action, key)
         action.triggered.connect(lambda _=False, k=key: tools.pick_class_key(k))
         class_keys.append(action)
     return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], grow, shrink, class_keys)

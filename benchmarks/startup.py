@@ -6,7 +6,7 @@ Each measurement is a fresh Python subprocess (so imports count, as they do for 
 the child reports, on stdout, that the target widget received its first paint event: for segstudio
 the canvas viewport (the image is on screen), for the baseline the window's central widget. The
 segstudio child runs `app.launcher.main([PROJECT])`, exactly what the `segstudio PROJECT` command
-runs. segstudio builds its docks just after that first frame; `complete_s` is the time until they
+runs. segstudio builds its docks (the image list among them) just after that first frame; `complete_s` is the time until they
 are built and shown (the whole window), reported next to `startup_s` so nothing hides there. Rounds
 alternate bare / segstudio so drift in machine load hits both equally; medians are quoted.
 
@@ -121,9 +121,10 @@ def child_app(project: str) -> None:
     real_launch = gui_main.launch
 
     def watched_launch(path):
-        from PySide6.QtCore import QEvent, QObject, QTimer
-
         app, window = real_launch(path)
+        # Imported only now: launch() loads its Qt-free modules before PySide6 on purpose, and
+        # importing PySide6 here first would time a start-up that `segstudio` does not have.
+        from PySide6.QtCore import QEvent, QObject, QTimer
 
         def complete() -> None:
             if not (hasattr(window, "model_docks") and hasattr(window, "label_docks")):

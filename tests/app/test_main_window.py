@@ -218,17 +218,39 @@ def test_window_start_does_not_import_torch(tmp_path):
     project = make_project(tmp_path / "p", count=2)
     code = ("import sys, time\nfrom app.gui_main import launch\n"
             f"app, w = launch({str(project.root)!r})\n"
+            + FIRST_PAINT_PROBE +
             "deadline = time.monotonic() + 30\n"
             "while not hasattr(w, 'label_docks') and time.monotonic() < deadline:\n"
             "    app.processEvents()\n"
             "assert w.document.image_path is not None and hasattr(w, 'model_docks')\n"
             "w.image_list.cancel_thumbnails()\n"
             "import gc\nassert gc.isenabled() and gc.get_freeze_count() > 10000  # paused only for start-up\n"
+            "print(sorted(name for name in vars(qtcore) if name == 'Qt'))\n"
             "print('torch' in sys.modules, 'pyqtgraph' in sys.modules)")
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "False False"
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1] == "False False"
+    # At the first frame PySide had not built its Qt namespace (app/qt_enums.py: ~25 ms); the docks
+    # built after it do use it, so the probe can tell.
+    assert lines[0] == "first paint: Qt namespace built False image shown True"
+    assert "Qt" in lines[1]
+
+
+#: Prints, at the canvas's first paint, whether PySide has built the `Qt` namespace yet and whether
+#: the image is there; and the namespace's state once the window is complete.
+FIRST_PAINT_PROBE = (
+    "from PySide6.QtCore import QEvent, QObject\n"
+    "qtcore = sys.modules['PySide6.QtCore']\n"
+    "class Probe(QObject):\n"
+    "    def eventFilter(self, watched, event):\n"
+    "        if event.type() == QEvent.Type.Paint:\n"
+    "            watched.removeEventFilter(self)\n"
+    "            print('first paint: Qt namespace built', 'Qt' in vars(qtcore), 'image shown',\n"
+    "                  w.canvas.image_layer.boundingRect().width() > 0, flush=True)\n"
+    "        return False\n"
+    "probe = Probe()\nw.canvas.viewport().installEventFilter(probe)\n")
 
 
 def test_modules_loaded_before_qt_do_not_import_qt():
@@ -253,13 +275,39 @@ def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(q
     qtbot.addWidget(window)
     assert window.document.image_path is not None
     assert not hasattr(window, "label_docks") and not hasattr(window, "model_docks")  # not before the frame
+    assert window.image_list is None
     window.show()
     qtbot.waitUntil(lambda: hasattr(window, "label_docks") and hasattr(window, "model_docks"), timeout=5000)
+    images = window.image_list  # built after the project opened: it lists it at once
+    assert images.paths() == project.image_paths()
+    assert images._path_at(images.list_widget.currentRow()) == window.document.image_path
+    assert images.status(project.image_paths()[0]) is ImageStatus.REVIEWED
+    go_menu = window.menuBar().actions()[-1].menu()
+    assert go_menu.actions() == [images.previous_action, images.next_action]
+    assert images.toggleViewAction() in window._view_menu.actions()
     classes = window.label_docks.classes
     assert classes.table.rowCount() == len(window.document.class_table)  # built after the project opened
     assert window.model_docks.model.selected_checkpoint() is not None  # checkpoints listed at construction
     qtbot.waitUntil(lambda: window.model_docks.model.isVisible() and classes.isVisible(), timeout=5000)
     assert "export" in window.actions_by_name and window.label_docks.validation.project_button.isEnabled()
+    window.image_list.cancel_thumbnails()
+
+
+def test_image_list_built_after_a_failed_first_image_marks_it(qtbot, project, messages):
+    """The first image failed to open before the deferred image list existed: the list still shows
+    it as invalid, with the reason."""
+    from app.gui_main import create_window
+
+    first = project.image_paths()[0]
+    first.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    window = create_window(str(project.root), defer_docks=True)
+    qtbot.addWidget(window)
+    assert any(first.name in text for text in messages.texts("error"))
+    assert first in window.document.failed_images
+    window.show()
+    qtbot.waitUntil(lambda: hasattr(window, "label_docks"), timeout=5000)
+    assert window.image_list.status(first) is ImageStatus.INVALID
+    assert first.name in window.image_list.list_widget.item(0).toolTip()
     window.image_list.cancel_thumbnails()
 
 
