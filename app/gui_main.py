@@ -141,8 +141,8 @@ def create_window(path: str | None, *, defer_docks: bool = False):
 #: Qt-free modules the window needs before its first frame. They are imported before PySide6 on
 #: purpose: once PySide6 is loaded it inspects every later import (reading its source, for its
 #: `__feature__` switches), which made these about 30 ms slower to import.
-PRELOAD_BEFORE_QT = ("numpy", "PIL.Image", "platformdirs", "hashlib", "concurrent.futures.thread",
-                     "segmodels.imageio", "segmodels.labelio", "segmodels.project")
+PRELOAD_BEFORE_QT = ("numpy", "PIL.Image", "platformdirs", "hashlib", "segmodels.imageio", "segmodels.labelio",
+                     "segmodels.project")
 
 
 def preload_before_qt() -> None:

@@ -29,9 +29,9 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -40,6 +40,9 @@ from segmodels.atomic import atomic_write_bytes, atomic_write_text
 from segmodels.errors import SegError, describe
 from segmodels.labelio import encode_label_png, read_label_png
 from segmodels.project import Project
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +198,7 @@ class Autosave(QObject):
         self.store: RecoveryStore | None = None
         self._pending: dict[Path, float] = {}   # image -> time of its first edit not yet written
         self._failed = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segstudio-autosave")
+        self._pool: ThreadPoolExecutor | None = None  # made at the first write: see _executor
         self._jobs_done.connect(self._handle_result)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -228,6 +231,16 @@ class Autosave(QObject):
         self._last_stack = stack
         if not switched:
             self._on_edit(self.document.image_path)
+
+    @property
+    def _executor(self) -> ThreadPoolExecutor:
+        """The autosave thread, started when first needed: most sessions open and look before they
+        edit, and concurrent.futures costs the first frame ~5 ms to import."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segstudio-autosave")
+        return self._pool
 
     def _on_saved(self, image: Path) -> None:
         self._pending.pop(Path(image), None)
@@ -276,7 +289,8 @@ class Autosave(QObject):
 
     def wait_idle(self) -> None:
         """Block until every queued write or removal is done (tests, closing)."""
-        self._executor.submit(lambda: None).result()
+        if self._pool is not None:
+            self._pool.submit(lambda: None).result()
 
     # -- restoring ---------------------------------------------------------------------------------
     def restore(self) -> list[Path]:
