@@ -1,8 +1,9 @@
 """The main window: assembles the document, canvas, tools, image list, toolbar, menus and status bar.
 
 It owns no editing logic. Other docks plug in through `add_dock(dock, area)` and the public
-`document`, `canvas`, `tools` and `image_list` attributes; `about_to_close` is a list of callables run
-once closing is confirmed (docks cancel their workers there). Closing or opening another project
+`document`, `canvas`, `tools` and `image_list` attributes (`image_list` is None until
+`install_image_list()` in a window built with it deferred); `about_to_close` is a list of callables
+run once closing is confirmed (docks cancel their workers there). Closing or opening another project
 asks first when there are unsaved edits.
 """
 from __future__ import annotations
@@ -79,9 +80,9 @@ class MainWindow(QMainWindow):
     def install_image_list(self) -> ImageListDock:
         """The image list dock, docked on the left, with its Page Up / Page Down in the Go menu. It
         lists the open project at once, so it may come after `open_path`."""
-        from app.image_list import ImageListDock
-
         if self.image_list is None:
+            from app.image_list import ImageListDock
+
             self.image_list = ImageListDock(self.document, self)
             self.add_dock(self.image_list, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
             self._go_menu.addAction(self.image_list.previous_action)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.document import ViewMode
+from app.image_list import PATH_ROLE
 from app.main_window import MainWindow
 from app.messages import Answer
 from app.tools import Tool
@@ -280,7 +281,7 @@ def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(q
     qtbot.waitUntil(lambda: hasattr(window, "label_docks") and hasattr(window, "model_docks"), timeout=5000)
     images = window.image_list  # built after the project opened: it lists it at once
     assert images.paths() == project.image_paths()
-    assert images._path_at(images.list_widget.currentRow()) == window.document.image_path
+    assert images.list_widget.currentItem().data(PATH_ROLE) == str(window.document.image_path)
     assert images.status(project.image_paths()[0]) is ImageStatus.REVIEWED
     go_menu = window.menuBar().actions()[-1].menu()
     assert go_menu.actions() == [images.previous_action, images.next_action]
