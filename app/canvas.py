@@ -12,7 +12,7 @@ import math
 
 from PySide6 import QtCore  # `QtCore.Qt` only inside handlers: see app/qt_enums.py
 from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette, QMouseEvent, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
 
 from app.document import LabelDocument, ViewMode
