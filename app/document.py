@@ -306,6 +306,7 @@ class LabelDocument(QObject):
         """Show what `load_view` read, in one step on the GUI thread."""
         self._leave_current_image()
         path = view.path
+        self.failed_images.pop(path, None)  # readable again (the file was replaced)
         self._image_path, self._image, self._image_pyramid = path, view.rgb, view.pyramid
         session = self._sessions.get(path)
         if session is None:  # unsaved edits in memory win over the file on disk

@@ -309,6 +309,9 @@ def test_image_list_built_after_a_failed_first_image_marks_it(qtbot, project, me
     qtbot.waitUntil(lambda: hasattr(window, "label_docks"), timeout=5000)
     assert window.image_list.status(first) is ImageStatus.INVALID
     assert first.name in window.image_list.list_widget.item(0).toolTip()
+    second = project.image_paths()[1]
+    first.write_bytes(second.read_bytes())  # the user replaces the broken file and opens it again
+    assert window.document.open_image(first) and first not in window.document.failed_images
     window.image_list.cancel_thumbnails()
 
 
