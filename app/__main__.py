@@ -1,5 +1,5 @@
 import sys
 
-from app.launcher import main
+from app.startup.launcher import main
 
 sys.exit(main())

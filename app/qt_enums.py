@@ -5,7 +5,7 @@ overload that takes one of its values, PySide builds all 93 of the namespace's P
 about 25 ms on a 2-core machine, a tenth of the time to the window's first frame. So the modules that
 build that frame (canvas, toolbar, main window) import `QtCore` and look `QtCore.Qt` up only inside
 event handlers, and the few settings they make before the frame go through the two helpers here.
-Docks are built after the first frame and use `Qt` freely. `tests/app/test_main_window.py` checks
+Docks are built after the first frame and use `Qt` freely. `tests/app/window/test_main_window.py` checks
 that the namespace is still unbuilt when the first frame is painted.
 """
 from __future__ import annotations

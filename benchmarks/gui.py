@@ -2,7 +2,7 @@
 change, and the program's memory beyond the image and the label, each against a bare baseline in
 the same run (offscreen, QT_QPA_PLATFORM=offscreen).
 
-- `dab_ms_median`: the real window (app.gui_main.create_window) on a project holding one 8192 x 8192
+- `dab_ms_median`: the real window (app.startup.gui.create_window) on a project holding one 8192 x 8192
   RGB image with a label; the canvas viewport is 1920 x 1080 at 100 % zoom. One timed step is a QTest
   mouse move during a brush stroke (brush 20 px): canvas -> tool -> document -> label layer -> Qt
   repaint of the dirty rectangle, until the viewport has painted it. Also `dab_fit_ms_median` with
@@ -72,8 +72,8 @@ def make_label(side: int, num_classes: int):
 def make_project(root: Path, num_classes: int) -> Path:
     from PIL import Image
 
-    from segmodels.classes import ClassTable
-    from segmodels.project import Project
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.project import Project
 
     names = ["background"] + [f"class {i}" for i in range(1, num_classes)]
     project = Project.create(root, ClassTable.from_names(names))
@@ -84,7 +84,7 @@ def make_project(root: Path, num_classes: int) -> Path:
 
 
 def protect_none() -> None:
-    """As app.gui_main.run_gui does (a PySide6 6.12 reference-count bug on Python 3.11)."""
+    """As app.startup.gui.run_gui does (a PySide6 6.12 reference-count bug on Python 3.11)."""
     try:
         from app.pyside_fix import protect_none as protect
     except ImportError:
@@ -212,7 +212,7 @@ def timing_run(repeats: int) -> dict:
 
     protect_none()
     app = QApplication([])
-    from app.gui_main import create_window
+    from app.startup.gui import create_window
 
     with tempfile.TemporaryDirectory() as tmp:
         log(f"writing a project with one {SIDE}x{SIDE} image and its label...")
@@ -264,7 +264,7 @@ def child_memory_app(project: str) -> None:
 
     protect_none()
     app = QApplication([])
-    from app.gui_main import create_window
+    from app.startup.gui import create_window
 
     window = create_window(project)
     window.show()

@@ -49,10 +49,10 @@ def peak_kib():
 
 
 torch.set_num_threads({threads})
-from segmodels.classes import ClassTable
-from segmodels.imageio import read_image
-from segmodels.inference import predict_image
-from segmodels.labelio import write_label_png
+from segmodels.labels.classes import ClassTable
+from segmodels.labels.imageio import read_image
+from segmodels.inference.predict import predict_image
+from segmodels.labels.labelio import write_label_png
 from segmodels.models import get_model
 model = get_model({arch!r}, num_classes={classes})
 base = peak_kib()
@@ -89,7 +89,7 @@ def sync(device) -> None:
 def images_per_second(arch: str, device, reps: int, size: int) -> float:
     import torch
 
-    from segmodels.inference import predict_image
+    from segmodels.inference.predict import predict_image
     from segmodels.models import get_model
 
     model = get_model(arch, num_classes=NUM_CLASSES)
@@ -112,11 +112,11 @@ def pipeline_ratio(arch: str, device, count: int, batch_size: int, rounds: int, 
     import torch
     from PIL import Image
 
-    from segmodels.classes import ClassTable
-    from segmodels.imageio import read_image
-    from segmodels.inference import autocast_context, predict_files, prepare_model, use_channels_last
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.imageio import read_image
+    from segmodels.inference.predict import autocast_context, predict_files, prepare_model, use_channels_last
     from segmodels.models import get_model
-    from segmodels.preprocess import to_input_tensor
+    from segmodels.inference.preprocess import to_input_tensor
 
     model = prepare_model(get_model(arch, num_classes=NUM_CLASSES), device)
     classes = ClassTable.from_names([f"class {i}" for i in range(NUM_CLASSES)])
@@ -187,7 +187,7 @@ def main() -> None:
 
     import torch
 
-    from segmodels.device import select_device
+    from segmodels.inference.device import select_device
     from segmodels.models import list_models
 
     device, description = select_device(args.device)

@@ -38,8 +38,8 @@ def make_project(root: Path, side: int) -> tuple[Path, Path, Path]:
     import numpy as np
     from PIL import Image
 
-    from segmodels.classes import ClassTable
-    from segmodels.project import Project
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.project import Project
 
     project = Project.create(root, ClassTable.from_names(["background", "thing", "stuff"]))
     paths = []
@@ -109,11 +109,11 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.pyside_fix import protect_none
-    from segmodels.imageio import read_image
+    from segmodels.labels.imageio import read_image
 
     protect_none()
     app = QApplication([])
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     results: dict[str, list[float]] = {k: [] for k in ("async_gap", "async_total", "sync_gap", "sync_total",
                                                        "pillow", "read_image")}

@@ -5,7 +5,7 @@ Each measurement is a fresh Python subprocess (so imports count, as they do for 
 (QT_QPA_PLATFORM=offscreen). The parent starts the clock before spawning the child and stops it when
 the child reports, on stdout, that the target widget received its first paint event: for segstudio
 the canvas viewport (the image is on screen), for the baseline the window's central widget. The
-segstudio child runs `app.launcher.main([PROJECT])`, exactly what the `segstudio PROJECT` command
+segstudio child runs `app.startup.launcher.main([PROJECT])`, exactly what the `segstudio PROJECT` command
 runs. segstudio builds its docks (the image list among them) just after that first frame; `complete_s` is the time until they
 are built and shown (the whole window), reported next to `startup_s` so nothing hides there. Rounds
 alternate bare / segstudio so drift in machine load hits both equally; medians are quoted.
@@ -44,8 +44,8 @@ def make_project(root: Path, count: int, size: int = 512) -> Path:
     import numpy as np
     from PIL import Image
 
-    from segmodels.classes import ClassTable
-    from segmodels.project import Project
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.project import Project
 
     project = Project.create(root, ClassTable.from_names(["background", "cat", "dog", "car"]))
     rng = np.random.default_rng(0)
@@ -112,11 +112,11 @@ def child_bare() -> None:
 
 
 def child_app(project: str) -> None:
-    """`segstudio PROJECT` exactly (app.launcher.main: command dispatch, argument parsing, then
-    app.gui_main.launch and the event loop), watched from inside: READY when the canvas is first
+    """`segstudio PROJECT` exactly (app.startup.launcher.main: command dispatch, argument parsing, then
+    app.startup.gui.launch and the event loop), watched from inside: READY when the canvas is first
     painted, COMPLETE once the docks built after that frame are in and one more frame has run."""
-    from app import gui_main
-    from app.launcher import main
+    from app.startup import gui as gui_main
+    from app.startup.launcher import main
 
     real_launch = gui_main.launch
 

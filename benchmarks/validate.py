@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from segmodels.classes import voc_classes  # noqa: E402
-from segmodels.labelio import write_label_png  # noqa: E402
-from segmodels.validation import validate_path  # noqa: E402
+from segmodels.labels.classes import voc_classes  # noqa: E402
+from segmodels.labels.labelio import write_label_png  # noqa: E402
+from segmodels.validation.checks import validate_path  # noqa: E402
 
 
 def make_labels(folder: Path, count: int, size: int, seed: int = 0) -> list[Path]:

@@ -24,7 +24,7 @@ from segmodels.cli.evaluate import evaluate_project  # noqa: E402
 from segmodels.demo import write_demo_project  # noqa: E402
 from segmodels.resources import resource_path  # noqa: E402
 from segmodels.training import EpochReport, TrainConfig, run_to_end  # noqa: E402
-from segmodels.training.setup import cpu_threads_for_load  # noqa: E402
+from segmodels.training.build import cpu_threads_for_load  # noqa: E402
 
 MODEL_NAME = "demo_m2nist"
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.atomic import atomic_write_bytes
-from segmodels.classes import ClassTable
+from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError, describe
-from segmodels.project import Project
+from segmodels.labels.project import Project
 
 IMAGE_HEIGHT = 64
 IMAGE_WIDTH = 84

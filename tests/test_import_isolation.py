@@ -7,10 +7,10 @@ import sys
 
 import segmodels
 
-LIGHT_MODULES = ["segmodels", "segmodels.classes", "segmodels.labelio", "segmodels.imageio",
-                 "segmodels.project", "segmodels.atomic", "segmodels.cli"]
-OPTIONAL_LIGHT = ["segmodels.validation", "segmodels.blend", "segmodels.export", "segmodels.onehot",
-                  "segmodels.colorlabels"]
+LIGHT_MODULES = ["segmodels", "segmodels.labels.classes", "segmodels.labels.labelio", "segmodels.labels.imageio",
+                 "segmodels.labels.project", "segmodels.atomic", "segmodels.cli"]
+OPTIONAL_LIGHT = ["segmodels.validation.checks", "segmodels.labels.blend", "segmodels.labels.export", "segmodels.labels.onehot",
+                  "segmodels.labels.colorlabels"]
 
 
 def _loaded_after_import(modules: list[str]) -> set[str]:

@@ -25,8 +25,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
     from segmodels.errors import SegError
-    from segmodels.export import iter_export
-    from segmodels.project import Project
+    from segmodels.labels.export import iter_export
+    from segmodels.labels.project import Project
 
     if not 0.0 <= args.alpha <= 1.0:
         raise SegError(f"--alpha must be between 0 and 1, got {args.alpha}.")

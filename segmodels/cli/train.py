@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     from segmodels.training import EpochReport, FitResult, StepReport, fit
 
-    from segmodels.training.setup import cpu_threads_for_load
+    from segmodels.training.build import cpu_threads_for_load
 
     if os.environ.get("OMP_NUM_THREADS") is None:
         world_size = int(os.environ.get("WORLD_SIZE", "1"))

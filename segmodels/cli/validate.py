@@ -33,11 +33,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from segmodels.classes import load_class_table
+    from segmodels.labels.classes import load_class_table
     from segmodels.cli.common import progress
-    from segmodels.colorlabels import cityscapes_ignore_colors
-    from segmodels.validation import ValidationOptions, ValidationReport, iter_validate
-    from segmodels.validation_targets import plan_validation
+    from segmodels.labels.colorlabels import cityscapes_ignore_colors
+    from segmodels.validation.checks import ValidationOptions, ValidationReport, iter_validate
+    from segmodels.validation.targets import plan_validation
 
     explicit = load_class_table(args.classes) if args.classes else None
     table, jobs = plan_validation(args.path, explicit)

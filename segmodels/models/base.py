@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from segmodels.preprocess import Normalization
+from segmodels.inference.preprocess import Normalization
 
 
 class SegmentationModel(nn.Module):

@@ -16,7 +16,7 @@ from torch import nn
 from segmodels.errors import SegError
 from segmodels.models.base import SegmentationModel
 from segmodels.models.registry import register_model
-from segmodels.pretrained import fetch_state_dict, load_into
+from segmodels.models.pretrained import fetch_state_dict, load_into
 
 BACKBONES = ("resnet50", "mobilenet_v3_large")
 

@@ -20,7 +20,7 @@ from torch import nn
 from segmodels.models.base import SegmentationModel
 from segmodels.models.layers import bilinear_kernel
 from segmodels.models.registry import register_model
-from segmodels.preprocess import Normalization
+from segmodels.inference.preprocess import Normalization
 
 
 class M2nistFCN(SegmentationModel):

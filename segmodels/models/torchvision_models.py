@@ -2,7 +2,7 @@
 
 `fcn_resnet50`, `deeplabv3_resnet50`, `deeplabv3_mobilenet_v3_large`, `lraspp_mobilenet_v3_large`
 are built with `weights=None, weights_backbone=None` (torchvision would otherwise download), and the
-ImageNet backbone is loaded through `segmodels.pretrained` only when asked. The aux head is kept
+ImageNet backbone is loaded through `segmodels.models.pretrained` only when asked. The aux head is kept
 where torchvision has one (`aux_loss=True` by default) and skipped at inference (`forward`).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from torch import nn
 
 from segmodels.models.base import SegmentationModel
 from segmodels.models.registry import register_model
-from segmodels.pretrained import fetch_state_dict, load_into
+from segmodels.models.pretrained import fetch_state_dict, load_into
 
 
 class TorchvisionSegmentation(SegmentationModel):

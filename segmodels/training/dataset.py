@@ -3,7 +3,7 @@
 `make_split(project, val_fraction, seed)` draws a seeded, stable train/val split of the labelled
 image stems (sorted first, so the split depends only on the names and the seed); the split is a plain
 dict stored in the checkpoint, and `split_from_record` rebuilds it on resume. `LabelledImages` loads
-pairs as uint8 tensors (image 3 x H x W, grey expanded to RGB by segmodels.imageio; label map H x W)
+pairs as uint8 tensors (image 3 x H x W, grey expanded to RGB by segmodels.labels.imageio; label map H x W)
 and keeps them in memory when the project is small, which is what makes small projects train at
 the speed of a bare tensor loop. A label whose size differs from its image, or whose values exceed the
 class table, is a SegError naming the file (`load_pair`).
@@ -26,8 +26,8 @@ from torch.utils.data import Dataset
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.imageio import read_image
-from segmodels.project import Project
+from segmodels.labels.imageio import read_image
+from segmodels.labels.project import Project
 
 #: Projects whose decoded pixels fit in this many bytes are cached in memory.
 CACHE_LIMIT_BYTES = 1 << 30
@@ -115,7 +115,7 @@ class LabelledImages(Dataset):
             return None
 
     def _estimated_bytes(self) -> int:
-        from segmodels.imageio import image_size
+        from segmodels.labels.imageio import image_size
 
         for path in self.images:
             try:
@@ -149,7 +149,7 @@ class LabelledImages(Dataset):
         """Distinct (H, W) of the images (reads headers only when not cached)."""
         if self._cache is not None:
             return {tuple(label.shape) for _, label in self._cache}
-        from segmodels.imageio import image_size
+        from segmodels.labels.imageio import image_size
 
         sizes = set()
         for path in self.images:

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from segmodels.constants import IGNORE_INDEX
-from segmodels.preprocess import Normalization, to_input_tensor
+from segmodels.inference.preprocess import Normalization, to_input_tensor
 from segmodels.training.distributed import DistContext, all_reduce_sum
 from segmodels.training.metrics import SegMetrics, confusion_matrix
 

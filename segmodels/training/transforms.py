@@ -6,7 +6,7 @@ indices). Padding fills the image with 0 and the mask with IGNORE_INDEX, so padd
 count in the loss. Colour jitter touches the image only.
 
 Inputs and outputs are uint8 tensors: image 3 x H x W, label map H x W. Normalisation happens later,
-on the batch, on the training device (segmodels.preprocess.to_input_tensor).
+on the batch, on the training device (segmodels.inference.preprocess.to_input_tensor).
 """
 from __future__ import annotations
 

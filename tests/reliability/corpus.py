@@ -155,8 +155,8 @@ def assert_one_sentence(message: str, path: Path) -> None:
 def make_project(root: Path, n_images: int = 3, *, classes: tuple[str, ...] = ("background", "digit", "edge"),
                  seed: int = 0) -> Path:
     """A small valid project: n noise images with valid labels. Returns the root."""
-    from segmodels.classes import ClassTable
-    from segmodels.project import Project
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.project import Project
 
     project = Project.create(root, ClassTable.from_names(list(classes)))
     rng = np.random.default_rng(seed)
@@ -170,7 +170,7 @@ def make_project(root: Path, n_images: int = 3, *, classes: tuple[str, ...] = ("
 
 def label_cases(root: Path) -> list[Case]:
     """A valid project plus one image per bad label; each case's path is the label file."""
-    from segmodels.project import Project
+    from segmodels.labels.project import Project
 
     make_project(root)
     project = Project.open(root)
@@ -201,7 +201,7 @@ def label_cases(root: Path) -> list[Case]:
 
 
 def project_label_bytes(project) -> bytes:
-    from segmodels.labelio import encode_label_png
+    from segmodels.labels.labelio import encode_label_png
 
     return encode_label_png(np.zeros(SIZE, np.uint8), project.classes)
 
@@ -274,8 +274,8 @@ def checkpoint_cases(folder: Path, *, num_classes: int = 3) -> tuple[list[Case],
 
     import torch
 
-    from segmodels.checkpoint import save_checkpoint
-    from segmodels.classes import ClassTable
+    from segmodels.models.checkpoint import save_checkpoint
+    from segmodels.labels.classes import ClassTable
     from segmodels.models import get_model
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -306,8 +306,8 @@ def checkpoint_cases(folder: Path, *, num_classes: int = 3) -> tuple[list[Case],
 
 def save_good_checkpoint(path: Path, class_names: tuple[str, ...] = ("background", "digit", "edge")) -> Path:
     """A valid tiny checkpoint for a project with these classes."""
-    from segmodels.checkpoint import save_checkpoint
-    from segmodels.classes import ClassTable
+    from segmodels.models.checkpoint import save_checkpoint
+    from segmodels.labels.classes import ClassTable
     from segmodels.models import get_model
 
     model = get_model("m2nist_fcn", num_classes=len(class_names))

@@ -34,8 +34,8 @@ Op = tuple[str, int, int]  # (kind, position, value)
 
 def seeds() -> dict[str, tuple[str, bytes]]:
     """name -> (suffix, bytes) of small valid files."""
-    from segmodels.classes import ClassTable
-    from segmodels.labelio import encode_label_png
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.labelio import encode_label_png
 
     rng = np.random.default_rng(7)
     rgb = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
@@ -76,8 +76,8 @@ def checkpoint_seed() -> tuple[str, bytes]:
 
 
 def _project_json() -> bytes:
-    from segmodels.classes import ClassTable
-    from segmodels.project import Project
+    from segmodels.labels.classes import ClassTable
+    from segmodels.labels.project import Project
 
     with tempfile.TemporaryDirectory() as folder:
         project = Project.create(Path(folder) / "p", ClassTable.from_names(["background", "cat", "dog ü"]))
@@ -169,31 +169,31 @@ def check_reader(name: str, path: Path) -> str:
 
 
 def _call(name: str, path: Path):
-    from segmodels.classes import ClassTable
+    from segmodels.labels.classes import ClassTable
 
     if name == "read_image":
-        from segmodels.imageio import read_image
+        from segmodels.labels.imageio import read_image
         return read_image(path)
     if name == "image_size":
-        from segmodels.imageio import image_size
+        from segmodels.labels.imageio import image_size
         return image_size(path)
     if name == "read_label_png":
-        from segmodels.labelio import read_label_png
+        from segmodels.labels.labelio import read_label_png
         return read_label_png(path)
     if name == "read_color_label":
-        from segmodels.colorlabels import read_color_label
+        from segmodels.labels.colorlabels import read_color_label
         return read_color_label(path, ClassTable.from_names(["a", "b", "c"]))
     if name == "validate":
-        from segmodels.validation import LabelJob, ValidationOptions, check_label
+        from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
         return check_label(LabelJob(path), ValidationOptions(ClassTable.from_names(["a", "b", "c"])))
     if name == "read_onehot":
-        from segmodels.onehot import read_onehot
+        from segmodels.labels.onehot import read_onehot
         return read_onehot(path, num_classes=3)
     if name == "open_project":
-        from segmodels.project import Project
+        from segmodels.labels.project import Project
         return Project.open(path.parent)
     if name == "load_checkpoint":
-        from segmodels.checkpoint import load_checkpoint
+        from segmodels.models.checkpoint import load_checkpoint
         return load_checkpoint(path, num_classes=3)
     raise ValueError(name)
 

@@ -108,7 +108,7 @@ def _assert_intact(before: dict[str, bytes], folder: Path) -> None:
 
 @pytest.fixture
 def project(tmp_path):
-    from segmodels.project import Project
+    from segmodels.labels.project import Project
 
     root = corpus.make_project(tmp_path / "proj ü", n_images=2)
     project = Project.open(root)
@@ -128,7 +128,7 @@ def _write_label(project, tmp_path):
 def _write_prediction(project, tmp_path):
     """The real prediction path (CLI and model dock): label PNG + confidence PNG per image."""
     pytest.importorskip("torch")
-    from segmodels.batch_inference import predict_files
+    from segmodels.inference.batch import predict_files
 
     checkpoint = tmp_path / "predictor.pt"
     if not checkpoint.exists():
@@ -148,7 +148,7 @@ def _write_checkpoint(project, tmp_path):
 
 
 def _write_export(project, tmp_path):
-    from segmodels.export import iter_export
+    from segmodels.labels.export import iter_export
 
     steps = list(iter_export(project, project.root / "export", "palette"))
     errors = [s.error for s in steps if s.error]
@@ -217,7 +217,7 @@ def test_half_writer_really_truncates_a_plain_write(tmp_path, inject):
 def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject, fault):
     """The window's save: a failing write is a message, the label file stays as it was, and the
     edit stays in memory (still unsaved) so the user can retry."""
-    from app.document import LabelDocument
+    from app.document.label_document import LabelDocument
 
     document = LabelDocument()
     assert document.open_project(project)
@@ -236,7 +236,7 @@ def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject,
     _assert_intact(before, project.root)
     inject.disarm()  # the disk has room again: the same edit now saves
     assert document.save() is True and not document.is_dirty
-    from segmodels.labelio import read_label_png
+    from segmodels.labels.labelio import read_label_png
 
     np.testing.assert_array_equal(read_label_png(project.label_path(project.image_paths()[0])), painted)
 
@@ -245,8 +245,8 @@ def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject,
 REPO = Path(__file__).resolve().parents[2]
 #: Writes that are safe without segmodels.atomic, with the reason.
 ALLOWED = {
-    ("app/gui_main.py", "copy2"): "copies into demo.partial/, which is renamed into place only when complete",
-    ("app/gui_main.py", "save"): "SEGSTUDIO_SCREENSHOT: a window grab for tests and the README, not user data",
+    ("app/startup/gui.py", "copy2"): "copies into demo.partial/, which is renamed into place only when complete",
+    ("app/startup/gui.py", "save"): "SEGSTUDIO_SCREENSHOT: a window grab for tests and the README, not user data",
 }
 
 

@@ -25,7 +25,7 @@ IMAGE_CASES = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "
 
 @pytest.mark.parametrize("name", IMAGE_CASES)
 def test_read_image(image_cases, name):
-    from segmodels.imageio import read_image
+    from segmodels.labels.imageio import read_image
 
     case = _image_case(image_cases, name)
     if case.expect is Expect.REFUSE:
@@ -46,7 +46,7 @@ def test_read_image(image_cases, name):
 
 @pytest.mark.parametrize("name", ["header_bomb", "real_bomb", "text_as_png", "zero_bytes"])
 def test_image_size_refuses_without_decoding(image_cases, name):
-    from segmodels.imageio import image_size
+    from segmodels.labels.imageio import image_size
 
     case = _image_case(image_cases, name)
     with pytest.raises(SegError) as info:
@@ -60,7 +60,7 @@ def test_bomb_is_refused_before_memory_is_spent(image_cases, name):
     from the header (the JPEG took 24 s and 3.9 GB before the size/bytes check)."""
     import tracemalloc
 
-    from segmodels.imageio import read_image
+    from segmodels.labels.imageio import read_image
 
     case = _image_case(image_cases, name)
     tracemalloc.start()
@@ -75,7 +75,7 @@ def test_bomb_is_refused_before_memory_is_spent(image_cases, name):
 
 def test_ratio_check_spares_real_large_images(tmp_path):
     """A complete blank 1-bit PNG (deflate's best case) above the checked size is not refused."""
-    from segmodels.imageio import RATIO_CHECK_PIXELS, oversize_reason
+    from segmodels.labels.imageio import RATIO_CHECK_PIXELS, oversize_reason
 
     side = 8200
     assert side * side > RATIO_CHECK_PIXELS
@@ -91,7 +91,7 @@ def test_flat_real_images_are_not_refused(tmp_path, fmt, mode, side):
     """Blank images compress best of all; complete ones of every size must still load."""
     from PIL import Image
 
-    from segmodels.imageio import read_image
+    from segmodels.labels.imageio import read_image
 
     path = tmp_path / f"flat.{fmt.lower()}"
     Image.new(mode, (side, side)).save(path, format=fmt, **({"quality": 1} if fmt == "JPEG" else {}))
@@ -101,7 +101,7 @@ def test_flat_real_images_are_not_refused(tmp_path, fmt, mode, side):
 def test_pixel_limit_is_restored_after_reading(image_cases):
     from PIL import Image
 
-    from segmodels.imageio import read_image
+    from segmodels.labels.imageio import read_image
 
     before = Image.MAX_IMAGE_PIXELS
     with pytest.raises(SegError):
@@ -118,7 +118,7 @@ def label_cases(corpus_root):
 
 @pytest.mark.parametrize("name", ["label_truncated", "label_unknown_colour"])
 def test_read_label_png_refuses(label_cases, name):
-    from segmodels.labelio import read_label_png
+    from segmodels.labels.labelio import read_label_png
 
     case = label_cases[name]
     with pytest.raises(SegError) as info:
@@ -127,8 +127,8 @@ def test_read_label_png_refuses(label_cases, name):
 
 
 def test_colour_label_reports_unknown_colours(label_cases):
-    from segmodels.colorlabels import read_color_label
-    from segmodels.project import Project
+    from segmodels.labels.colorlabels import read_color_label
+    from segmodels.labels.project import Project
 
     case = label_cases["label_unknown_colour"]
     project = Project.open(case.path.parent.parent)
@@ -139,7 +139,7 @@ def test_colour_label_reports_unknown_colours(label_cases):
 @pytest.mark.parametrize("name", ["label_wrong_size", "label_out_of_range", "label_truncated"])
 def test_training_pairs_refuse_bad_labels(label_cases, name):
     pytest.importorskip("torch")
-    from segmodels.project import Project
+    from segmodels.labels.project import Project
     from segmodels.training.dataset import load_pair
 
     case = label_cases[name]
@@ -154,8 +154,8 @@ def test_training_pairs_refuse_bad_labels(label_cases, name):
 @pytest.mark.parametrize("name", ["label_wrong_size", "label_out_of_range", "label_unknown_colour",
                                   "label_truncated"])
 def test_validator_names_each_bad_label(label_cases, name):
-    from segmodels.project import Project
-    from segmodels.validation import validate_path
+    from segmodels.labels.project import Project
+    from segmodels.validation.checks import validate_path
 
     case = label_cases[name]
     report = validate_path(case.path.parent.parent, Project.open(case.path.parent.parent).classes)
@@ -174,7 +174,7 @@ def onehot_cases(corpus_root):
 
 @pytest.mark.parametrize("name", ["onehot_nan", "onehot_npz_nan"])
 def test_onehot_nan_is_reported_not_decoded(onehot_cases, name):
-    from segmodels.onehot import read_onehot
+    from segmodels.labels.onehot import read_onehot
 
     result = read_onehot(onehot_cases[name].path, num_classes=3)
     assert result.defects["nan"].count == 1 and result.defects["nan"].first == (5, 6)
@@ -183,7 +183,7 @@ def test_onehot_nan_is_reported_not_decoded(onehot_cases, name):
 
 @pytest.mark.parametrize("name", ["onehot_rank2", "onehot_rank4", "onehot_strings", "onehot_garbage"])
 def test_onehot_bad_shape_or_content_refused(onehot_cases, name):
-    from segmodels.onehot import read_onehot
+    from segmodels.labels.onehot import read_onehot
 
     case = onehot_cases[name]
     with pytest.raises(SegError) as info:
@@ -199,7 +199,7 @@ def project_cases(corpus_root):
 
 
 def test_every_broken_project_json_is_one_sentence(project_cases):
-    from segmodels.project import Project, open_path
+    from segmodels.labels.project import Project, open_path
 
     assert len(project_cases) >= 8
     for case in project_cases:
@@ -211,7 +211,7 @@ def test_every_broken_project_json_is_one_sentence(project_cases):
 
 
 def test_project_json_left_untouched_when_refused(project_cases):
-    from segmodels.project import Project
+    from segmodels.labels.project import Project
 
     for case in project_cases:
         before = case.path.read_bytes()
@@ -231,7 +231,7 @@ def checkpoint_cases(corpus_root):
 @pytest.mark.parametrize("name", ["ckpt_wrong_classes", "ckpt_foreign", "ckpt_incomplete", "ckpt_pickled_code",
                                   "ckpt_legacy_pickle", "ckpt_text", "ckpt_empty", "ckpt_truncated"])
 def test_load_checkpoint_refuses(checkpoint_cases, name):
-    from segmodels.checkpoint import load_checkpoint
+    from segmodels.models.checkpoint import load_checkpoint
 
     cases, marker = checkpoint_cases
     case = cases[name]
@@ -255,7 +255,7 @@ def test_size_limit_does_not_depend_on_pillows_global(image_cases, monkeypatch):
     between threads (thumbnails, workers); a header-only size read then let a bomb through."""
     from PIL import Image
 
-    from segmodels.imageio import MAX_IMAGE_PIXELS, image_size
+    from segmodels.labels.imageio import MAX_IMAGE_PIXELS, image_size
 
     assert Image.MAX_IMAGE_PIXELS == MAX_IMAGE_PIXELS
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)   # as if another thread had changed it

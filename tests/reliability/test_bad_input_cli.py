@@ -18,7 +18,7 @@ from PIL import Image
 
 import corpus
 from corpus import Expect
-from segmodels.project import Project
+from segmodels.labels.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb", "jpeg_claims_huge"]

@@ -13,7 +13,7 @@ import pytest
 
 import corpus
 from corpus import Expect
-from segmodels.project import Project
+from segmodels.labels.project import Project
 
 IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb", "jpeg_claims_huge"]
 IMAGE_CONVERT = ["png_16bit", "one_bit", "cmyk_jpeg", "rgba", "palette"]
@@ -21,7 +21,7 @@ IMAGE_CONVERT = ["png_16bit", "one_bit", "cmyk_jpeg", "rgba", "palette"]
 
 @pytest.fixture
 def window(qtbot, messages):
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window)
@@ -87,8 +87,8 @@ def test_open_project_with_broken_json(qtbot, messages, window, corpus_root):
 def test_checkpoints_refused_in_model_dock(qtbot, messages, tmp_path, corpus_root):
     """Each bad checkpoint chosen in the model dock gives one sentence naming it; no payload runs."""
     pytest.importorskip("torch")
-    from app.model_dock import ModelDock
-    from app.model_host import ModelBackend, ProjectHost
+    from app.docks.model import ModelDock
+    from app.jobs.backend import ModelBackend, ProjectHost
 
     cases, marker = corpus.checkpoint_cases(corpus_root / "gui checkpoints")
     project = Project.open(corpus.make_project(tmp_path / "p"))
@@ -133,7 +133,7 @@ def test_saving_over_an_unshowable_label_keeps_the_original(qtbot, messages, win
 def test_ranking_skips_damaged_confidence_maps(tmp_path, image_cases):
     """Rank by uncertainty reads predictions/<stem>.conf.png: a bomb or a truncated file there is
     left out of the ranking, never an error (it used a bare Image.open before)."""
-    from app.model_jobs import confidence_scores
+    from app.jobs.predict import confidence_scores
 
     project = Project.open(corpus.make_project(tmp_path / "p", n_images=3))
     images = project.image_paths()

@@ -1,6 +1,6 @@
 """Concurrency: the window's own workers racing the user, with every file checked afterwards.
 
-The full window is built as `segstudio PROJECT` builds it (`app.gui_main.create_window`: model,
+The full window is built as `segstudio PROJECT` builds it (`app.startup.gui.create_window`: model,
 training, validation docks). Cases:
 - saving labels (GUI thread) while "Predict all" writes predictions (worker + writer threads);
 - switching images while a prediction runs (the shown prediction must be the one on disk);
@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 import corpus
-from segmodels.labelio import read_label_png
-from segmodels.project import Project
+from segmodels.labels.labelio import read_label_png
+from segmodels.labels.project import Project
 
 torch = pytest.importorskip("torch")
 WAIT_MS = 60_000
@@ -43,11 +43,11 @@ def project(tmp_path) -> Project:
 
 @pytest.fixture
 def window(qtbot, messages, project):
-    from app.gui_main import create_window
+    from app.startup.gui import create_window
 
     window = create_window(str(project.root))
     if not hasattr(window, "label_docks"):  # until create_window installs them itself
-        from app.label_docks import install_label_docks
+        from app.window.label_docks import install_label_docks
 
         install_label_docks(window)
     qtbot.addWidget(window)
@@ -130,7 +130,7 @@ def _close_within(qtbot, window, seconds: float) -> float:
 
 def test_close_during_training_stops_cleanly(qtbot, messages, window, project):
     from app.messages import Answer
-    from segmodels.checkpoint import load_checkpoint
+    from segmodels.models.checkpoint import load_checkpoint
 
     training = window.model_docks.training
     training.epochs_spin.setValue(200)
@@ -150,7 +150,7 @@ def test_close_during_training_stops_cleanly(qtbot, messages, window, project):
 
 
 def test_close_during_validation_and_prediction(qtbot, window, project):
-    from app.validation_dock import Scope
+    from app.docks.validation import Scope
 
     validation = window.label_docks.validation
     model = window.model_docks.model

@@ -10,7 +10,7 @@ import pytest
 
 import corpus
 from corpus import assert_one_sentence
-from segmodels.classes import ClassTable
+from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError
 
 
@@ -25,8 +25,8 @@ def test_fuzz_regression_forged_jpeg_under_old_threshold(image_cases, side):
     the bytes-per-pixel check) kept `segstudio validate` busy for 337 s."""
     import time
 
-    from segmodels.imageio import read_image
-    from segmodels.validation import LabelJob, ValidationOptions, check_label
+    from segmodels.labels.imageio import read_image
+    from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
 
     path = image_cases[0].path.parent / f"forged {side}.jpg"
     path.write_bytes(corpus.jpeg_claiming(side, side))
@@ -46,7 +46,7 @@ def test_validator_counts_unknown_colours_in_linear_time(tmp_path):
 
     from PIL import Image
 
-    from segmodels.validation import LabelJob, ValidationOptions, _distinct_colors, check_label
+    from segmodels.validation.checks import LabelJob, ValidationOptions, _distinct_colors, check_label
 
     rgb = np.random.default_rng(0).integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
     unknown = np.ones(rgb.shape[:2], bool)
@@ -67,7 +67,7 @@ def test_fuzz_regression_validator_decodes_forged_jpeg_label(image_cases):
     (it opens labels with Pillow directly). It must refuse it from the header, at once."""
     import time
 
-    from segmodels.validation import LabelJob, ProblemKind, ValidationOptions, check_label
+    from segmodels.validation.checks import LabelJob, ProblemKind, ValidationOptions, check_label
 
     path = image_cases[0].path.parent / "forged label.jpg"
     path.write_bytes(corpus.jpeg_claiming(12616, 12616))
@@ -100,9 +100,9 @@ def _npz_with_unknown_compression() -> bytes:
 def test_fuzz_regressions_onehot(tmp_path, name, data):
     """Found by fuzzing: numpy's header parser raised tokenize.TokenError, zipfile raised
     NotImplementedError; both escaped as tracebacks from read_onehot (and `segstudio validate`)."""
-    from segmodels.onehot import read_onehot
-    from segmodels.validation import LabelJob, ValidationOptions, check_label
-    from segmodels.classes import ClassTable
+    from segmodels.labels.onehot import read_onehot
+    from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
+    from segmodels.labels.classes import ClassTable
 
     path = tmp_path / name
     path.write_bytes(data)
@@ -129,7 +129,7 @@ def test_fuzz_regression_checkpoint_member_name(tmp_path):
     import zipfile
 
     pytest.importorskip("torch")
-    from segmodels.checkpoint import load_checkpoint
+    from segmodels.models.checkpoint import load_checkpoint
 
     good = corpus.save_good_checkpoint(tmp_path / "good.pt").read_bytes()
     path = tmp_path / "bad name ü.pt"
@@ -160,7 +160,7 @@ def _checkpoint_with_pickle(good: bytes, pickle_bytes: bytes) -> bytes:
 def test_fuzz_regressions_checkpoint_pickle(torch_available, tmp_path, name, pickle_bytes):
     """Found by fuzzing the pickle inside a checkpoint: torch's AssertionError ("saved_id must be a
     tuple") and an IndexError in naming the blocked global escaped load_checkpoint."""
-    from segmodels.checkpoint import _blocked_global, load_checkpoint
+    from segmodels.models.checkpoint import _blocked_global, load_checkpoint
 
     good = corpus.save_good_checkpoint(tmp_path / "good.pt").read_bytes()
     path = tmp_path / name
@@ -175,7 +175,7 @@ def test_fuzz_regression_encrypted_npz(tmp_path):
     """Found by fuzzing: an .npz member flagged as encrypted raised RuntimeError from zipfile."""
     import io
 
-    from segmodels.onehot import read_onehot
+    from segmodels.labels.onehot import read_onehot
 
     buffer = io.BytesIO()
     np.savez(buffer, onehot=np.zeros((4, 4, 2), np.float32))

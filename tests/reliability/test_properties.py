@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import fuzzing
-from segmodels.classes import ClassTable
+from segmodels.labels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
 
 FUZZ_EXAMPLES = int(os.environ.get("SEGSTUDIO_FUZZ_EXAMPLES", "150"))
@@ -63,7 +63,7 @@ def labelled(draw, max_side: int = 48) -> tuple[ClassTable, np.ndarray]:
 @FAST
 @given(labelled())
 def test_label_png_round_trip(case):
-    from segmodels.labelio import read_label_palette, read_label_png, write_label_png
+    from segmodels.labels.labelio import read_label_palette, read_label_png, write_label_png
 
     table, label_map = case
     with tempfile.TemporaryDirectory() as folder:
@@ -77,7 +77,7 @@ def test_label_png_round_trip(case):
 @FAST
 @given(class_tables())
 def test_class_table_round_trip_through_project_json(table):
-    from segmodels.project import Project
+    from segmodels.labels.project import Project
 
     with tempfile.TemporaryDirectory() as folder:
         Project.create(Path(folder) / "p", table)
@@ -86,7 +86,7 @@ def test_class_table_round_trip_through_project_json(table):
 
 # -- the validator -----------------------------------------------------------------------------------
 def _check(label: Path, image: Path | None, table: ClassTable):
-    from segmodels.validation import LabelJob, ValidationOptions, check_label
+    from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
 
     result, _ = check_label(LabelJob(label, image, expect_image=image is not None), ValidationOptions(table))
     return result.problems
@@ -100,7 +100,7 @@ def _write_image(path: Path, shape: tuple[int, int]) -> Path:
 @FAST
 @given(labelled(max_side=32))
 def test_validator_passes_clean_labels(case):
-    from segmodels.labelio import write_label_png
+    from segmodels.labels.labelio import write_label_png
 
     table, label_map = case
     with tempfile.TemporaryDirectory() as folder:
@@ -112,8 +112,8 @@ def test_validator_passes_clean_labels(case):
 @FAST
 @given(labelled(max_side=32), st.data())
 def test_validator_flags_planted_indices(case, data):
-    from segmodels.labelio import write_label_png
-    from segmodels.validation import ProblemKind
+    from segmodels.labels.labelio import write_label_png
+    from segmodels.validation.checks import ProblemKind
 
     table, label_map = case
     assume(len(table) < IGNORE_INDEX)  # with 255 classes no index is out of range
@@ -134,8 +134,8 @@ def test_validator_flags_planted_indices(case, data):
 @FAST
 @given(labelled(max_side=24), st.integers(1, 5), st.booleans())
 def test_validator_flags_size_mismatch(case, grow, wider):
-    from segmodels.labelio import write_label_png
-    from segmodels.validation import ProblemKind
+    from segmodels.labels.labelio import write_label_png
+    from segmodels.validation.checks import ProblemKind
 
     table, label_map = case
     h, w = label_map.shape
@@ -149,7 +149,7 @@ def test_validator_flags_size_mismatch(case, grow, wider):
 @FAST
 @given(labelled(max_side=24), st.data())
 def test_validator_flags_truncated_files(case, data):
-    from segmodels.labelio import encode_label_png
+    from segmodels.labels.labelio import encode_label_png
 
     table, label_map = case
     encoded = encode_label_png(label_map, table)
@@ -163,7 +163,7 @@ def test_validator_flags_truncated_files(case, data):
 @FAST
 @given(st.integers(2, 6), st.tuples(st.integers(1, 20), st.integers(1, 20)), st.data())
 def test_validator_onehot_clean_and_planted(channels, shape, data):
-    from segmodels.validation import ProblemKind
+    from segmodels.validation.checks import ProblemKind
 
     rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
     stack = np.eye(channels, dtype=np.float32)[rng.integers(0, channels, shape)]
@@ -192,7 +192,7 @@ def test_validator_onehot_clean_and_planted(channels, shape, data):
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory):
     import corpus
-    from segmodels.project import Project
+    from segmodels.labels.project import Project
 
     return Project.open(corpus.make_project(tmp_path_factory.mktemp("undo") / "p", n_images=1))
 
@@ -205,7 +205,7 @@ strokes = st.lists(st.lists(dabs, min_size=1, max_size=4), min_size=1, max_size=
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(strokes, st.lists(st.sampled_from(["undo", "redo"]), max_size=30))
 def test_undo_redo_is_identity(qapp, messages, small_project, stroke_list, moves):
-    from app.document import LabelDocument
+    from app.document.label_document import LabelDocument
 
     document = LabelDocument()
     assert document.open_project(small_project)

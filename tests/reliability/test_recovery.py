@@ -1,4 +1,4 @@
-"""Autosave and crash recovery (app/recovery.py).
+"""Autosave and crash recovery (app/document/recovery.py).
 
 In-process tests drive the document and the main window with qtbot; the end-to-end test starts the
 real program (`python -m app PROJECT`, offscreen) in a subprocess, paints through the test hook,
@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import corpus
-from segmodels.labelio import read_label_png
-from segmodels.project import Project
+from segmodels.labels.labelio import read_label_png
+from segmodels.labels.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def _paint(document, y, x, h, w, value) -> None:
 
 
 def _window(qtbot, project):
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window)
@@ -96,7 +96,7 @@ def test_save_and_undo_to_clean_remove_the_recovery_file(qtbot, messages, projec
 
 
 def test_restore_marks_unsaved_and_user_can_discard(qtbot, messages, project):
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
     from app.messages import Answer
 
     first = _window(qtbot, project)
@@ -143,7 +143,7 @@ def test_full_disk_keeps_edit_in_memory_and_recovery(qtbot, messages, project, m
 
 
 def test_recovery_write_failure_is_one_notice(qtbot, messages, project, monkeypatch):
-    from app import recovery
+    from app.document import recovery
     from segmodels.errors import SegError
 
     window = _window(qtbot, project)
@@ -262,8 +262,8 @@ def test_restore_with_a_large_image_loading_in_a_worker(qtbot, messages, tmp_pat
     """A large first image loads in a worker; restoring must still land on the right image."""
     from PIL import Image
 
-    from app.image_loading import is_large
-    from app.main_window import MainWindow
+    from app.document.loading import is_large
+    from app.window.main_window import MainWindow
 
     root = corpus.make_project(tmp_path / "large ü", n_images=1)
     project = Project.open(root)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from segmodels.checkpoint import load_checkpoint
+from segmodels.models.checkpoint import load_checkpoint
 
 RANK_SCRIPT = r'''
 import hashlib, json, os, sys

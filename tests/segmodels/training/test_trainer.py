@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from segmodels.checkpoint import load_checkpoint, save_checkpoint
-from segmodels.classes import ClassTable
+from segmodels.models.checkpoint import load_checkpoint, save_checkpoint
+from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError
 from segmodels.models import get_model
-from segmodels.project import Project
+from segmodels.labels.project import Project
 from segmodels.training import EpochReport, FitResult, StepReport, TrainConfig, fit, train_one_epoch
 from segmodels.training.dataset import LabelledImages, collate_pairs
 from segmodels.training.loops import evaluate

@@ -8,7 +8,7 @@ import pytest
 
 from segmodels.cli import main as cli_main
 from segmodels.errors import SegError
-from segmodels.project import Project
+from segmodels.labels.project import Project
 from segmodels.training import FitResult, TrainConfig, run_to_end
 from segmodels.training.dataset import LabelledImages, collate_pairs
 

@@ -1,0 +1,292 @@
+"""The canvas's two layers: the image and the label overlay, each drawn only where exposed.
+
+Both are QGraphicsItems over numpy arrays (never copies of the full-size data at level 0): the image
+as an RGB888 QImage over the document's RGB array, the label overlay as an Indexed8 QImage over the
+label map (or the prediction, or the confidence map) whose 256-entry colour table carries class
+colours and alpha. Opacity and visibility change only that table.
+
+So that the cost of a frame grows with the window and not with the image, each layer keeps a
+pyramid of half-size levels and `paint()` draws just the exposed rectangle from the coarsest level that still has
+at least one level pixel per screen pixel. A dab updates the full-size buffer in place (it is the
+document's array), refreshes the same rectangle in the smaller levels and asks for a repaint of that
+rectangle only.
+
+Image levels are area-averaged. Class maps (labels, predictions, the invalid-pixel highlight) are
+reduced by `class_half_size`: each 2 x 2 block becomes its highest class with unlabelled (255)
+lowest, so no new class value appears and a one-pixel stroke stays visible zoomed out (a plain
+subsample dropped it between samples). Confidence maps are ordinal and are subsampled.
+
+Levels are built when a paint first needs them (a small image shown at 100 % never builds one, so
+neither start-up nor the first frame pays for OpenCV), or handed in ready-made: `image_pyramid()` is
+plain numpy/OpenCV, so the document's loading worker builds a large image's levels off the GUI thread.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QRect, QRectF
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from segmodels.labels.edits import Box
+
+#: Levels stop once the image is this small; below it one level is cheap to draw entirely.
+MIN_LEVEL_SIDE = 256
+#: Screen pixels per level pixel under which the image is drawn with bilinear filtering.
+SMOOTH_BELOW = 0.7
+
+
+class _Level:
+    """One pyramid level: the array, the QImage over it, and its scale to full size."""
+
+    def __init__(self, array: np.ndarray, image_format: QImage.Format, full_shape: tuple[int, int]) -> None:
+        self.array = np.ascontiguousarray(array)
+        h, w = self.array.shape[:2]
+        self.qimage = QImage(self.array.data, w, h, self.array.strides[0], image_format)
+        self.scale_y = full_shape[0] / h
+        self.scale_x = full_shape[1] / w
+
+
+def image_level_shapes(shape: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(h, w) of each image pyramid level below full size: halved (floored) while both sides stay
+    at least MIN_LEVEL_SIDE."""
+    shapes, (h, w) = [], shape[:2]
+    while min(h, w) // 2 >= MIN_LEVEL_SIDE:
+        h, w = h // 2, w // 2
+        shapes.append((h, w))
+    return shapes
+
+
+def half_size(rgb: np.ndarray) -> np.ndarray:
+    """One image pyramid step: area-averaged to half size (floored)."""
+    import cv2  # only zooming out of a large image needs OpenCV: not imported at start-up
+
+    h, w = rgb.shape[:2]
+    return cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
+def class_half_size(classes: np.ndarray) -> np.ndarray:
+    """One class-map pyramid step, (h, w) -> (ceil(h/2), ceil(w/2)): each 2 x 2 block becomes its
+    highest class, unlabelled (255) losing to every class. Adding 1 (uint8 wraps 255 to 0) makes
+    that order a plain maximum; subtracting 1 afterwards restores the values."""
+    shifted = classes + np.uint8(1)
+    out = shifted[0::2, 0::2].copy()
+    for dy, dx in ((0, 1), (1, 0), (1, 1)):
+        part = shifted[dy::2, dx::2]
+        view = out[:part.shape[0], :part.shape[1]]
+        np.maximum(view, part, out=view)
+    out -= np.uint8(1)
+    return out
+
+
+def class_pyramid(classes: np.ndarray) -> list[np.ndarray]:
+    """All smaller levels of a class map, as `IndexedLayer` makes them; no Qt, safe in a worker
+    (an 8192 x 8192 map takes ~60 ms, too long for the GUI thread while a large image opens)."""
+    levels, current = [], classes
+    while min(current.shape[:2]) // 2 >= MIN_LEVEL_SIDE:
+        current = class_half_size(current)
+        levels.append(current)
+    return levels
+
+
+def image_pyramid(rgb: np.ndarray) -> list[np.ndarray]:
+    """All half-size levels of an RGB image (not the full-size one); no Qt, safe in a worker."""
+    levels, current = [], rgb
+    for _ in image_level_shapes(rgb.shape):
+        current = half_size(current)
+        levels.append(current)
+    return levels
+
+
+class PyramidLayer(QGraphicsItem):
+    """Base: draws the exposed part of the best pyramid level; subclasses make the smaller levels,
+    each on first use (`_make_level`)."""
+
+    draw_format = QImage.Format.Format_ARGB32_Premultiplied
+    level_format = QImage.Format.Format_RGB888
+
+    def __init__(self, smooth: bool = False) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self._levels: list[_Level | None] = []   # index 0 full size; None until built
+        self._shapes: list[tuple[int, int]] = []
+        self._smooth = smooth
+        self._rect = QRectF()
+        self._drawn_scale = 1.0  # full-size pixels per level pixel at the last paint
+
+    @property
+    def levels(self) -> list[_Level]:
+        """Every level, building the missing ones (tests and benchmarks look at all of them)."""
+        return [self._level(index) for index in range(len(self._levels))]
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def _set_levels(self, full: np.ndarray | None, shapes: Sequence[tuple[int, int]] = (),
+                    ready: Sequence[np.ndarray] = ()) -> None:
+        """Show `full` with smaller levels of `shapes`; `ready` holds those already made (in order)."""
+        self.prepareGeometryChange()
+        if full is None:
+            self._levels, self._shapes, self._rect = [], [], QRectF()
+        else:
+            h, w = full.shape[:2]
+            self._shapes = [(h, w), *shapes]
+            self._levels = [None] * len(self._shapes)
+            for index, array in enumerate([full, *ready][:len(self._shapes)]):
+                self._levels[index] = self._wrap(array)
+            self._rect = QRectF(0, 0, w, h)
+        self.update()
+
+    def _wrap(self, array: np.ndarray) -> _Level:
+        h, w = self._shapes[0]
+        return _Level(array, self.level_format, (h, w))
+
+    def _level(self, index: int) -> _Level:
+        level = self._levels[index]
+        if level is None:
+            level = self._wrap(self._make_level(index))
+            self._levels[index] = level
+        return level
+
+    def _make_level(self, index: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def level_for(self, screen_pixels_per_image_pixel: float) -> _Level:
+        """The level whose pixels are closest to screen pixels in size (nearest in log scale), so a
+        frame draws between half and twice as many source pixels as the window has."""
+        full_w = self._shapes[0][1]
+        best, best_distance = 0, math.inf
+        for index, (_, w) in enumerate(self._shapes):
+            scale_x = full_w / w
+            distance = abs(math.log2(scale_x * screen_pixels_per_image_pixel))
+            if distance < best_distance - 1e-9:
+                best, best_distance = index, distance
+            if scale_x * screen_pixels_per_image_pixel > 1.0:
+                break  # coarser levels only get further away
+        return self._level(best)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if not self._levels:
+            return
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        level = self.level_for(lod)
+        exposed = option.exposedRect.intersected(self._rect)
+        if exposed.isEmpty():
+            return
+        # Source rectangle in level pixels, widened to whole pixels (plus one for smoothing) so a
+        # partial repaint draws exactly what a full repaint would.
+        margin = 1 if self._smooth else 0
+        h, w = level.array.shape[:2]
+        left = max(math.floor(exposed.left() / level.scale_x) - margin, 0)
+        top = max(math.floor(exposed.top() / level.scale_y) - margin, 0)
+        right = min(math.ceil(exposed.right() / level.scale_x) + margin, w)
+        bottom = min(math.ceil(exposed.bottom() / level.scale_y) + margin, h)
+        if right <= left or bottom <= top:
+            return
+        target = QRectF(left * level.scale_x, top * level.scale_y,
+                        (right - left) * level.scale_x, (bottom - top) * level.scale_y)
+        # Converting just this rectangle to the painter's native 32-bit format first is several
+        # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
+        source = level.qimage.copy(QRect(left, top, right - left, bottom - top)).convertToFormat(self.draw_format)
+        self._drawn_scale = max(level.scale_x, level.scale_y)
+        # A pyramid level is already area-averaged to within 1.4x of screen pixels; bilinear filtering
+        # only pays off (and costs twice the time) when drawing shrinks a level further than that.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                              self._smooth and level.scale_x * lod < SMOOTH_BELOW)
+        painter.drawImage(target, source)
+
+
+class ImageLayer(PyramidLayer):
+    """The photo: RGB888 over the document's H x W x 3 array, area-averaged levels for zoom-out."""
+
+    draw_format = QImage.Format.Format_RGB32
+
+    def __init__(self) -> None:
+        super().__init__(smooth=True)
+        self.setZValue(0)
+
+    def set_image(self, rgb: np.ndarray | None, pyramid: Sequence[np.ndarray] = ()) -> None:
+        """Show `rgb`; `pyramid` may hold its half-size levels already made (`image_pyramid`)."""
+        if rgb is None:
+            self._set_levels(None)
+            return
+        self._set_levels(rgb, image_level_shapes(rgb.shape), pyramid)
+
+    def _make_level(self, index: int) -> np.ndarray:
+        return half_size(self._level(index - 1).array)
+
+
+class IndexedLayer(PyramidLayer):
+    """An H x W uint8 map shown through a 256-entry colour table (labels, prediction, confidence)."""
+
+    level_format = QImage.Format.Format_Indexed8
+
+    def __init__(self) -> None:
+        super().__init__(smooth=False)
+        self.setZValue(1)
+        self._color_table: list[int] = [0] * 256
+        self._classes = True
+
+    @property
+    def array(self) -> np.ndarray | None:
+        return self._levels[0].array if self._levels else None
+
+    @property
+    def color_table(self) -> list[int]:
+        return list(self._color_table)
+
+    def set_array(self, array: np.ndarray | None, *, classes: bool = True,
+                  ready: Sequence[np.ndarray] = ()) -> None:
+        """Show `array` (kept by reference: edits to it show after `update_region`). `classes`: a
+        class map, whose levels keep every class visible (`class_half_size`); False for an ordinal
+        map (confidence), whose levels are subsampled. `ready`: levels already made from `array`
+        (`class_pyramid`, in a loading worker), used as they are."""
+        if array is None:
+            self._set_levels(None)
+            return
+        self._classes = classes
+        shapes, (h, w) = [], array.shape[:2]
+        while min(h, w) // 2 >= MIN_LEVEL_SIDE:
+            h, w = -(-h // 2), -(-w // 2)
+            shapes.append((h, w))
+        self._set_levels(array, shapes, ready)
+
+    def _wrap(self, array: np.ndarray) -> _Level:
+        level = super()._wrap(array)
+        level.qimage.setColorTable(self._color_table)
+        return level
+
+    def _reduce(self, array: np.ndarray) -> np.ndarray:
+        return class_half_size(array) if self._classes else array[::2, ::2].copy()
+
+    def _make_level(self, index: int) -> np.ndarray:
+        # From the level above, built first: each step reads a quarter of what the last one read.
+        return self._reduce(self._level(index - 1).array)
+
+    def set_color_table(self, table: list[int]) -> None:
+        """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""
+        self._color_table = list(table)
+        for level in self._levels:
+            if level is not None:
+                level.qimage.setColorTable(self._color_table)
+        self.update()
+
+    def update_region(self, box: Box) -> None:
+        """The full-size array changed inside `box`: refresh the levels there and repaint it."""
+        if not self._levels:
+            return
+        y0, x0, y1, x1 = box
+        above = self._levels[0].array
+        for level in self._levels[1:]:
+            if level is None:
+                break  # levels are built in order: this one and coarser ones will be made fresh
+            # The 2 x 2 blocks that touch the box, reduced again from the level above.
+            y0, x0, y1, x1 = y0 // 2, x0 // 2, -(-y1 // 2), -(-x1 // 2)
+            level.array[y0:y1, x0:x1] = self._reduce(above[2 * y0:2 * y1, 2 * x0:2 * x1])
+            above = level.array
+        top, left, bottom, right = box
+        # A level pixel of the level last drawn may straddle the box edge: widen by one of them.
+        pad = math.ceil(self._drawn_scale) + 1
+        self.update(QRectF(left - pad, top - pad, right - left + 2 * pad, bottom - top + 2 * pad))

@@ -1,0 +1,144 @@
+"""Editing tools: brush, eraser, flood fill and the Alt+click class picker.
+
+Tools work in image coordinates (row y, column x) and know nothing about mouse events or zoom: the
+canvas translates Qt events and calls `ToolController.press/move/release`, and tests call the same
+methods with synthetic coordinates. Every pixel change goes through the document (a `Stroke`), so a
+drag is one undo step; consecutive mouse positions are joined by `paint.stroke_segment`, so a fast
+drag leaves no gaps.
+"""
+from __future__ import annotations
+
+import enum
+
+from PySide6.QtCore import QObject, Signal
+
+from app.document.label_document import LabelDocument, Stroke, ViewMode
+from segmodels.labels.edits import flood_fill_mask, stroke_segment
+from segmodels.constants import IGNORE_INDEX
+
+MIN_BRUSH_SIZE = 1
+MAX_BRUSH_SIZE = 512
+DEFAULT_BRUSH_SIZE = 9
+
+
+class Tool(enum.Enum):
+    BRUSH = "brush"
+    ERASER = "eraser"
+    FILL = "fill"
+
+
+#: Key -> class id: 1-9 pick classes 1-9, 0 picks class 10, backtick picks class 0.
+CLASS_KEYS: dict[str, int] = {**{str(d): d for d in range(1, 10)}, "0": 10, "`": 0}
+
+
+class ToolController(QObject):
+    tool_changed = Signal(object)        # Tool
+    brush_size_changed = Signal(int)
+    class_picked = Signal(int)           # after an Alt+click
+
+    def __init__(self, document: LabelDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._tool = Tool.BRUSH
+        self._brush_size = DEFAULT_BRUSH_SIZE
+        self._stroke: Stroke | None = None
+        self._last: tuple[int, int] | None = None
+
+    # -- settings ----------------------------------------------------------------------------------
+    @property
+    def tool(self) -> Tool:
+        return self._tool
+
+    def set_tool(self, tool: Tool) -> None:
+        if tool is not self._tool:
+            self.cancel_or_finish()
+            self._tool = tool
+            self.tool_changed.emit(tool)
+
+    @property
+    def brush_size(self) -> int:
+        return self._brush_size
+
+    def set_brush_size(self, size: int) -> None:
+        size = min(max(int(size), MIN_BRUSH_SIZE), MAX_BRUSH_SIZE)
+        if size != self._brush_size:
+            self._brush_size = size
+            self.brush_size_changed.emit(size)
+
+    def grow_brush(self) -> None:
+        """The ] key: about 20 % bigger, at least one pixel."""
+        self.set_brush_size(max(self._brush_size + 1, round(self._brush_size * 1.2)))
+
+    def shrink_brush(self) -> None:
+        """The [ key: about 20 % smaller, at least one pixel."""
+        self.set_brush_size(min(self._brush_size - 1, round(self._brush_size / 1.2)))
+
+    def pick_class_key(self, key: str) -> bool:
+        """Keys 1-9, 0 and ` select a class; False if the key is not a class key or out of range."""
+        class_id = CLASS_KEYS.get(key)
+        table = self.document.class_table
+        if class_id is None or table is None or class_id >= len(table):
+            return False
+        self.document.set_active_class(class_id)
+        return True
+
+    @property
+    def is_painting(self) -> bool:
+        return self._stroke is not None
+
+    # -- events in image coordinates ---------------------------------------------------------------
+    def press(self, y: int, x: int, *, pick: bool = False) -> None:
+        """Mouse button down at pixel (y, x); `pick` (Alt held) picks the class under the cursor."""
+        document = self.document
+        if document.label_map is None or document.is_loading:
+            return  # nothing to paint on, or the image shown is about to be replaced
+        if pick:
+            self._pick(y, x)
+            return
+        if document.view_mode is not ViewMode.LABEL:
+            document.set_view_mode(ViewMode.LABEL)  # painting edits the label: show what changes
+        if self._tool is Tool.FILL:
+            self._fill(y, x)
+            return
+        self._stroke = document.begin_stroke("Eraser" if self._tool is Tool.ERASER else "Brush")
+        self._last = (y, x)
+        self._dab(y, x)
+
+    def move(self, y: int, x: int) -> None:
+        if self._stroke is not None:
+            self._dab(y, x)
+
+    def release(self, y: int | None = None, x: int | None = None) -> None:
+        if self._stroke is not None:
+            if y is not None and x is not None:
+                self._dab(y, x)
+            self._stroke.finish()
+        self._stroke, self._last = None, None
+
+    def cancel_or_finish(self) -> None:
+        """End a stroke in progress (on tool or image switch) keeping what was painted."""
+        self.release()
+
+    # -- the tools ---------------------------------------------------------------------------------
+    def _value(self) -> int:
+        return IGNORE_INDEX if self._tool is Tool.ERASER else self.document.active_class
+
+    def _dab(self, y: int, x: int) -> None:
+        start = self._last if self._last is not None else (y, x)
+        y0, x0, mask = stroke_segment(start, (y, x), self._brush_size)
+        self._stroke.paint(y0, x0, mask, self._value())
+        self._last = (y, x)
+
+    def _fill(self, y: int, x: int) -> None:
+        region = flood_fill_mask(self.document.label_map, y, x)
+        if region is not None:
+            y0, x0, mask = region
+            self.document.apply_mask(y0, x0, mask, self.document.active_class, "Fill")
+
+    def _pick(self, y: int, x: int) -> None:
+        document = self.document
+        shown = document.prediction_at(y, x) if document.view_mode is ViewMode.PREDICTION else None
+        value = shown if shown is not None else document.label_at(y, x)
+        if value is not None and value != IGNORE_INDEX and value < len(document.class_table):
+            document.set_active_class(value)
+            self.class_picked.emit(value)

@@ -1,0 +1,243 @@
+"""The canvas: a QGraphicsView showing the image and label layers, translating mouse events.
+
+Wheel zooms about the cursor, the middle button or Space+left drag pans, `fit_to_window()` fits.
+Left-button events become image coordinates (row y, column x) for the `ToolController`; Alt+click
+picks a class. The canvas follows the document: a new image rebuilds the layers, `label_changed`
+repaints only the dirty rectangle, opacity/visibility/colour edits replace only the colour table,
+and the view mode chooses whether the overlay shows the label map, the prediction or the confidence.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore  # `QtCore.Qt` only inside handlers: see app/qt_enums.py
+from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QPen, QWheelEvent
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
+
+from app.document.label_document import LabelDocument, ViewMode
+from app.canvas.layers import ImageLayer, IndexedLayer
+from segmodels.labels.edits import confidence_color_table, label_color_table
+from app.qt_enums import set_enum_property
+from app.canvas.tools import Tool, ToolController
+
+MIN_ZOOM = 1 / 64
+MAX_ZOOM = 64.0
+WHEEL_STEP = 1.25  # zoom factor per wheel notch (120 units)
+FIT_MARGIN = 2  # pixels left around a fitted image, as QGraphicsView.fitInView leaves
+BACKGROUND = QColor(48, 48, 48)
+
+
+class Canvas(QGraphicsView):
+    cursor_moved = Signal(int, int)   # image x, y under the cursor; -1, -1 when outside the image
+    zoom_changed = Signal(float)      # screen pixels per image pixel
+
+    def __init__(self, document: LabelDocument, tools: ToolController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Our own viewport widget: the one Qt makes in C++ costs PySide ~15 ms the first time Python
+        # sees it (it resolves every QWidget subclass to find its type), before the first frame.
+        self.setViewport(QWidget())
+        self.document, self.tools = document, tools
+        self.setScene(QGraphicsScene(self))
+        self.image_layer, self.label_layer = ImageLayer(), IndexedLayer()
+        self.scene().addItem(self.image_layer)
+        self.scene().addItem(self.label_layer)
+        self._brush_outline = self._make_brush_outline()
+        # The viewport's palette, not setBackgroundBrush: PySide resolves a QBrush through overloads
+        # that name Qt-namespace enums (app/qt_enums.py) and QGradient's 169 presets.
+        palette = self.viewport().palette()
+        palette.setColor(QPalette.ColorRole.Base, BACKGROUND)
+        self.viewport().setPalette(palette)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.setMouseTracking(True)
+        # Hidden scroll bars still scroll (pan uses them) but never appear and re-shape the viewport,
+        # which would make fit-to-window fit the wrong size.
+        set_enum_property(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        set_enum_property(self, "verticalScrollBarPolicy", "ScrollBarAlwaysOff")
+        set_enum_property(self, "focusPolicy", "StrongFocus")
+        self._pan_from: QPoint | None = None
+        self._space_down = False
+        self._fit_mode = True  # keep fitting on resize until the user zooms
+        self._connect_document()
+
+    def _make_brush_outline(self) -> QGraphicsEllipseItem:
+        outline = QGraphicsEllipseItem()
+        pen = QPen()  # QPen(colour, width) is resolved through Qt-namespace overloads (app/qt_enums.py)
+        pen.setColor(QColor(255, 255, 255, 200))
+        pen.setWidth(0)  # cosmetic: one screen pixel at any zoom
+        outline.setPen(pen)
+        outline.setZValue(2)
+        outline.setVisible(False)
+        self.scene().addItem(outline)
+        return outline
+
+    def _connect_document(self) -> None:
+        doc = self.document
+        doc.image_changed.connect(self._on_image_changed)
+        doc.prediction_changed.connect(self._show_overlay)
+        doc.view_mode_changed.connect(self._show_overlay)
+        doc.label_changed.connect(self._on_label_changed)
+        for signal in (doc.opacity_changed, doc.hidden_classes_changed, doc.classes_changed):
+            signal.connect(self.refresh_colors)
+        self.tools.brush_size_changed.connect(lambda _: self._update_outline(None))
+
+    # -- following the document --------------------------------------------------------------------
+    def _on_image_changed(self) -> None:
+        self.image_layer.set_image(self.document.image, self.document.image_pyramid)
+        rect = self.image_layer.boundingRect()
+        self.scene().setSceneRect(rect)
+        self._show_overlay()
+        self.fit_to_window()
+
+    def overlay_array(self):
+        doc = self.document
+        return {ViewMode.LABEL: doc.label_map, ViewMode.PREDICTION: doc.prediction,
+                ViewMode.CONFIDENCE: doc.confidence}[doc.view_mode]
+
+    def _show_overlay(self, *_: object) -> None:
+        array = self.overlay_array()
+        confidence = self.document.view_mode is ViewMode.CONFIDENCE  # ordinal, not classes
+        ready = self.document.take_levels(array) if array is not None else []
+        self.label_layer.set_array(array, classes=not confidence, ready=ready)
+        self.refresh_colors()
+
+    def refresh_colors(self, *_: object) -> None:
+        """New colour table from the document's classes, opacity and hidden classes."""
+        doc = self.document
+        if doc.view_mode is ViewMode.CONFIDENCE:
+            table = confidence_color_table(doc.opacity)
+        elif doc.class_table is not None:
+            table = label_color_table(doc.class_table, doc.opacity, doc.hidden_classes)
+        else:
+            return
+        self.label_layer.set_color_table(table)
+
+    def _on_label_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
+        if self.document.view_mode is ViewMode.LABEL:
+            self.label_layer.update_region((y0, x0, y1, x1))
+
+    # -- zoom and pan ------------------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, zoom: float, anchor: QPoint | None = None) -> None:
+        """Zoom to `zoom` keeping the scene point under `anchor` (viewport coords) in place."""
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        self._fit_mode = False
+        anchor = anchor if anchor is not None else self.viewport().rect().center()
+        before = self.mapToScene(anchor)
+        factor = zoom / self.zoom
+        self.scale(factor, factor)
+        self._scroll_to_keep(before, anchor)
+        self.zoom_changed.emit(zoom)
+
+    def _scroll_to_keep(self, scene_point: QPointF, anchor: QPoint) -> None:
+        # With scroll bars the translate above is absorbed; move the bars so the point stays put.
+        moved = self.mapFromScene(scene_point) - anchor
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + moved.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + moved.y())
+
+    def fit_to_window(self) -> None:
+        rect = self.sceneRect()
+        if rect.isEmpty():
+            return
+        # fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio), worked out here: it runs before the
+        # first frame, where naming Qt's enums costs ~25 ms (app/qt_enums.py). Same 2 px margin.
+        view = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
+        if view.isEmpty():
+            return
+        scale = min(view.width() / rect.width(), view.height() / rect.height())
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+        self._fit_mode = True
+        self.zoom_changed.emit(self.zoom)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._fit_mode:
+            self.fit_to_window()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.set_zoom(self.zoom * WHEEL_STEP ** steps, event.position().toPoint())
+        event.accept()
+
+    # -- mouse -> tools ----------------------------------------------------------------------------
+    def image_point(self, pos: QPoint | QPointF) -> tuple[int, int]:
+        """(y, x) image pixel under a viewport position (may lie outside the image)."""
+        scene = self.mapToScene(pos.toPoint() if isinstance(pos, QPointF) else pos)
+        return math.floor(scene.y()), math.floor(scene.x())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        button, buttons = event.button(), QtCore.Qt.MouseButton
+        if button == buttons.MiddleButton or (button == buttons.LeftButton and self._space_down):
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(QtCore.Qt.CursorShape.ClosedHandCursor)
+        elif button == buttons.LeftButton:
+            y, x = self.image_point(event.position())
+            pick = bool(event.modifiers() & QtCore.Qt.KeyboardModifier.AltModifier)
+            self.tools.press(y, x, pick=pick)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
+        if self._pan_from is not None:
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            return
+        y, x = self.image_point(pos)
+        if self.tools.is_painting:
+            self.tools.move(y, x)
+        self._update_outline((y, x))
+        inside = self.document.label_map is not None and 0 <= y < self.document.label_map.shape[0] \
+            and 0 <= x < self.document.label_map.shape[1]
+        self.cursor_moved.emit(x if inside else -1, y if inside else -1)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        button, buttons = event.button(), QtCore.Qt.MouseButton
+        if self._pan_from is not None and button in (buttons.MiddleButton, buttons.LeftButton):
+            self._pan_from = None
+            self.viewport().unsetCursor()
+        elif button == buttons.LeftButton:
+            y, x = self.image_point(event.position())
+            self.tools.release(y, x)
+        event.accept()
+
+    def leaveEvent(self, event) -> None:
+        self._brush_outline.setVisible(False)
+        self.cursor_moved.emit(-1, -1)
+        super().leaveEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == QtCore.Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = True
+            self.viewport().setCursor(QtCore.Qt.CursorShape.OpenHandCursor)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == QtCore.Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            self.viewport().unsetCursor()
+            return
+        super().keyReleaseEvent(event)
+
+    def _update_outline(self, point: tuple[int, int] | None) -> None:
+        """Show the brush footprint under the cursor (brush and eraser only)."""
+        if point is None:
+            point = getattr(self, "_outline_at", None)
+            if point is None:
+                return
+        self._outline_at = point
+        size = self.tools.brush_size
+        y, x = point
+        top, left = y - size // 2, x - size // 2
+        self._brush_outline.setRect(QRectF(left, top, size, size))
+        self._brush_outline.setVisible(self.tools.tool is not Tool.FILL and self.document.label_map is not None)

@@ -1,0 +1,1 @@
+"""One widget per file: image list, classes, model, training, validation, export."""

@@ -1,0 +1,338 @@
+"""The model dock: choose a model, see where it runs, predict this image or all, rank by uncertainty.
+
+Models are checkpoints: the bundled demo model, the project's models/ folder (newest first), or any
+file the user opens. Prediction runs `model_jobs.predict_job` in a worker on the backend's pool with
+a progress bar and Cancel; each finished image is written to predictions/ (label PNG + confidence
+PNG) and shown at once through the host. "Rank by uncertainty" orders the image list least
+confident first, by mean or 10th-percentile confidence.
+
+A checkpoint whose classes differ from the project's cannot predict here; the dock says so and
+offers to fine-tune it with a new head (`fine_tune_requested`, which the training dock follows).
+torch is never imported on the GUI thread: the first use starts the backend load in a worker.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFormLayout, QLabel,
+                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from app import messages
+from app.docks.form import form_row
+from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
+from app.jobs.predict import (CheckpointInfo, DEVICE_CHOICES, PredictionDone, confidence_scores, demo_model_path,
+                            inspect_checkpoint, predict_job, project_checkpoints, uncertainty_order)
+from app.jobs.worker import GeneratorWorker
+
+FileChooser = Callable[[QWidget], "str | None"]
+DEFAULT_ARCH = "m2nist_fcn"  # small and fast on a CPU: the sensible first model
+RANK_MODES = (("10th-percentile confidence", "quantile"), ("mean confidence", "mean"))
+
+
+def choose_checkpoint_file(parent: QWidget) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open checkpoint", "", "segstudio checkpoints (*.pt);;All files (*)")
+    return path or None
+
+
+class ModelDock(QDockWidget):
+    fine_tune_requested = Signal(object)   # Path of a checkpoint to fine-tune with a new head
+    architecture_requested = Signal(str)   # "train this architecture from scratch"
+    predictions_finished = Signal(object)  # PredictionSummary (also after cancel)
+
+    def __init__(self, host: DockHost, backend: ModelBackend, parent: QWidget | None = None,
+                 choose_file: FileChooser = choose_checkpoint_file) -> None:
+        super().__init__("Model", parent)
+        self.setObjectName("model_dock")
+        self.host = host
+        self.backend = backend
+        self.choose_file = choose_file
+        self.worker: GeneratorWorker | None = None
+        self._after_worker: Callable[[], None] | None = None  # continuation once the worker is done
+        self._stop = threading.Event()
+        self.checkpoint_info: dict[Path, CheckpointInfo] = {}
+        self.extra_checkpoints: list[Path] = []
+        self._build()
+        backend.ready.connect(self._on_backend_ready)
+        backend.failed.connect(lambda text: messages.error(self, text))
+        self.refresh_checkpoints()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        form = QFormLayout()
+        self.model_combo = QComboBox()
+        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Open a checkpoint file (.pt)")
+        self.open_button.clicked.connect(self.open_file)
+        form.addRow("Checkpoint", form_row(self.model_combo, self.open_button))
+        self.info_label = QLabel("")
+        self.info_label.setWordWrap(True)
+        form.addRow("", self.info_label)
+        self.arch_combo = QComboBox()
+        self.arch_combo.addItem("(loaded on first use)")
+        self.arch_combo.setEnabled(False)
+        self.new_button = QPushButton("Train new…")
+        self.new_button.setToolTip("Train this architecture from scratch in the training dock")
+        self.new_button.clicked.connect(self._request_architecture)
+        form.addRow("Architecture", form_row(self.arch_combo, self.new_button))
+        self.device_combo = QComboBox()
+        self.device_combo.addItems(DEVICE_CHOICES)
+        form.addRow("Device", self.device_combo)
+        self.device_label = QLabel("not checked yet (torch loads on first use)")
+        self.device_label.setWordWrap(True)
+        form.addRow("", self.device_label)
+        layout.addLayout(form)
+        self.predict_button = QPushButton("Predict this image")
+        self.predict_button.clicked.connect(self.predict_current)
+        self.predict_all_button = QPushButton("Predict all")
+        self.predict_all_button.clicked.connect(self.predict_all)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        layout.addWidget(form_row(self.predict_button, self.predict_all_button, self.cancel_button))
+        self.progress = QProgressBar()
+        self.progress.setValue(0)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status_label)
+        self.rank_combo = QComboBox()
+        for text, mode in RANK_MODES:
+            self.rank_combo.addItem(text, mode)
+        self.rank_button = QPushButton("Rank by uncertainty")
+        self.rank_button.setToolTip("Order the image list least confident first, "
+                                    "so you correct the most useful images first")
+        self.rank_button.clicked.connect(self.rank_by_uncertainty)
+        layout.addWidget(form_row(self.rank_button, self.rank_combo))
+        layout.addStretch(1)
+        self.setWidget(body)
+        load_backend_on_first_click(body, self.backend)
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def refresh_checkpoints(self, select: Path | None = None) -> None:
+        """Rebuild the list: project checkpoints (newest first), the demo model, opened files."""
+        current = select or self.selected_checkpoint()
+        project = self.host.project()
+        paths: list[Path] = project_checkpoints(project) if project is not None else []
+        if select is None and current is not None and paths and current not in paths \
+                and current not in self.extra_checkpoints:
+            current = None  # the bundled model was only the fallback: a project's own models come first
+        demo = demo_model_path()
+        entries = [(f"{p.name} (project)", p) for p in paths]
+        if demo.is_file() and demo.name not in {p.name for p in paths}:  # the demo copy has its own
+            entries.append(("Demo model (bundled)", demo))
+        entries += [(f"{p.name} ({p.parent})", p) for p in self.extra_checkpoints if p not in paths]
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for text, path in entries:
+            self.model_combo.addItem(text, str(path))
+        index = self.model_combo.findData(str(current)) if current is not None else -1
+        self.model_combo.setCurrentIndex(index if index >= 0 else (0 if entries else -1))
+        self.model_combo.blockSignals(False)
+        self._on_model_changed()
+
+    def selected_checkpoint(self) -> Path | None:
+        data = self.model_combo.currentData()
+        return Path(data) if data else None
+
+    def select_checkpoint(self, path: Path) -> None:
+        """Show `path` in the list (adding it if new) and select it."""
+        path = Path(path)
+        project = self.host.project()
+        # A <name>.last.pt resume file is never in the project list, so one opened by hand stays listed.
+        in_project = (project is not None and path.parent.resolve() == project.models_dir.resolve()
+                      and not path.name.endswith(".last.pt"))
+        if not in_project and path != demo_model_path() and path not in self.extra_checkpoints:
+            self.extra_checkpoints.append(path)
+        self.checkpoint_info.pop(path, None)  # it may have been rewritten
+        self.refresh_checkpoints(select=path)
+
+    def open_file(self) -> None:
+        chosen = self.choose_file(self)
+        if chosen:
+            self.select_checkpoint(Path(chosen))
+
+    def _on_model_changed(self, *_: Any) -> None:
+        path = self.selected_checkpoint()
+        info = self.checkpoint_info.get(path) if path else None
+        self.info_label.setText(self._describe(info) if info else ("" if path else "No checkpoint yet: train one."))
+        self._update_buttons()
+
+    def _describe(self, info: CheckpointInfo) -> str:
+        if info.matches_project:
+            return info.summary()
+        return f"{info.summary()}; its classes differ from the project's (fine-tune it to use it here)."
+
+    def _inspect(self, path: Path, then: Callable[[CheckpointInfo], None]) -> None:
+        """Read the checkpoint's classes and metrics in a worker, then call `then` on the GUI thread."""
+        project = self.host.project()
+        if project is None:
+            return
+        worker = GeneratorWorker.for_call(lambda _cancel: inspect_checkpoint(path, project.classes))
+
+        def done(info: CheckpointInfo) -> None:
+            self.checkpoint_info[path] = info
+            if self.selected_checkpoint() == path:
+                self._on_model_changed()
+            self._after_worker = lambda: then(info)
+
+        worker.signals.returned.connect(done)
+        worker.signals.errored.connect(self._on_error)
+        worker.signals.finished.connect(self._on_worker_finished)
+        self._start(worker, "Reading checkpoint…")
+
+    # -- backend ------------------------------------------------------------------------------
+    def _on_backend_ready(self, info: Any) -> None:
+        self.arch_combo.clear()
+        for name in info.architectures:
+            self.arch_combo.addItem(name, name)
+            self.arch_combo.setItemData(self.arch_combo.count() - 1, info.descriptions.get(name, ""), Qt.ToolTipRole)
+        self.arch_combo.setCurrentIndex(max(0, self.arch_combo.findData(DEFAULT_ARCH)))
+        self.arch_combo.setEnabled(True)
+        self.device_label.setText(info.device_reason)
+        self._update_buttons()
+
+    def _request_architecture(self) -> None:
+        if not self.backend.is_loaded():
+            self.backend.ensure_loaded(lambda info: self._request_architecture())
+            return
+        name = self.arch_combo.currentData()
+        if name:
+            self.architecture_requested.emit(name)
+
+    # -- prediction -----------------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return self.worker is not None
+
+    def predict_current(self) -> None:
+        image = self.host.current_image()
+        if image is None:
+            messages.info(self, "Open an image first, then predict it.")
+            return
+        self._predict([image])
+
+    def predict_all(self) -> None:
+        project = self.host.project()
+        images = project.image_paths() if project is not None else []
+        if not images:
+            messages.info(self, "The project has no images to predict.")
+            return
+        self._predict(images)
+
+    def _predict(self, images: list[Path]) -> None:
+        path = self.selected_checkpoint()
+        project = self.host.project()
+        if self.is_busy() or project is None:
+            return
+        self.backend.ensure_loaded()
+        if path is None:
+            messages.info(self, "There is no checkpoint to predict with yet; train one in the training dock.")
+            return
+        info = self.checkpoint_info.get(path)
+        if info is None:
+            self._inspect(path, lambda found: self._predict(images) if found.matches_project
+                          else self._offer_fine_tune(found))
+            return
+        if not info.matches_project:
+            self._offer_fine_tune(info)
+            return
+        device = self.device_combo.currentText()
+        # Our own stop flag, not the worker's: the job must see it and *return* its summary (the
+        # worker's own cancel would drop the return value).
+        stop = self._stop = threading.Event()
+        worker = GeneratorWorker(lambda _cancel: predict_job(path, project, images, device, stop.is_set))
+        worker.signals.yielded.connect(self._on_predicted)
+        worker.signals.returned.connect(self._on_predictions_done)
+        worker.signals.errored.connect(self._on_error)
+        worker.signals.finished.connect(self._on_worker_finished)
+        self.progress.setRange(0, len(images))
+        self.progress.setValue(0)
+        self._start(worker, f"Predicting {len(images)} image(s)…")
+
+    def _offer_fine_tune(self, info: CheckpointInfo) -> None:
+        project = self.host.project()
+        wanted = ", ".join(project.classes.names) if project is not None else "?"
+        text = (f"Checkpoint '{info.path.name}' predicts {len(info.class_names)} classes "
+                f"({', '.join(info.class_names)}) but this project has {wanted}. "
+                "Fine-tune it on this project's labels with a new head?")
+        if messages.ask(self, text) is messages.Answer.YES:
+            self.fine_tune_requested.emit(info.path)
+
+    def _on_predicted(self, done: PredictionDone) -> None:
+        self.progress.setValue(done.index)
+        if done.error is None:
+            self.host.prediction_written(done.image)
+
+    def _on_predictions_done(self, summary: Any) -> None:
+        if summary.cancelled:
+            self.status_label.setText(f"Cancelled after {summary.done} image(s).")
+        else:
+            self.status_label.setText(f"Predicted {summary.done} image(s) on {summary.device_reason}.")
+        if summary.device_reason:
+            self.device_label.setText(summary.device_reason)
+        if summary.skipped:
+            shown = "\n".join(summary.skipped[:5])
+            more = f"\n…and {len(summary.skipped) - 5} more." if len(summary.skipped) > 5 else ""
+            messages.warning(self, f"{len(summary.skipped)} image(s) were skipped:\n{shown}{more}")
+        # Announced once the dock is idle again, so a listener can start the next job at once.
+        self._after_worker = lambda: self.predictions_finished.emit(summary)
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self._stop.set()
+            self.status_label.setText("Cancelling…")
+
+    # -- ranking ------------------------------------------------------------------------------
+    def rank_by_uncertainty(self) -> None:
+        project = self.host.project()
+        if project is None or self.is_busy():
+            return
+        images = project.image_paths()
+        mode = self.rank_combo.currentData()
+
+        worker = GeneratorWorker.for_call(lambda _cancel: confidence_scores(project, images, mode))
+        worker.signals.returned.connect(lambda scores: self._apply_ranking(images, scores))
+        worker.signals.errored.connect(self._on_error)
+        worker.signals.finished.connect(self._on_worker_finished)
+        self._start(worker, "Ranking by uncertainty…")
+
+    def _apply_ranking(self, images: list[Path], scores: dict[Path, float]) -> None:
+        if not scores:
+            messages.info(self, "No image has a confidence map yet: predict first, then rank.")
+            return
+        self.host.set_image_order(uncertainty_order(images, scores))
+        self.status_label.setText(f"Ranked {len(scores)} image(s), least confident first.")
+
+    # -- worker plumbing ----------------------------------------------------------------------
+    def _start(self, worker: GeneratorWorker, status: str) -> None:
+        self.worker = worker
+        self.status_label.setText(status)
+        self._update_buttons()
+        self.backend.run(worker)
+
+    def _on_error(self, text: str) -> None:
+        self.status_label.setText("Failed.")
+        messages.error(self, text)
+
+    def _on_worker_finished(self) -> None:
+        self.worker = None
+        self._update_buttons()
+        after, self._after_worker = self._after_worker, None
+        if after is not None:
+            after()
+
+    def _update_buttons(self) -> None:
+        busy = self.is_busy()
+        has_model = self.selected_checkpoint() is not None
+        self.predict_button.setEnabled(not busy and has_model)
+        self.predict_all_button.setEnabled(not busy and has_model)
+        self.rank_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.model_combo.setEnabled(not busy)
+        self.open_button.setEnabled(not busy)

@@ -1,0 +1,364 @@
+"""The training dock: settings, Start/Cancel, progress with ETA, live curves, per-class IoU.
+
+Training runs `training_jobs.training_job` (segmodels' `fit()`) in a worker on the backend's pool;
+the window keeps painting, zooming and switching images meanwhile. Step reports arrive throttled
+(at most ~20 a second) and move the progress bar and the loss curve; each epoch adds a validation
+mIoU point and refills the IoU table. When a run ends, finished or cancelled, its best checkpoint is
+announced through `checkpoint_ready` so the model dock can predict with it at once.
+
+Failures are messages, never crashes, and labels are never touched: no reviewed labels, CUDA out of
+memory (offer a retry with half the batch), a NaN loss (lower the learning rate). Closing the window
+during a run asks first, then cancels and waits for the worker (`confirm_close`).
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDockWidget,
+                               QDoubleSpinBox, QFormLayout, QHeaderView, QLabel, QProgressBar,
+                               QPushButton, QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from app import messages
+from app.docks.curves import TrainingCurves
+from app.docks.form import form_row
+from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
+from app.jobs.predict import DEVICE_CHOICES, demo_model_path, project_checkpoints
+from app.jobs.train import (EpochUpdate, StepUpdate, TrainingOutcome, TrainingRequest, format_eta,
+                               training_job)
+from app.jobs.worker import GeneratorWorker
+
+CLOSE_WAIT_S = 30.0
+DEFAULT_ARCH = "m2nist_fcn"
+
+
+class TrainingDock(QDockWidget):
+    checkpoint_ready = Signal(object)   # Path of the best checkpoint of a finished or cancelled run
+    training_finished = Signal(object)  # TrainingOutcome
+
+    def __init__(self, host: DockHost, backend: ModelBackend, parent: QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        self.setObjectName("training_dock")
+        self.host = host
+        self.backend = backend
+        self.worker: GeneratorWorker | None = None
+        self.last_request: TrainingRequest | None = None
+        self.outcome: TrainingOutcome | None = None
+        self.train_defaults: dict[str, dict[str, Any]] = {}
+        self._started_at = 0.0
+        self._stop = threading.Event()
+        self._retry = False  # set by the out-of-memory offer: start again once this run is done
+        self._build()
+        backend.ready.connect(self._on_backend_ready)
+        self.refresh_checkpoints()
+        self._update_controls()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build_settings(self) -> QFormLayout:
+        form = QFormLayout()
+        self.scratch_radio = QRadioButton("From scratch")
+        self.finetune_radio = QRadioButton("Fine-tune")
+        self.scratch_radio.setChecked(True)
+        self.mode_group = QButtonGroup(self)
+        for button in (self.scratch_radio, self.finetune_radio):
+            self.mode_group.addButton(button)
+            button.toggled.connect(self._update_controls)
+        self.finetune_radio.toggled.connect(self._suggest_learning_rate)
+        form.addRow("Start", form_row(self.scratch_radio, self.finetune_radio))
+        self.arch_combo = QComboBox()
+        self.arch_combo.addItem(DEFAULT_ARCH, DEFAULT_ARCH)  # the full list arrives with the backend
+        self.arch_combo.activated.connect(lambda _: self.apply_defaults(self.arch_combo.currentData()))
+        form.addRow("Architecture", self.arch_combo)
+        self.checkpoint_combo = QComboBox()
+        form.addRow("Checkpoint", self.checkpoint_combo)
+        # Until the backend reports each architecture's defaults, show m2nist_fcn's (segmodels'
+        # ARCH_DEFAULTS; importing them here would import torch on the GUI thread).
+        self.epochs_spin = _spin(QSpinBox(), 1, 1000, 12)
+        form.addRow("Epochs", self.epochs_spin)
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setDecimals(6)
+        self.lr_spin.setRange(1e-6, 1.0)
+        self.lr_spin.setSingleStep(1e-4)
+        self.lr_spin.setValue(3e-3)
+        form.addRow("Learning rate", self.lr_spin)
+        self.batch_spin = _spin(QSpinBox(), 1, 512, 32)
+        form.addRow("Batch size", self.batch_spin)
+        self.augment_check = QCheckBox("flips, crops and colour jitter")
+        self.augment_check.setChecked(False)
+        form.addRow("Augmentation", self.augment_check)
+        self.device_combo = QComboBox()
+        self.device_combo.addItems(DEVICE_CHOICES)
+        form.addRow("Device", self.device_combo)
+        return form
+
+    def _build(self) -> None:
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.addLayout(self._build_settings())
+        self.start_button = QPushButton("Start training")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        layout.addWidget(form_row(self.start_button, self.cancel_button))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("idle")
+        self.progress.setValue(0)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status_label)
+        self.curves = TrainingCurves()
+        layout.addWidget(self.curves, 1)
+        self.iou_table = QTableWidget(0, 2)
+        self.iou_table.setHorizontalHeaderLabels(["class", "IoU"])
+        self.iou_table.horizontalHeader().setStretchLastSection(True)
+        self.iou_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.iou_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.iou_table.verticalHeader().setVisible(False)
+        self.iou_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.iou_table.setMinimumHeight(90)
+        layout.addWidget(self.iou_table)
+        self.setWidget(body)
+        self.visibilityChanged.connect(self._on_visibility)
+        load_backend_on_first_click(body, self.backend)
+
+    def _on_visibility(self, visible: bool) -> None:
+        # pyqtgraph (~0.8 s to import) loads when the user first looks at this dock, not at startup;
+        # checked after the event loop settles, as a tabbed dock is briefly "shown" while the
+        # window is built.
+        if visible and not self.curves.has_plots():
+            QTimer.singleShot(0, self._build_plots_if_seen)
+
+    def _build_plots_if_seen(self) -> None:
+        # The backend load (torch, and pyqtgraph, in a worker) runs first, so the plots are built
+        # from an already imported pyqtgraph instead of freezing the window while it imports.
+        if self.isVisible() and not self.visibleRegion().isEmpty():
+            self.backend.ensure_loaded(lambda info: self.curves.ensure_plots())
+
+    # -- settings -----------------------------------------------------------------------------
+    def _on_backend_ready(self, info: Any) -> None:
+        current = self.arch_combo.currentData()
+        self.arch_combo.clear()
+        for name in info.architectures:
+            self.arch_combo.addItem(name, name)
+        index = self.arch_combo.findData(current)
+        self.arch_combo.setCurrentIndex(max(index, 0))
+        self.train_defaults = dict(info.train_defaults)
+
+    def apply_defaults(self, arch: str | None) -> None:
+        """Show segmodels' recommended settings for `arch` (when the user picks an architecture)."""
+        defaults = self.train_defaults.get(arch or "")
+        if not defaults:
+            return
+        self.epochs_spin.setValue(int(defaults["epochs"]))
+        self.batch_spin.setValue(int(defaults["batch_size"]))
+        self.lr_spin.setValue(float(defaults["lr"]))
+        self.augment_check.setChecked(bool(defaults["augment"]))
+
+    def _suggest_learning_rate(self, fine_tune: bool) -> None:
+        """Fine-tuning starts from working weights: suggest segmodels' lower fine-tune rate."""
+        defaults = self.train_defaults.get(self.arch_combo.currentData() or DEFAULT_ARCH)
+        if not defaults:
+            return
+        self.lr_spin.setValue(float(defaults["fine_tune_lr"] if fine_tune else defaults["lr"]))
+
+    def refresh_checkpoints(self, select: Path | None = None) -> None:
+        current = select or self.selected_checkpoint()
+        project = self.host.project()
+        paths = project_checkpoints(project) if project is not None else []
+        if demo_model_path().is_file():
+            paths.append(demo_model_path())
+        if current is not None and current not in paths:
+            paths.append(current)
+        self.checkpoint_combo.clear()
+        for path in paths:
+            self.checkpoint_combo.addItem(path.name, str(path))
+        index = self.checkpoint_combo.findData(str(current)) if current is not None else -1
+        self.checkpoint_combo.setCurrentIndex(index if index >= 0 else (0 if paths else -1))
+
+    def selected_checkpoint(self) -> Path | None:
+        data = self.checkpoint_combo.currentData()
+        return Path(data) if data else None
+
+    def set_fine_tune(self, checkpoint: Path) -> None:
+        """Fine-tune `checkpoint` (the model dock's offer for a class mismatch: a new head)."""
+        self.refresh_checkpoints(select=Path(checkpoint))
+        self.finetune_radio.setChecked(True)
+        self.show()
+        self.raise_()
+        self.status_label.setText(f"Ready to fine-tune {Path(checkpoint).name} on this project's labels; "
+                                  "a new head is made if its classes differ. Press Start.")
+
+    def set_from_scratch(self, arch: str) -> None:
+        index = self.arch_combo.findData(arch)
+        if index < 0:
+            self.arch_combo.addItem(arch, arch)
+            index = self.arch_combo.count() - 1
+        self.arch_combo.setCurrentIndex(index)
+        self.apply_defaults(arch)
+        self.scratch_radio.setChecked(True)
+        self.show()
+        self.raise_()
+
+    def request(self) -> TrainingRequest | None:
+        project = self.host.project()
+        if project is None:
+            return None
+        fine_tune = self.finetune_radio.isChecked()
+        arch = None if fine_tune else (self.arch_combo.currentData() or DEFAULT_ARCH)
+        stem = (self.selected_checkpoint().stem if fine_tune and self.selected_checkpoint() else arch) or "model"
+        out = project.models_dir / f"{stem.removesuffix('_finetuned')}_finetuned.pt" if fine_tune else \
+            project.models_dir / f"{arch}.pt"
+        return TrainingRequest(project.root, arch, self.selected_checkpoint() if fine_tune else None,
+                               self.epochs_spin.value(), self.lr_spin.value(), self.batch_spin.value(),
+                               self.augment_check.isChecked(), self.device_combo.currentText(), out)
+
+    # -- running ------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def start(self, request: TrainingRequest | None = None) -> bool:
+        if self.is_running():
+            return False
+        request = request if isinstance(request, TrainingRequest) else self.request()
+        if request is None:
+            messages.info(self, "Open a project first; training uses its reviewed labels.")
+            return False
+        if request.init_checkpoint is None and not request.arch:
+            messages.info(self, "Pick a checkpoint to fine-tune, or train from scratch.")
+            return False
+        self.last_request = request
+        self.outcome = None
+        self.curves.ensure_plots()
+        self.curves.clear()
+        self.iou_table.setRowCount(0)
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
+        self.status_label.setText("Loading data and model…")
+        self._started_at = time.monotonic()
+        # Our own stop flag, not the worker's: fit() must see it between steps and *return* its
+        # result (best checkpoint so far); the worker's own cancel would drop the return value.
+        stop = self._stop = threading.Event()
+        worker = GeneratorWorker(lambda _cancel: training_job(request, stop.is_set))
+        worker.signals.yielded.connect(self._on_report)
+        worker.signals.returned.connect(self._on_outcome)
+        worker.signals.errored.connect(self._on_error)
+        worker.signals.finished.connect(self._on_finished)
+        self.worker = worker
+        self._update_controls()
+        self.backend.run(worker)
+        return True
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self._stop.set()
+            self.status_label.setText("Cancelling after this step; the best checkpoint so far is kept…")
+
+    def _on_report(self, report: Any) -> None:
+        if isinstance(report, StepUpdate):
+            self.progress.setValue(int(report.fraction * 1000))
+            self.progress.setFormat(f"epoch {report.epoch}/{report.epochs} · %p% · {format_eta(report.eta_s)}")
+            self.curves.add_loss(report.epoch - 1 + report.step / max(report.steps, 1), report.loss)
+            self.status_label.setText(f"Epoch {report.epoch}/{report.epochs}, step {report.step}/{report.steps}, "
+                                      f"loss {report.loss:.4f}")
+        elif isinstance(report, EpochUpdate):
+            self.curves.add_miou(report.epoch, report.miou)
+            self._fill_iou_table(report)
+            self.status_label.setText(f"Epoch {report.epoch}/{report.epochs}: train loss {report.train_loss:.4f}, "
+                                      f"validation mIoU {report.miou:.3f}")
+
+    def _fill_iou_table(self, report: EpochUpdate) -> None:
+        # Texts change in place: new items every epoch would re-lay the table each time.
+        table = self.iou_table
+        table.setRowCount(len(report.per_class_iou))
+        for row, (name, iou) in enumerate(zip(report.class_names, report.per_class_iou)):
+            for column, text in ((0, name), (1, "—" if not math.isfinite(iou) else f"{iou:.3f}")):
+                item = table.item(row, column)
+                if item is None:
+                    table.setItem(row, column, QTableWidgetItem(text))
+                elif item.text() != text:
+                    item.setText(text)
+
+    def _on_outcome(self, outcome: TrainingOutcome) -> None:
+        self.outcome = outcome
+        if outcome.checkpoint is not None:
+            self.refresh_checkpoints()
+            self.checkpoint_ready.emit(outcome.checkpoint)
+        best = f" Best validation mIoU {outcome.best_miou:.3f}." if outcome.best_miou is not None else ""
+        saved = f" Saved {outcome.checkpoint.name}." if outcome.checkpoint is not None else ""
+        if outcome.failure == "oom":
+            self._offer_smaller_batch(outcome)
+        elif outcome.failure == "nan":
+            messages.error(self, outcome.message)
+        if outcome.failure is None:
+            done = "Cancelled; the best epoch so far is kept." if outcome.cancelled else "Finished."
+            note = f" ({outcome.message})" if outcome.message else ""
+            self.status_label.setText(f"{done}{best}{saved}{note}")
+        if outcome.skipped:  # once per run, when it ends: the files to fix or remove
+            messages.warning(self, f"Training skipped {len(outcome.skipped)} unreadable file(s): "
+                             + " ".join(outcome.skipped))
+        self.progress.setFormat("cancelled" if outcome.cancelled else "done")
+        if not outcome.cancelled and outcome.failure is None:
+            self.progress.setValue(1000)
+
+    def _offer_smaller_batch(self, outcome: TrainingOutcome) -> None:
+        batch = self.batch_spin.value()
+        if batch <= 1:
+            messages.error(self, outcome.message + " Even a batch of 1 does not fit: pick a smaller "
+                           "architecture or train on the CPU.")
+            return
+        half = max(1, batch // 2)
+        if messages.ask(self, f"{outcome.message} Retry with batch size {half}?") is messages.Answer.YES:
+            self.batch_spin.setValue(half)
+            self._retry = True
+
+    def _on_error(self, text: str) -> None:
+        self.status_label.setText("Training stopped.")
+        self.progress.setFormat("failed")
+        messages.error(self, text)
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self._update_controls()
+        self.training_finished.emit(self.outcome)
+        if self._retry:
+            self._retry = False
+            self.start()
+
+    def _update_controls(self, *_: Any) -> None:
+        running = self.is_running()
+        fine_tune = self.finetune_radio.isChecked()
+        for widget in (self.scratch_radio, self.finetune_radio, self.epochs_spin, self.lr_spin, self.batch_spin,
+                       self.augment_check, self.device_combo):
+            widget.setEnabled(not running)
+        self.arch_combo.setEnabled(not running and not fine_tune)
+        self.checkpoint_combo.setEnabled(not running and fine_tune)
+        self.start_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    # -- closing ------------------------------------------------------------------------------
+    def confirm_close(self) -> bool:
+        """Ask before closing during a run; on yes, cancel and wait for the worker to stop."""
+        if not self.is_running():
+            return True
+        if messages.ask(self, "Training is running. Stop it and close? The best checkpoint so far is kept.") \
+                is not messages.Answer.YES:
+            return False
+        worker = self.worker
+        self._stop.set()
+        stopped = worker.wait(CLOSE_WAIT_S)
+        if not stopped:
+            messages.warning(self, "Training did not stop in time; closing anyway.")
+        return True
+
+
+def _spin(spin: QSpinBox, low: int, high: int, value: int) -> QSpinBox:
+    spin.setRange(low, high)
+    spin.setValue(value)
+    return spin

@@ -1,0 +1,105 @@
+"""Undo steps for label edits: each holds only the changed pixels (STYLE.md convention 3).
+
+A `Stroke` builds one step from many dabs while the mouse is down: each `paint()` writes the pixels
+at once (the user sees them), recording a `PaintAtom`; `finish()` hands the atoms to the document,
+which pushes them as one `PaintCommand`.
+
+A `PaintCommand` is one user action (a whole brush stroke, one flood fill, "accept prediction") made
+of `PaintAtom`s, each a bounding box + mask + old values + new value(s). The pixels are already
+written when the command is pushed (the user saw them while dragging), so the first `redo()` that
+QUndoStack.push() calls does nothing; later undo/redo replay the atoms on the same label map array.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PySide6.QtGui import QUndoCommand
+
+from segmodels.labels.edits import Box, PaintAtom, apply_atom, make_atom, revert_atom, union_box
+
+#: Called after the command changed `label_map` inside `box`, so the document can tell the views.
+ChangedCallback = Callable[[np.ndarray, Box], None]
+
+
+class PaintCommand(QUndoCommand):
+    def __init__(self, text: str, label_map: np.ndarray, atoms: Sequence[PaintAtom],
+                 on_changed: ChangedCallback) -> None:
+        super().__init__(text)
+        self._label_map = label_map
+        self._atoms = tuple(atoms)
+        self._on_changed = on_changed
+        self._already_applied = True
+        box = None
+        for atom in self._atoms:
+            box = union_box(box, atom.box)
+        self._box = box
+
+    @property
+    def box(self) -> Box | None:
+        return self._box
+
+    @property
+    def atoms(self) -> tuple[PaintAtom, ...]:
+        return self._atoms
+
+    def byte_size(self) -> int:
+        """Memory held by this step (masks + values), to show that undo grows with edits only."""
+        return sum(a.mask.nbytes + a.old_values.nbytes + np.asarray(a.new_values).nbytes for a in self._atoms)
+
+    def redo(self) -> None:
+        if self._already_applied:
+            self._already_applied = False
+            return
+        for atom in self._atoms:
+            apply_atom(self._label_map, atom)
+        self._notify()
+
+    def undo(self) -> None:
+        # Reverse order: a later atom's old values were recorded after the earlier atoms were written.
+        for atom in reversed(self._atoms):
+            revert_atom(self._label_map, atom)
+        self._notify()
+
+    def _notify(self) -> None:
+        if self._box is not None:
+            self._on_changed(self._label_map, self._box)
+
+
+class Stroke:
+    """One undoable edit built from many dabs; made by `LabelDocument.begin_stroke`."""
+
+    def __init__(self, text: str, label_map: np.ndarray, on_changed: ChangedCallback,
+                 on_finished: Callable[[Stroke], None]) -> None:
+        self.text = text
+        self.label_map = label_map
+        self.atoms: list[PaintAtom] = []
+        self.open = True
+        self._on_changed = on_changed
+        self._on_finished = on_finished
+
+    def paint(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int) -> Box | None:
+        """Set `mask` (placed at y0, x0) to `value` now; returns the changed box, or None."""
+        if not self.open:
+            return None
+        atom = make_atom(self.label_map, y0, x0, mask, value)
+        if atom is None:
+            return None
+        apply_atom(self.label_map, atom)
+        self.atoms.append(atom)
+        self._on_changed(self.label_map, atom.box)
+        return atom.box
+
+    def finish(self) -> None:
+        """Commit: the document pushes the atoms as one undo step (none if nothing changed)."""
+        if self.open:
+            self.open = False
+            self._on_finished(self)
+
+    def cancel(self) -> None:
+        """Take the stroke's pixels back without leaving an undo step."""
+        if self.open:
+            self.open = False
+            PaintCommand(self.text, self.label_map, self.atoms, self._on_changed).undo()
+            self.atoms = []
+            self._on_finished(self)

@@ -1,0 +1,219 @@
+"""`run_gui(argv)`: start the window on PATH, or on the user's copy of the demo project.
+
+    segstudio [PATH] [--debug]
+
+PATH may be an image, a folder, a project or a VOC root. Without PATH the bundled demo project is
+used: written on first launch into the user's data folder (platformdirs; `SEGSTUDIO_HOME` overrides
+it, as the tests do) so the user can edit it. The demo keeps reviewed labels for its first half and
+leaves the rest unlabelled, so there is something to predict; the bundled demo model is copied into
+its models/ when present. torch is never imported here: the window starts fast.
+Environment: SEGSTUDIO_SCREENSHOT=FILE saves a grab of the window shortly after start, then quits.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from segmodels.errors import SegError, describe
+from segmodels.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+DEMO_IMAGE_COUNT = 48
+DEMO_REVIEWED_COUNT = 24
+#: Odd seeds draw handwriting the bundled model (trained on seed 0) has never seen, so its proposals
+#: on the demo are honest, mistakes included: there is something real to correct.
+DEMO_SEED = 1
+DEMO_MODEL_FILES = ("demo_m2nist.pt", "demo_m2nist.json")
+SCREENSHOT_DELAY_MS = 800  # time for the first paint and the first thumbnails
+
+
+def user_home() -> Path:
+    """Where segstudio keeps per-user data (the demo copy)."""
+    override = os.environ.get("SEGSTUDIO_HOME")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("segstudio", appauthor=False))
+
+
+def ensure_demo_project(home: Path | None = None) -> Path:
+    """The user's demo project, written on first use; returns its folder."""
+    home = home or user_home()
+    root = home / "demo"
+    if (root / "segstudio.json").exists():
+        return root
+    from segmodels.demo import write_demo_project
+
+    partial = home / "demo.partial"
+    if partial.exists():
+        shutil.rmtree(partial)  # an interrupted first launch: start again
+    home.mkdir(parents=True, exist_ok=True)
+    project = write_demo_project(partial, seed=DEMO_SEED, count=DEMO_IMAGE_COUNT)
+    for image in project.image_paths()[DEMO_REVIEWED_COUNT:]:
+        project.label_path(image).unlink(missing_ok=True)  # unlabelled images to predict
+    models = partial / "models"
+    for name in DEMO_MODEL_FILES:
+        source = resource_path("models", name)
+        if source.is_file():
+            models.mkdir(exist_ok=True)
+            shutil.copy2(source, models / name)
+    if root.exists():
+        shutil.rmtree(root)  # a demo folder without its segstudio.json is a broken earlier copy
+    partial.rename(root)
+    return root
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="segstudio", description="Make and fix segmentation labels.")
+    parser.add_argument("path", nargs="?", help="image, folder, project or VOC root (default: the demo project)")
+    parser.add_argument("--debug", action="store_true", help="log details to stderr")
+    return parser.parse_args(list(argv))
+
+
+def install_docks(window) -> None:
+    """The image list (if the window deferred it), model, training, classes and validation docks,
+    with their menu entries."""
+    from app.window.label_docks import install_label_docks
+    from app.window.model_docks import install_model_docks
+
+    window.install_image_list()
+    model = install_model_docks(window).model
+    classes = install_label_docks(window).classes  # after the model docks: validation is tabbed with them
+    if window.isVisible():  # the new docks are laid out on the next turn of the event loop
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, window, lambda: _size_like_before_showing(window, classes, model))
+
+
+def _size_like_before_showing(window, classes, model) -> None:
+    """Docks added to a window already on screen get only what the canvas leaves them. Give them
+    what a window built before showing gives them from their size hints (the widest hint on each
+    side, the left side split by height hints), so building them late changes nothing visible."""
+    from PySide6.QtCore import Qt
+
+    image_list = window.image_list
+    left = max(image_list.sizeHint().width(), classes.sizeHint().width())
+    window.resizeDocks([image_list, model], [left, model.sizeHint().width()], Qt.Orientation.Horizontal)
+    total = image_list.height() + classes.height()
+    top_hint, bottom_hint = image_list.sizeHint().height(), classes.sizeHint().height()
+    top = total * top_hint // (top_hint + bottom_hint)
+    window.resizeDocks([image_list, classes], [top, total - top], Qt.Orientation.Vertical)
+
+
+def create_window(path: str | None, *, defer_docks: bool = False):
+    """Build the main window showing `path` (or the demo); errors become a message, not a crash.
+
+    With `defer_docks` the docks, the image list included, are built just after the canvas is first
+    painted: the image is on screen about 80 ms sooner (their imports and widgets, and the Qt enums
+    they need, see app/qt_enums.py) and the docks follow one frame later. Without it (tests) the
+    window is complete when this returns.
+    """
+    from app import messages
+    from app.window.main_window import MainWindow
+
+    window = MainWindow(defer_image_list=defer_docks)
+    if defer_docks:
+        from app.startup.first_paint import after_first_paint
+
+        after_first_paint(window.canvas.viewport(), lambda: (install_docks(window), resume_gc()))
+    else:
+        install_docks(window)
+    try:
+        target = Path(path) if path else ensure_demo_project()
+    except (SegError, OSError) as exc:
+        messages.error(window, f"Could not prepare the demo project: {exc}")
+        return window
+    if not target.exists():
+        messages.error(window, f"{describe(target)} does not exist.")
+        return window
+    window.open_path(target)
+    return window
+
+
+#: Qt-free modules the window needs before its first frame. They are imported before PySide6 on
+#: purpose: once PySide6 is loaded it inspects every later import (reading its source, for its
+#: `__feature__` switches), which made these about 30 ms slower to import.
+PRELOAD_BEFORE_QT = ("numpy", "PIL.Image", "platformdirs", "hashlib", "segmodels.labels.imageio", "segmodels.labels.labelio",
+                     "segmodels.labels.project")
+
+
+def preload_before_qt() -> None:
+    import importlib
+
+    # numpy's OpenBLAS starts a thread per core when it loads, and they spin for a while. The window
+    # does no BLAS work with numpy; on a 2-core machine the spinning threads slowed start-up by about
+    # 20 ms. OpenBLAS reads the setting once, as numpy loads, so it is set for that import only: a
+    # BLAS that torch brings later still sees the user's environment. A user's own setting wins.
+    user_setting = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = user_setting or "1"
+    try:
+        importlib.import_module("numpy")
+    finally:
+        if user_setting is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+    for name in PRELOAD_BEFORE_QT:
+        importlib.import_module(name)
+    from PIL import Image
+
+    Image.preinit()  # the common format plugins (PNG, JPEG, ...), otherwise loaded at the first open
+
+
+_gc_paused = False
+
+
+def pause_gc() -> None:
+    """Start-up makes ~45,000 long-lived objects (modules, classes, Qt's enums) and next to no
+    garbage, yet the cyclic collector ran ~80 times over them before the first frame (~15 ms).
+    It is paused until the window is complete (`resume_gc`)."""
+    global _gc_paused
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused = True
+
+
+def resume_gc() -> None:
+    """Undo `pause_gc`, moving the start-up objects out of later collections (`gc.freeze`): they
+    live as long as the window, and collections while painting get shorter."""
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()
+
+
+def launch(path: str | None):
+    """Create the application and show the window on `path`: everything `segstudio` does before its
+    event loop (benchmarks/startup.py times it through `segstudio PROJECT`). Returns (app, window)."""
+    pause_gc()  # resumed once the docks are built, just after the first frame
+    preload_before_qt()
+    from PySide6.QtWidgets import QApplication
+
+    from app.pyside_fix import protect_none
+
+    protect_none()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("segstudio")
+    app.setOrganizationName("segstudio")
+    window = create_window(path, defer_docks=True)
+    window.show()
+    return app, window
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    args = _parse(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    app, window = launch(args.path)
+    shot = os.environ.get("SEGSTUDIO_SCREENSHOT")
+    if shot:  # for tests and the README: grab the painted window, then quit
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(SCREENSHOT_DELAY_MS, lambda: (window.grab().save(shot), app.quit()))
+    return app.exec()

@@ -1,0 +1,1 @@
+"""The main window: assembles the canvas, toolbar, docks, menus and actions."""

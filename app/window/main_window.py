@@ -1,0 +1,278 @@
+"""The main window: assembles the document, canvas, tools, image list, toolbar, menus and status bar.
+
+It owns no editing logic. Other docks plug in through `add_dock(dock, area)` and the public
+`document`, `canvas`, `tools` and `image_list` attributes (`image_list` is None until
+`install_image_list()` in a window built with it deferred); `about_to_close` is a list of callables
+run once closing is confirmed (docks cancel their workers there). Closing or opening another project
+asks first when there are unsaved edits.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore  # `QtCore.Qt` only after the first frame: see app/qt_enums.py
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
+
+from app import messages
+from app.canvas.view import Canvas
+from app.document.label_document import LabelDocument, ViewMode
+from app.document.guard import LabelGuard
+from app.qt_enums import set_shortcut
+from app.document.recovery import Autosave
+from app.window.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
+from app.canvas.tools import Tool, ToolController
+from segmodels.errors import SegError
+from segmodels.labels.project import open_path
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+
+    from app.docks.image_list import ImageListDock
+
+APP_NAME = "segstudio"
+
+
+class MainWindow(QMainWindow):
+    """With `defer_image_list` the image list dock waits for `install_image_list()` (create_window
+    calls it with the other docks, just after the first frame); otherwise it is built here."""
+
+    def __init__(self, parent: QWidget | None = None, *, defer_image_list: bool = False) -> None:
+        super().__init__(parent)
+        self.about_to_close: list[Callable[[], None]] = []
+        self.document = LabelDocument(self)
+        self.document.message_parent = self
+        self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/document/recovery.py)
+        self.label_guard = LabelGuard(self.document, self)  # keeps unshowable label files, names bad values
+        self.tools = ToolController(self.document, self)
+        self.canvas = Canvas(self.document, self.tools, self)
+        self.setCentralWidget(self.canvas)
+        self.image_list: ImageListDock | None = None
+        self.tool_actions = make_tool_actions(self.tools, self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self.document.project_changed.connect(self._update_title)
+        self.document.image_changed.connect(self._update_title)
+        self.document.dirty_changed.connect(lambda dirty: self.setWindowModified(dirty))
+        self.document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.document.loading_changed.connect(self._show_loading)
+        self.document.image_changed.connect(self._on_image_changed)
+        self.document.prediction_changed.connect(self._on_image_changed)
+        self.document.view_mode_changed.connect(self._say_when_nothing_to_show)
+        self._update_title()
+        self.resize(1400, 900)
+        if not defer_image_list:
+            self.install_image_list()
+
+    # -- plug-in points ----------------------------------------------------------------------------
+    def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
+        if not dock.objectName():
+            dock.setObjectName(dock.windowTitle().lower().replace(" ", "_") or "dock")
+        self.addDockWidget(area, dock)
+        if hasattr(self, "_view_menu"):
+            self._view_menu.addAction(dock.toggleViewAction())
+
+    def install_image_list(self) -> ImageListDock:
+        """The image list dock, docked on the left, with its Page Up / Page Down in the Go menu. It
+        lists the open project at once, so it may come after `open_path`."""
+        if self.image_list is None:
+            from app.docks.image_list import ImageListDock
+
+            self.image_list = ImageListDock(self.document, self)
+            self.add_dock(self.image_list, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+            self._go_menu.addAction(self.image_list.previous_action)
+            self._go_menu.addAction(self.image_list.next_action)
+            if self.document.project is not None:
+                self.image_list.reload()
+        return self.image_list
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback."""
+        if not self._confirm_discard():
+            return False
+        try:
+            project, image = open_path(path)
+        except SegError as exc:
+            messages.error(self, str(exc))
+            return False
+        self.document.open_project(project, image)
+        self.autosave.restore()  # edits left by a crash come back as unsaved
+        if self.document.class_table is not None and len(self.document.class_table) > 1:
+            self.document.set_active_class(1)
+        self.tools.set_tool(Tool.BRUSH)
+        return True
+
+    # -- building ----------------------------------------------------------------------------------
+    def _action(self, name: str, text: str, slot: Callable, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            set_shortcut(action, shortcut)
+        action.triggered.connect(lambda _=False: slot())
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        doc = self.document
+        self._action("open", "&Open folder…", self._ask_open_folder, QKeySequence.StandardKey.Open)
+        self._action("save", "&Save label", doc.save, QKeySequence.StandardKey.Save)
+        self._action("save_all", "Save &all", doc.save_all, "Ctrl+Shift+S")
+        self._action("quit", "&Quit", self.close, "Ctrl+Q")
+        undo = self._action("undo", "&Undo", doc.undo, "Ctrl+Z")
+        redo = self._action("redo", "&Redo", doc.redo, "Ctrl+Shift+Z")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action, can_change, text_change, verb in (
+                (undo, doc.undo_group.canUndoChanged, doc.undo_group.undoTextChanged, "Undo"),
+                (redo, doc.undo_group.canRedoChanged, doc.undo_group.redoTextChanged, "Redo")):
+            action.setEnabled(False)
+            can_change.connect(action.setEnabled)
+            text_change.connect(lambda text, a=action, v=verb: a.setText(f"&{v} {text}".strip()))
+        self._action("accept_prediction", "&Accept prediction", doc.accept_prediction, "Ctrl+Return")
+        self._action("fit", "&Fit to window", self.canvas.fit_to_window, "Ctrl+0")
+        self._action("zoom_100", "Actual &pixels", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
+        for mode, key in ((ViewMode.LABEL, "Ctrl+L"), (ViewMode.PREDICTION, "Ctrl+P"), (ViewMode.CONFIDENCE, "Ctrl+K")):
+            self._action(f"view_{mode.value}", f"Show {mode.value}", lambda m=mode: doc.set_view_mode(m), key)
+
+    def _build_menus(self) -> None:
+        named = self.actions_by_name
+        file_menu = self.menuBar().addMenu("&File")
+        for name in ("open", "save", "save_all", None, "quit"):
+            file_menu.addSeparator() if name is None else file_menu.addAction(named[name])
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for name in ("undo", "redo", None, "accept_prediction"):
+            edit_menu.addSeparator() if name is None else edit_menu.addAction(named[name])
+        tools_menu = self.menuBar().addMenu("&Tools")
+        tools = self.tool_actions
+        for action in (tools.brush, tools.eraser, tools.fill, tools.grow, tools.shrink):
+            tools_menu.addAction(action)
+        self.addActions(tools.class_keys)  # shortcuts only: ten menu entries would be noise
+        self._view_menu: QMenu = self.menuBar().addMenu("&View")
+        for name in ("fit", "zoom_100", "view_label", "view_prediction", "view_confidence"):
+            self._view_menu.addAction(named[name])
+        self._go_menu = self.menuBar().addMenu("&Go")  # the image list's Page Up / Page Down
+        self._view_menu.addSeparator()  # the docks' show/hide entries follow (add_dock)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Tools", self)
+        bar.setObjectName("tools_toolbar")
+        tools = self.tool_actions
+        for action in (tools.brush, tools.eraser, tools.fill):
+            bar.addAction(action)
+        self.class_combo = ActiveClassCombo(self.document, bar)
+        self.brush_slider = BrushSizeSlider(self.tools, bar)
+        self.opacity_slider = OpacitySlider(self.document, bar)
+        self.view_combo = ViewModeCombo(self.document, bar)
+        for caption, widget in (("Class", self.class_combo), ("Size", self.brush_slider),
+                                ("Opacity", self.opacity_slider), ("View", self.view_combo)):
+            bar.addSeparator()
+            bar.addWidget(QLabel(f" {caption} "))
+            bar.addWidget(widget)
+        bar.addSeparator()
+        bar.addAction(self.actions_by_name["accept_prediction"])
+        bar.addAction(self.actions_by_name["fit"])
+        self.addToolBar(bar)
+
+    def _build_status_bar(self) -> None:
+        self.position_label = QLabel("")
+        self.zoom_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.position_label)
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.canvas.cursor_moved.connect(self._show_position)
+        self.canvas.zoom_changed.connect(lambda zoom: self.zoom_label.setText(f"zoom {zoom * 100:.0f}%"))
+
+    # -- reacting ----------------------------------------------------------------------------------
+    def _show_position(self, x: int, y: int) -> None:
+        """Status bar: position, the class there (and confidence); empty outside the image."""
+        doc = self.document
+        if x < 0 or doc.class_table is None:
+            self.position_label.setText("")
+            return
+        value = doc.label_at(y, x)
+        text = f"x {x}, y {y}  "
+        if value is not None and value < len(doc.class_table):
+            text += f"class {value} {doc.class_table[value].name}"
+        elif value is not None:
+            text += "unlabelled" if value == 255 else f"invalid value {value}"
+        predicted = doc.prediction_at(y, x)
+        if predicted is not None and predicted < len(doc.class_table):
+            text += f"  (prediction {predicted} {doc.class_table[predicted].name})"
+        confidence = doc.confidence_at(y, x)
+        if confidence is not None:
+            text += f"  confidence {confidence:.2f}"
+        self.position_label.setText(text)
+
+    def _update_title(self) -> None:
+        project = self.document.project
+        name = f" — {project.name}" if project is not None else ""
+        image = f" — {self.document.image_path.name}" if self.document.image_path else ""
+        self.setWindowTitle(f"{APP_NAME}{name}{image} [*]")
+        self.setWindowModified(self.document.is_dirty)
+
+    def _on_image_changed(self) -> None:
+        self.position_label.setText("")  # the old position described the previous image
+        has_prediction = self.document.prediction is not None
+        self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
+        self._show_proposal_when_unreviewed(has_prediction)
+
+    def _show_proposal_when_unreviewed(self, has_prediction: bool) -> None:
+        """An image with a model proposal but no reviewed label opens in the prediction view, so the
+        user sees the proposal at once (Accept prediction, or a stroke, brings them back to the label
+        view); leaving it for a reviewed image restores the label view this switch chose."""
+        doc = self.document
+        unreviewed = (doc.project is not None and doc.image_path is not None and not doc.is_dirty
+                      and not doc.project.label_path(doc.image_path).exists())
+        if has_prediction and unreviewed and doc.view_mode is ViewMode.LABEL:
+            self._auto_prediction_view = True
+            doc.set_view_mode(ViewMode.PREDICTION)
+        elif not (has_prediction and unreviewed) and getattr(self, "_auto_prediction_view", False):
+            self._auto_prediction_view = False
+            if doc.view_mode is ViewMode.PREDICTION:
+                doc.set_view_mode(ViewMode.LABEL)
+
+    def _show_loading(self, path: Path | None) -> None:
+        """'Loading <name>…' while a large image decodes in a worker; cleared when it is done."""
+        bar = self.statusBar()
+        if path is not None:
+            bar.showMessage(f"Loading {Path(path).name}…")
+        elif bar.currentMessage().startswith("Loading "):
+            bar.clearMessage()
+
+    def _say_when_nothing_to_show(self, mode: ViewMode) -> None:
+        if self.document.image_path is not None and self.canvas.overlay_array() is None:
+            self.statusBar().showMessage(f"This image has no {mode.value} yet: run the model on it.", 8000)
+
+    def _ask_open_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # its classes' enums wait until the dialog is used
+
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder, project or VOC root")
+        if folder:
+            self.open_path(folder)
+
+    # -- closing -----------------------------------------------------------------------------------
+    def _confirm_discard(self) -> bool:
+        """Ask about unsaved edits; True when it is fine to drop the current project."""
+        unsaved = self.document.unsaved_images()
+        if not unsaved:
+            return True
+        answer = messages.ask(self, f"{len(unsaved)} image(s) have unsaved label edits. Save them?", cancel=True)
+        if answer is messages.Answer.CANCEL:
+            return False
+        if answer is messages.Answer.YES:
+            return self.document.save_all()
+        self.autosave.discard_all()  # the user chose not to keep them
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.document.cancel_loading()
+        for hook in list(self.about_to_close):
+            hook()
+        if self.image_list is not None:
+            self.image_list.cancel_thumbnails()
+        event.accept()

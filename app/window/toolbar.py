@@ -1,0 +1,146 @@
+"""Toolbar controls, each a small widget bound both ways to one property (napari style).
+
+`OpacitySlider` <-> document.opacity, `BrushSizeSlider` <-> tools.brush_size, `ViewModeCombo` <->
+document.view_mode, `ActiveClassCombo` <-> document.active_class, and `ToolActions` (checkable
+B / E / F actions) <-> tools.tool. Each control sets its value from the model without re-emitting
+(signals blocked) and writes the model when the user moves it.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QComboBox, QSlider, QWidget
+
+from app.document.label_document import LabelDocument, ViewMode
+from app.qt_enums import set_enum_property, set_shortcut
+from app.canvas.tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool, ToolController
+
+VIEW_MODE_TEXT = {ViewMode.LABEL: "Label", ViewMode.PREDICTION: "Prediction", ViewMode.CONFIDENCE: "Confidence"}
+
+
+class HorizontalSlider(QSlider):
+    """QSlider(Qt.Orientation.Horizontal, parent), built without naming `Qt` (app/qt_enums.py). The
+    parent goes by keyword: given positionally, PySide weighs the overload that takes an orientation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        set_enum_property(self, "orientation", "Horizontal")
+
+
+class OpacitySlider(HorizontalSlider):
+    def __init__(self, document: LabelDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.setRange(0, 100)
+        self.setFixedWidth(120)
+        self.setToolTip("Label opacity")
+        self._show(document.opacity)
+        document.opacity_changed.connect(self._show)
+        self.valueChanged.connect(lambda value: document.set_opacity(value / 100.0))
+
+    def _show(self, opacity: float) -> None:
+        self.blockSignals(True)
+        self.setValue(round(opacity * 100))
+        self.blockSignals(False)
+
+
+class BrushSizeSlider(HorizontalSlider):
+    def __init__(self, tools: ToolController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(MIN_BRUSH_SIZE, min(MAX_BRUSH_SIZE, 200))
+        self.setFixedWidth(120)
+        self.setToolTip("Brush size in pixels ([ and ] change it)")
+        self._show(tools.brush_size)
+        tools.brush_size_changed.connect(self._show)
+        self.valueChanged.connect(tools.set_brush_size)
+
+    def _show(self, size: int) -> None:
+        self.blockSignals(True)
+        self.setValue(size)
+        self.setToolTip(f"Brush size: {size} px ([ and ] change it)")
+        self.blockSignals(False)
+
+
+class ViewModeCombo(QComboBox):
+    def __init__(self, document: LabelDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for mode, text in VIEW_MODE_TEXT.items():
+            self.addItem(text, mode)
+        self.setToolTip("Show the reviewed label, the model's prediction or its confidence")
+        self.document = document
+        self._show(document.view_mode)
+        document.view_mode_changed.connect(self._show)
+        self.currentIndexChanged.connect(lambda index: document.set_view_mode(self.itemData(index)))
+
+    def _show(self, mode: ViewMode) -> None:
+        self.blockSignals(True)
+        self.setCurrentIndex(self.findData(mode))
+        self.blockSignals(False)
+
+
+class ActiveClassCombo(QComboBox):
+    """The class the brush paints, with its colour swatch."""
+
+    def __init__(self, document: LabelDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.setToolTip("Class to paint (keys 1-9, 0 and `; Alt+click picks)")
+        self.setMinimumContentsLength(12)
+        document.classes_changed.connect(self._fill)
+        document.active_class_changed.connect(self._show)
+        self.currentIndexChanged.connect(lambda index: index >= 0 and document.set_active_class(index))
+        self._fill()
+
+    def _fill(self) -> None:
+        self.blockSignals(True)
+        self.clear()
+        for info in self.document.class_table or ():
+            swatch = QPixmap(14, 14)
+            swatch.fill(QColor(*info.color))
+            self.addItem(QIcon(swatch), f"{info.id}: {info.name}")
+        self.blockSignals(False)
+        self._show(self.document.active_class)
+
+    def _show(self, class_id: int) -> None:
+        self.blockSignals(True)
+        self.setCurrentIndex(class_id if class_id < self.count() else -1)
+        self.blockSignals(False)
+
+
+class ToolActions(NamedTuple):
+    brush: QAction
+    eraser: QAction
+    fill: QAction
+    grow: QAction
+    shrink: QAction
+    class_keys: list[QAction]
+
+
+def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
+    """Checkable tool actions (B, E, F), brush size keys ([ ]) and class keys (1-9, 0, `)."""
+    group = QActionGroup(parent)
+    by_tool: dict[Tool, QAction] = {}
+    for tool, text, key in ((Tool.BRUSH, "Brush", "B"), (Tool.ERASER, "Eraser", "E"), (Tool.FILL, "Flood fill", "F")):
+        action = QAction(f"{text}", parent, checkable=True)
+        set_shortcut(action, key)
+        action.setToolTip(f"{text} ({key})")
+        action.triggered.connect(lambda _=False, t=tool: tools.set_tool(t))
+        group.addAction(action)
+        by_tool[tool] = action
+    by_tool[tools.tool].setChecked(True)
+    tools.tool_changed.connect(lambda tool: by_tool[tool].setChecked(True))
+    grow = QAction("Bigger brush", parent)
+    set_shortcut(grow, "]")
+    grow.triggered.connect(tools.grow_brush)
+    shrink = QAction("Smaller brush", parent)
+    set_shortcut(shrink, "[")
+    shrink.triggered.connect(tools.shrink_brush)
+    class_keys = []
+    for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "`"):
+        action = QAction(f"Pick class key {key}", parent)
+        set_shortcut(action, key)
+        action.triggered.connect(lambda _=False, k=key: tools.pick_class_key(k))
+        class_keys.append(action)
+    return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], grow, shrink, class_keys)

@@ -1,0 +1,88 @@
+"""Colour-coded label images (Cityscapes `*_color.png`, hand-made masks) -> label maps.
+
+Every pixel's colour is looked up in a class table. Colours are packed into one uint32 each
+(r << 16 | g << 8 | b) and matched with `np.searchsorted` against the table's sorted packed colours,
+so a whole image is converted without a Python loop over pixels. The table's void colour
+(`palette()[255]`, VOC's (224, 224, 192)) and any extra `ignore_colors` map to IGNORE_INDEX;
+any other colour is unknown and reported as a mask, never silently mapped.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from segmodels.labels.classes import ClassTable, Color, cityscapes_labels
+from segmodels.constants import IGNORE_INDEX
+from segmodels.errors import SegError, describe
+from segmodels.labels.imageio import open_pil
+
+
+@dataclass(frozen=True)
+class ColorLookup:
+    """Sorted packed colours and the label index each one stands for."""
+
+    packed: np.ndarray   # (K,) uint32, sorted ascending
+    indices: np.ndarray  # (K,) uint8
+
+
+def pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """H x W x 3 uint8 -> H x W uint32 (r << 16 | g << 8 | b)."""
+    rgb = rgb.astype(np.uint32, copy=False)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+def color_lookup(class_table: ClassTable, ignore_colors: Iterable[Color] = ()) -> ColorLookup:
+    """The lookup for a table. When two classes share a colour the lower id wins (as a reader
+    of such a file could not tell them apart either); class colours win over ignore colours."""
+    colors: dict[int, int] = {}
+    for info in class_table:
+        colors.setdefault(_pack_one(info.color), info.id)
+    for color in (tuple(class_table.palette()[IGNORE_INDEX]), *ignore_colors):
+        colors.setdefault(_pack_one(color), IGNORE_INDEX)
+    packed = np.array(sorted(colors), dtype=np.uint32)
+    return ColorLookup(packed, np.array([colors[int(p)] for p in packed], dtype=np.uint8))
+
+
+def _pack_one(color: Iterable[int]) -> int:
+    r, g, b = (int(v) for v in color)
+    return (r << 16) | (g << 8) | b
+
+
+def cityscapes_ignore_colors() -> tuple[Color, ...]:
+    """Colours of Cityscapes labels that are not training classes (void, ego vehicle, ...)."""
+    return tuple(label.color for label in cityscapes_labels() if label.train_id == IGNORE_INDEX)
+
+
+def colors_to_label_map(rgb: np.ndarray, lookup: ColorLookup) -> tuple[np.ndarray, np.ndarray]:
+    """(label_map uint8, unknown mask bool) for an H x W x 3 uint8 colour image.
+
+    Unknown colours get IGNORE_INDEX in the label map and True in the mask.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected H x W x 3 colours, got shape {rgb.shape}")
+    packed = pack_rgb(rgb)
+    # A binary search per pixel against at most ~260 table colours: O(N log K), no sort of the image.
+    position = np.searchsorted(lookup.packed, packed)
+    np.minimum(position, len(lookup.packed) - 1, out=position)
+    known = lookup.packed[position] == packed
+    label_map = np.where(known, lookup.indices[position], np.uint8(IGNORE_INDEX)).astype(np.uint8)
+    unknown = ~known
+    return label_map, unknown
+
+
+def read_color_label(path: str | os.PathLike[str], class_table: ClassTable,
+                     ignore_colors: Iterable[Color] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Read a colour-coded label image: (label_map, mask of pixels whose colour is not in the table).
+
+    Alpha is dropped; palette images are expanded to their colours first. Raises SegError when the
+    file cannot be read.
+    """
+    image = open_pil(path, what="label")
+    if image.mode not in ("RGB", "RGBA", "P", "PA", "L", "LA"):
+        raise SegError(f"Label {describe(path)} is a {image.mode} image; a colour-coded label must be "
+                       "8-bit RGB.", path=path)
+    rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+    return colors_to_label_map(rgb, color_lookup(class_table, ignore_colors))

@@ -1,0 +1,213 @@
+"""Pixel algorithms for label editing: pure numpy/OpenCV, no Qt (STYLE.md convention 4).
+
+Everything here works in image coordinates (row y, column x) on `H x W uint8` label maps where
+`IGNORE_INDEX` (255) means unlabelled. An edit is recorded as a `PaintAtom`: the top-left corner of
+a bounding box, a boolean mask inside it, the old values under the mask and the new value(s), so
+undo stores only what changed and restores it bit for bit.
+
+Brush geometry: a brush of `size` pixels is the disk `disk_mask(size)` whose top-left corner sits at
+`(y - size // 2, x - size // 2)` for a dab at (y, x). A stroke segment is the union of that disk
+stamped at every pixel of the 8-connected line between two mouse positions (OpenCV `LINE_8`, no
+anti-aliasing, so no stray class indices appear), which leaves no gaps however fast the mouse moves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from segmodels.labels.classes import ClassTable
+from segmodels.constants import IGNORE_INDEX
+
+#: Colour shown for label values that are not a class of the table (invalid pixels stand out).
+INVALID_RGB = (255, 0, 255)
+
+Box = tuple[int, int, int, int]  # (y0, x0, y1, x1), end exclusive
+
+
+@dataclass(frozen=True, eq=False)
+class PaintAtom:
+    """One recorded change: `label_map[y0:y0+h, x0:x0+w][mask]` went from `old_values` to `new_values`."""
+
+    y0: int
+    x0: int
+    mask: np.ndarray                 # h x w bool, True where pixels changed
+    old_values: np.ndarray           # 1-D uint8, the values under `mask` before the edit
+    new_values: np.ndarray | int     # one class index, or 1-D uint8 values under `mask`
+
+    @property
+    def box(self) -> Box:
+        h, w = self.mask.shape
+        return self.y0, self.x0, self.y0 + h, self.x0 + w
+
+    @property
+    def pixel_count(self) -> int:
+        return int(self.old_values.size)
+
+
+def _region(label_map: np.ndarray, atom: PaintAtom) -> np.ndarray:
+    y0, x0, y1, x1 = atom.box
+    return label_map[y0:y1, x0:x1]
+
+
+def apply_atom(label_map: np.ndarray, atom: PaintAtom) -> None:
+    _region(label_map, atom)[atom.mask] = atom.new_values
+
+
+def revert_atom(label_map: np.ndarray, atom: PaintAtom) -> None:
+    _region(label_map, atom)[atom.mask] = atom.old_values
+
+
+def make_atom(label_map: np.ndarray, y0: int, x0: int, mask: np.ndarray,
+              new_values: np.ndarray | int) -> PaintAtom | None:
+    """Record (without writing) the change of setting `mask` at (y0, x0) to `new_values`.
+
+    The mask is clipped to the image and narrowed to pixels whose value really changes; None when
+    nothing would change. `new_values` is a class index or an array shaped like `mask`.
+    """
+    clipped = clip_to_image(label_map.shape, y0, x0, mask)
+    if clipped is None:
+        return None
+    cy0, cx0, cmask = clipped
+    h, w = cmask.shape
+    region = label_map[cy0:cy0 + h, cx0:cx0 + w]
+    if np.isscalar(new_values) or np.ndim(new_values) == 0:
+        value = int(new_values)
+        changed = cmask & (region != value)
+        new: np.ndarray | int = value
+    else:
+        values = np.asarray(new_values, dtype=np.uint8)
+        values = values[cy0 - y0:cy0 - y0 + h, cx0 - x0:cx0 - x0 + w]
+        changed = cmask & (region != values)
+        new = values[changed]
+    if not changed.any():
+        return None
+    box = bounding_box(changed)
+    assert box is not None
+    by0, bx0, by1, bx1 = box
+    mask_tight = changed[by0:by1, bx0:bx1]
+    old = region[by0:by1, bx0:bx1][mask_tight].copy()
+    if not isinstance(new, int):
+        new = values[by0:by1, bx0:bx1][mask_tight].copy()
+    return PaintAtom(cy0 + by0, cx0 + bx0, mask_tight.copy(), old, new)
+
+
+def clip_to_image(shape: tuple[int, ...], y0: int, x0: int,
+                  mask: np.ndarray) -> tuple[int, int, np.ndarray] | None:
+    """The part of a mask placed at (y0, x0) that lies inside an image of `shape`, or None."""
+    height, width = shape[:2]
+    h, w = mask.shape
+    top, left = max(y0, 0), max(x0, 0)
+    bottom, right = min(y0 + h, height), min(x0 + w, width)
+    if top >= bottom or left >= right:
+        return None
+    return top, left, mask[top - y0:bottom - y0, left - x0:right - x0]
+
+
+def bounding_box(mask: np.ndarray) -> Box | None:
+    """(y0, x0, y1, x1) of the True pixels, end exclusive; None for an empty mask."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def union_box(a: Box | None, b: Box | None) -> Box | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+@lru_cache(maxsize=64)
+def _disk_cached(size: int) -> bytes:
+    centre = (size - 1) / 2.0
+    yy, xx = np.mgrid[0:size, 0:size]
+    inside = (yy - centre) ** 2 + (xx - centre) ** 2 <= (size / 2.0) ** 2
+    return np.packbits(inside).tobytes()
+
+
+def disk_mask(size: int) -> np.ndarray:
+    """A size x size boolean disk (the brush footprint); size 1 is one pixel."""
+    size = max(1, int(size))
+    bits = np.unpackbits(np.frombuffer(_disk_cached(size), dtype=np.uint8), count=size * size)
+    return bits.reshape(size, size).astype(bool)
+
+
+def _cv2():
+    """OpenCV, imported on the first stroke or fill: importing it costs start-up time the first
+    frame does not need."""
+    import cv2
+
+    return cv2
+
+
+def stroke_segment(p0: tuple[int, int], p1: tuple[int, int], size: int) -> tuple[int, int, np.ndarray]:
+    """The brush footprint swept from p0 to p1 (both (y, x)): returns (y0, x0, mask), unclipped."""
+    size = max(1, int(size))
+    (ya, xa), (yb, xb) = p0, p1
+    half = size // 2
+    y0, x0 = min(ya, yb) - half, min(xa, xb) - half
+    h, w = abs(ya - yb) + size, abs(xa - xb) + size
+    cv2 = _cv2()
+    line = np.zeros((h, w), dtype=np.uint8)
+    # Dilation stamps the kernel reflected about its anchor; for the symmetric disk an anchor of
+    # (size - 1) // 2 puts its top-left corner at (point - size // 2), as `disk_mask` documents.
+    cv2.line(line, (xa - x0, ya - y0), (xb - x0, yb - y0), 1, 1, cv2.LINE_8)
+    kernel = disk_mask(size).astype(np.uint8)
+    swept = cv2.dilate(line, kernel, anchor=((size - 1) // 2, (size - 1) // 2), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return y0, x0, swept.astype(bool)
+
+
+def flood_fill_mask(label_map: np.ndarray, y: int, x: int) -> tuple[int, int, np.ndarray] | None:
+    """The 4-connected region of equal label value containing (y, x), as (y0, x0, mask)."""
+    height, width = label_map.shape
+    if not (0 <= y < height and 0 <= x < width):
+        return None
+    fill_mask = np.zeros((height + 2, width + 2), dtype=np.uint8)
+    cv2 = _cv2()
+    flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    _, _, _, rect = cv2.floodFill(np.ascontiguousarray(label_map), fill_mask, (int(x), int(y)), 0,
+                                  loDiff=0, upDiff=0, flags=flags)
+    rx, ry, rw, rh = rect
+    region = fill_mask[1 + ry:1 + ry + rh, 1 + rx:1 + rx + rw].astype(bool)
+    return ry, rx, region
+
+
+# -- colour tables (256 ARGB entries, as Qt's QImage.setColorTable takes them) ------------------
+def _argb(rgb: np.ndarray, alpha: np.ndarray) -> list[int]:
+    rgb = rgb.astype(np.uint32)
+    values = (alpha.astype(np.uint32) << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    return [int(v) for v in values]
+
+
+def label_color_table(class_table: ClassTable, opacity: float,
+                      hidden: frozenset[int] | set[int] = frozenset()) -> list[int]:
+    """Colour table for an Indexed8 label layer: class colours at `opacity`, hidden classes and
+    IGNORE_INDEX transparent, values outside the table in INVALID_RGB so they stand out."""
+    alpha_value = int(round(min(max(opacity, 0.0), 1.0) * 255))
+    rgb = np.tile(np.array(INVALID_RGB, dtype=np.uint8), (256, 1))
+    rgb[: len(class_table)] = class_table.colors()
+    alpha = np.full(256, alpha_value, dtype=np.uint32)
+    for class_id in hidden:
+        if 0 <= class_id < 256:
+            alpha[class_id] = 0
+    alpha[IGNORE_INDEX] = 0
+    return _argb(rgb, alpha)
+
+
+def confidence_color_table(opacity: float, heat: bool = True) -> list[int]:
+    """Colour table for an 8-bit confidence map (255 = 1.0): a heat ramp where unsure pixels are
+    red and sure ones transparent green (heat), or plain grey."""
+    levels = np.arange(256, dtype=np.float64) / 255.0
+    alpha_value = min(max(opacity, 0.0), 1.0) * 255
+    if heat:
+        rgb = np.stack([(1 - levels) * 255, levels * 255, np.zeros(256)], axis=1)
+        alpha = alpha_value * (1.0 - 0.7 * levels)  # keep sure pixels faint so the image shows through
+    else:
+        rgb = np.stack([levels * 255] * 3, axis=1)
+        alpha = np.full(256, alpha_value)
+    return _argb(np.rint(rgb).astype(np.uint8), np.rint(alpha).astype(np.uint32))

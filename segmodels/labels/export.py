@@ -1,0 +1,91 @@
+"""Export a project's reviewed labels as PNG files named `<stem>.png` in an output folder.
+
+Formats:
+- `palette`: the label map as an 8-bit palette PNG (indices kept, 255 included; palette = class colours);
+- `color`:   an RGB PNG of the class colours (unlabelled pixels in the palette's void colour);
+- `overlay`: the colours blended over the image with `alpha` (unlabelled pixels show the image).
+
+`iter_export` yields one `ExportStep` per image so the CLI and the GUI can show progress and cancel
+between files. Every file is written atomically; an image whose label or image cannot be read is
+reported in its step and skipped, never aborting the rest.
+"""
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from segmodels.atomic import atomic_write_bytes
+from segmodels.labels.blend import blend
+from segmodels.errors import SegError, describe
+from segmodels.labels.labelio import encode_label_png
+from segmodels.labels.project import Project
+
+
+class ExportFormat(str, enum.Enum):
+    PALETTE = "palette"
+    COLOR = "color"
+    OVERLAY = "overlay"
+
+
+@dataclass(frozen=True)
+class ExportStep:
+    index: int           # 1-based
+    total: int
+    image: Path
+    written: Path | None  # None when skipped
+    error: str | None = None
+
+
+def encode_rgb_png(rgb: np.ndarray) -> bytes:
+    import cv2  # imported here: only exports and previews encode RGB PNGs
+
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return encoded.tobytes()
+
+
+def render(project: Project, image: Path, fmt: ExportFormat, alpha: float) -> bytes:
+    """The PNG bytes for one labelled image in the given format (SegError if unreadable)."""
+    label_map = project.read_label(image)
+    if label_map is None:
+        raise SegError(f"{describe(image)} has no label.", path=image)
+    if fmt is ExportFormat.PALETTE:
+        return encode_label_png(label_map, project.classes)
+    if fmt is ExportFormat.COLOR:
+        return encode_rgb_png(project.classes.palette()[label_map])
+    from segmodels.labels.imageio import read_image
+
+    rgb = read_image(image).rgb
+    if rgb.shape[:2] != label_map.shape:
+        raise SegError(f"Label {describe(project.label_path(image))} is {label_map.shape[1]}x{label_map.shape[0]} "
+                       f"but its image is {rgb.shape[1]}x{rgb.shape[0]}.", path=image)
+    return encode_rgb_png(blend(rgb, label_map, project.classes, alpha))
+
+
+def iter_export(project: Project, out_dir: str | os.PathLike[str], fmt: ExportFormat | str = ExportFormat.PALETTE,
+                alpha: float = 0.5) -> Iterator[ExportStep]:
+    """Export every reviewed label of `project` into `out_dir`, one step per image."""
+    fmt = ExportFormat(fmt)
+    if not 0.0 <= alpha <= 1.0:
+        raise SegError(f"Alpha must be between 0 and 1, got {alpha}.")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SegError(f"Output {describe(out)} exists and is not a folder.", path=out)
+    if out.resolve() == project.labels_dir.resolve():
+        raise SegError(f"Output {describe(out)} is the project's label folder; choose another folder.", path=out)
+    images = project.labelled_images()
+    total = len(images)
+    for index, image in enumerate(images, start=1):
+        target = out / f"{image.stem}.png"
+        try:
+            atomic_write_bytes(target, render(project, image, fmt, alpha))
+        except SegError as exc:
+            yield ExportStep(index, total, image, None, str(exc))
+            continue
+        yield ExportStep(index, total, image, target)

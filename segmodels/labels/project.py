@@ -1,0 +1,224 @@
+"""Project folders: what a user sees on disk (DESIGN.md, "Project folder").
+
+    <project>/segstudio.json   classes, ignore index, image and label folder names
+    <project>/images/          the images
+    <project>/labels/          reviewed labels, palette PNGs named <stem>.png
+    <project>/predictions/     model proposals (same encoding), never mixed into labels/
+    <project>/models/          checkpoints trained here, with <name>.json metrics beside each
+
+`Project.open` also accepts a plain folder of images (it becomes a project, the JSON written on first
+save) and a PASCAL VOC root (JPEGImages/ + SegmentationClass/, worked on in place with VOC classes).
+"""
+from __future__ import annotations
+
+import enum
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from segmodels.atomic import atomic_write_text
+from segmodels.labels.classes import ClassTable, voc_classes
+from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
+from segmodels.errors import SegError, describe
+from segmodels.labels.labelio import read_label_png, write_label_png
+
+PROJECT_FILE = "segstudio.json"
+PROJECT_VERSION = 1
+
+
+class ProjectKind(enum.Enum):
+    PROJECT = "project"   # has segstudio.json
+    FOLDER = "folder"     # plain folder of images, becomes a project on first save
+    VOC = "voc"           # PASCAL VOC root, used in place
+
+
+class ImageStatus(enum.Enum):
+    UNLABELLED = "unlabelled"
+    PREDICTED = "predicted"
+    REVIEWED = "reviewed"
+    INVALID = "invalid"
+
+
+def is_image_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+
+
+def default_classes() -> ClassTable:
+    return ClassTable.from_names(["background", "foreground"])
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    classes: ClassTable
+    images_dir: Path
+    labels_dir: Path
+    predictions_dir: Path
+    models_dir: Path
+    kind: ProjectKind = ProjectKind.PROJECT
+
+    # -- opening and creating -----------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Project:
+        """Open a project folder, a plain image folder or a VOC root."""
+        root = Path(path)
+        if not root.exists():
+            raise SegError(f"{describe(root)} does not exist.", path=root)
+        if not root.is_dir():
+            raise SegError(f"{describe(root)} is not a folder.", path=root)
+        config_path = root / PROJECT_FILE
+        if config_path.exists():
+            return cls._from_config(root, config_path)
+        if (root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir():
+            return cls(root, voc_classes(), root / "JPEGImages", root / "SegmentationClass",
+                       root / "predictions", root / "models", ProjectKind.VOC)
+        images_dir = root / "images" if (root / "images").is_dir() else root
+        return cls(root, default_classes(), images_dir, root / "labels", root / "predictions",
+                   root / "models", ProjectKind.FOLDER)
+
+    @classmethod
+    def create(cls, root: str | os.PathLike[str], classes: ClassTable) -> Project:
+        """Create an empty project (folders and segstudio.json) at `root`."""
+        root = Path(root)
+        project = cls(root, classes, root / "images", root / "labels", root / "predictions", root / "models")
+        for folder in (project.images_dir, project.labels_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SegError(f"Cannot create {describe(folder)}: {exc.strerror or exc}.", path=folder) from exc
+        project.save()
+        return project
+
+    @classmethod
+    def _from_config(cls, root: Path, config_path: Path) -> Project:
+        try:
+            data = json.loads(config_path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SegError(f"Cannot read {describe(config_path)}: {exc.strerror or exc}.", path=config_path) from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SegError(f"Project file {describe(config_path)} is not valid JSON.", path=config_path) from exc
+        if not isinstance(data, dict):
+            raise SegError(f"Project file {describe(config_path)} must hold a JSON object.", path=config_path)
+        if "classes" not in data or not isinstance(data["classes"], list):
+            raise SegError(f"Project file {describe(config_path)} has no 'classes' list.", path=config_path)
+        version = data.get("version", PROJECT_VERSION)
+        if version != PROJECT_VERSION:
+            raise SegError(f"Project file {describe(config_path)} has version {version}; "
+                           f"this segstudio reads version {PROJECT_VERSION}.", path=config_path)
+        ignore = data.get("ignore_index", IGNORE_INDEX)
+        if ignore != IGNORE_INDEX:
+            raise SegError(f"Project file {describe(config_path)} sets ignore_index {ignore}; "
+                           f"segstudio uses {IGNORE_INDEX}.", path=config_path)
+        classes = ClassTable.from_json(data["classes"], source=f"project file {describe(config_path)}")
+        images = str(data.get("images", "images"))
+        labels = str(data.get("labels", "labels"))
+        return cls(root, classes, root / images, root / labels, root / "predictions", root / "models")
+
+    # -- persistence ----------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / PROJECT_FILE
+
+    @property
+    def name(self) -> str:
+        return self.root.resolve().name
+
+    def to_json(self) -> dict:
+        def rel(folder: Path) -> str:
+            try:
+                return folder.relative_to(self.root).as_posix() or "."
+            except ValueError:
+                return str(folder)
+        return {"version": PROJECT_VERSION, "classes": self.classes.to_json(), "ignore_index": IGNORE_INDEX,
+                "images": rel(self.images_dir), "labels": rel(self.labels_dir)}
+
+    def save(self) -> Project:
+        """Write segstudio.json atomically. A plain folder becomes a project; a VOC root stays VOC
+        (its classes are the VOC ones) unless it already has a JSON."""
+        atomic_write_text(self.config_path, json.dumps(self.to_json(), indent=2) + "\n")
+        return self if self.kind is not ProjectKind.FOLDER else replace(self, kind=ProjectKind.PROJECT)
+
+    def with_classes(self, classes: ClassTable) -> Project:
+        return replace(self, classes=classes)
+
+    def is_writable(self) -> bool:
+        """Whether labels can be saved here (checked up front so the user learns before painting)."""
+        target = self.labels_dir if self.labels_dir.exists() else self.root
+        return os.access(target, os.W_OK | os.X_OK)
+
+    # -- images and their labels ------------------------------------------------------------------
+    def image_paths(self) -> list[Path]:
+        if not self.images_dir.is_dir():
+            return []
+        return sorted((p for p in self.images_dir.iterdir() if is_image_file(p)), key=lambda p: p.name.lower())
+
+    def label_path(self, image: Path) -> Path:
+        return self.labels_dir / f"{Path(image).stem}.png"
+
+    def prediction_path(self, image: Path) -> Path:
+        return self.predictions_dir / f"{Path(image).stem}.png"
+
+    def confidence_path(self, image: Path) -> Path:
+        """Per-pixel confidence (max softmax) saved as 8-bit grey PNG, 255 = 1.0."""
+        return self.predictions_dir / f"{Path(image).stem}.conf.png"
+
+    def status(self, image: Path) -> ImageStatus:
+        """Status from the files present (cheap: no decoding). INVALID comes from validation."""
+        if self.label_path(image).exists():
+            return ImageStatus.REVIEWED
+        if self.prediction_path(image).exists():
+            return ImageStatus.PREDICTED
+        return ImageStatus.UNLABELLED
+
+    def statuses(self) -> dict[Path, ImageStatus]:
+        labels = {p.stem for p in self.labels_dir.glob("*.png")} if self.labels_dir.is_dir() else set()
+        predictions = {p.stem for p in self.predictions_dir.glob("*.png")} if self.predictions_dir.is_dir() else set()
+        result = {}
+        for image in self.image_paths():
+            if image.stem in labels:
+                result[image] = ImageStatus.REVIEWED
+            elif image.stem in predictions:
+                result[image] = ImageStatus.PREDICTED
+            else:
+                result[image] = ImageStatus.UNLABELLED
+        return result
+
+    def labelled_images(self) -> list[Path]:
+        """Images that have a reviewed label (what training uses; predictions never count)."""
+        return [p for p, s in self.statuses().items() if s is ImageStatus.REVIEWED]
+
+    def read_label(self, image: Path) -> np.ndarray | None:
+        path = self.label_path(image)
+        return read_label_png(path) if path.exists() else None
+
+    def read_prediction(self, image: Path) -> np.ndarray | None:
+        path = self.prediction_path(image)
+        return read_label_png(path) if path.exists() else None
+
+    def write_label(self, image: Path, label_map: np.ndarray) -> Path:
+        path = self.label_path(image)
+        write_label_png(path, label_map, self.classes)
+        return path
+
+    def write_prediction(self, image: Path, label_map: np.ndarray) -> Path:
+        path = self.prediction_path(image)
+        write_label_png(path, label_map, self.classes)
+        return path
+
+
+def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
+    """Open whatever the user named: an image (its folder's project, that image selected), a
+    folder, a project or a VOC root."""
+    target = Path(path)
+    if target.is_file():
+        if target.name == PROJECT_FILE:
+            return Project.open(target.parent), None
+        folder = target.parent
+        if folder.name in ("images", "JPEGImages") and (
+                (folder.parent / PROJECT_FILE).exists() or folder.name == "JPEGImages"):
+            folder = folder.parent
+        return Project.open(folder), target
+    return Project.open(target), None

@@ -1,0 +1,138 @@
+"""Pure pixel helpers (no Qt): brush disk, stroke interpolation, flood fill, atoms, colour tables."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from segmodels.labels.edits import (INVALID_RGB, apply_atom, bounding_box, confidence_color_table, disk_mask,
+                       flood_fill_mask, label_color_table, make_atom, revert_atom, stroke_segment)
+from segmodels.labels.classes import ClassTable
+
+
+def stamp_reference(shape, points, size):
+    """Slow explicit reference: OR the disk at every point."""
+    out = np.zeros(shape, bool)
+    disk = disk_mask(size)
+    half = size // 2
+    for y, x in points:
+        for dy, dx in zip(*np.nonzero(disk)):
+            yy, xx = y - half + dy, x - half + dx
+            if 0 <= yy < shape[0] and 0 <= xx < shape[1]:
+                out[yy, xx] = True
+    return out
+
+
+def bresenham(p0, p1):
+    (y0, x0), (y1, x1) = p0, p1
+    n = max(abs(y1 - y0), abs(x1 - x0))
+    if n == 0:
+        return [p0]
+    return [(round(y0 + (y1 - y0) * t / n), round(x0 + (x1 - x0) * t / n)) for t in range(n + 1)]
+
+
+def place(shape, y0, x0, mask):
+    out = np.zeros(shape, bool)
+    for dy, dx in zip(*np.nonzero(mask)):
+        if 0 <= y0 + dy < shape[0] and 0 <= x0 + dx < shape[1]:
+            out[y0 + dy, x0 + dx] = True
+    return out
+
+
+def test_disk_is_round_and_symmetric():
+    assert disk_mask(1).tolist() == [[True]]
+    for size in range(1, 30):
+        disk = disk_mask(size)
+        assert disk.shape == (size, size)
+        assert np.array_equal(disk, disk[::-1]) and np.array_equal(disk, disk.T)
+        assert disk[size // 2].all()  # the middle row spans the full width
+    assert not disk_mask(9)[0, 0]
+
+
+def test_single_dab_is_the_disk_centred_on_the_point():
+    y0, x0, mask = stroke_segment((20, 30), (20, 30), 7)
+    assert (y0, x0) == (17, 27)
+    assert np.array_equal(mask, disk_mask(7))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 39), st.integers(0, 49), st.integers(0, 39), st.integers(0, 49), st.integers(1, 9))
+def test_segment_equals_disks_stamped_along_the_line(ya, xa, yb, xb, size):
+    shape = (40, 50)
+    y0, x0, mask = stroke_segment((ya, xa), (yb, xb), size)
+    got = place(shape, y0, x0, mask)
+    # every line pixel's disk is inside, and nothing outside the union of disks along the segment
+    line_points = bresenham((ya, xa), (yb, xb))
+    assert (stamp_reference(shape, [(ya, xa), (yb, xb)], size) <= got).all()
+    loose = stamp_reference(shape, line_points, size + 2)  # allow a one-pixel rasterisation difference
+    assert (got <= loose).all()
+    # no gaps: the stroke is one connected piece
+    import cv2
+    count, _ = cv2.connectedComponents(got.astype(np.uint8), connectivity=8)
+    assert count == 2
+
+
+def test_fast_diagonal_stroke_has_no_gaps():
+    y0, x0, mask = stroke_segment((0, 0), (30, 30), 1)
+    placed = place((31, 31), y0, x0, mask)
+    assert all(placed[i, i] for i in range(31))
+
+
+def test_flood_fill_is_four_connected_region():
+    label = np.zeros((10, 10), np.uint8)
+    label[:, 5] = 1          # a wall
+    label[0, 0] = 3
+    y0, x0, mask = flood_fill_mask(label, 5, 2)
+    region = place(label.shape, y0, x0, mask)
+    expected = (label == 0)
+    expected[:, 5:] = False
+    assert np.array_equal(region, expected)
+    assert flood_fill_mask(label, -1, 0) is None
+
+
+def test_atom_records_only_changed_pixels_and_reverts_bit_for_bit():
+    rng = np.random.default_rng(1)
+    label = rng.integers(0, 4, (30, 30), dtype=np.uint8)
+    label[5:10, 5:10] = 2
+    before = label.copy()
+    atom = make_atom(label, 3, 3, np.ones((10, 10), bool), 2)
+    assert atom.pixel_count == int((before[3:13, 3:13] != 2).sum())
+    apply_atom(label, atom)
+    assert (label[3:13, 3:13] == 2).all() and np.array_equal(label[13:], before[13:])
+    revert_atom(label, atom)
+    assert np.array_equal(label, before)
+    assert make_atom(label, 5, 5, np.ones((5, 5), bool), 2) is None  # nothing would change
+
+
+def test_atom_clips_to_image_and_accepts_value_arrays():
+    label = np.zeros((8, 8), np.uint8)
+    atom = make_atom(label, -2, 6, np.ones((4, 4), bool), 5)
+    assert atom.box == (0, 6, 2, 8)
+    values = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    atom = make_atom(label, 0, 0, np.ones((8, 8), bool), values)
+    apply_atom(label, atom)
+    assert np.array_equal(label, values)
+
+
+def test_bounding_box():
+    mask = np.zeros((5, 6), bool)
+    assert bounding_box(mask) is None
+    mask[1, 2] = mask[3, 4] = True
+    assert bounding_box(mask) == (1, 2, 4, 5)
+
+
+def test_label_color_table_alpha_visibility_and_ignore():
+    table = ClassTable.from_names(["background", "cat", "dog"])
+    colors = label_color_table(table, 0.5, {2})
+    assert len(colors) == 256
+    alpha = [c >> 24 for c in colors]
+    assert alpha[0] == alpha[1] == 128 and alpha[2] == 0 and alpha[255] == 0
+    assert colors[1] & 0xFFFFFF == (128 << 16)  # VOC colour of class 1
+    assert colors[7] & 0xFFFFFF == (INVALID_RGB[0] << 16) | (INVALID_RGB[1] << 8) | INVALID_RGB[2]
+    assert [c >> 24 for c in label_color_table(table, 1.0)][0] == 255
+
+
+@pytest.mark.parametrize("heat", [True, False])
+def test_confidence_color_table_ramps(heat):
+    colors = confidence_color_table(1.0, heat=heat)
+    assert len(colors) == 256 and colors[0] != colors[255]

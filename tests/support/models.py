@@ -1,0 +1,37 @@
+"""Shared helpers for the model/training dock tests: a small demo project, checkpoints, a fake host."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.jobs.backend import ProjectHost
+from segmodels.labels.classes import ClassTable
+from segmodels.labels.project import Project
+
+
+class FakeHost(ProjectHost):
+    """The DockHost a dock sees, also recording which predictions the dock announced."""
+
+    def __init__(self, project: Project | None, current: Path | None = None) -> None:
+        super().__init__(project, current)
+        self.written: list[Path] = []
+
+    def prediction_written(self, image: Path) -> None:
+        self.written.append(Path(image))
+
+
+def demo_project(root: Path, count: int = 6) -> Project:
+    from segmodels.demo import write_demo_project
+
+    return write_demo_project(root, count=count)
+
+
+def random_checkpoint(path: Path, classes: ClassTable, seed: int = 0) -> Path:
+    """An untrained m2nist_fcn checkpoint for `classes` (weights fixed by `seed`)."""
+    import torch
+
+    from segmodels.models.checkpoint import save_checkpoint
+    from segmodels.models import get_model
+
+    torch.manual_seed(seed)
+    model = get_model("m2nist_fcn", num_classes=len(classes))
+    return save_checkpoint(path, model, classes=classes)
