@@ -112,11 +112,11 @@ def pipeline_ratio(arch: str, device, count: int, batch_size: int, rounds: int, 
     import torch
     from PIL import Image
 
+    from segmodels.inference.predict import autocast_context, predict_files, prepare_model, use_channels_last
+    from segmodels.inference.preprocess import to_input_tensor
     from segmodels.labels.classes import ClassTable
     from segmodels.labels.imageio import read_image
-    from segmodels.inference.predict import autocast_context, predict_files, prepare_model, use_channels_last
     from segmodels.models import get_model
-    from segmodels.inference.preprocess import to_input_tensor
 
     model = prepare_model(get_model(arch, num_classes=NUM_CLASSES), device)
     classes = ClassTable.from_names([f"class {i}" for i in range(NUM_CLASSES)])

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from segmodels.constants import IGNORE_INDEX  # noqa: E402
 from segmodels.demo import write_demo_project  # noqa: E402
-from segmodels.models import get_model  # noqa: E402
 from segmodels.inference.preprocess import to_input_tensor  # noqa: E402
 from segmodels.labels.project import Project  # noqa: E402
+from segmodels.models import get_model  # noqa: E402
 from segmodels.training import StepReport, TrainConfig, fit  # noqa: E402
 from segmodels.training.config import ARCH_DEFAULTS  # noqa: E402
 

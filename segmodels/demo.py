@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.atomic import atomic_write_bytes
-from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError, describe
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
 
 IMAGE_HEIGHT = 64

@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from app.canvas.layers import IndexedLayer
-from segmodels.labels.edits import bounding_box
 from segmodels.labels.blend import HIGHLIGHT_COLOR
+from segmodels.labels.edits import bounding_box
 
 HIGHLIGHT_Z = 3  # above the image (0), the label layer (1) and the brush outline (2)
 

@@ -13,8 +13,8 @@ import enum
 from PySide6.QtCore import QObject, Signal
 
 from app.document.label_document import LabelDocument, Stroke, ViewMode
-from segmodels.labels.edits import flood_fill_mask, stroke_segment
 from segmodels.constants import IGNORE_INDEX
+from segmodels.labels.edits import flood_fill_mask, stroke_segment
 
 MIN_BRUSH_SIZE = 1
 MAX_BRUSH_SIZE = 512

@@ -15,11 +15,11 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
 
-from app.document.label_document import LabelDocument, ViewMode
 from app.canvas.layers import ImageLayer, IndexedLayer
-from segmodels.labels.edits import confidence_color_table, label_color_table
-from app.qt_enums import set_enum_property
 from app.canvas.tools import Tool, ToolController
+from app.document.label_document import LabelDocument, ViewMode
+from app.qt_enums import set_enum_property
+from segmodels.labels.edits import confidence_color_table, label_color_table
 
 MIN_ZOOM = 1 / 64
 MAX_ZOOM = 64.0

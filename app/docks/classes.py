@@ -17,13 +17,23 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QDockWidget, QHBoxLayout, QHeaderView,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QColorDialog,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import messages
 from app.document.label_document import LabelDocument
-from segmodels.labels.classes import ClassTable
 from segmodels.constants import MAX_CLASSES
+from segmodels.labels.classes import ClassTable
 
 ColorPicker = Callable[[QColor, QWidget | None], QColor | None]
 

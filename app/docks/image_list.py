@@ -18,8 +18,8 @@ from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QWidget
 
 from app.document.label_document import LabelDocument
-from app.startup.first_paint import after_first_paint
 from app.jobs.worker import CancelFlag, GeneratorWorker, start_worker
+from app.startup.first_paint import after_first_paint
 from segmodels.labels.project import ImageStatus
 
 THUMBNAIL_SIDE = 64
@@ -36,9 +36,8 @@ STATUS_COLORS: dict[ImageStatus, QColor] = {
 def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path, QImage]]:
     """Yield (path, small QImage) per readable image; unreadable ones are skipped (the document
     reports them when opened). Runs in a worker thread: Pillow decodes, JPEGs in draft mode."""
-    from PIL import Image
-
     import cv2  # noqa: F401 - loaded here, off the GUI thread, so the first stroke does not wait for it
+    from PIL import Image
 
     for path in paths:
         if cancel():

@@ -18,14 +18,32 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFormLayout, QLabel,
-                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import messages
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
-from app.jobs.predict import (CheckpointInfo, DEVICE_CHOICES, PredictionDone, confidence_scores, demo_model_path,
-                            inspect_checkpoint, predict_job, project_checkpoints, uncertainty_order)
+from app.jobs.predict import (
+    DEVICE_CHOICES,
+    CheckpointInfo,
+    PredictionDone,
+    confidence_scores,
+    demo_model_path,
+    inspect_checkpoint,
+    predict_job,
+    project_checkpoints,
+    uncertainty_order,
+)
 from app.jobs.worker import GeneratorWorker
 
 FileChooser = Callable[[QWidget], "str | None"]

@@ -19,18 +19,32 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDockWidget,
-                               QDoubleSpinBox, QFormLayout, QHeaderView, QLabel, QProgressBar,
-                               QPushButton, QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import messages
 from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import DEVICE_CHOICES, demo_model_path, project_checkpoints
-from app.jobs.train import (EpochUpdate, StepUpdate, TrainingOutcome, TrainingRequest, format_eta,
-                               training_job)
+from app.jobs.train import EpochUpdate, StepUpdate, TrainingOutcome, TrainingRequest, format_eta, training_job
 from app.jobs.worker import GeneratorWorker
 
 CLOSE_WAIT_S = 30.0
@@ -277,7 +291,7 @@ class TrainingDock(QDockWidget):
         # Texts change in place: new items every epoch would re-lay the table each time.
         table = self.iou_table
         table.setRowCount(len(report.per_class_iou))
-        for row, (name, iou) in enumerate(zip(report.class_names, report.per_class_iou)):
+        for row, (name, iou) in enumerate(zip(report.class_names, report.per_class_iou, strict=False)):
             for column, text in ((0, name), (1, "—" if not math.isfinite(iou) else f"{iou:.3f}")):
                 item = table.item(row, column)
                 if item is None:

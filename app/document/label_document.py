@@ -50,12 +50,12 @@ from PySide6.QtWidgets import QWidget
 
 from app import messages
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
-from app.pyside_fix import protect_none
-from segmodels.labels.edits import Box
 from app.document.undo import PaintCommand, Stroke
-from segmodels.labels.classes import ClassTable
+from app.pyside_fix import protect_none
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
+from segmodels.labels.classes import ClassTable
+from segmodels.labels.edits import Box
 from segmodels.labels.project import Project
 
 log = logging.getLogger(__name__)

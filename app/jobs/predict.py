@@ -14,15 +14,15 @@ it yields small records the GUI can show and returns a final one.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError, describe
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
 from segmodels.resources import resource_path
 
@@ -91,12 +91,11 @@ class BackendInfo:
 
 def load_backend(device: str = "auto") -> BackendInfo:
     """Import the model code (and torch) and describe what will run where."""
+    import segmodels.inference.batch  # noqa: F401 - imported here, with torch, so that the first
+    import segmodels.training  # noqa: F401     prediction or training run does not stall the window again
     from segmodels.inference.device import select_device
     from segmodels.models import list_models, model_description
     from segmodels.training.config import ARCH_DEFAULTS, FINE_TUNE_LR_FACTOR, GENERIC_DEFAULTS
-
-    import segmodels.inference.batch  # noqa: F401 - imported here, with torch, so that the first
-    import segmodels.training  # noqa: F401     prediction or training run does not stall the window again
 
     limit_torch_threads()
     names = tuple(list_models())

@@ -26,7 +26,8 @@ def display_problem(environ: dict[str, str] | os._Environ = os.environ, platform
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from segmodels.cli import command_names, main as cli_main
+    from segmodels.cli import command_names
+    from segmodels.cli import main as cli_main
 
     positional = [a for a in argv if not a.startswith("-")]
     wants_cli = (positional and positional[0] in command_names()) or any(

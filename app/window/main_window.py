@@ -17,13 +17,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
 
 from app import messages
-from app.canvas.view import Canvas
-from app.document.label_document import LabelDocument, ViewMode
-from app.document.guard import LabelGuard
-from app.qt_enums import set_shortcut
-from app.document.recovery import Autosave
-from app.window.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from app.canvas.tools import Tool, ToolController
+from app.canvas.view import Canvas
+from app.document.guard import LabelGuard
+from app.document.label_document import LabelDocument, ViewMode
+from app.document.recovery import Autosave
+from app.qt_enums import set_shortcut
+from app.window.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
 

@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt
 
 from app.docks.model import ModelDock
-from app.jobs.backend import ModelBackend
 from app.docks.training import TrainingDock
+from app.jobs.backend import ModelBackend
 from segmodels.labels.project import ImageStatus, Project
 
 

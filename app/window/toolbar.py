@@ -13,9 +13,9 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QComboBox, QSlider, QWidget
 
+from app.canvas.tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
 from app.qt_enums import set_enum_property, set_shortcut
-from app.canvas.tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool, ToolController
 
 VIEW_MODE_TEXT = {ViewMode.LABEL: "Label", ViewMode.PREDICTION: "Prediction", ViewMode.CONFIDENCE: "Confidence"}
 

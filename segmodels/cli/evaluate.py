@@ -32,13 +32,13 @@ def evaluate_project(project_path: str, checkpoint_path: str, device_name: str =
     """Metrics of a checkpoint over a project's reviewed labels, as a JSON-ready dict."""
     import torch
 
-    from segmodels.models.checkpoint import load_checkpoint
     from segmodels.errors import SegError, describe
     from segmodels.inference.device import select_device
     from segmodels.labels.project import Project
+    from segmodels.models.checkpoint import load_checkpoint
+    from segmodels.training.build import make_batches
     from segmodels.training.dataset import LabelledImages, reviewed_images
     from segmodels.training.loops import evaluate
-    from segmodels.training.build import make_batches
 
     project = Project.open(project_path)
     checkpoint = load_checkpoint(checkpoint_path, num_classes=len(project.classes))

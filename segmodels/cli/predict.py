@@ -43,11 +43,11 @@ def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from segmodels.models.checkpoint import load_checkpoint
     from segmodels.cli.common import progress
     from segmodels.errors import SegError, describe
     from segmodels.inference.predict import predict_files
     from segmodels.labels.project import ProjectKind, open_path
+    from segmodels.models.checkpoint import load_checkpoint
 
     for option in ("batch_size", "tile_size"):
         if getattr(args, option) < 1:

@@ -64,7 +64,7 @@ def format_iou_table(class_names: list[str] | tuple[str, ...], per_class_iou: li
         return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
 
     rows = [[str(i), name, cell(iou), cell(dice)]
-            for i, (name, iou, dice) in enumerate(zip(class_names, per_class_iou, per_class_dice))]
+            for i, (name, iou, dice) in enumerate(zip(class_names, per_class_iou, per_class_dice, strict=False))]
     return format_table(rows, ["id", "class", "IoU", "Dice"])
 
 
@@ -81,7 +81,6 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from segmodels.training import EpochReport, FitResult, StepReport, fit
-
     from segmodels.training.build import cpu_threads_for_load
 
     if os.environ.get("OMP_NUM_THREADS") is None:

@@ -33,8 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from segmodels.labels.classes import load_class_table
     from segmodels.cli.common import progress
+    from segmodels.labels.classes import load_class_table
     from segmodels.labels.colorlabels import cityscapes_ignore_colors
     from segmodels.validation.checks import ValidationOptions, ValidationReport, iter_validate
     from segmodels.validation.targets import plan_validation

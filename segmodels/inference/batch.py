@@ -32,15 +32,22 @@ import torch
 from PIL import Image
 
 from segmodels.atomic import atomic_write_bytes
-from segmodels.models.checkpoint import Checkpoint, load_checkpoint
-from segmodels.labels.classes import ClassTable
-from segmodels.inference.device import select_device
 from segmodels.errors import SegError, describe
-from segmodels.labels.imageio import read_image
-from segmodels.inference.predict import (DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, confidence_to_uint8, forward_labels,
-                                 iter_tiles, prepare_model, use_channels_last)
-from segmodels.labels.labelio import PNG_COMPRESS_LEVEL, write_label_png
+from segmodels.inference.device import select_device
+from segmodels.inference.predict import (
+    DEFAULT_TILE_OVERLAP,
+    DEFAULT_TILE_SIZE,
+    confidence_to_uint8,
+    forward_labels,
+    iter_tiles,
+    prepare_model,
+    use_channels_last,
+)
 from segmodels.inference.preprocess import Normalization, to_input_tensor
+from segmodels.labels.classes import ClassTable
+from segmodels.labels.imageio import read_image
+from segmodels.labels.labelio import PNG_COMPRESS_LEVEL, write_label_png
+from segmodels.models.checkpoint import Checkpoint, load_checkpoint
 
 Cancel = threading.Event | Callable[[], bool] | None
 

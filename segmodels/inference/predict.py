@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from segmodels.inference.device import select_device
 from segmodels.errors import SegError
+from segmodels.inference.device import select_device
 from segmodels.inference.preprocess import Normalization, to_input_tensor
 from segmodels.inference.tiling import tile_grid
 

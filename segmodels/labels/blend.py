@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from segmodels.labels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
+from segmodels.labels.classes import ClassTable
 
 #: The highlight colour for invalid pixels in previews (magenta: in no standard palette's first entries).
 HIGHLIGHT_COLOR: tuple[int, int, int] = (255, 0, 255)

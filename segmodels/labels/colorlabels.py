@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from segmodels.labels.classes import ClassTable, Color, cityscapes_labels
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
+from segmodels.labels.classes import ClassTable, Color, cityscapes_labels
 from segmodels.labels.imageio import open_pil
 
 

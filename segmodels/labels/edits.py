@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from segmodels.labels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
+from segmodels.labels.classes import ClassTable
 
 #: Colour shown for label values that are not a class of the table (invalid pixels stand out).
 INVALID_RGB = (255, 0, 255)

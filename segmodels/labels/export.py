@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.atomic import atomic_write_bytes
-from segmodels.labels.blend import blend
 from segmodels.errors import SegError, describe
+from segmodels.labels.blend import blend
 from segmodels.labels.labelio import encode_label_png
 from segmodels.labels.project import Project
 

@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 
 from segmodels.atomic import atomic_write_bytes
-from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError, describe
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.imageio import open_pil
 
 #: Fast zlib level: label maps compress well at level 1 and saving stays interactive on 8k images.

@@ -151,7 +151,7 @@ def load_array(path: str | os.PathLike[str]) -> np.ndarray:
     except (EOFError, zipfile.BadZipFile) as exc:
         raise SegError(f"Label {describe(path)} is truncated or corrupt ({exc}).", path=path) from None
     except (SyntaxError, tokenize.TokenError, TypeError, KeyError, OverflowError, MemoryError, zlib.error,
-            NotImplementedError, RuntimeError) as exc:  # RuntimeError: zip member flagged encrypted
+            NotImplementedError, RuntimeError):  # RuntimeError: zip member flagged encrypted
         # A damaged header reaches numpy's header parser (tokenize / literal_eval) or asks for an
         # impossible size; found by fuzzing (tests/reliability/fuzzing.py).
         raise SegError(f"Label {describe(path)} is truncated or corrupt (damaged NumPy header or archive).",

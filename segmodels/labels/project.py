@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.atomic import atomic_write_text
-from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import SegError, describe
+from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.labelio import read_label_png, write_label_png
 
 PROJECT_FILE = "segstudio.json"

@@ -27,9 +27,9 @@ import torch
 
 from segmodels import __version__
 from segmodels.atomic import atomic_write_bytes
-from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError, describe
 from segmodels.inference.preprocess import Normalization
+from segmodels.labels.classes import ClassTable
 
 FORMAT_TAG = "segstudio-checkpoint"
 FORMAT_VERSION = 1

@@ -15,8 +15,8 @@ from torch import nn
 
 from segmodels.errors import SegError
 from segmodels.models.base import SegmentationModel
-from segmodels.models.registry import register_model
 from segmodels.models.pretrained import fetch_state_dict, load_into
+from segmodels.models.registry import register_model
 
 BACKBONES = ("resnet50", "mobilenet_v3_large")
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from segmodels.inference.preprocess import Normalization
 from segmodels.models.base import SegmentationModel
 from segmodels.models.layers import bilinear_kernel
 from segmodels.models.registry import register_model
-from segmodels.inference.preprocess import Normalization
 
 
 class M2nistFCN(SegmentationModel):

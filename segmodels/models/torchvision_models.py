@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from segmodels.models.base import SegmentationModel
-from segmodels.models.registry import register_model
 from segmodels.models.pretrained import fetch_state_dict, load_into
+from segmodels.models.registry import register_model
 
 
 class TorchvisionSegmentation(SegmentationModel):

@@ -26,7 +26,7 @@ class UNet(SegmentationModel):
     def __init__(self, num_classes: int, *, base_width: int = 16, depth: int = 4) -> None:
         super().__init__(stride=2 ** depth)
         widths = [base_width * 2 ** i for i in range(depth + 1)]
-        self.encoders = nn.ModuleList(double_conv(c_in, c_out) for c_in, c_out in zip([3] + widths[:-2], widths[:-1]))
+        self.encoders = nn.ModuleList(double_conv(c_in, c_out) for c_in, c_out in zip([3] + widths[:-2], widths[:-1], strict=False))
         self.pool = nn.MaxPool2d(2)
         self.bridge = double_conv(widths[-2], widths[-1])
         self.ups = nn.ModuleList(nn.ConvTranspose2d(w, w // 2, 2, stride=2) for w in reversed(widths[1:]))
@@ -40,7 +40,7 @@ class UNet(SegmentationModel):
             skips.append(x)
             x = self.pool(x)
         x = self.bridge(x)
-        for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
+        for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips), strict=False):
             x = decoder(torch.cat([skip, up(x)], dim=1))  # concatenation, not sum: keeps fine detail
         return self.head(x), None
 

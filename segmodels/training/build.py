@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, Sampler, SequentialSampler
 
-from segmodels.models.checkpoint import Checkpoint
 from segmodels.labels.classes import ClassTable
+from segmodels.models.checkpoint import Checkpoint
 from segmodels.training.config import TrainConfig
 from segmodels.training.dataset import LabelledImages, collate_pairs
 from segmodels.training.distributed import DistContext

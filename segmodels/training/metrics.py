@@ -81,7 +81,7 @@ class SegMetrics:
         """A JSON-ready dict; NaN (class absent) becomes null. With names, per-class maps are keyed by name."""
         def per_class(values: tuple[float, ...]) -> list | dict:
             cleaned = [_nan_to_none(v) for v in values]
-            return dict(zip(class_names, cleaned)) if class_names else cleaned
+            return dict(zip(class_names, cleaned, strict=False)) if class_names else cleaned
 
         return {"miou": _nan_to_none(self.miou), "dice": _nan_to_none(self.dice),
                 "pixel_accuracy": _nan_to_none(self.pixel_accuracy), "pixels": self.pixels,

@@ -20,18 +20,18 @@ from typing import Any
 import torch
 
 from segmodels.atomic import atomic_write_text
-from segmodels.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from segmodels.labels.classes import ClassTable
-from segmodels.inference.device import select_device
 from segmodels.errors import SegError, describe
+from segmodels.inference.device import select_device
 from segmodels.inference.preprocess import Normalization
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
+from segmodels.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from segmodels.training import distributed
+from segmodels.training.build import build_model, make_batches, make_optimizer, make_sampler
 from segmodels.training.config import TrainConfig
 from segmodels.training.dataset import LabelledImages, make_split, split_images
 from segmodels.training.loops import AuxForward
 from segmodels.training.metrics import SegMetrics
-from segmodels.training.build import build_model, make_batches, make_optimizer, make_sampler
 from segmodels.training.transforms import AugmentSettings, crop_transform, train_transform
 
 #: Settings a resumed run takes from the checkpoint's recorded config when not given again.

@@ -23,13 +23,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from segmodels.errors import SegError, describe
+from segmodels.training import distributed
 from segmodels.training.config import TrainConfig
 from segmodels.training.loops import LossSettings, NonFiniteLoss, evaluate, train_steps
 from segmodels.training.metrics import SegMetrics
-from segmodels.training import distributed
 from segmodels.training.run import RunState, prepare_run, skipped_messages, write_checkpoints
 
 CancelFlag = Callable[[], bool] | threading.Event | None

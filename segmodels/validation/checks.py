@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from segmodels.labels.classes import ClassTable, Color
-from segmodels.labels.colorlabels import color_lookup, colors_to_label_map, pack_rgb
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError
+from segmodels.labels.classes import ClassTable, Color
+from segmodels.labels.colorlabels import color_lookup, colors_to_label_map, pack_rgb
 from segmodels.labels.imageio import image_size, oversize_reason
 from segmodels.labels.onehot import decode_onehot, first_true, load_array
 

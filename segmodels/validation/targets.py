@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.atomic import atomic_write_bytes
+from segmodels.errors import SegError, describe
 from segmodels.labels.blend import blend, highlight
 from segmodels.labels.classes import ClassTable, voc_classes
-from segmodels.errors import SegError, describe
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
 from segmodels.validation.checks import DecodedLabel, LabelJob
 

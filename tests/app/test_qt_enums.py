@@ -8,11 +8,11 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QGraphicsView, QSlider
 
+from app.canvas.tools import ToolController
 from app.canvas.view import BACKGROUND, Canvas
 from app.document.label_document import LabelDocument
 from app.qt_enums import set_enum_property, set_shortcut
 from app.window.toolbar import BrushSizeSlider, OpacitySlider
-from app.canvas.tools import ToolController
 
 
 def test_set_enum_property_sets_the_named_value_and_rejects_a_wrong_key(qtbot):

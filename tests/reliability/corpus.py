@@ -274,9 +274,9 @@ def checkpoint_cases(folder: Path, *, num_classes: int = 3) -> tuple[list[Case],
 
     import torch
 
-    from segmodels.models.checkpoint import save_checkpoint
     from segmodels.labels.classes import ClassTable
     from segmodels.models import get_model
+    from segmodels.models.checkpoint import save_checkpoint
 
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "PAYLOAD RAN"
@@ -306,9 +306,9 @@ def checkpoint_cases(folder: Path, *, num_classes: int = 3) -> tuple[list[Case],
 
 def save_good_checkpoint(path: Path, class_names: tuple[str, ...] = ("background", "digit", "edge")) -> Path:
     """A valid tiny checkpoint for a project with these classes."""
-    from segmodels.models.checkpoint import save_checkpoint
     from segmodels.labels.classes import ClassTable
     from segmodels.models import get_model
+    from segmodels.models.checkpoint import save_checkpoint
 
     model = get_model("m2nist_fcn", num_classes=len(class_names))
     return save_checkpoint(path, model, classes=ClassTable.from_names(list(class_names)))

@@ -15,10 +15,10 @@ import io
 import os
 from pathlib import Path
 
+import corpus
 import numpy as np
 import pytest
 
-import corpus
 from segmodels.errors import SegError
 
 FAULTS = ("write_halfway", "fsync", "replace")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pickle
 
+import corpus
 import numpy as np
 import pytest
-
-import corpus
 from corpus import Expect, assert_one_sentence
+
 from segmodels.errors import SegError
+
 
 def _image_case(image_cases, name):
     return next(c for c in image_cases if c.name == name)

@@ -12,12 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import corpus
 import numpy as np
 import pytest
+from corpus import Expect
 from PIL import Image
 
-import corpus
-from corpus import Expect
 from segmodels.labels.project import Project
 
 REPO = Path(__file__).resolve().parents[2]

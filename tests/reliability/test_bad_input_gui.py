@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import shutil
 
+import corpus
 import numpy as np
 import pytest
-
-import corpus
 from corpus import Expect
+
 from segmodels.labels.project import Project
 
 IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb", "jpeg_claims_huge"]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import corpus
 import numpy as np
 import pytest
 from PIL import Image
 
-import corpus
 from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import Project
 

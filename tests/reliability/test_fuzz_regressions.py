@@ -5,13 +5,13 @@ that escaped before the fix.
 """
 from __future__ import annotations
 
+import corpus
 import numpy as np
 import pytest
-
-import corpus
 from corpus import assert_one_sentence
-from segmodels.labels.classes import ClassTable
+
 from segmodels.errors import SegError
+from segmodels.labels.classes import ClassTable
 
 
 @pytest.fixture
@@ -100,9 +100,9 @@ def _npz_with_unknown_compression() -> bytes:
 def test_fuzz_regressions_onehot(tmp_path, name, data):
     """Found by fuzzing: numpy's header parser raised tokenize.TokenError, zipfile raised
     NotImplementedError; both escaped as tracebacks from read_onehot (and `segstudio validate`)."""
+    from segmodels.labels.classes import ClassTable
     from segmodels.labels.onehot import read_onehot
     from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
-    from segmodels.labels.classes import ClassTable
 
     path = tmp_path / name
     path.write_bytes(data)

@@ -17,15 +17,15 @@ import os
 import tempfile
 from pathlib import Path
 
+import fuzzing
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-import fuzzing
-from segmodels.labels.classes import ClassTable
 from segmodels.constants import IGNORE_INDEX
+from segmodels.labels.classes import ClassTable
 
 FUZZ_EXAMPLES = int(os.environ.get("SEGSTUDIO_FUZZ_EXAMPLES", "150"))
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -192,6 +192,7 @@ def test_validator_onehot_clean_and_planted(channels, shape, data):
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory):
     import corpus
+
     from segmodels.labels.project import Project
 
     return Project.open(corpus.make_project(tmp_path_factory.mktemp("undo") / "p", n_images=1))

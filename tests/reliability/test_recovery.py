@@ -15,10 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+import corpus
 import numpy as np
 import pytest
 
-import corpus
 from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import Project
 
@@ -96,8 +96,8 @@ def test_save_and_undo_to_clean_remove_the_recovery_file(qtbot, messages, projec
 
 
 def test_restore_marks_unsaved_and_user_can_discard(qtbot, messages, project):
-    from app.window.main_window import MainWindow
     from app.messages import Answer
+    from app.window.main_window import MainWindow
 
     first = _window(qtbot, project)
     image = first.document.image_path

@@ -29,8 +29,8 @@ def random_checkpoint(path: Path, classes: ClassTable, seed: int = 0) -> Path:
     """An untrained m2nist_fcn checkpoint for `classes` (weights fixed by `seed`)."""
     import torch
 
-    from segmodels.models.checkpoint import save_checkpoint
     from segmodels.models import get_model
+    from segmodels.models.checkpoint import save_checkpoint
 
     torch.manual_seed(seed)
     model = get_model("m2nist_fcn", num_classes=len(classes))

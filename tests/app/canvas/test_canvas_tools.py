@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from app.canvas.tools import Tool, ToolController
 from app.canvas.view import Canvas
 from app.document.label_document import LabelDocument, ViewMode
 from segmodels.labels.edits import stroke_segment
-from app.canvas.tools import Tool, ToolController
 from support.projects import make_project
 
 
@@ -50,7 +50,7 @@ def test_mouse_drag_paints_exactly_the_swept_brush(setup):
     image_points = [(5, 5), (5, 25), (30, 40)]  # a fast drag: far apart mouse events
     drag(canvas, [view_point(canvas, y, x) for y, x in image_points])
     expected = before.copy()
-    for a, b in zip(image_points, image_points[1:]):
+    for a, b in zip(image_points, image_points[1:], strict=False):
         y0, x0, mask = stroke_segment(a, b, 3)
         region = expected[max(y0, 0):y0 + mask.shape[0], max(x0, 0):x0 + mask.shape[1]]
         region[mask[max(-y0, 0):, max(-x0, 0):][: region.shape[0], : region.shape[1]]] = 2
@@ -179,7 +179,7 @@ def test_pyramid_levels_follow_dabs_on_a_large_image(qtbot, tmp_path, messages):
     assert len(levels) >= 2
     document.apply_mask(101, 203, np.ones((37, 55), bool), 1, "Fill")
     document.apply_mask(600, 0, np.ones((1, 1100), bool), 0, "Fill")  # a one-pixel line
-    for level, stride in zip(levels[1:], (2, 4, 8)):
+    for level, stride in zip(levels[1:], (2, 4, 8), strict=False):
         assert np.array_equal(level.array, block_top_class(document.label_map, stride))
         assert (level.array[600 // stride] == 0).all()  # the line is still there, all along
 
@@ -227,7 +227,7 @@ def test_a_dab_updates_class_levels_like_a_rebuild(qtbot):
     layer.update_region((333, 500, 336, 509))
     fresh = IndexedLayer()
     fresh.set_array(labels.copy())
-    for edited, rebuilt in zip(built, fresh.levels):
+    for edited, rebuilt in zip(built, fresh.levels, strict=False):
         np.testing.assert_array_equal(edited.array, rebuilt.array)
 
 

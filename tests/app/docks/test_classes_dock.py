@@ -9,12 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from app.canvas.tools import ToolController
 from app.canvas.view import Canvas
 from app.docks.classes import COLOR_COLUMN, ID_COLUMN, NAME_COLUMN, VISIBLE_COLUMN, ClassesDock
 from app.document.label_document import LabelDocument
-from app.canvas.tools import ToolController
-from support.projects import make_project
 from segmodels.labels.project import Project
+from support.projects import make_project
 
 
 class ScriptedPicker:

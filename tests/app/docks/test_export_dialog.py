@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.document.label_document import LabelDocument
 from app.docks.export_dialog import ExportDialog
+from app.document.label_document import LabelDocument
 from app.messages import Answer
-from support.projects import HEIGHT, WIDTH, make_project
 from segmodels.labels.blend import blend
 from segmodels.labels.export import ExportFormat
 from segmodels.labels.imageio import read_image
 from segmodels.labels.labelio import read_label_png
+from support.projects import HEIGHT, WIDTH, make_project
 
 
 @pytest.fixture

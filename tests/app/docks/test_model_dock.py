@@ -6,13 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from app.messages import Answer
-from app.docks.model import ModelDock
-from app.jobs.backend import ModelBackend
 from PIL import Image
 
+from app.docks.model import ModelDock
+from app.jobs.backend import ModelBackend
 from app.jobs.predict import confidence_stats, uncertainty_order
+from app.messages import Answer
 from segmodels.labels.classes import ClassTable
 from support.models import FakeHost, demo_project, random_checkpoint
 
@@ -145,7 +144,7 @@ def test_class_mismatch_offers_fine_tuning(dock, qtbot, project, tmp_path, messa
 def test_rank_by_uncertainty_orders_least_confident_first(dock, qtbot, project):
     images = project.image_paths()
     levels = [200, 60, 255, 120]  # image 4 has no confidence and goes last
-    for image, level in zip(images, levels):
+    for image, level in zip(images, levels, strict=False):
         confidence = np.full((64, 84), level, np.uint8)
         confidence[:4] = 255  # the mean ranks differently from the 10th percentile only if skewed
         project.predictions_dir.mkdir(exist_ok=True)

@@ -4,14 +4,13 @@ memory) are messages with labels intact, and closing during a run asks and stops
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
-from app.messages import Answer
-from app.jobs.backend import ModelBackend
 from app.docks.training import TrainingDock
+from app.jobs.backend import ModelBackend
 from app.jobs.train import Throttle, TrainingOutcome, format_eta
+from app.messages import Answer
 from support.models import FakeHost, demo_project, random_checkpoint
 
 WAIT_MS = 20000

@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.docks.validation import FILE_COLUMN, KIND_COLUMN, Scope
 from app.window.label_docks import install_label_docks
 from app.window.main_window import MainWindow
-from app.docks.validation import FILE_COLUMN, KIND_COLUMN, Scope
-from support.projects import HEIGHT, WIDTH, make_project
 from segmodels.labels.labelio import write_label_png
 from segmodels.labels.project import ImageStatus
+from support.projects import HEIGHT, WIDTH, make_project
 
 BAD_PIXELS = [(3, 4), (3, 5), (20, 50)]  # (y, x) holding class 7 in a 3-class project
 

@@ -8,10 +8,9 @@ import pytest
 
 from app.document.label_document import LabelDocument, ViewMode
 from segmodels.labels.edits import disk_mask
-from support.projects import HEIGHT, WIDTH, make_project
-from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import Project
+from support.projects import HEIGHT, WIDTH, make_project
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
 import app.document.loading
-from app.document.label_document import LabelDocument
 from app.canvas.layers import half_size
+from app.document.label_document import LabelDocument
 from app.window.main_window import MainWindow
 from support.projects import HEIGHT, WIDTH, make_project
 
@@ -132,7 +132,7 @@ def test_the_worker_builds_the_class_levels_and_edits_make_them_stale(tmp_path, 
     assert layer._levels[1] is not None and layer._levels[2] is not None  # handed in, not built lazily
     rebuilt = IndexedLayer()
     rebuilt.set_array(document.label_map.copy())
-    for made, fresh in zip(layer.levels, rebuilt.levels):
+    for made, fresh in zip(layer.levels, rebuilt.levels, strict=False):
         np.testing.assert_array_equal(made.array, fresh.array)
     assert (layer.levels[2].array[:, 501 // 4] == 1).all()
     assert document.take_levels(document.label_map) == []  # handed out once

@@ -9,8 +9,7 @@ from segmodels.errors import SegError
 
 def counting(n: int):
     def make(cancel):
-        for i in range(n):
-            yield i
+        yield from range(n)
         return "done"
     return make
 

@@ -16,7 +16,6 @@ import shutil
 
 import numpy as np
 import pytest
-
 from PIL import Image
 
 from app.window.label_docks import install_label_docks, open_export_dialog

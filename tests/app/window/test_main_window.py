@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from app.document.label_document import ViewMode
-from app.docks.image_list import PATH_ROLE
-from app.window.main_window import MainWindow
-from app.messages import Answer
 from app.canvas.tools import Tool
-from support.projects import make_project
+from app.docks.image_list import PATH_ROLE
+from app.document.label_document import ViewMode
+from app.messages import Answer
+from app.window.main_window import MainWindow
 from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import ImageStatus
-
 from support import REPO  # noqa: E402
+from support.projects import make_project
 
 
 @pytest.fixture
@@ -331,8 +329,8 @@ def test_deferred_docks_get_the_sizes_of_docks_built_before_showing(qtbot, proje
         window.show()
         qtbot.waitUntil(lambda w=window: hasattr(w, "label_docks") and w.label_docks.classes.isVisible(), timeout=5000)
     expected = dock_sizes(windows[False])
-    qtbot.waitUntil(lambda: all(abs(a - b) <= 2 for got, want in zip(dock_sizes(windows[True]), expected)
-                                for a, b in zip(got, want)), timeout=5000)
+    qtbot.waitUntil(lambda: all(abs(a - b) <= 2 for got, want in zip(dock_sizes(windows[True]), expected, strict=False)
+                                for a, b in zip(got, want, strict=False)), timeout=5000)
     assert expected[1][1] > expected[0][1] * 0.8  # the classes dock is not squeezed under the list
     for window in windows.values():
         window.image_list.cancel_thumbnails()

@@ -11,12 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from support import REPO  # noqa: E402
+
 TIMEOUT_S = 25
 
 pytestmark = [pytest.mark.slow,

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from support.labels import clean_label, make_voc_mix, save_rgb
-from segmodels.labels.classes import voc_classes
 from segmodels.cli import main
+from segmodels.labels.classes import voc_classes
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.project import Project
-
 from support import REPO  # noqa: E402
+from support.labels import clean_label, make_voc_mix, save_rgb
 
 
 def test_validate_voc_mix_json_names_exactly_the_bad_files(tmp_path, capsys):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from segmodels.inference.device import select_device
 from segmodels.errors import SegError
+from segmodels.inference.device import select_device
 
 
 def test_cpu_is_always_available():

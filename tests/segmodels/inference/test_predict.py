@@ -9,16 +9,16 @@ import pytest
 import torch
 from PIL import Image
 
-from segmodels.models.checkpoint import save_checkpoint
-from segmodels.labels.classes import ClassTable
 from segmodels.cli import main as cli_main
 from segmodels.errors import SegError
 from segmodels.inference.predict import logits_to_labels, predict_files, predict_image
-from segmodels.labels.labelio import read_label_png, read_label_palette
-from segmodels.models import get_model
 from segmodels.inference.preprocess import Normalization, to_input_tensor
-from segmodels.labels.project import Project
 from segmodels.inference.tiling import axis_spans, tile_grid
+from segmodels.labels.classes import ClassTable
+from segmodels.labels.labelio import read_label_palette, read_label_png
+from segmodels.labels.project import Project
+from segmodels.models import get_model
+from segmodels.models.checkpoint import save_checkpoint
 
 torch.set_num_threads(2)
 CLASSES = ClassTable.from_names(["background", "digit", "other"])

@@ -6,9 +6,17 @@ import json
 import numpy as np
 import pytest
 
-from segmodels.labels.classes import (ClassInfo, ClassTable, cityscapes_classes, cityscapes_id_to_train_id,
-                               cityscapes_labels, load_class_table, voc_classes, voc_palette)
 from segmodels.errors import SegError
+from segmodels.labels.classes import (
+    ClassInfo,
+    ClassTable,
+    cityscapes_classes,
+    cityscapes_id_to_train_id,
+    cityscapes_labels,
+    load_class_table,
+    voc_classes,
+    voc_palette,
+)
 
 
 def _palette_by_formula(index: int) -> tuple[int, int, int]:

@@ -3,11 +3,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from segmodels.labels.edits import (INVALID_RGB, apply_atom, bounding_box, confidence_color_table, disk_mask,
-                       flood_fill_mask, label_color_table, make_atom, revert_atom, stroke_segment)
 from segmodels.labels.classes import ClassTable
+from segmodels.labels.edits import (
+    INVALID_RGB,
+    apply_atom,
+    bounding_box,
+    confidence_color_table,
+    disk_mask,
+    flood_fill_mask,
+    label_color_table,
+    make_atom,
+    revert_atom,
+    stroke_segment,
+)
 
 
 def stamp_reference(shape, points, size):
@@ -16,7 +27,7 @@ def stamp_reference(shape, points, size):
     disk = disk_mask(size)
     half = size // 2
     for y, x in points:
-        for dy, dx in zip(*np.nonzero(disk)):
+        for dy, dx in zip(*np.nonzero(disk), strict=False):
             yy, xx = y - half + dy, x - half + dx
             if 0 <= yy < shape[0] and 0 <= xx < shape[1]:
                 out[yy, xx] = True
@@ -33,7 +44,7 @@ def bresenham(p0, p1):
 
 def place(shape, y0, x0, mask):
     out = np.zeros(shape, bool)
-    for dy, dx in zip(*np.nonzero(mask)):
+    for dy, dx in zip(*np.nonzero(mask), strict=False):
         if 0 <= y0 + dy < shape[0] and 0 <= x0 + dx < shape[1]:
             out[y0 + dy, x0 + dx] = True
     return out

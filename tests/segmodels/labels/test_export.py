@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from support.labels import clean_label, save_rgb
+from segmodels.errors import SegError
 from segmodels.labels.blend import blend
 from segmodels.labels.classes import voc_classes
-from segmodels.errors import SegError
 from segmodels.labels.export import iter_export
 from segmodels.labels.labelio import read_label_palette, read_label_png
 from segmodels.labels.project import Project
+from support.labels import clean_label, save_rgb
 
 
 @pytest.fixture()

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from segmodels.errors import SegError
 from segmodels.labels.classes import ClassTable, cityscapes_classes, voc_classes, voc_palette
 from segmodels.labels.colorlabels import cityscapes_ignore_colors, read_color_label
-from segmodels.errors import SegError
 from segmodels.labels.labelio import read_label_palette, read_label_png, write_label_png
 from segmodels.labels.onehot import channel_axis, decode_onehot, read_onehot
 

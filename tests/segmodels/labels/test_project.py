@@ -8,10 +8,10 @@ import stat
 import numpy as np
 import pytest
 
-from support.labels import clean_label, save_rgb
-from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.errors import SegError
+from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.project import ImageStatus, Project, ProjectKind, open_path
+from support.labels import clean_label, save_rgb
 
 
 def test_create_open_round_trip(tmp_path):

@@ -7,11 +7,11 @@ import zipfile
 import pytest
 import torch
 
-from segmodels.models.checkpoint import FORMAT_TAG, load_checkpoint, save_checkpoint
-from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError
-from segmodels.models import get_model
 from segmodels.inference.preprocess import Normalization
+from segmodels.labels.classes import ClassTable
+from segmodels.models import get_model
+from segmodels.models.checkpoint import FORMAT_TAG, load_checkpoint, save_checkpoint
 
 torch.set_num_threads(2)
 

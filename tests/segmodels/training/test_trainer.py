@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from segmodels.models.checkpoint import load_checkpoint, save_checkpoint
-from segmodels.labels.classes import ClassTable
 from segmodels.errors import SegError
-from segmodels.models import get_model
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
+from segmodels.models import get_model
+from segmodels.models.checkpoint import load_checkpoint, save_checkpoint
 from segmodels.training import EpochReport, FitResult, StepReport, TrainConfig, fit, train_one_epoch
 from segmodels.training.dataset import LabelledImages, collate_pairs
 from segmodels.training.loops import evaluate

@@ -8,13 +8,21 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from support.labels import clean_label, make_voc_mix, save_rgb
-from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.errors import SegError
+from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.labelio import write_label_png
 from segmodels.labels.project import Project
-from segmodels.validation.checks import (LabelJob, ProblemKind, ValidationOptions, count_invalid_indices,
-                                  index_invalid_mask, invalid_pixels, iter_validate, validate_path)
+from segmodels.validation.checks import (
+    LabelJob,
+    ProblemKind,
+    ValidationOptions,
+    count_invalid_indices,
+    index_invalid_mask,
+    invalid_pixels,
+    iter_validate,
+    validate_path,
+)
+from support.labels import clean_label, make_voc_mix, save_rgb
 
 
 def _kinds(report) -> dict[str, set[str]]:
