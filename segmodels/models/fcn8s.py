@@ -1,4 +1,6 @@
-"""`fcn8s_vgg16`: FCN-8s on VGG16 (Long, Shelhamer, Darrell), as in SEGMENTATION_NOTES.md.
+"""`fcn8s_vgg16`: FCN-8s on VGG16 (Long, Shelhamer, Darrell).
+
+The architecture: docs/models-and-labels.md#fully-convolutional-networks.
 
 VGG16's conv layers are the encoder; its dense fc6/fc7 are convolutionalised (fc6 = 7x7 conv with
 4096 filters, each weight row reshaped to 512 x 7 x 7; fc7 = 1x1 conv), so pretrained ImageNet

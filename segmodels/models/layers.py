@@ -1,8 +1,8 @@
 """Small building blocks shared by architectures: bilinear-initialised transposed convolutions.
 
-FCN's upsampling (SEGMENTATION_NOTES.md): for factor f the kernel size is k = 2f - f % 2, its centre
-c = f - 1 if k is odd else f - 0.5, and weight(y, x) = (1 - |y - c| / f) * (1 - |x - c| / f), placed
-only on the channel-to-itself diagonal, bias 0. With stride f and padding (k - f) // 2 the layer
+FCN's upsampling (docs/models-and-labels.md#fully-convolutional-networks): for factor f the kernel
+size is k = 2f - f % 2, its centre c = f - 1 if k is odd else f - 0.5, and
+weight(y, x) = (1 - |y - c| / f) * (1 - |x - c| / f), placed only on the channel-to-itself diagonal, bias 0. With stride f and padding (k - f) // 2 the layer
 returns exactly f times the input size and, in the interior, equals bilinear interpolation
 (half-pixel centres, what `F.interpolate(..., align_corners=False)` computes).
 """
@@ -19,13 +19,13 @@ def bilinear_kernel_size(factor: int) -> int:
 def bilinear_kernel(in_channels: int, out_channels: int, factor: int, kernel_size: int | None = None) -> torch.Tensor:
     """ConvTranspose2d weight (in x out x k x k) that upsamples by `factor` bilinearly.
 
-    `kernel_size` defaults to the notes' 2f - f % 2; a larger kernel gets the same tent, centred,
+    `kernel_size` defaults to the documented 2f - f % 2; a larger kernel gets the same tent, centred,
     with zeros outside it (so k=6 at stride 2 behaves like the canonical k=4).
     """
     if factor < 1:
         raise ValueError("factor must be >= 1")
     size = bilinear_kernel_size(factor) if kernel_size is None else int(kernel_size)
-    # (k - 1) / 2 equals the notes' centre for k = 2f - f % 2 (f - 1 when odd, f - 0.5 when even).
+    # (k - 1) / 2 equals the documented centre for k = 2f - f % 2 (f - 1 when odd, f - 0.5 when even).
     center = (size - 1) / 2.0
     coords = torch.arange(size, dtype=torch.float64)
     tent = (1.0 - (coords - center).abs() / factor).clamp(min=0.0)

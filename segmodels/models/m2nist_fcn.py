@@ -1,16 +1,17 @@
-"""`m2nist_fcn`: the small FCN from the M2NIST notes, fast enough to train on a CPU in minutes.
+"""`m2nist_fcn`: the small M2NIST FCN, fast enough to train on a CPU in minutes.
 
+The architecture: docs/models-and-labels.md#fully-convolutional-networks.
 conv 5x5 (8) -> maxpool 2 -> conv 3x3 (8) -> maxpool 2 -> 1x1 conv (32, the former dense layer) ->
-1x1 conv (C) -> transposed conv (k 4, s 2) -> transposed conv (k 6, s 2). The notes' layer sizes
+1x1 conv (C) -> transposed conv (k 4, s 2) -> transposed conv (k 6, s 2). The documented layer sizes
 (64x84 -> 14x19 -> 30x40 -> 64x84) come from unpadded convolutions; here convolutions are padded so
 every stage is exactly a factor 2 and the output lines up pixel for pixel with the input (stride 4).
 Channels are reduced to C *before* upsampling, which keeps memory small.
 
 `context=N` (N > 0) builds `M2nistContextFCN` instead, the variant `segstudio train --arch m2nist_fcn`
-uses by default (segmodels.training.config): the notes' network sees about 15 pixels, less than one
+uses by default (segmodels.training.config): the documented network sees about 15 pixels, less than one
 20-28 px digit, so it cannot tell digits apart on unseen handwriting; the variant adds a 1/8-scale
 context branch with a ~50 px receptive field and BatchNorm (fast convergence) and keeps a full-resolution
-branch for the stroke/background edge. Added by the training engineer (issue 4); defaults unchanged.
+branch for the stroke/background edge.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The bilinear transposed-conv initialisation really upsamples bilinearly (SEGMENTATION_NOTES.md)."""
+"""The bilinear transposed-conv initialisation really upsamples bilinearly.
+
+The rule: docs/models-and-labels.md#fully-convolutional-networks.
+"""
 from __future__ import annotations
 
 import pytest
