@@ -188,7 +188,7 @@ def time_dabs(app, window, watch: PaintWatch, repeats: int) -> list[float]:
     for step in range(repeats):
         x += 9
         point = QPoint(x, y + (step % 3))
-        times.append(until_painted(app, watch, lambda: QTest.mouseMove(viewport, point)))
+        times.append(until_painted(app, watch, lambda point=point: QTest.mouseMove(viewport, point)))
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
     app.processEvents()
     return times
@@ -199,9 +199,9 @@ def time_opacity(app, window, watch: PaintWatch, repeats: int) -> list[float]:
     # Everything showing the image must repaint (at fit zoom a square image leaves side bands).
     shown = canvas.mapFromScene(canvas.sceneRect()).boundingRect().intersected(canvas.viewport().rect())
     times = []
-    for step in range(repeats):
+    for _ in range(repeats):
         value = 30 if slider.value() != 30 else 70  # always a change, so always a repaint
-        times.append(until_painted(app, watch, lambda: slider.setValue(value)))
+        times.append(until_painted(app, watch, lambda value=value: slider.setValue(value)))
         if not watch.rect.contains(shown.adjusted(1, 1, -1, -1)):
             raise SystemExit(f"the opacity change repainted {watch.rect}, not all of the image on screen {shown}")
     return times
@@ -240,7 +240,7 @@ def timing_run(repeats: int) -> dict:
     from PySide6.QtCore import QRect
 
     dab_rect = QRect(0, 0, BRUSH * 2, BRUSH * 2)
-    bare_dab = [until_painted(app, bare_watch, lambda: bare.update(dab_rect.translated(40 * (i % 20), 300)))
+    bare_dab = [until_painted(app, bare_watch, lambda i=i: bare.update(dab_rect.translated(40 * (i % 20), 300)))
                 for i in range(repeats)]
     bare_full = [until_painted(app, bare_watch, bare.update) for _ in range(repeats // 2)]
     med = statistics.median

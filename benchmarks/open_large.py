@@ -129,7 +129,7 @@ def main() -> None:
             window.document.open_image(small)
             app.processEvents()
             row = window.image_list.paths().index(big)
-            gap, total = time_open(app, window, big, lambda: window.image_list.list_widget.setCurrentRow(row))
+            gap, total = time_open(app, window, big, lambda row=row: window.image_list.list_widget.setCurrentRow(row))
             results["async_gap"].append(gap)
             results["async_total"].append(total)
             window.document.open_image(small)

@@ -110,7 +110,8 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             ours.append(segstudio_round(project_dir, args))
             bare.append(bare_round((images, labels), args))
-            print(f"round {round_number}: segstudio {ours[-1]:.1f} img/s, bare PyTorch {bare[-1]:.1f} img/s", flush=True)
+            print(f"round {round_number}: segstudio {ours[-1]:.1f} img/s, bare PyTorch {bare[-1]:.1f} img/s",
+                  flush=True)
     result = {"loop_ratio": round(statistics.median(ours) / statistics.median(bare), 3),
               "images_per_s": round(statistics.median(ours), 1), "bare_images_per_s": round(statistics.median(bare), 1),
               "device": args.device, "amp": bool(args.amp and args.device.startswith("cuda")),

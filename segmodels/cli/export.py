@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         raise SegError(f"Project '{args.project}' has no labelled images to export.", path=args.project)
     written = failed = 0
     steps = iter_export(project, args.out, args.format, args.alpha)
-    for step in progress(steps, total=labelled, desc="export", unit="image", enabled=labelled > 1 and sys.stderr.isatty()):
+    show_bar = labelled > 1 and sys.stderr.isatty()
+    for step in progress(steps, total=labelled, desc="export", unit="image", enabled=show_bar):
         if step.error:
             failed += 1
             print(f"segstudio export: skipped: {step.error}", file=sys.stderr)

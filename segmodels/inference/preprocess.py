@@ -49,7 +49,8 @@ class Normalization:
         except (KeyError, TypeError, ValueError) as exc:
             raise SegError(f"A normalisation must be {{'mean': [r, g, b], 'std': [r, g, b]}}, got {data!r}.") from exc
 
-    def scale_shift(self, device: torch.device | str, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    def scale_shift(self, device: torch.device | str,
+                    dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
         """(scale, shift) with x' = x_uint8 * scale - shift, shaped 1 x 3 x 1 x 1."""
         std = torch.tensor(self.std, dtype=torch.float64)
         mean = torch.tensor(self.mean, dtype=torch.float64)

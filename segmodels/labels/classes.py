@@ -93,7 +93,8 @@ class ClassTable:
             for position, entry in enumerate(entries):
                 class_id = int(entry.get("id", position))
                 color = entry.get("color")
-                rgb = tuple(int(v) for v in color) if color is not None else tuple(int(v) for v in palette[class_id % 256])
+                chosen = color if color is not None else palette[class_id % 256]
+                rgb = tuple(int(v) for v in chosen)
                 classes.append(ClassInfo(class_id, str(entry["name"]), rgb))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SegError(f"The {source} is malformed: each class needs a name and optional id and "
@@ -193,8 +194,9 @@ def cityscapes_labels() -> tuple[CityscapesLabel, ...]:
 @cache
 def cityscapes_classes() -> ClassTable:
     """The 19 Cityscapes training classes (train ids 0..18) with their official colours."""
-    train = sorted((l for l in cityscapes_labels() if l.train_id != IGNORE_INDEX), key=lambda l: l.train_id)
-    return ClassTable(tuple(ClassInfo(l.train_id, l.name, l.color) for l in train))
+    train = sorted((label for label in cityscapes_labels() if label.train_id != IGNORE_INDEX),
+                   key=lambda label: label.train_id)
+    return ClassTable(tuple(ClassInfo(label.train_id, label.name, label.color) for label in train))
 
 
 def cityscapes_id_to_train_id() -> np.ndarray:
@@ -213,7 +215,8 @@ def load_class_table(spec: str | Path) -> ClassTable:
         return cityscapes_classes()
     path = Path(spec)
     if not path.is_file():
-        raise SegError(f"Class table {describe(path)} is neither a preset ({', '.join(PRESETS)}) nor a file.", path=path)
+        raise SegError(f"Class table {describe(path)} is neither a preset ({', '.join(PRESETS)}) nor a file.",
+                       path=path)
     data = _read_preset_json(path)
     entries = data.get("classes") if isinstance(data, dict) else data
     if entries is None and isinstance(data, dict) and "names" in data:

@@ -128,7 +128,8 @@ def save_checkpoint(path: str | os.PathLike[str], model: Any, *, classes: ClassT
         "train_config": _plain(train_config, "train_config"), "metrics": _plain(metrics, "metrics"),
         "optimizer_state": _plain(optimizer_state, "optimizer_state"),
         "scheduler_state": _plain(scheduler_state, "scheduler_state"),
-        "epoch": None if epoch is None else int(epoch), "split": _plain(split, "split"), "extra": _plain(extra, "extra"),
+        "epoch": None if epoch is None else int(epoch), "split": _plain(split, "split"),
+        "extra": _plain(extra, "extra"),
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -171,7 +172,8 @@ def _read_safely(path: Path) -> Any:
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, KeyError, IndexError, TypeError,
             AttributeError, NotImplementedError, OverflowError, MemoryError, struct.error, zlib.error,
             AssertionError) as exc:  # torch asserts on damaged persistent ids (found by fuzzing)
-        raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt ({type(exc).__name__}).", path=path) from None
+        raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt ({type(exc).__name__}).",
+                       path=path) from None
 
 
 def _blocked_global(message: str) -> str:

@@ -32,7 +32,8 @@ class ASPP(nn.Module):
         super().__init__()
         self.branches = nn.ModuleList([conv_bn_relu(in_channels, out_channels, 1)]
                                       + [conv_bn_relu(in_channels, out_channels, 3, rate) for rate in rates])
-        self.image_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(in_channels, out_channels, 1), nn.ReLU(inplace=True))
+        self.image_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(in_channels, out_channels, 1),
+                                        nn.ReLU(inplace=True))
         self.project = nn.Sequential(conv_bn_relu(out_channels * (len(rates) + 2), out_channels, 1), nn.Dropout(0.1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,8 @@
 
 FCN's upsampling (docs/models-and-labels.md#fully-convolutional-networks): for factor f the kernel
 size is k = 2f - f % 2, its centre c = f - 1 if k is odd else f - 0.5, and
-weight(y, x) = (1 - |y - c| / f) * (1 - |x - c| / f), placed only on the channel-to-itself diagonal, bias 0. With stride f and padding (k - f) // 2 the layer
+weight(y, x) = (1 - |y - c| / f) * (1 - |x - c| / f), placed only on the channel-to-itself diagonal,
+bias 0. With stride f and padding (k - f) // 2 the layer
 returns exactly f times the input size and, in the interior, equals bilinear interpolation
 (half-pixel centres, what `F.interpolate(..., align_corners=False)` computes).
 """

@@ -58,7 +58,8 @@ def _mobilenet_backbone_weights(model: TorchvisionSegmentation, what: str, requi
 
 
 def _build(factory: Callable[..., nn.Module], stride: int, loader: Callable[..., None], name: str, *,
-           num_classes: int, pretrained_backbone: bool, require_pretrained: bool, **kwargs: Any) -> TorchvisionSegmentation:
+           num_classes: int, pretrained_backbone: bool, require_pretrained: bool,
+           **kwargs: Any) -> TorchvisionSegmentation:
     net = factory(weights=None, weights_backbone=None, num_classes=num_classes, **kwargs)
     model = TorchvisionSegmentation(net, stride=stride)
     if pretrained_backbone:

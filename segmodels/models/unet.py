@@ -17,8 +17,10 @@ from segmodels.models.registry import register_model
 
 def double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True),
-        nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True),
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
     )
 
 
@@ -26,7 +28,8 @@ class UNet(SegmentationModel):
     def __init__(self, num_classes: int, *, base_width: int = 16, depth: int = 4) -> None:
         super().__init__(stride=2 ** depth)
         widths = [base_width * 2 ** i for i in range(depth + 1)]
-        self.encoders = nn.ModuleList(double_conv(c_in, c_out) for c_in, c_out in zip([3] + widths[:-2], widths[:-1], strict=False))
+        pairs = zip([3] + widths[:-2], widths[:-1], strict=True)
+        self.encoders = nn.ModuleList(double_conv(c_in, c_out) for c_in, c_out in pairs)
         self.pool = nn.MaxPool2d(2)
         self.bridge = double_conv(widths[-2], widths[-1])
         self.ups = nn.ModuleList(nn.ConvTranspose2d(w, w // 2, 2, stride=2) for w in reversed(widths[1:]))

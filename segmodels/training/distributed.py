@@ -42,6 +42,10 @@ class DistContext:
                    local_rank=int(os.environ.get("LOCAL_RANK", "0")))
 
 
+#: The context of a plain single-process run (the default of every loop).
+SINGLE_PROCESS = DistContext()
+
+
 def setup(ctx: DistContext, device: torch.device) -> tuple[DistContext, torch.device]:
     """Start the process group if needed; on CUDA each rank uses its own GPU."""
     if not ctx.enabled:

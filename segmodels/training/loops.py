@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.inference.preprocess import Normalization, to_input_tensor
-from segmodels.training.distributed import DistContext, all_reduce_sum
+from segmodels.training.distributed import SINGLE_PROCESS, DistContext, all_reduce_sum
 from segmodels.training.metrics import SegMetrics, confusion_matrix
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -101,7 +101,7 @@ def bare_model(model: torch.nn.Module) -> torch.nn.Module:
 def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
                 scheduler: torch.optim.lr_scheduler.LRScheduler | None, *, device: torch.device,
                 normalization: Normalization, loss_settings: LossSettings = LossSettings(),
-                scaler: torch.amp.GradScaler | None = None, ctx: DistContext = DistContext()
+                scaler: torch.amp.GradScaler | None = None, ctx: DistContext = SINGLE_PROCESS
                 ) -> Iterator[tuple[int, float, int]]:
     """One epoch; yields (step, loss averaged over ranks, images in this rank's batch) per step."""
     model = training_view(model)
@@ -136,7 +136,7 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimiz
 def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None, *, device: torch.device,
                     normalization: Normalization, loss_settings: LossSettings = LossSettings(),
-                    scaler: torch.amp.GradScaler | None = None, ctx: DistContext = DistContext(),
+                    scaler: torch.amp.GradScaler | None = None, ctx: DistContext = SINGLE_PROCESS,
                     cancel: Callable[[], bool] | None = None) -> float:
     """Train for one epoch and return the mean loss (stops early, between steps, when cancel() is true)."""
     total, count = 0.0, 0
@@ -151,7 +151,7 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], opt
 
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, batches: Iterable[Batch | None], num_classes: int, *, device: torch.device,
-             normalization: Normalization, amp: bool = True, ctx: DistContext = DistContext()) -> SegMetrics:
+             normalization: Normalization, amp: bool = True, ctx: DistContext = SINGLE_PROCESS) -> SegMetrics:
     """Metrics from one confusion matrix over all batches (and all ranks); ignore pixels excluded."""
     bare_model(model).eval()
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)

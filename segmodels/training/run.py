@@ -79,7 +79,8 @@ def _resolve(config: TrainConfig, source: Checkpoint | None) -> tuple[TrainConfi
     if config.resume and source is not None:
         recorded = source.train_config or {}
         given = {name: getattr(config, name) for name in RESUMED_FIELDS}
-        taken = {n: recorded[n] for n in RESUMED_FIELDS if n in recorded and given[n] == TrainConfig.__dataclass_fields__[n].default}
+        defaults = TrainConfig.__dataclass_fields__
+        taken = {n: recorded[n] for n in RESUMED_FIELDS if n in recorded and given[n] == defaults[n].default}
         config = dataclasses.replace(config, **taken)
     arch = source.arch if source is not None else str(config.arch)
     return config.resolved(arch), arch
@@ -132,11 +133,13 @@ def prepare_run(config: TrainConfig) -> RunState:
     source = load_checkpoint(source_path) if source_path else None
     if config.resume and source is not None and source.classes.names != project.classes.names:
         raise SegError(f"Cannot resume from {describe(source_path)}: it was trained for classes "
-                       f"{source.classes.names} but the project has {project.classes.names}; fine-tune with --from instead.",
+                       f"{source.classes.names} but the project has {project.classes.names}; "
+                       "fine-tune with --from instead.",
                        path=source_path)
     config, arch = _resolve(config, source)
     torch.manual_seed(config.seed)
-    split = source.split if (config.resume and source and source.split) else make_split(project, config.val_fraction, config.seed)
+    resumed_split = config.resume and source and source.split
+    split = source.split if resumed_split else make_split(project, config.val_fraction, config.seed)
     train_set, val_set = _datasets(config, project, split)
     start = build_model(config, arch, project.classes, source)
     model = start.model.to(device)

@@ -276,7 +276,8 @@ def run(inputs: int, seed: int, with_checkpoints: bool = True) -> dict:
     for line in crashes[:20]:
         print(line, file=sys.stderr)
     return {"inputs": inputs, "seed": seed, "reader_calls": sum(outcomes.values()), "crashes": len(crashes),
-            "slowest_call_s": round(slowest, 3), "seconds": round(time.monotonic() - started, 1), "outcomes": dict(sorted(outcomes.items()))}
+            "slowest_call_s": round(slowest, 3), "seconds": round(time.monotonic() - started, 1),
+            "outcomes": dict(sorted(outcomes.items()))}
 
 
 if __name__ == "__main__":

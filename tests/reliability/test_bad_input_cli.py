@@ -21,7 +21,8 @@ from PIL import Image
 from segmodels.labels.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
-IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb", "jpeg_claims_huge"]
+IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb",
+                "jpeg_claims_huge"]
 IMAGE_CONVERT = ["png_16bit", "one_bit", "cmyk_jpeg", "rgba", "palette"]
 HEADER_UNREADABLE = ["zero_bytes", "text_as_png", "header_bomb", "real_bomb"]
 

@@ -27,7 +27,8 @@ def test_validate_voc_mix_json_names_exactly_the_bad_files(tmp_path, capsys):
     for problem in data["problems"]:
         assert set(problem) == {"file", "kind", "count", "first", "message"}
         assert isinstance(problem["count"], int) and problem["count"] >= 1 and problem["message"]
-        assert problem["first"] is None or (len(problem["first"]) == 2 and all(isinstance(v, int) for v in problem["first"]))
+        first = problem["first"]
+        assert first is None or (len(first) == 2 and all(isinstance(v, int) for v in first))
     kinds = {(Path(p["file"]).name, p["kind"]) for p in data["problems"]}
     assert all((name, kind) in kinds for name, kind in planted.items())
 

@@ -28,9 +28,12 @@ def saved(tmp_path, classes):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     model(torch.randn(1, 3, 16, 16)).sum().backward()
     optimizer.step()
-    path = save_checkpoint(tmp_path / "model.pt", model, classes=classes, normalization=Normalization((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
-                           train_config={"lr": 1e-4, "epochs": 3, "out": tmp_path / "x"}, metrics={"miou": 0.75, "iou": [0.9, 0.7, 0.65]},
-                           optimizer_state=optimizer.state_dict(), epoch=3, split={"train": ["a.png"], "val": ["b.png"]},
+    path = save_checkpoint(tmp_path / "model.pt", model, classes=classes,
+                           normalization=Normalization((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
+                           train_config={"lr": 1e-4, "epochs": 3, "out": tmp_path / "x"},
+                           metrics={"miou": 0.75, "iou": [0.9, 0.7, 0.65]},
+                           optimizer_state=optimizer.state_dict(), epoch=3,
+                           split={"train": ["a.png"], "val": ["b.png"]},
                            extra={"note": "hi"})
     return path, model
 

@@ -28,7 +28,8 @@ def test_offline_gives_one_warning_and_random_init(empty_hub):
         model = get_model("lraspp_mobilenet_v3_large", num_classes=3, pretrained_backbone=True)
     relevant = [w for w in caught if issubclass(w.category, PretrainedUnavailableWarning)]
     assert len(relevant) == 1
-    assert "random initialisation" in str(relevant[0].message) and "lraspp_mobilenet_v3_large" in str(relevant[0].message)
+    message = str(relevant[0].message)
+    assert "random initialisation" in message and "lraspp_mobilenet_v3_large" in message
     assert model(torch.randn(1, 3, 32, 32)).shape == (1, 3, 32, 32)
 
 

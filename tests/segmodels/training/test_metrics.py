@@ -18,7 +18,10 @@ PREDICTION = np.array([[0, 1, 1, 1],
 
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
 def test_confusion_matrix_counts_pairs_and_skips_ignore(kind: str) -> None:
-    target, prediction = (TARGET, PREDICTION) if kind == "numpy" else (torch.from_numpy(TARGET), torch.from_numpy(PREDICTION))
+    if kind == "numpy":
+        target, prediction = TARGET, PREDICTION
+    else:
+        target, prediction = torch.from_numpy(TARGET), torch.from_numpy(PREDICTION)
     matrix = np.asarray(confusion_matrix(target, prediction, 4))
     expected = np.zeros((4, 4), dtype=np.int64)
     expected[0, 0], expected[0, 1] = 2, 1
