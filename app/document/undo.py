@@ -5,8 +5,9 @@ at once (the user sees them), recording a `PaintAtom`; `finish()` hands the atom
 which pushes them as one `PaintCommand`, and `cancel()` writes the old values back and leaves no
 step. A stroke is also a context manager (napari's `block_history`): `with document.edit("Fill") as
 stroke:` finishes it on a normal exit and cancels it when the block raises (the label map restored
-bit for bit, the exception propagates). A stroke made when nothing can be edited (no image, or one
-loading) is closed from the start: `paint()` does nothing and returns None.
+bit for bit, the exception propagates); a stroke the document already finished inside the block
+(an image switch, an undo) stays committed. A stroke made when nothing can be edited (no image, or
+one loading) is closed from the start: `paint()` does nothing and returns None.
 
 A `PaintCommand` is one user action (a whole brush stroke, one flood fill, "accept prediction") made
 of `PaintAtom`s, each a bounding box + mask + old values + new value(s). The pixels are already

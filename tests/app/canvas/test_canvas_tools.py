@@ -87,6 +87,7 @@ def test_flood_fill_click_fills_the_region(setup):
     document.view.set_active_class(2)
     drag(canvas, [view_point(canvas, 2, 50)])   # right half is class 0
     assert (document.label_map[:, 30:] == 2).all() and (document.label_map[:, :30] == 1).all()
+    assert document.undo_stack.count() == 1 and document.undo_stack.text(0) == "Fill"  # one grouped edit
 
 
 def test_alt_click_picks_the_class_under_the_cursor(setup):
