@@ -79,7 +79,7 @@ class ToolController(QObject):
         table = self.document.class_table
         if class_id is None or table is None or class_id >= len(table):
             return False
-        self.document.set_active_class(class_id)
+        self.document.view.set_active_class(class_id)
         return True
 
     @property
@@ -95,8 +95,8 @@ class ToolController(QObject):
         if pick:
             self._pick(y, x)
             return
-        if document.view_mode is not ViewMode.LABEL:
-            document.set_view_mode(ViewMode.LABEL)  # painting edits the label: show what changes
+        if document.view.view_mode is not ViewMode.LABEL:
+            document.view.set_view_mode(ViewMode.LABEL)  # painting edits the label: show what changes
         if self._tool is Tool.FILL:
             self._fill(y, x)
             return
@@ -121,7 +121,7 @@ class ToolController(QObject):
 
     # -- the tools ---------------------------------------------------------------------------------
     def _value(self) -> int:
-        return IGNORE_INDEX if self._tool is Tool.ERASER else self.document.active_class
+        return IGNORE_INDEX if self._tool is Tool.ERASER else self.document.view.active_class
 
     def _dab(self, y: int, x: int) -> None:
         start = self._last if self._last is not None else (y, x)
@@ -133,12 +133,13 @@ class ToolController(QObject):
         region = flood_fill_mask(self.document.label_map, y, x)
         if region is not None:
             y0, x0, mask = region
-            self.document.apply_mask(y0, x0, mask, self.document.active_class, "Fill")
+            with self.document.edit("Fill") as stroke:
+                stroke.paint(y0, x0, mask, self.document.view.active_class)
 
     def _pick(self, y: int, x: int) -> None:
         document = self.document
-        shown = document.prediction_at(y, x) if document.view_mode is ViewMode.PREDICTION else None
+        shown = document.prediction_at(y, x) if document.view.view_mode is ViewMode.PREDICTION else None
         value = shown if shown is not None else document.label_at(y, x)
         if value is not None and value != IGNORE_INDEX and value < len(document.class_table):
-            document.set_active_class(value)
+            document.view.set_active_class(value)
             self.class_picked.emit(value)

@@ -77,9 +77,9 @@ class Canvas(QGraphicsView):
         doc = self.document
         doc.image_changed.connect(self._on_image_changed)
         doc.prediction_changed.connect(self._show_overlay)
-        doc.view_mode_changed.connect(self._show_overlay)
+        doc.view.view_mode_changed.connect(self._show_overlay)
         doc.label_changed.connect(self._on_label_changed)
-        for signal in (doc.opacity_changed, doc.hidden_classes_changed, doc.classes_changed):
+        for signal in (doc.view.opacity_changed, doc.view.hidden_classes_changed, doc.classes_changed):
             signal.connect(self.refresh_colors)
         self.tools.brush_size_changed.connect(lambda _: self._update_outline(None))
 
@@ -94,11 +94,11 @@ class Canvas(QGraphicsView):
     def overlay_array(self):
         doc = self.document
         return {ViewMode.LABEL: doc.label_map, ViewMode.PREDICTION: doc.prediction,
-                ViewMode.CONFIDENCE: doc.confidence}[doc.view_mode]
+                ViewMode.CONFIDENCE: doc.confidence}[doc.view.view_mode]
 
     def _show_overlay(self, *_: object) -> None:
         array = self.overlay_array()
-        confidence = self.document.view_mode is ViewMode.CONFIDENCE  # ordinal, not classes
+        confidence = self.document.view.view_mode is ViewMode.CONFIDENCE  # ordinal, not classes
         ready = self.document.take_levels(array) if array is not None else []
         self.label_layer.set_array(array, classes=not confidence, ready=ready)
         self.refresh_colors()
@@ -106,16 +106,16 @@ class Canvas(QGraphicsView):
     def refresh_colors(self, *_: object) -> None:
         """New colour table from the document's classes, opacity and hidden classes."""
         doc = self.document
-        if doc.view_mode is ViewMode.CONFIDENCE:
-            table = confidence_color_table(doc.opacity)
+        if doc.view.view_mode is ViewMode.CONFIDENCE:
+            table = confidence_color_table(doc.view.opacity)
         elif doc.class_table is not None:
-            table = label_color_table(doc.class_table, doc.opacity, doc.hidden_classes)
+            table = label_color_table(doc.class_table, doc.view.opacity, doc.view.hidden_classes)
         else:
             return
         self.label_layer.set_color_table(table)
 
     def _on_label_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
-        if self.document.view_mode is ViewMode.LABEL:
+        if self.document.view.view_mode is ViewMode.LABEL:
             self.label_layer.update_region((y0, x0, y1, x1))
 
     # -- zoom and pan ------------------------------------------------------------------------------

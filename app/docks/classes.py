@@ -1,11 +1,11 @@
 """The classes dock: a table of id, name, colour swatch and a "visible" checkbox, bound both ways.
 
 Document -> widget: the table is rebuilt from `document.class_table` on `classes_changed`, the
-checkboxes follow `hidden_classes_changed`, and the selected row follows `active_class_changed`.
+checkboxes follow `view.hidden_classes_changed`, and the selected row follows `view.active_class_changed`.
 Widget -> document: editing a name cell renames the class, the colour button (or a double-click on
 the swatch) recolours it, "Add class" appends one, and every such change goes through
-`document.set_classes` (which writes segstudio.json). A checkbox calls `set_class_visible` and
-selecting a row calls `set_active_class`: view settings that change only the label layer's colour
+`document.set_classes` (which writes segstudio.json). A checkbox calls `view.set_class_visible` and
+selecting a row calls `view.set_active_class`: view settings that change only the label layer's colour
 table, never the label map.
 
 The colour dialog is one injectable callable (`pick_color(initial, parent) -> QColor | None`), so
@@ -76,7 +76,7 @@ class ClassesDock(QDockWidget):
         self.add_button.setToolTip("Append a class; type its name in the new row")
         self.color_button.setToolTip("Change the selected class's colour (or double-click its swatch)")
         self.add_button.clicked.connect(self.add_class)
-        self.color_button.clicked.connect(lambda: self.recolor_class(self.document.active_class))
+        self.color_button.clicked.connect(lambda: self.recolor_class(self.document.view.active_class))
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.color_button)
@@ -88,8 +88,8 @@ class ClassesDock(QDockWidget):
         layout.addLayout(buttons)
         self.setWidget(body)
         document.classes_changed.connect(self.refresh)
-        document.hidden_classes_changed.connect(self._show_visibility)
-        document.active_class_changed.connect(self._show_active_class)
+        document.view.hidden_classes_changed.connect(self._show_visibility)
+        document.view.active_class_changed.connect(self._show_active_class)
         self.refresh()
 
     def _make_table(self) -> QTableWidget:
@@ -116,13 +116,13 @@ class ClassesDock(QDockWidget):
         class_table = self.document.class_table
         self._filling = True
         self.table.setRowCount(0 if class_table is None else len(class_table))
-        hidden = self.document.hidden_classes
+        hidden = self.document.view.hidden_classes
         for info in class_table or ():
             self._fill_row(info.id, info.name, info.color, info.id not in hidden)
         self._filling = False
         self.add_button.setEnabled(class_table is not None and len(class_table) < MAX_CLASSES)
         self.color_button.setEnabled(class_table is not None)
-        self._show_active_class(self.document.active_class)
+        self._show_active_class(self.document.view.active_class)
 
     def _fill_row(self, row: int, name: str, color: tuple[int, int, int], visible: bool) -> None:
         if self.table.item(row, ID_COLUMN) is None:
@@ -137,10 +137,11 @@ class ClassesDock(QDockWidget):
         swatch.setIcon(_swatch(color))
         swatch.setData(Qt.ItemDataRole.UserRole, list(color))
         swatch.setToolTip(f"RGB {color[0]}, {color[1]}, {color[2]}; double-click to change")
-        self.table.item(row, VISIBLE_COLUMN).setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+        state = Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked
+        self.table.item(row, VISIBLE_COLUMN).setCheckState(state)
 
     def _show_visibility(self) -> None:
-        hidden = self.document.hidden_classes
+        hidden = self.document.view.hidden_classes
         self._filling = True
         for row in range(self.table.rowCount()):
             state = Qt.CheckState.Unchecked if row in hidden else Qt.CheckState.Checked
@@ -157,13 +158,13 @@ class ClassesDock(QDockWidget):
     # -- widget -> document --------------------------------------------------------------------------
     def _on_current_cell_changed(self, row: int, column: int, previous_row: int, previous_column: int) -> None:
         if not self._filling and row >= 0:
-            self.document.set_active_class(row)
+            self.document.view.set_active_class(row)
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:
             return
         if item.column() == VISIBLE_COLUMN:
-            self.document.set_class_visible(item.row(), item.checkState() == Qt.CheckState.Checked)
+            self.document.view.set_class_visible(item.row(), item.checkState() == Qt.CheckState.Checked)
         elif item.column() == NAME_COLUMN:
             self.rename_class(item.row(), item.text())
 
@@ -219,7 +220,7 @@ class ClassesDock(QDockWidget):
             chosen += "'"
         if not self._apply(class_table.with_class(chosen)):
             return False
-        self.document.set_active_class(new_id)
+        self.document.view.set_active_class(new_id)
         if name is None and self.table.isVisible():
             self.table.editItem(self.table.item(new_id, NAME_COLUMN))
         return True

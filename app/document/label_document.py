@@ -3,56 +3,55 @@
 `LabelDocument` owns the project, the current image (RGB), its label map (H x W uint8, 255 =
 unlabelled; a missing label file starts all-255), the model's prediction and confidence (or None),
 the class table, one QUndoStack per image (grouped in `undo_group`, whose active stack is the current
-image's), per-image dirty state, and the in-memory label maps of images switched away from while
-unsaved (never dropped: `unsaved_images()`, `save_all()`). Widgets never write the arrays; they call
-the methods below or paint through a `Stroke`.
+image's) and the in-memory label maps of images switched away from while unsaved (never dropped:
+`unsaved_images()`, `save_all()`; see app/document/sessions.py). How the image is shown (opacity,
+hidden classes, view mode, active class) lives in `document.view` (app/document/view_state.py).
+Widgets never write the arrays; they call the methods below or paint through a `Stroke`. The
+document never opens a message box: it emits `error(sentence)` / `warning(sentence)` and the main
+window shows them (app.messages); a question to the user is asked by the caller before calling.
 
 Public API (other docks plug in here):
 
     document = LabelDocument(parent)
-    document.message_parent = window           # where message boxes appear (app.messages)
     document.open_project(project, image=None) -> bool    # image None: the first image
-    document.open_image(path) -> bool          # False (and a message + image_failed) if unreadable
+    document.open_image(path) -> bool          # False (and error + image_failed) if unreadable
     document.request_image(path) -> bool       # the same, but a large image loads in a worker: the
                                                # current one stays until it is ready (is_loading,
                                                # loading_changed); a newer request supersedes it
-    document.save() -> bool / save_all() -> bool   # palette PNG, atomic; on failure a message, edit kept
+    document.save() -> bool / save_all() -> bool   # palette PNG, atomic; on failure error, edit kept
     document.set_classes(class_table) -> bool  # also writes segstudio.json
     document.reload_prediction()               # after a model wrote predictions/<stem>.png
     document.accept_prediction() -> bool       # prediction -> label, one undo step
     document.label_at(y, x) -> int | None; prediction_at(y, x); confidence_at(y, x)
-    stroke = document.begin_stroke("Brush")    # one undo step however many dabs:
-    stroke.paint(y0, x0, mask, value)          #   writes now, records bbox + mask + old values
-    stroke.finish()  (or stroke.cancel())      #   pushes one PaintCommand
-    document.apply_mask(y0, x0, mask, value, "Fill")   # one-shot edit = begin + paint + finish
+    with document.edit("Fill") as stroke:      # one undo step for a grouped edit (fill, accept...):
+        stroke.paint(y0, x0, mask, value)      #   writes now, records bbox + mask + old values;
+                                               #   finished on exit, rolled back on an exception
+    stroke = document.begin_stroke("Brush")    # the same Stroke for a mouse drag:
+    stroke.paint(...); stroke.finish()  (or stroke.cancel())
+    document.apply_mask(y0, x0, mask, value, "Fill")   # one-dab edit = `with edit(): paint`
     document.unsaved_images() -> list[Path]; document.label_map_of(path) -> ndarray | None
-    view settings: set_opacity(0..1), set_class_visible(id, bool) / set_hidden_classes(ids),
-                   set_view_mode(ViewMode), set_active_class(id)
+    document.view: opacity, hidden_classes, view_mode, active_class and their setters and signals
 
 Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
-class_table, undo_group, undo_stack, is_dirty, opacity, hidden_classes, view_mode, active_class,
-is_editable, is_loading, loading_path, image_pyramid. While an image loads no stroke can begin (the
-swap is one step on the GUI thread, so nothing is ever painted on a half-loaded image). Signals are listed on the class; `edit_committed(path)` fires once per committed stroke
-so autosave can hook in; `image_saved(path)` and `image_failed(path, sentence)` keep the image list's
-statuses current.
+class_table, undo_group, undo_stack, is_dirty, is_editable, is_loading, loading_path, image_pyramid.
+While an image loads nothing can be painted (the swap is one step on the GUI thread). Signals are
+listed on the class: `edit_committed(path)` (one per committed stroke) feeds autosave.
 """
 from __future__ import annotations
 
-import enum
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
-from PySide6.QtWidgets import QWidget
 
-from app import messages
+from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
+from app.document.sessions import ImageSessions
 from app.document.undo import PaintCommand, Stroke
+from app.document.view_state import ViewMode, ViewState
 from app.pyside_fix import protect_none
-from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.edits import Box
@@ -60,22 +59,6 @@ from segmodels.labels.project import Project
 
 log = logging.getLogger(__name__)
 protect_none()  # every window, dock and test builds on the document: fix PySide6's None leak first
-
-DEFAULT_OPACITY = 0.5
-
-
-class ViewMode(enum.Enum):
-    LABEL = "label"            # the reviewed label map (editable)
-    PREDICTION = "prediction"  # the model's proposal
-    CONFIDENCE = "confidence"  # the model's per-pixel confidence
-
-
-@dataclass(eq=False)
-class _ImageSession:
-    """What the document keeps per visited image while it has unsaved edits."""
-
-    label_map: np.ndarray
-    undo_stack: QUndoStack
 
 
 class LabelDocument(QObject):
@@ -85,25 +68,23 @@ class LabelDocument(QObject):
     prediction_changed = Signal()                # prediction and/or confidence replaced
     classes_changed = Signal()
     dirty_changed = Signal(bool)                 # the current image's unsaved state
-    opacity_changed = Signal(float)
-    hidden_classes_changed = Signal()
-    view_mode_changed = Signal(object)           # ViewMode
-    active_class_changed = Signal(int)
     edit_committed = Signal(object)              # image Path: one stroke committed (autosave hook)
     image_saved = Signal(object)                 # image Path: its label file now matches memory
     image_failed = Signal(object, str)           # image Path, one sentence: could not be opened
     status_message = Signal(str)                 # short notes for the status bar (conversions...)
     loading_changed = Signal(object)             # image Path being loaded in a worker, None when done
+    error = Signal(str)                          # one sentence: something failed (the window shows it)
+    warning = Signal(str)                        # one sentence: it worked, but the user should know
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.message_parent: QWidget | None = None
         self.undo_group = QUndoGroup(self)
+        self.view = ViewState(lambda: len(self.class_table) if self.class_table is not None else None, self)
         self._project: Project | None = None
         self._image_path: Path | None = None
         self._image: np.ndarray | None = None
         self._image_pyramid: list[np.ndarray] = []
-        self._class_levels: list[tuple[np.ndarray, list[np.ndarray]]] = []  # see take_levels
+        self._class_levels = ReadyLevels()  # see take_levels
         self._loader = ImageLoader(self)
         self._loader.busy_changed.connect(self.loading_changed)
         self._loader.loaded.connect(self._on_loaded)
@@ -111,17 +92,13 @@ class LabelDocument(QObject):
         self._label_map: np.ndarray | None = None
         self._prediction: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
-        self._sessions: dict[Path, _ImageSession] = {}
+        self._sessions = ImageSessions(self.undo_group, self)
         #: Images of this project that could not be opened, with the sentence why (image_failed)
         self.failed_images: dict[Path, str] = {}
         self._stroke: Stroke | None = None
-        self._opacity = DEFAULT_OPACITY
-        self._hidden: frozenset[int] = frozenset()
-        self._view_mode = ViewMode.LABEL
-        self._active_class = 1
         self._writable = True
         self.undo_group.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
-        self.label_changed.connect(self._drop_label_levels)
+        self.label_changed.connect(lambda *_: self._class_levels.drop(self._label_map))
 
     # -- read-only state ---------------------------------------------------------------------------
     @property
@@ -148,16 +125,7 @@ class LabelDocument(QObject):
     def take_levels(self, array: np.ndarray) -> list[np.ndarray]:
         """Zoom-out levels of `array` (the label map or the prediction) made while a large image
         loaded, handed out once; empty when there are none or the label map was edited since."""
-        for index, (source, levels) in enumerate(self._class_levels):
-            if source is array:
-                del self._class_levels[index]
-                return levels
-        return []
-
-    def _drop_label_levels(self, *_: int) -> None:
-        """The label map was edited: its levels not yet taken are stale (the prediction's are not)."""
-        self._class_levels = [(source, levels) for source, levels in self._class_levels
-                              if source is not self._label_map]
+        return self._class_levels.take(array)
 
     @property
     def is_loading(self) -> bool:
@@ -196,22 +164,6 @@ class LabelDocument(QObject):
     def is_writable(self) -> bool:
         return self._writable
 
-    @property
-    def opacity(self) -> float:
-        return self._opacity
-
-    @property
-    def hidden_classes(self) -> frozenset[int]:
-        return self._hidden
-
-    @property
-    def view_mode(self) -> ViewMode:
-        return self._view_mode
-
-    @property
-    def active_class(self) -> int:
-        return self._active_class
-
     def label_at(self, y: int, x: int) -> int | None:
         return _value_at(self._label_map, y, x)
 
@@ -223,11 +175,11 @@ class LabelDocument(QObject):
         return None if value is None else value / 255.0
 
     def unsaved_images(self) -> list[Path]:
-        return [path for path, s in self._sessions.items() if not s.undo_stack.isClean()]
+        return self._sessions.unsaved()
 
     def label_map_of(self, path: Path) -> np.ndarray | None:
         """The in-memory label map of a visited image (current or kept unsaved), else None."""
-        session = self._sessions.get(Path(path))
+        session = self._sessions.get(path)
         return session.label_map if session else None
 
     # -- opening -----------------------------------------------------------------------------------
@@ -236,9 +188,6 @@ class LabelDocument(QObject):
         its first image, or `image`. An unreadable image leaves the project open with no image shown."""
         self._finish_stroke()
         self.cancel_loading()
-        for session in self._sessions.values():
-            self.undo_group.removeStack(session.undo_stack)
-            session.undo_stack.deleteLater()
         self._sessions.clear()
         self.failed_images.clear()
         self._project = project
@@ -247,8 +196,8 @@ class LabelDocument(QObject):
         self.project_changed.emit()
         self.classes_changed.emit()
         if not self._writable:
-            messages.warning(self.message_parent, f"Labels cannot be saved in {describe(project.labels_dir)} "
-                             "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
+            self.warning.emit(f"Labels cannot be saved in {describe(project.labels_dir)} "
+                              "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
         images = project.image_paths()
         target = Path(image) if image is not None else (images[0] if images else None)
         if target is None or not self.request_image(target) or self.is_loading:
@@ -300,23 +249,20 @@ class LabelDocument(QObject):
     def _report_failure(self, path: Path, sentence: str) -> None:
         self.failed_images[path] = sentence
         self.image_failed.emit(path, sentence)
-        messages.error(self.message_parent, sentence)
+        self.error.emit(sentence)
 
     def _install(self, view: LoadedView) -> None:
         """Show what `load_view` read, in one step on the GUI thread."""
-        self._leave_current_image()
+        self._sessions.leave(self._image_path)  # kept only if it holds unsaved edits
         path = view.path
         self.failed_images.pop(path, None)  # readable again (the file was replaced)
         self._image_path, self._image, self._image_pyramid = path, view.rgb, view.pyramid
-        session = self._sessions.get(path)
-        if session is None:  # unsaved edits in memory win over the file on disk
+        session, new = self._sessions.open(path, view.rgb.shape[:2], view.label_map)
+        if new:  # a kept session's unsaved edits won over the file: its problems do not apply
             for sentence in view.label_errors:
-                messages.error(self.message_parent, sentence)
-            session = self._new_session(view.rgb.shape[:2], view.label_map)
-            self._sessions[path] = session
+                self.error.emit(sentence)
         self._label_map = session.label_map
-        # take_levels matches by identity: levels of a file's map that unsaved edits replaced never show.
-        self._class_levels = list(view.class_levels)
+        self._class_levels.replace(view.class_levels)  # by identity: not for a map unsaved edits replaced
         self.undo_group.setActiveStack(session.undo_stack)
         self._prediction, self._confidence = view.prediction, view.confidence
         for note in view.notes:
@@ -326,43 +272,35 @@ class LabelDocument(QObject):
         self.image_changed.emit()
         self.dirty_changed.emit(self.is_dirty)
 
-    def _new_session(self, shape: tuple[int, int], stored: np.ndarray | None) -> _ImageSession:
-        label_map = stored if stored is not None else np.full(shape, IGNORE_INDEX, dtype=np.uint8)
-        stack = QUndoStack(self)
-        self.undo_group.addStack(stack)
-        return _ImageSession(label_map, stack)
-
-    def _read_prediction(self, path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
-        shape, notes = self._image.shape[:2], []
-        arrays = [read_side_file(file, shape, notes)
-                  for file in (self._project.prediction_path(path), self._project.confidence_path(path))]
-        for note in notes:
-            self.status_message.emit(note)
-        return arrays[0], arrays[1]
-
-    def _leave_current_image(self) -> None:
-        """Forget the current image unless it holds unsaved edits (those stay in `_sessions`)."""
-        path = self._image_path
-        session = self._sessions.get(path) if path is not None else None
-        if session is not None and session.undo_stack.isClean():
-            self.undo_group.removeStack(session.undo_stack)
-            session.undo_stack.deleteLater()
-            del self._sessions[path]
-
     def _clear_image(self) -> None:
         self._image_path = self._image = self._label_map = None
-        self._image_pyramid, self._class_levels = [], []
+        self._image_pyramid = []
+        self._class_levels.replace([])
         self._prediction = self._confidence = None
         self.undo_group.setActiveStack(None)
 
     def reload_prediction(self) -> None:
-        if self._image_path is not None:
-            self._prediction, self._confidence = self._read_prediction(self._image_path)
-            self.prediction_changed.emit()
+        """Read the current image's prediction and confidence files again (a model just wrote them)."""
+        path, shape, notes = self._image_path, self._image.shape[:2] if self._image is not None else None, []
+        if path is None:
+            return
+        self._prediction = read_side_file(self._project.prediction_path(path), shape, notes)
+        self._confidence = read_side_file(self._project.confidence_path(path), shape, notes)
+        for note in notes:
+            self.status_message.emit(note)
+        self.prediction_changed.emit()
 
     # -- editing -----------------------------------------------------------------------------------
+    def edit(self, text: str) -> Stroke:
+        """One grouped edit as one undo step: `with document.edit("Fill") as stroke: stroke.paint(...)`
+        commits on exit and rolls back (no undo step) when the block raises. The stroke is closed
+        (paints nothing) when no image is open or another one is loading. A stroke in progress is
+        committed first."""
+        stroke = self.begin_stroke(text)
+        return stroke if stroke is not None else Stroke(text, None, self._notify_label, self._commit_stroke)
+
     def begin_stroke(self, text: str) -> Stroke | None:
-        """Start one undo step; None when no image is open or another one is loading."""
+        """Start one undo step (a mouse drag); None when no image is open or another one is loading."""
         if self._label_map is None or self._loader.is_busy:
             return None
         self._finish_stroke()
@@ -371,12 +309,8 @@ class LabelDocument(QObject):
 
     def apply_mask(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int, text: str) -> bool:
         """A one-dab edit (flood fill, accept prediction) as one undo step; False if nothing changed."""
-        stroke = self.begin_stroke(text)
-        if stroke is None:
-            return False
-        changed = stroke.paint(y0, x0, mask, value) is not None
-        stroke.finish()
-        return changed
+        with self.edit(text) as stroke:
+            return stroke.paint(y0, x0, mask, value) is not None
 
     def undo(self) -> None:
         """Undo the last step of the current image (a stroke still being drawn is committed first,
@@ -395,7 +329,7 @@ class LabelDocument(QObject):
         mask = np.ones(self._prediction.shape, dtype=bool)
         accepted = self.apply_mask(0, 0, mask, self._prediction, "Accept prediction")
         if accepted:
-            self.set_view_mode(ViewMode.LABEL)  # the proposal is now the label: show the label
+            self.view.set_view_mode(ViewMode.LABEL)  # the proposal is now the label: show the label
         return accepted
 
     def _finish_stroke(self) -> None:
@@ -406,7 +340,7 @@ class LabelDocument(QObject):
         """Called by a stroke when it finishes (committed) or is cancelled (no atoms left)."""
         if self._stroke is stroke:
             self._stroke = None
-        if not stroke.atoms or stroke.label_map is not self._label_map:
+        if not stroke.atoms or stroke.label_map is None or stroke.label_map is not self._label_map:
             return
         self.undo_stack.push(PaintCommand(stroke.text, stroke.label_map, stroke.atoms, self._notify_label))
         self.edit_committed.emit(self._image_path)
@@ -428,20 +362,18 @@ class LabelDocument(QObject):
         return all([self._save_image(path) for path in list(self.unsaved_images())])
 
     def _save_image(self, path: Path) -> bool:
-        session = self._sessions[path]
+        session = self._sessions.get(path)
         try:
             if self._project.kind.value == "folder":  # a plain folder becomes a project on first save
                 self._project = self._project.save()
             self._project.write_label(path, session.label_map)
         except (SegError, OSError) as exc:
-            messages.error(self.message_parent, f"Could not save the label of {describe(path)}: {exc} "
-                           "The edit is kept in memory.")
+            self.error.emit(f"Could not save the label of {describe(path)}: {exc} The edit is kept in memory.")
             return False
-        session.undo_stack.setClean()
+        self._sessions.mark_saved(path)
         self.image_saved.emit(path)
         if path != self._image_path:
-            self._sessions.pop(path)
-            self.undo_group.removeStack(session.undo_stack)
+            self._sessions.leave(path)  # saved in the background: nothing left to keep
         return True
 
     def set_classes(self, class_table: ClassTable) -> bool:
@@ -451,40 +383,10 @@ class LabelDocument(QObject):
         try:
             self._project = self._project.with_classes(class_table).save()
         except (SegError, OSError) as exc:
-            messages.error(self.message_parent, f"Could not save the classes: {exc}")
+            self.error.emit(f"Could not save the classes: {exc}")
             return False
         self.classes_changed.emit()
         return True
-
-    # -- view settings -----------------------------------------------------------------------------
-    def set_opacity(self, opacity: float) -> None:
-        opacity = min(max(float(opacity), 0.0), 1.0)
-        if abs(opacity - self._opacity) > 1e-9:
-            self._opacity = opacity
-            self.opacity_changed.emit(opacity)
-
-    def set_hidden_classes(self, hidden: set[int] | frozenset[int]) -> None:
-        hidden = frozenset(int(c) for c in hidden)
-        if hidden != self._hidden:
-            self._hidden = hidden
-            self.hidden_classes_changed.emit()
-
-    def set_class_visible(self, class_id: int, visible: bool) -> None:
-        self.set_hidden_classes(self._hidden - {class_id} if visible else self._hidden | {class_id})
-
-    def set_view_mode(self, mode: ViewMode) -> None:
-        if mode is not self._view_mode:
-            self._view_mode = mode
-            self.view_mode_changed.emit(mode)
-
-    def set_active_class(self, class_id: int) -> None:
-        """Pick the class the brush paints (ignored if the table has no such class)."""
-        table = self.class_table
-        if table is not None and not 0 <= class_id < len(table):
-            return
-        if class_id != self._active_class:
-            self._active_class = class_id
-            self.active_class_changed.emit(class_id)
 
 
 def _value_at(array: np.ndarray | None, y: int, x: int) -> int | None:

@@ -2,7 +2,12 @@
 
 A `Stroke` builds one step from many dabs while the mouse is down: each `paint()` writes the pixels
 at once (the user sees them), recording a `PaintAtom`; `finish()` hands the atoms to the document,
-which pushes them as one `PaintCommand`.
+which pushes them as one `PaintCommand`, and `cancel()` writes the old values back and leaves no
+step. A stroke is also a context manager (napari's `block_history`): `with document.edit("Fill") as
+stroke:` finishes it on a normal exit and cancels it when the block raises (the label map restored
+bit for bit, the exception propagates); a stroke the document already finished inside the block
+(an image switch, an undo) stays committed. A stroke made when nothing can be edited (no image, or
+one loading) is closed from the start: `paint()` does nothing and returns None.
 
 A `PaintCommand` is one user action (a whole brush stroke, one flood fill, "accept prediction") made
 of `PaintAtom`s, each a bounding box + mask + old values + new value(s). The pixels are already
@@ -12,6 +17,7 @@ QUndoStack.push() calls does nothing; later undo/redo replay the atoms on the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from types import TracebackType
 
 import numpy as np
 from PySide6.QtGui import QUndoCommand
@@ -67,16 +73,29 @@ class PaintCommand(QUndoCommand):
 
 
 class Stroke:
-    """One undoable edit built from many dabs; made by `LabelDocument.begin_stroke`."""
+    """One undoable edit built from many dabs; made by `LabelDocument.begin_stroke` / `edit`.
 
-    def __init__(self, text: str, label_map: np.ndarray, on_changed: ChangedCallback,
+    `label_map` None makes a closed stroke (nothing to edit): every call is a no-op."""
+
+    def __init__(self, text: str, label_map: np.ndarray | None, on_changed: ChangedCallback,
                  on_finished: Callable[[Stroke], None]) -> None:
         self.text = text
         self.label_map = label_map
         self.atoms: list[PaintAtom] = []
-        self.open = True
+        self.open = label_map is not None
         self._on_changed = on_changed
         self._on_finished = on_finished
+
+    def __enter__(self) -> Stroke:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> bool:
+        if kind is None:
+            self.finish()
+        else:
+            self.cancel()
+        return False  # an exception inside the block still propagates
 
     def paint(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int) -> Box | None:
         """Set `mask` (placed at y0, x0) to `value` now; returns the changed box, or None."""

@@ -43,7 +43,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.about_to_close: list[Callable[[], None]] = []
         self.document = LabelDocument(self)
-        self.document.message_parent = self
+        self.document.error.connect(lambda text: messages.error(self, text))  # the document opens no box itself
+        self.document.warning.connect(lambda text: messages.warning(self, text))
         self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/document/recovery.py)
         self.label_guard = LabelGuard(self.document, self)  # keeps unshowable label files, names bad values
         self.tools = ToolController(self.document, self)
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         self.document.loading_changed.connect(self._show_loading)
         self.document.image_changed.connect(self._on_image_changed)
         self.document.prediction_changed.connect(self._on_image_changed)
-        self.document.view_mode_changed.connect(self._say_when_nothing_to_show)
+        self.document.view.view_mode_changed.connect(self._say_when_nothing_to_show)
         self._update_title()
         self.resize(1400, 900)
         if not defer_image_list:
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         self.document.open_project(project, image)
         self.autosave.restore()  # edits left by a crash come back as unsaved
         if self.document.class_table is not None and len(self.document.class_table) > 1:
-            self.document.set_active_class(1)
+            self.document.view.set_active_class(1)
         self.tools.set_tool(Tool.BRUSH)
         return True
 
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         self._action("fit", "&Fit to window", self.canvas.fit_to_window, "Ctrl+0")
         self._action("zoom_100", "Actual &pixels", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
         for mode, key in ((ViewMode.LABEL, "Ctrl+L"), (ViewMode.PREDICTION, "Ctrl+P"), (ViewMode.CONFIDENCE, "Ctrl+K")):
-            self._action(f"view_{mode.value}", f"Show {mode.value}", lambda m=mode: doc.set_view_mode(m), key)
+            self._action(f"view_{mode.value}", f"Show {mode.value}", lambda m=mode: doc.view.set_view_mode(m), key)
 
     def _build_menus(self) -> None:
         named = self.actions_by_name
@@ -225,13 +226,13 @@ class MainWindow(QMainWindow):
         doc = self.document
         unreviewed = (doc.project is not None and doc.image_path is not None and not doc.is_dirty
                       and not doc.project.label_path(doc.image_path).exists())
-        if has_prediction and unreviewed and doc.view_mode is ViewMode.LABEL:
+        if has_prediction and unreviewed and doc.view.view_mode is ViewMode.LABEL:
             self._auto_prediction_view = True
-            doc.set_view_mode(ViewMode.PREDICTION)
+            doc.view.set_view_mode(ViewMode.PREDICTION)
         elif not (has_prediction and unreviewed) and getattr(self, "_auto_prediction_view", False):
             self._auto_prediction_view = False
-            if doc.view_mode is ViewMode.PREDICTION:
-                doc.set_view_mode(ViewMode.LABEL)
+            if doc.view.view_mode is ViewMode.PREDICTION:
+                doc.view.set_view_mode(ViewMode.LABEL)
 
     def _show_loading(self, path: Path | None) -> None:
         """'Loading <name>…' while a large image decodes in a worker; cleared when it is done."""

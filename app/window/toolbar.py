@@ -1,7 +1,7 @@
 """Toolbar controls, each a small widget bound both ways to one property (napari style).
 
-`OpacitySlider` <-> document.opacity, `BrushSizeSlider` <-> tools.brush_size, `ViewModeCombo` <->
-document.view_mode, `ActiveClassCombo` <-> document.active_class, and `ToolActions` (checkable
+`OpacitySlider` <-> document.view.opacity, `BrushSizeSlider` <-> tools.brush_size, `ViewModeCombo` <->
+document.view.view_mode, `ActiveClassCombo` <-> document.view.active_class, and `ToolActions` (checkable
 B / E / F actions) <-> tools.tool. Each control sets its value from the model without re-emitting
 (signals blocked) and writes the model when the user moves it.
 """
@@ -36,9 +36,9 @@ class OpacitySlider(HorizontalSlider):
         self.setRange(0, 100)
         self.setFixedWidth(120)
         self.setToolTip("Label opacity")
-        self._show(document.opacity)
-        document.opacity_changed.connect(self._show)
-        self.valueChanged.connect(lambda value: document.set_opacity(value / 100.0))
+        self._show(document.view.opacity)
+        document.view.opacity_changed.connect(self._show)
+        self.valueChanged.connect(lambda value: document.view.set_opacity(value / 100.0))
 
     def _show(self, opacity: float) -> None:
         self.blockSignals(True)
@@ -70,9 +70,9 @@ class ViewModeCombo(QComboBox):
             self.addItem(text, mode)
         self.setToolTip("Show the reviewed label, the model's prediction or its confidence")
         self.document = document
-        self._show(document.view_mode)
-        document.view_mode_changed.connect(self._show)
-        self.currentIndexChanged.connect(lambda index: document.set_view_mode(self.itemData(index)))
+        self._show(document.view.view_mode)
+        document.view.view_mode_changed.connect(self._show)
+        self.currentIndexChanged.connect(lambda index: document.view.set_view_mode(self.itemData(index)))
 
     def _show(self, mode: ViewMode) -> None:
         self.blockSignals(True)
@@ -89,8 +89,8 @@ class ActiveClassCombo(QComboBox):
         self.setToolTip("Class to paint (keys 1-9, 0 and `; Alt+click picks)")
         self.setMinimumContentsLength(12)
         document.classes_changed.connect(self._fill)
-        document.active_class_changed.connect(self._show)
-        self.currentIndexChanged.connect(lambda index: index >= 0 and document.set_active_class(index))
+        document.view.active_class_changed.connect(self._show)
+        self.currentIndexChanged.connect(lambda index: index >= 0 and document.view.set_active_class(index))
         self._fill()
 
     def _fill(self) -> None:
@@ -101,7 +101,7 @@ class ActiveClassCombo(QComboBox):
             swatch.fill(QColor(*info.color))
             self.addItem(QIcon(swatch), f"{info.id}: {info.name}")
         self.blockSignals(False)
-        self._show(self.document.active_class)
+        self._show(self.document.view.active_class)
 
     def _show(self, class_id: int) -> None:
         self.blockSignals(True)

@@ -219,7 +219,8 @@ def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject,
     edit stays in memory (still unsaved) so the user can retry."""
     from app.document.label_document import LabelDocument
 
-    document = LabelDocument()
+    document, errors = LabelDocument(), []
+    document.error.connect(errors.append)  # the document says it; the window shows it (app.messages)
     assert document.open_project(project)
     stroke = document.begin_stroke("Brush")
     stroke.paint(2, 3, np.ones((4, 5), bool), 1)
@@ -230,8 +231,8 @@ def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject,
     assert document.save() is False
     assert document.is_dirty
     np.testing.assert_array_equal(document.label_map, painted)
-    assert len(messages.texts("error")) == 1
-    text = messages.texts("error")[0]
+    assert len(errors) == 1
+    text = errors[0]
     assert project.image_paths()[0].name in text and "Traceback" not in text
     _assert_intact(before, project.root)
     inject.disarm()  # the disk has room again: the same edit now saves

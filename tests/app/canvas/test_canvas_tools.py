@@ -45,7 +45,7 @@ def drag(canvas: Canvas, points: list[QPoint], modifier=Qt.KeyboardModifier.NoMo
 def test_mouse_drag_paints_exactly_the_swept_brush(setup):
     _, document, tools, canvas = setup
     tools.set_brush_size(3)
-    document.set_active_class(2)
+    document.view.set_active_class(2)
     before = document.label_map.copy()
     image_points = [(5, 5), (5, 25), (30, 40)]  # a fast drag: far apart mouse events
     drag(canvas, [view_point(canvas, y, x) for y, x in image_points])
@@ -84,24 +84,25 @@ def test_eraser_sets_unlabelled(setup):
 def test_flood_fill_click_fills_the_region(setup):
     _, document, tools, canvas = setup
     tools.set_tool(Tool.FILL)
-    document.set_active_class(2)
+    document.view.set_active_class(2)
     drag(canvas, [view_point(canvas, 2, 50)])   # right half is class 0
     assert (document.label_map[:, 30:] == 2).all() and (document.label_map[:, :30] == 1).all()
+    assert document.undo_stack.count() == 1 and document.undo_stack.text(0) == "Fill"  # one grouped edit
 
 
 def test_alt_click_picks_the_class_under_the_cursor(setup):
     _, document, tools, canvas = setup
-    document.set_active_class(2)
+    document.view.set_active_class(2)
     before = document.label_map.copy()
     drag(canvas, [view_point(canvas, 5, 5)], Qt.KeyboardModifier.AltModifier)
-    assert document.active_class == 1
+    assert document.view.active_class == 1
     assert np.array_equal(document.label_map, before)  # picking never paints
 
 
 def test_class_keys_and_bracket_keys(setup):
     _, document, tools, _ = setup
-    assert tools.pick_class_key("2") and document.active_class == 2
-    assert tools.pick_class_key("`") and document.active_class == 0
+    assert tools.pick_class_key("2") and document.view.active_class == 2
+    assert tools.pick_class_key("`") and document.view.active_class == 0
     assert not tools.pick_class_key("9")     # the table has 3 classes
     size = tools.brush_size
     tools.grow_brush()
@@ -117,9 +118,9 @@ def test_visibility_and_opacity_change_only_the_colour_table(setup):
     pixels_before = layer.array.copy()
     buffer_before = layer.levels[0].qimage.constBits().tobytes()
     table_before = layer.color_table
-    document.set_class_visible(1, False)
+    document.view.set_class_visible(1, False)
     assert layer.color_table[1] >> 24 == 0 and table_before[1] >> 24 > 0
-    document.set_opacity(0.9)
+    document.view.set_opacity(0.9)
     assert layer.color_table[0] >> 24 == round(0.9 * 255)
     assert layer.array is document.label_map and np.array_equal(layer.array, pixels_before)
     assert layer.levels[0].qimage.constBits().tobytes() == buffer_before
@@ -128,13 +129,13 @@ def test_visibility_and_opacity_change_only_the_colour_table(setup):
 def test_view_modes_show_prediction_and_confidence(setup):
     project, document, tools, canvas = setup
     document.open_image(project.image_paths()[1])
-    document.set_view_mode(ViewMode.PREDICTION)
+    document.view.set_view_mode(ViewMode.PREDICTION)
     assert canvas.label_layer.array is document.prediction
-    document.set_view_mode(ViewMode.CONFIDENCE)
+    document.view.set_view_mode(ViewMode.CONFIDENCE)
     assert canvas.label_layer.array is document.confidence
     # painting switches back to the label, which is what the brush edits
     drag(canvas, [view_point(canvas, 5, 5)])
-    assert document.view_mode is ViewMode.LABEL and canvas.label_layer.array is document.label_map
+    assert document.view.view_mode is ViewMode.LABEL and canvas.label_layer.array is document.label_map
 
 
 def test_cursor_position_and_wheel_zoom_about_cursor(setup, qtbot):

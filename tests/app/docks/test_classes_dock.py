@@ -116,7 +116,7 @@ def test_add_class(setup):
     dock.add_button.click()
     assert document.class_table.names == ["background", "cat", "dog", "class 3"]
     assert names_in(dock)[-1] == "class 3"
-    assert document.active_class == 3 and dock.table.currentRow() == 3
+    assert document.view.active_class == 3 and dock.table.currentRow() == 3
     assert len(saved_classes(project)) == 4
 
 
@@ -126,40 +126,40 @@ def test_visibility_checkbox_changes_only_the_colour_table(setup):
     table_before = canvas.label_layer.color_table
     assert (table_before[1] >> 24) > 0
     dock.table.item(1, VISIBLE_COLUMN).setCheckState(Qt.CheckState.Unchecked)
-    assert document.hidden_classes == {1}
+    assert document.view.hidden_classes == {1}
     table_after = canvas.label_layer.color_table
     assert table_after[1] >> 24 == 0  # class 1 is transparent now
     assert [i for i in range(256) if table_after[i] != table_before[i]] == [1]
     assert document.label_map.tobytes() == label_before  # the pixels are untouched
     assert canvas.label_layer.array is document.label_map
     dock.table.item(1, VISIBLE_COLUMN).setCheckState(Qt.CheckState.Checked)
-    assert document.hidden_classes == frozenset()
+    assert document.view.hidden_classes == frozenset()
     assert canvas.label_layer.color_table == table_before
 
 
 def test_document_visibility_shows_in_checkbox(setup):
     project, document, canvas, dock = setup
-    document.set_class_visible(2, False)
+    document.view.set_class_visible(2, False)
     assert not checked(dock, 2) and checked(dock, 1)
-    document.set_hidden_classes(set())
+    document.view.set_hidden_classes(set())
     assert checked(dock, 2)
 
 
 def test_selected_row_and_active_class_both_ways(setup):
     project, document, canvas, dock = setup
-    document.set_active_class(2)
+    document.view.set_active_class(2)
     assert dock.table.currentRow() == 2
     dock.table.setCurrentCell(0, NAME_COLUMN)
-    assert document.active_class == 0
-    document.set_active_class(1)
+    assert document.view.active_class == 0
+    document.view.set_active_class(1)
     assert dock.table.currentRow() == 1
 
 
 def test_opacity_changes_only_the_colour_table(setup):
     project, document, canvas, dock = setup
     label_before = document.label_map.tobytes()
-    document.set_opacity(1.0)
+    document.view.set_opacity(1.0)
     assert canvas.label_layer.color_table[1] >> 24 == 255
-    document.set_opacity(0.0)
+    document.view.set_opacity(0.0)
     assert canvas.label_layer.color_table[1] >> 24 == 0
     assert np.array_equal(np.frombuffer(label_before, np.uint8), document.label_map.reshape(-1))

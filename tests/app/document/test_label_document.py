@@ -88,15 +88,17 @@ def test_save_all_writes_kept_edits_of_other_images(document, project):
     assert np.array_equal(read_label_png(project.label_path(images[2])), kept)
 
 
-def test_failed_save_keeps_the_edit_and_says_so(document, project, messages, monkeypatch):
+def test_failed_save_keeps_the_edit_and_says_so(document, project, monkeypatch):
     document.apply_mask(0, 0, np.ones((2, 2), bool), 2, "Fill")
+    errors = []
+    document.error.connect(errors.append)
 
     def refuse(*args, **kwargs):
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(Project, "write_label", refuse)
     assert not document.save()
     assert document.is_dirty and document.label_at(0, 0) == 2
-    assert any("kept in memory" in t for t in messages.texts("error"))
+    assert len(errors) == 1 and "kept in memory" in errors[0]
 
 
 def test_accept_prediction_is_one_undoable_step(document, project):
@@ -108,6 +110,8 @@ def test_accept_prediction_is_one_undoable_step(document, project):
 
 
 def test_corrupt_image_reports_and_keeps_current(document, project, messages):
+    errors = []
+    document.error.connect(errors.append)
     bad = project.images_dir / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     current = document.image_path
@@ -115,7 +119,8 @@ def test_corrupt_image_reports_and_keeps_current(document, project, messages):
     document.image_failed.connect(lambda path, text: failures.append(path))
     assert not document.open_image(bad)
     assert document.image_path == current and failures == [bad]
-    assert any("broken.png" in t for t in messages.texts("error"))
+    assert len(errors) == 1 and "broken.png" in errors[0]
+    assert messages.texts("error") == []  # the document opens no message box: the window does
 
 
 def test_set_classes_saves_project_json(qtbot, document, project):
@@ -126,37 +131,41 @@ def test_set_classes_saves_project_json(qtbot, document, project):
 
 
 def test_view_settings_signal_only_on_change(qtbot, document):
-    with qtbot.waitSignal(document.opacity_changed):
-        document.set_opacity(0.8)
-    with qtbot.assertNotEmitted(document.opacity_changed):
-        document.set_opacity(0.8)
-    with qtbot.waitSignal(document.hidden_classes_changed):
-        document.set_class_visible(1, False)
-    assert document.hidden_classes == {1}
-    with qtbot.waitSignal(document.view_mode_changed):
-        document.set_view_mode(ViewMode.PREDICTION)
-    document.set_active_class(7)  # not a class of the table: ignored
-    assert document.active_class == 1
+    view = document.view
+    with qtbot.waitSignal(view.opacity_changed):
+        view.set_opacity(0.8)
+    with qtbot.assertNotEmitted(view.opacity_changed):
+        view.set_opacity(0.8)
+    with qtbot.waitSignal(view.hidden_classes_changed):
+        view.set_class_visible(1, False)
+    assert view.hidden_classes == {1}
+    with qtbot.waitSignal(view.view_mode_changed):
+        view.set_view_mode(ViewMode.PREDICTION)
+    view.set_active_class(7)  # not a class of the table: ignored
+    assert view.active_class == 1
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_project_warns_when_opened(tmp_path, qtbot, messages):
+def test_read_only_project_warns_when_opened(tmp_path, qtbot):
     project = make_project(tmp_path / "ro", count=1)
+    document, warnings = LabelDocument(), []
+    document.warning.connect(warnings.append)
     os.chmod(project.labels_dir, 0o555)
     try:
-        LabelDocument().open_project(project)
+        document.open_project(project)
     finally:
         os.chmod(project.labels_dir, 0o755)
-    assert any("read-only" in t for t in messages.texts("warning"))
+    assert len(warnings) == 1 and "read-only" in warnings[0]
 
 
-def test_read_only_check_is_used(tmp_path, qtbot, messages, monkeypatch):
+def test_read_only_check_is_used(tmp_path, qtbot, monkeypatch):
     project = make_project(tmp_path / "ro2", count=1)
     monkeypatch.setattr(Project, "is_writable", lambda self: False)
-    document = LabelDocument()
+    document, warnings = LabelDocument(), []
+    document.warning.connect(warnings.append)
     document.open_project(project)
     assert not document.is_writable
-    assert any("read-only" in t for t in messages.texts("warning"))
+    assert len(warnings) == 1 and "read-only" in warnings[0]
 
 
 def test_cancelled_stroke_restores_pixels_without_an_undo_step(document):

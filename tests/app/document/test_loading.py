@@ -86,12 +86,13 @@ def test_unreadable_large_image_is_reported_and_the_shown_image_stays(document, 
     broken = project.images_dir / "img_9.png"
     data = first.read_bytes()
     broken.write_bytes(data[: len(data) // 2])  # a valid header, then the file ends
-    failed = []
+    failed, errors = [], []
     document.image_failed.connect(lambda path, sentence: failed.append((path, sentence)))
+    document.error.connect(errors.append)
     assert document.request_image(broken)
     qtbot.waitUntil(lambda: not document.is_loading, timeout=5000)
     assert failed and failed[0][0] == broken and "img_9.png" in failed[0][1]
-    assert any("img_9.png" in text for text in messages.texts("error"))
+    assert any("img_9.png" in text for text in errors)
     assert document.image_path == first and document.begin_stroke("Brush") is not None
 
 

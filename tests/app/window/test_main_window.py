@@ -43,7 +43,7 @@ def paint_square(window, value: int = 2) -> None:
 
 def test_open_project_defaults_to_brush_class_one(window, project):
     assert window.document.image_path == project.image_paths()[0]
-    assert window.tools.tool is Tool.BRUSH and window.document.active_class == 1
+    assert window.tools.tool is Tool.BRUSH and window.document.view.active_class == 1
     assert window.image_list.paths() == project.image_paths()
     assert [window.image_list.status(p) for p in project.image_paths()] == [
         ImageStatus.REVIEWED, ImageStatus.PREDICTED, ImageStatus.UNLABELLED]
@@ -107,6 +107,22 @@ def test_bad_path_gives_a_message_not_a_traceback(window, messages, tmp_path):
     assert any("does not exist" in text for text in messages.texts("error"))
 
 
+def test_the_documents_errors_and_warnings_are_message_boxes_over_the_window(window, messages, project,
+                                                                            monkeypatch):
+    parents = []
+    for kind in ("error", "warning"):
+        monkeypatch.setattr(messages, kind, lambda parent, title, text, k=kind: (
+            parents.append(parent), messages.shown.append((k, text))))
+    bad = project.images_dir / "z_broken.png"  # sorts last: reopening the project shows a good image
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    assert not window.document.open_image(bad)
+    assert len(messages.texts("error")) == 1 and "z_broken.png" in messages.texts("error")[0]
+    monkeypatch.setattr(type(window.document.project), "is_writable", lambda self: False)
+    assert window.open_path(project.root)
+    assert len(messages.texts("warning")) == 1 and "read-only" in messages.texts("warning")[0]
+    assert parents == [window, window]
+
+
 def test_quit_with_unsaved_edits_asks(window, messages, project):
     paint_square(window)
     messages.answers = [Answer.CANCEL]
@@ -141,10 +157,10 @@ def test_image_list_set_order_and_mark_invalid(window, project):
 
 # -- each control, both directions -------------------------------------------------------------
 def test_opacity_slider_both_ways(window):
-    window.document.set_opacity(0.3)
+    window.document.view.set_opacity(0.3)
     assert window.opacity_slider.value() == 30
     window.opacity_slider.setValue(80)
-    assert window.document.opacity == pytest.approx(0.8)
+    assert window.document.view.opacity == pytest.approx(0.8)
     assert window.canvas.label_layer.color_table[1] >> 24 == round(0.8 * 255)
 
 
@@ -158,19 +174,19 @@ def test_brush_slider_both_ways(window):
 
 
 def test_view_mode_combo_both_ways(window):
-    window.document.set_view_mode(ViewMode.PREDICTION)
+    window.document.view.set_view_mode(ViewMode.PREDICTION)
     assert window.view_combo.currentData() is ViewMode.PREDICTION
     window.view_combo.setCurrentIndex(window.view_combo.findData(ViewMode.CONFIDENCE))
-    assert window.document.view_mode is ViewMode.CONFIDENCE
+    assert window.document.view.view_mode is ViewMode.CONFIDENCE
 
 
 def test_class_combo_and_class_keys_both_ways(window):
-    window.document.set_active_class(2)
+    window.document.view.set_active_class(2)
     assert window.class_combo.currentIndex() == 2
     window.class_combo.setCurrentIndex(0)
-    assert window.document.active_class == 0
+    assert window.document.view.active_class == 0
     QTest.keyClick(window.canvas, Qt.Key.Key_1)
-    assert window.document.active_class == 1 and window.class_combo.currentIndex() == 1
+    assert window.document.view.active_class == 1 and window.class_combo.currentIndex() == 1
 
 
 def test_tool_actions_both_ways(window):
@@ -193,14 +209,14 @@ def test_accept_prediction_action(window, project):
 
 def test_unreviewed_image_with_a_proposal_opens_in_prediction_view(window):
     doc = window.document
-    assert doc.view_mode is ViewMode.LABEL                 # image 0: reviewed label
+    assert doc.view.view_mode is ViewMode.LABEL                 # image 0: reviewed label
     window.image_list.next_action.trigger()                # image 1: prediction, no label
-    assert doc.view_mode is ViewMode.PREDICTION
+    assert doc.view.view_mode is ViewMode.PREDICTION
     window.image_list.previous_action.trigger()            # back to the reviewed one
-    assert doc.view_mode is ViewMode.LABEL
+    assert doc.view.view_mode is ViewMode.LABEL
     window.image_list.next_action.trigger()
     window.actions_by_name["accept_prediction"].trigger()  # the proposal becomes the label
-    assert doc.view_mode is ViewMode.LABEL and (doc.label_map == 2).all()
+    assert doc.view.view_mode is ViewMode.LABEL and (doc.label_map == 2).all()
 
 
 def test_status_bar_shows_position_class_and_zoom(window):

@@ -1,0 +1,70 @@
+"""Per-image label maps and undo stacks of the open project: what `LabelDocument` keeps between images.
+
+An `ImageSession` is one visited image's in-memory label map and its QUndoStack (member of the
+document's `undo_group`). `ImageSessions` keeps a session while its image is shown and, after the user
+switches away, for as long as it holds unsaved edits: they are never dropped silently (`unsaved()`
+lists them for save-all and the close question). A session whose stack is clean is forgotten when
+its image is left or saved in the background, so memory grows with unsaved images only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QUndoGroup, QUndoStack
+
+from segmodels.constants import IGNORE_INDEX
+
+
+@dataclass(eq=False)
+class ImageSession:
+    """What the document keeps per visited image while it is shown or has unsaved edits."""
+
+    label_map: np.ndarray
+    undo_stack: QUndoStack
+
+
+class ImageSessions:
+    def __init__(self, undo_group: QUndoGroup, owner: QObject) -> None:
+        self._undo_group = undo_group
+        self._owner = owner  # parent of the undo stacks
+        self._sessions: dict[Path, ImageSession] = {}
+
+    def get(self, path: Path | None) -> ImageSession | None:
+        return self._sessions.get(Path(path)) if path is not None else None
+
+    def open(self, path: Path, shape: tuple[int, int], stored: np.ndarray | None) -> tuple[ImageSession, bool]:
+        """The session of `path`: the kept one (unsaved edits in memory win over the file on disk),
+        else a new one from `stored` (all-unlabelled when None). The flag says whether it is new."""
+        session = self._sessions.get(path)
+        if session is not None:
+            return session, False
+        label_map = stored if stored is not None else np.full(shape, IGNORE_INDEX, dtype=np.uint8)
+        stack = QUndoStack(self._owner)
+        self._undo_group.addStack(stack)
+        session = self._sessions[path] = ImageSession(label_map, stack)
+        return session, True
+
+    def leave(self, path: Path | None) -> None:
+        """The user leaves image `path`: forget its session unless it holds unsaved edits."""
+        session = self.get(path)
+        if session is not None and session.undo_stack.isClean():
+            self._drop(path, session)
+
+    def mark_saved(self, path: Path) -> None:
+        """`path`'s label file now matches memory (`leave(path)` then forgets it unless shown)."""
+        self._sessions[path].undo_stack.setClean()
+
+    def clear(self) -> None:
+        for path, session in list(self._sessions.items()):
+            self._drop(path, session)
+
+    def unsaved(self) -> list[Path]:
+        return [path for path, session in self._sessions.items() if not session.undo_stack.isClean()]
+
+    def _drop(self, path: Path, session: ImageSession) -> None:
+        del self._sessions[path]
+        self._undo_group.removeStack(session.undo_stack)
+        session.undo_stack.deleteLater()
