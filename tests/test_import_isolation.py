@@ -9,7 +9,7 @@ import segmodels
 
 LIGHT_MODULES = ["segmodels", "segmodels.labels.classes", "segmodels.labels.labelio", "segmodels.labels.imageio",
                  "segmodels.labels.project", "segmodels.atomic", "segmodels.cli"]
-OPTIONAL_LIGHT = ["segmodels.validation.checks", "segmodels.labels.blend", "segmodels.labels.export", "segmodels.labels.onehot",
+OPTIONAL_LIGHT = ["segmodels.validation.run", "segmodels.labels.blend", "segmodels.labels.export", "segmodels.labels.onehot",
                   "segmodels.labels.colorlabels"]
 
 
