@@ -191,7 +191,7 @@ def load_matching_checkpoint(checkpoint_path: Path, project_classes: ClassTable)
 def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path], device: str,
                 cancel: CancelFlag) -> Iterator[PredictionDone]:
     """Predict `images` into predictions/ (label PNG + confidence PNG), yielding as each is written."""
-    from segmodels.inference.predict import predict_files
+    from segmodels.inference.batch import predict_files
 
     limit_torch_threads()
     checkpoint = load_matching_checkpoint(checkpoint_path, project.classes)
