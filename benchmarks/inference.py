@@ -112,7 +112,8 @@ def pipeline_ratio(arch: str, device, count: int, batch_size: int, rounds: int, 
     import torch
     from PIL import Image
 
-    from segmodels.inference.predict import autocast_context, predict_files, prepare_model, use_channels_last
+    from segmodels.inference.batch import predict_files
+    from segmodels.inference.predict import autocast_context, prepare_model, use_channels_last
     from segmodels.inference.preprocess import to_input_tensor
     from segmodels.labels.classes import ClassTable
     from segmodels.labels.imageio import read_image

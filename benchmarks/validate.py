@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from segmodels.labels.classes import voc_classes  # noqa: E402
 from segmodels.labels.labelio import write_label_png  # noqa: E402
-from segmodels.validation.checks import validate_path  # noqa: E402
+from segmodels.validation.run import validate_path  # noqa: E402
 
 
 def make_labels(folder: Path, count: int, size: int, seed: int = 0) -> list[Path]:

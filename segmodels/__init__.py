@@ -17,7 +17,7 @@ _LAZY = {
     "save_checkpoint": "segmodels.models.checkpoint",
     "load_checkpoint": "segmodels.models.checkpoint",
     "predict_image": "segmodels.inference.predict",
-    "predict_files": "segmodels.inference.predict",
+    "predict_files": "segmodels.inference.batch",
     "TrainConfig": "segmodels.training",
     "fit": "segmodels.training",
     "train_one_epoch": "segmodels.training",

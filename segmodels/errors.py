@@ -3,6 +3,8 @@
 Every expected failure (bad file, bad argument, missing labels, unreadable checkpoint) raises
 `SegError` with one plain sentence that names the file and the problem. The CLI prints that sentence
 without a traceback (unless --debug) and the GUI shows it in a message box; anything else is a bug.
+Where a caller must act on *why* a file failed, the reason is a subclass, caught by type (never by
+matching the sentence): `TruncatedFile` for a file that ends early or whose data is damaged.
 """
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ class SegError(Exception):
     def __init__(self, message: str, *, path: str | PathLike[str] | None = None) -> None:
         super().__init__(message)
         self.path = None if path is None else str(path)
+
+
+class TruncatedFile(SegError):
+    """A file cut short or damaged inside its data ("truncated or corrupt"), as opposed to one that is
+    missing, empty, of the wrong kind or refused: the validator reports it as its own problem kind."""
 
 
 def describe(path: str | PathLike[str]) -> str:

@@ -12,13 +12,14 @@ document's array), refreshes the same rectangle in the smaller levels and asks f
 rectangle only.
 
 Image levels are area-averaged. Class maps (labels, predictions, the invalid-pixel highlight) are
-reduced by `class_half_size`: each 2 x 2 block becomes its highest class with unlabelled (255)
-lowest, so no new class value appears and a one-pixel stroke stays visible zoomed out (a plain
-subsample dropped it between samples). Confidence maps are ordinal and are subsampled.
+reduced by `class_half_size` (segmodels.labels.pyramid): each 2 x 2 block becomes its highest class
+with unlabelled (255) lowest, so no new class value appears and a one-pixel stroke stays visible
+zoomed out (a plain subsample dropped it between samples). Confidence maps are ordinal and are subsampled.
 
 Levels are built when a paint first needs them (a small image shown at 100 % never builds one, so
-neither start-up nor the first frame pays for OpenCV), or handed in ready-made: `image_pyramid()` is
-plain numpy/OpenCV, so the document's loading worker builds a large image's levels off the GUI thread.
+neither start-up nor the first frame pays for OpenCV), or handed in ready-made: `image_pyramid()` and
+`class_pyramid()` (segmodels.labels.pyramid) are plain numpy/OpenCV, so the document's loading worker
+builds a large image's levels off the GUI thread.
 """
 from __future__ import annotations
 
@@ -31,9 +32,8 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from segmodels.labels.edits import Box
+from segmodels.labels.pyramid import class_half_size, class_level_shapes, half_size, image_level_shapes
 
-#: Levels stop once the image is this small; below it one level is cheap to draw entirely.
-MIN_LEVEL_SIDE = 256
 #: Screen pixels per level pixel under which the image is drawn with bilinear filtering.
 SMOOTH_BELOW = 0.7
 
@@ -47,57 +47,6 @@ class _Level:
         self.qimage = QImage(self.array.data, w, h, self.array.strides[0], image_format)
         self.scale_y = full_shape[0] / h
         self.scale_x = full_shape[1] / w
-
-
-def image_level_shapes(shape: tuple[int, ...]) -> list[tuple[int, int]]:
-    """(h, w) of each image pyramid level below full size: halved (floored) while both sides stay
-    at least MIN_LEVEL_SIDE."""
-    shapes, (h, w) = [], shape[:2]
-    while min(h, w) // 2 >= MIN_LEVEL_SIDE:
-        h, w = h // 2, w // 2
-        shapes.append((h, w))
-    return shapes
-
-
-def half_size(rgb: np.ndarray) -> np.ndarray:
-    """One image pyramid step: area-averaged to half size (floored)."""
-    import cv2  # only zooming out of a large image needs OpenCV: not imported at start-up
-
-    h, w = rgb.shape[:2]
-    return cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-
-
-def class_half_size(classes: np.ndarray) -> np.ndarray:
-    """One class-map pyramid step, (h, w) -> (ceil(h/2), ceil(w/2)): each 2 x 2 block becomes its
-    highest class, unlabelled (255) losing to every class. Adding 1 (uint8 wraps 255 to 0) makes
-    that order a plain maximum; subtracting 1 afterwards restores the values."""
-    shifted = classes + np.uint8(1)
-    out = shifted[0::2, 0::2].copy()
-    for dy, dx in ((0, 1), (1, 0), (1, 1)):
-        part = shifted[dy::2, dx::2]
-        view = out[:part.shape[0], :part.shape[1]]
-        np.maximum(view, part, out=view)
-    out -= np.uint8(1)
-    return out
-
-
-def class_pyramid(classes: np.ndarray) -> list[np.ndarray]:
-    """All smaller levels of a class map, as `IndexedLayer` makes them; no Qt, safe in a worker
-    (an 8192 x 8192 map takes ~60 ms, too long for the GUI thread while a large image opens)."""
-    levels, current = [], classes
-    while min(current.shape[:2]) // 2 >= MIN_LEVEL_SIDE:
-        current = class_half_size(current)
-        levels.append(current)
-    return levels
-
-
-def image_pyramid(rgb: np.ndarray) -> list[np.ndarray]:
-    """All half-size levels of an RGB image (not the full-size one); no Qt, safe in a worker."""
-    levels, current = [], rgb
-    for _ in image_level_shapes(rgb.shape):
-        current = half_size(current)
-        levels.append(current)
-    return levels
 
 
 class PyramidLayer(QGraphicsItem):
@@ -247,11 +196,7 @@ class IndexedLayer(PyramidLayer):
             self._set_levels(None)
             return
         self._classes = classes
-        shapes, (h, w) = [], array.shape[:2]
-        while min(h, w) // 2 >= MIN_LEVEL_SIDE:
-            h, w = -(-h // 2), -(-w // 2)
-            shapes.append((h, w))
-        self._set_levels(array, shapes, ready)
+        self._set_levels(array, class_level_shapes(array.shape), ready)
 
     def _wrap(self, array: np.ndarray) -> _Level:
         level = super()._wrap(array)

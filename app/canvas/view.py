@@ -19,7 +19,7 @@ from app.canvas.layers import ImageLayer, IndexedLayer
 from app.canvas.tools import Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
 from app.qt_enums import set_enum_property
-from segmodels.labels.edits import confidence_color_table, label_color_table
+from segmodels.labels.colortable import confidence_color_table, label_color_table
 
 MIN_ZOOM = 1 / 64
 MAX_ZOOM = 64.0

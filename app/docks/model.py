@@ -37,18 +37,17 @@ from app.jobs.predict import (
     DEVICE_CHOICES,
     CheckpointInfo,
     PredictionDone,
-    confidence_scores,
     demo_model_path,
     inspect_checkpoint,
     predict_job,
     project_checkpoints,
-    uncertainty_order,
 )
 from app.jobs.worker import GeneratorWorker
+from segmodels.inference.uncertainty import RankingMode, confidence_scores, uncertainty_order
 
 FileChooser = Callable[[QWidget], "str | None"]
 DEFAULT_ARCH = "m2nist_fcn"  # small and fast on a CPU: the sensible first model
-RANK_MODES = (("10th-percentile confidence", "quantile"), ("mean confidence", "mean"))
+RANK_MODES = (("10th-percentile confidence", RankingMode.LOW_QUANTILE), ("mean confidence", RankingMode.MEAN))
 
 
 def choose_checkpoint_file(parent: QWidget) -> str | None:

@@ -1,6 +1,6 @@
 """The validation dock: check the current image's label or the whole project off the GUI thread.
 
-"Validate image" / "Validate project" run `segmodels.validation.checks.iter_validate` in a GeneratorWorker
+"Validate image" / "Validate project" run `segmodels.validation.run.iter_validate` in a GeneratorWorker
 (one FileResult per label file), with a progress bar and Cancel. Each problem becomes a row (file,
 kind, message); images with problems are marked invalid in the image list (and un-marked by a later
 run that finds them clean). Clicking a problem opens its image (`document.open_image`) and marks
@@ -38,7 +38,7 @@ from app.jobs.worker import GeneratorWorker, start_worker
 from segmodels.labels.project import Project
 
 if TYPE_CHECKING:  # the validator is imported on first use, so it costs nothing at start-up
-    from segmodels.validation.checks import FileResult, LabelJob, Problem
+    from segmodels.validation.report import FileResult, LabelJob, Problem
 
 FILE_COLUMN, KIND_COLUMN, MESSAGE_COLUMN = range(3)
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole
@@ -135,7 +135,8 @@ class ValidationDock(QDockWidget):
             self.summary.setText("This image has no saved label yet: nothing to check." if image is not None
                                  else "The project has no label files yet: nothing to check.")
             return False
-        from segmodels.validation.checks import ValidationOptions, iter_validate
+        from segmodels.validation.report import ValidationOptions
+        from segmodels.validation.run import iter_validate
 
         options = ValidationOptions(class_table)
         self.progress.setRange(0, len(jobs))
@@ -243,7 +244,9 @@ class ValidationDock(QDockWidget):
     def _invalid_mask(self, problem: Problem) -> np.ndarray | None:
         """Invalid pixels of the shown label: from the label map in memory (what the canvas shows),
         else from the file (colour-coded or one-hot labels the document does not load)."""
-        from segmodels.validation.checks import PIXEL_KINDS, index_invalid_mask, invalid_pixels
+        from segmodels.validation.decode import index_invalid_mask
+        from segmodels.validation.report import PIXEL_KINDS
+        from segmodels.validation.run import invalid_pixels
 
         if problem.kind not in PIXEL_KINDS:
             return None

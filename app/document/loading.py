@@ -70,7 +70,7 @@ def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
         view.prediction = read_side_file(project.prediction_path(path), shape, view.notes)
         view.confidence = read_side_file(project.confidence_path(path), shape, view.notes)
     if build_pyramid and not cancel():
-        from app.canvas.layers import class_pyramid, image_pyramid  # numpy/OpenCV only: safe in a worker
+        from segmodels.labels.pyramid import class_pyramid, image_pyramid  # numpy/OpenCV only: safe in a worker
 
         view.pyramid = image_pyramid(view.rgb)
         if view.label_map is None:  # what the document would make on the GUI thread: made here

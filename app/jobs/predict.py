@@ -9,7 +9,7 @@ it yields small records the GUI can show and returns a final one.
 - `inspect_checkpoint`: what a checkpoint predicts and whether its classes match the project.
 - `predict_job`: predict images through segmodels' predict_files, which writes predictions/<stem>.png
   and the confidence PNG beside it.
-- `confidence_scores`: per-image mean or low-quantile confidence, for "Rank by uncertainty".
+"Rank by uncertainty" needs no model: it is segmodels.inference.uncertainty.
 """
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
@@ -28,8 +26,6 @@ from segmodels.resources import resource_path
 
 CancelFlag = Callable[[], bool]
 DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda")  # mirrors segmodels.inference.device without importing torch
-#: The low quantile used by "Rank by uncertainty" (10th percentile of the per-pixel confidence).
-LOW_QUANTILE = 0.10
 PREDICT_BATCH = 4
 
 
@@ -167,15 +163,6 @@ class PredictionSummary:
     device_reason: str = ""
 
 
-def confidence_stats(confidence: np.ndarray, quantile: float = LOW_QUANTILE) -> tuple[float, float]:
-    """(mean, low quantile) of a confidence map given as floats 0..1 or 8-bit 0..255."""
-    values = np.asarray(confidence)
-    values = values.astype(np.float32) / 255.0 if values.dtype == np.uint8 else values.astype(np.float32)
-    if values.size == 0:
-        return float("nan"), float("nan")
-    return float(values.mean()), float(np.quantile(values, quantile))
-
-
 def load_matching_checkpoint(checkpoint_path: Path, project_classes: ClassTable) -> Any:
     """Load a checkpoint made for this project's classes (a mismatch is a SegError naming the file)."""
     from segmodels.models.checkpoint import load_checkpoint
@@ -191,7 +178,7 @@ def load_matching_checkpoint(checkpoint_path: Path, project_classes: ClassTable)
 def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path], device: str,
                 cancel: CancelFlag) -> Iterator[PredictionDone]:
     """Predict `images` into predictions/ (label PNG + confidence PNG), yielding as each is written."""
-    from segmodels.inference.predict import predict_files
+    from segmodels.inference.batch import predict_files
 
     limit_torch_threads()
     checkpoint = load_matching_checkpoint(checkpoint_path, project.classes)
@@ -212,37 +199,3 @@ def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path],
         yield PredictionDone(Path(result.path), done, total)
     summary.cancelled = bool(cancel()) and summary.done + len(summary.skipped) < total
     return summary
-
-
-# -- ranking ----------------------------------------------------------------------------------
-def read_confidence(path: Path) -> np.ndarray | None:
-    """The 8-bit confidence map, or None when missing or unreadable (a damaged or forged file,
-    a decompression bomb included, is skipped: open_pil refuses it from its header)."""
-    from segmodels.labels.imageio import open_pil
-
-    if not Path(path).exists():
-        return None
-    try:
-        return np.asarray(open_pil(path, what="confidence map").convert("L"))
-    except SegError:
-        return None
-
-
-def confidence_scores(project: Project, images: Sequence[Path], mode: str = "quantile") -> dict[Path, float]:
-    """Score per image from its saved confidence (`mode` "mean" or "quantile"); images without a
-    readable confidence file are left out."""
-    scores: dict[Path, float] = {}
-    for image in images:
-        confidence = read_confidence(project.confidence_path(image))
-        if confidence is None:
-            continue
-        mean, low = confidence_stats(confidence)
-        scores[Path(image)] = mean if mode == "mean" else low
-    return scores
-
-
-def uncertainty_order(images: Sequence[Path], scores: dict[Path, float]) -> list[Path]:
-    """Least confident first; images without a score keep their order at the end."""
-    scored = sorted((p for p in images if Path(p) in scores), key=lambda p: (scores[Path(p)], str(p)))
-    rest = [p for p in images if Path(p) not in scores]
-    return [Path(p) for p in scored] + [Path(p) for p in rest]

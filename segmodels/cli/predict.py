@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     from segmodels.cli.common import progress
     from segmodels.errors import SegError, describe
-    from segmodels.inference.predict import predict_files
+    from segmodels.inference.batch import predict_files
     from segmodels.labels.project import ProjectKind, open_path
     from segmodels.models.checkpoint import load_checkpoint
 

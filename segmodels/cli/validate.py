@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
     from segmodels.labels.classes import load_class_table
     from segmodels.labels.colorlabels import cityscapes_ignore_colors
-    from segmodels.validation.checks import ValidationOptions, ValidationReport, iter_validate
+    from segmodels.validation.report import ValidationOptions, ValidationReport
+    from segmodels.validation.run import iter_validate
     from segmodels.validation.targets import plan_validation
 
     explicit = load_class_table(args.classes) if args.classes else None

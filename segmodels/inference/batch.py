@@ -125,7 +125,8 @@ def _cancelled(cancel: Cancel) -> bool:
 
 def _encode_confidence(confidence: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(confidence_to_uint8(confidence), mode="L").save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    Image.fromarray(confidence_to_uint8(confidence), mode="L").save(buffer, format="PNG",
+                                                                    compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 

@@ -6,8 +6,8 @@ overlapping tiles (segmodels.inference.tiling): only the label map and confidenc
 are accumulated, never full-resolution C-channel logits, so memory is bounded by the tile, not the
 image. On CUDA the model runs under autocast (AMP); on CUDA and CPU in channels_last layout.
 
-Batch prediction over files (`predict_files`) lives in segmodels.inference.batch and is re-exported
-here.
+Batch prediction over files (`predict_files`) lives in segmodels.inference.batch, which builds on this
+module; this module never imports it back.
 """
 from __future__ import annotations
 
@@ -146,10 +146,3 @@ def iter_tiles(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tensor, nor
 def confidence_to_uint8(confidence: np.ndarray) -> np.ndarray:
     """Confidence in [0, 1] as 8-bit grey (255 = 1.0), how it is saved beside predictions."""
     return np.clip(np.rint(confidence * 255.0), 0, 255).astype(np.uint8)
-
-
-def predict_files(*args: Any, **kwargs: Any) -> Any:
-    """Batch prediction over files; see segmodels.inference.batch.predict_files."""
-    from segmodels.inference.batch import predict_files as run
-
-    return run(*args, **kwargs)

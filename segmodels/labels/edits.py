@@ -1,4 +1,5 @@
-"""Pixel algorithms for label editing: pure numpy/OpenCV, no Qt (STYLE.md convention 4).
+"""Pixel algorithms for label editing: pure numpy/OpenCV, no Qt (STYLE.md convention 4). The colour
+tables that show label maps live in segmodels.labels.colortable, zoom levels in segmodels.labels.pyramid.
 
 Everything here works in image coordinates (row y, column x) on `H x W uint8` label maps where
 `IGNORE_INDEX` (255) means unlabelled. An edit is recorded as a `PaintAtom`: the top-left corner of
@@ -16,12 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-
-from segmodels.constants import IGNORE_INDEX
-from segmodels.labels.classes import ClassTable
-
-#: Colour shown for label values that are not a class of the table (invalid pixels stand out).
-INVALID_RGB = (255, 0, 255)
 
 Box = tuple[int, int, int, int]  # (y0, x0, y1, x1), end exclusive
 
@@ -158,7 +153,8 @@ def stroke_segment(p0: tuple[int, int], p1: tuple[int, int], size: int) -> tuple
     # (size - 1) // 2 puts its top-left corner at (point - size // 2), as `disk_mask` documents.
     cv2.line(line, (xa - x0, ya - y0), (xb - x0, yb - y0), 1, 1, cv2.LINE_8)
     kernel = disk_mask(size).astype(np.uint8)
-    swept = cv2.dilate(line, kernel, anchor=((size - 1) // 2, (size - 1) // 2), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    anchor = ((size - 1) // 2, (size - 1) // 2)
+    swept = cv2.dilate(line, kernel, anchor=anchor, borderType=cv2.BORDER_CONSTANT, borderValue=0)
     return y0, x0, swept.astype(bool)
 
 
@@ -175,39 +171,3 @@ def flood_fill_mask(label_map: np.ndarray, y: int, x: int) -> tuple[int, int, np
     rx, ry, rw, rh = rect
     region = fill_mask[1 + ry:1 + ry + rh, 1 + rx:1 + rx + rw].astype(bool)
     return ry, rx, region
-
-
-# -- colour tables (256 ARGB entries, as Qt's QImage.setColorTable takes them) ------------------
-def _argb(rgb: np.ndarray, alpha: np.ndarray) -> list[int]:
-    rgb = rgb.astype(np.uint32)
-    values = (alpha.astype(np.uint32) << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
-    return [int(v) for v in values]
-
-
-def label_color_table(class_table: ClassTable, opacity: float,
-                      hidden: frozenset[int] | set[int] = frozenset()) -> list[int]:
-    """Colour table for an Indexed8 label layer: class colours at `opacity`, hidden classes and
-    IGNORE_INDEX transparent, values outside the table in INVALID_RGB so they stand out."""
-    alpha_value = int(round(min(max(opacity, 0.0), 1.0) * 255))
-    rgb = np.tile(np.array(INVALID_RGB, dtype=np.uint8), (256, 1))
-    rgb[: len(class_table)] = class_table.colors()
-    alpha = np.full(256, alpha_value, dtype=np.uint32)
-    for class_id in hidden:
-        if 0 <= class_id < 256:
-            alpha[class_id] = 0
-    alpha[IGNORE_INDEX] = 0
-    return _argb(rgb, alpha)
-
-
-def confidence_color_table(opacity: float, heat: bool = True) -> list[int]:
-    """Colour table for an 8-bit confidence map (255 = 1.0): a heat ramp where unsure pixels are
-    red and sure ones transparent green (heat), or plain grey."""
-    levels = np.arange(256, dtype=np.float64) / 255.0
-    alpha_value = min(max(opacity, 0.0), 1.0) * 255
-    if heat:
-        rgb = np.stack([(1 - levels) * 255, levels * 255, np.zeros(256)], axis=1)
-        alpha = alpha_value * (1.0 - 0.7 * levels)  # keep sure pixels faint so the image shows through
-    else:
-        rgb = np.stack([levels * 255] * 3, axis=1)
-        alpha = np.full(256, alpha_value)
-    return _argb(np.rint(rgb).astype(np.uint8), np.rint(alpha).astype(np.uint32))

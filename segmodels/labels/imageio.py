@@ -2,8 +2,8 @@
 
 Grey, 16-bit, RGBA, palette, CMYK and 1-bit inputs are converted on load and each conversion is
 reported (`LoadedImage.conversions`), so the GUI and CLI can tell the user instead of hiding it.
-Every failure becomes a SegError naming the file: unreadable, empty, truncated, not an image, or
-larger than the pixel limit (a decompression bomb is refused before it is decoded).
+Every failure becomes a SegError naming the file: unreadable, empty, truncated (`TruncatedFile`), not an
+image, or larger than the pixel limit (a decompression bomb is refused before it is decoded).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile
 
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError, TruncatedFile, describe
 
 #: Largest image accepted, in pixels (about 23000 x 23000). Beyond it a file is refused as a
 #: possible decompression bomb rather than decoded into gigabytes of memory.
@@ -78,10 +78,17 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
     except Image.UnidentifiedImageError:
         raise SegError(f"{what.capitalize()} {describe(path)} is not a readable image file.", path=path) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        text = str(exc)
-        reason = "truncated or corrupt" if ("truncated" in text.lower() or "broken" in text or isinstance(exc, (EOFError, SyntaxError))) \
-            else f"unreadable ({text})"
-        raise SegError(f"{what.capitalize()} {describe(path)} is {reason}.", path=path) from None
+        if isinstance(exc, (EOFError, SyntaxError)) or decoder_says_truncated(exc):
+            raise TruncatedFile(f"{what.capitalize()} {describe(path)} is truncated or corrupt.", path=path) from None
+        raise SegError(f"{what.capitalize()} {describe(path)} is unreadable ({exc}).", path=path) from None
+
+
+def decoder_says_truncated(exc: BaseException) -> bool:
+    """Whether a Pillow decoding error means the data ends early or is damaged. Pillow raises plain
+    OSError/ValueError for that ("image file is truncated", "broken data stream"), so its wording is
+    the only signal; this is the one place it is read, and callers raise `TruncatedFile` on it."""
+    text = str(exc)
+    return "truncated" in text.lower() or "broken" in text
 
 
 def oversize_reason(fmt: str | None, width: int, height: int, size_bytes: int) -> str | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.constants import IGNORE_INDEX
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError, TruncatedFile, describe
 
 #: Names tried, in order, for the label array inside an .npz holding several arrays.
 NPZ_KEYS = ("onehot", "label", "labels", "mask", "masks", "segmentation", "y")
@@ -129,7 +129,8 @@ def _decode_index_map(values: np.ndarray) -> OneHotResult:
 
 
 def load_array(path: str | os.PathLike[str]) -> np.ndarray:
-    """The label array in a .npy or .npz file; SegError (one sentence) when it cannot be read."""
+    """The label array in a .npy or .npz file; SegError (one sentence) when it cannot be read,
+    TruncatedFile when it ends early or its header or archive is damaged."""
     path = Path(path)
     try:
         if path.stat().st_size == 0:
@@ -149,18 +150,19 @@ def load_array(path: str | os.PathLike[str]) -> np.ndarray:
     except FileNotFoundError:
         raise SegError(f"Label {describe(path)} does not exist.", path=path) from None
     except (EOFError, zipfile.BadZipFile) as exc:
-        raise SegError(f"Label {describe(path)} is truncated or corrupt ({exc}).", path=path) from None
+        raise TruncatedFile(f"Label {describe(path)} is truncated or corrupt ({exc}).", path=path) from None
     except (SyntaxError, tokenize.TokenError, TypeError, KeyError, OverflowError, MemoryError, zlib.error,
             NotImplementedError, RuntimeError):  # RuntimeError: zip member flagged encrypted
         # A damaged header reaches numpy's header parser (tokenize / literal_eval) or asks for an
         # impossible size; found by fuzzing (tests/reliability/fuzzing.py).
-        raise SegError(f"Label {describe(path)} is truncated or corrupt (damaged NumPy header or archive).",
-                       path=path) from None
+        raise TruncatedFile(f"Label {describe(path)} is truncated or corrupt (damaged NumPy header or archive).",
+                            path=path) from None
     except (OSError, ValueError) as exc:
         text = str(exc)
-        truncated = any(hint in text for hint in ("reshape", "EOF", "could only read", "not fully written"))
-        reason = "truncated or corrupt" if truncated else f"unreadable ({text})"
-        raise SegError(f"Label {describe(path)} is {reason}.", path=path) from None
+        # numpy has no exception type for a short file; these are its words for one.
+        if any(hint in text for hint in ("reshape", "EOF", "could only read", "not fully written")):
+            raise TruncatedFile(f"Label {describe(path)} is truncated or corrupt.", path=path) from None
+        raise SegError(f"Label {describe(path)} is unreadable ({text}).", path=path) from None
 
 
 def _pick_array(archive: np.lib.npyio.NpzFile, path: Path) -> np.ndarray:

@@ -1,2 +1,11 @@
-"""Label validation: report types, decoding, per-pixel checks, targets (what to check) and previews.
-Never imports torch."""
+"""Label validation. Never imports torch.
+
+Modules, each importing only those above it (no cycle, no lazy import to hide one):
+- `report`: what is reported and what is asked (ProblemKind, Problem, FileResult, ValidationReport,
+  LabelJob, ValidationOptions, DecodedLabel);
+- `decode`: reading label files of every kind and checking their pixels;
+- `targets`: which label files (and images) a path stands for;
+- `previews`: blended previews with invalid pixels in magenta;
+- `run`: check_label, iter_validate, validate_path, invalid_pixels.
+Import from the module; this package imports nothing, so using `report` alone stays cheap.
+"""

@@ -1,4 +1,4 @@
-"""What `validate PATH` checks, and the blended previews it writes on request.
+"""What `validate PATH` checks: the class table and the list of `LabelJob`s a path stands for.
 
 PATH may be:
 - a label file (`.png`, `.npy`, `.npz`), or the label folder of a project or VOC root: checked alone,
@@ -14,14 +14,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
-from segmodels.atomic import atomic_write_bytes
 from segmodels.errors import SegError, describe
-from segmodels.labels.blend import blend, highlight
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
-from segmodels.validation.checks import DecodedLabel, LabelJob
+from segmodels.validation.report import LabelJob
 
 LABEL_SUFFIXES = (".png", ".npy", ".npz", ".bmp", ".tif", ".tiff")
 
@@ -89,32 +85,3 @@ def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None
     if not labels:
         raise SegError(f"{describe(target)} holds no label files (.png, .npy, .npz).", path=target)
     return class_table or voc_classes(), [LabelJob(label) for label in labels]
-
-
-def write_preview(folder: Path, job: LabelJob, decoded: DecodedLabel, class_table: ClassTable, alpha: float = 0.5) -> Path | None:
-    """Write `<stem>.png` into `folder`: the label blended over its image (or over black when there is
-    no usable image), invalid pixels in magenta. Nothing is written for an unreadable label."""
-    if decoded.label_map is None:
-        return None
-    label_map = decoded.label_map
-    base = np.zeros(label_map.shape + (3,), dtype=np.uint8)
-    if job.image is not None:
-        from segmodels.labels.imageio import read_image
-
-        try:
-            rgb = read_image(job.image).rgb
-            if rgb.shape[:2] == label_map.shape:
-                base = rgb
-        except SegError:
-            pass  # the report already names the image; preview the label alone
-    shown = blend(base, label_map, class_table, alpha if base.any() else 1.0)
-    if decoded.invalid is not None:
-        shown = highlight(shown, decoded.invalid)
-    import cv2  # only previews need it
-
-    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(shown[:, :, ::-1]))
-    if not ok:
-        raise SegError(f"Could not encode the preview for {describe(job.label)}.", path=job.label)
-    target = folder / f"{job.label.stem}.png"
-    atomic_write_bytes(target, encoded.tobytes())
-    return target

@@ -184,7 +184,8 @@ def _call(name: str, path: Path):
         from segmodels.labels.colorlabels import read_color_label
         return read_color_label(path, ClassTable.from_names(["a", "b", "c"]))
     if name == "validate":
-        from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
+        from segmodels.validation.report import LabelJob, ValidationOptions
+        from segmodels.validation.run import check_label
         return check_label(LabelJob(path), ValidationOptions(ClassTable.from_names(["a", "b", "c"])))
     if name == "read_onehot":
         from segmodels.labels.onehot import read_onehot

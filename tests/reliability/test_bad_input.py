@@ -156,7 +156,7 @@ def test_training_pairs_refuse_bad_labels(label_cases, name):
                                   "label_truncated"])
 def test_validator_names_each_bad_label(label_cases, name):
     from segmodels.labels.project import Project
-    from segmodels.validation.checks import validate_path
+    from segmodels.validation.run import validate_path
 
     case = label_cases[name]
     report = validate_path(case.path.parent.parent, Project.open(case.path.parent.parent).classes)

@@ -134,7 +134,7 @@ def test_saving_over_an_unshowable_label_keeps_the_original(qtbot, messages, win
 def test_ranking_skips_damaged_confidence_maps(tmp_path, image_cases):
     """Rank by uncertainty reads predictions/<stem>.conf.png: a bomb or a truncated file there is
     left out of the ranking, never an error (it used a bare Image.open before)."""
-    from app.jobs.predict import confidence_scores
+    from segmodels.inference.uncertainty import RankingMode, confidence_scores
 
     project = Project.open(corpus.make_project(tmp_path / "p", n_images=3))
     images = project.image_paths()
@@ -144,5 +144,5 @@ def test_ranking_skips_damaged_confidence_maps(tmp_path, image_cases):
     from PIL import Image
 
     Image.fromarray(np.full(corpus.SIZE, 128, np.uint8)).save(project.confidence_path(images[2]))
-    scores = confidence_scores(project, images, "mean")
+    scores = confidence_scores(project, images, RankingMode.MEAN)
     assert list(scores) == [images[2]] and abs(scores[images[2]] - 128 / 255) < 1e-6

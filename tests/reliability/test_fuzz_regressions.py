@@ -26,7 +26,8 @@ def test_fuzz_regression_forged_jpeg_under_old_threshold(image_cases, side):
     import time
 
     from segmodels.labels.imageio import read_image
-    from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
+    from segmodels.validation.report import LabelJob, ValidationOptions
+    from segmodels.validation.run import check_label
 
     path = image_cases[0].path.parent / f"forged {side}.jpg"
     path.write_bytes(corpus.jpeg_claiming(side, side))
@@ -46,7 +47,9 @@ def test_validator_counts_unknown_colours_in_linear_time(tmp_path):
 
     from PIL import Image
 
-    from segmodels.validation.checks import LabelJob, ValidationOptions, _distinct_colors, check_label
+    from segmodels.validation.decode import _distinct_colors
+    from segmodels.validation.report import LabelJob, ValidationOptions
+    from segmodels.validation.run import check_label
 
     rgb = np.random.default_rng(0).integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
     unknown = np.ones(rgb.shape[:2], bool)
@@ -67,7 +70,8 @@ def test_fuzz_regression_validator_decodes_forged_jpeg_label(image_cases):
     (it opens labels with Pillow directly). It must refuse it from the header, at once."""
     import time
 
-    from segmodels.validation.checks import LabelJob, ProblemKind, ValidationOptions, check_label
+    from segmodels.validation.report import LabelJob, ProblemKind, ValidationOptions
+    from segmodels.validation.run import check_label
 
     path = image_cases[0].path.parent / "forged label.jpg"
     path.write_bytes(corpus.jpeg_claiming(12616, 12616))
@@ -102,7 +106,8 @@ def test_fuzz_regressions_onehot(tmp_path, name, data):
     NotImplementedError; both escaped as tracebacks from read_onehot (and `segstudio validate`)."""
     from segmodels.labels.classes import ClassTable
     from segmodels.labels.onehot import read_onehot
-    from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
+    from segmodels.validation.report import LabelJob, ValidationOptions
+    from segmodels.validation.run import check_label
 
     path = tmp_path / name
     path.write_bytes(data)

@@ -86,7 +86,8 @@ def test_class_table_round_trip_through_project_json(table):
 
 # -- the validator -----------------------------------------------------------------------------------
 def _check(label: Path, image: Path | None, table: ClassTable):
-    from segmodels.validation.checks import LabelJob, ValidationOptions, check_label
+    from segmodels.validation.report import LabelJob, ValidationOptions
+    from segmodels.validation.run import check_label
 
     result, _ = check_label(LabelJob(label, image, expect_image=image is not None), ValidationOptions(table))
     return result.problems
@@ -113,7 +114,7 @@ def test_validator_passes_clean_labels(case):
 @given(labelled(max_side=32), st.data())
 def test_validator_flags_planted_indices(case, data):
     from segmodels.labels.labelio import write_label_png
-    from segmodels.validation.checks import ProblemKind
+    from segmodels.validation.report import ProblemKind
 
     table, label_map = case
     assume(len(table) < IGNORE_INDEX)  # with 255 classes no index is out of range
@@ -135,7 +136,7 @@ def test_validator_flags_planted_indices(case, data):
 @given(labelled(max_side=24), st.integers(1, 5), st.booleans())
 def test_validator_flags_size_mismatch(case, grow, wider):
     from segmodels.labels.labelio import write_label_png
-    from segmodels.validation.checks import ProblemKind
+    from segmodels.validation.report import ProblemKind
 
     table, label_map = case
     h, w = label_map.shape
@@ -163,7 +164,7 @@ def test_validator_flags_truncated_files(case, data):
 @FAST
 @given(st.integers(2, 6), st.tuples(st.integers(1, 20), st.integers(1, 20)), st.data())
 def test_validator_onehot_clean_and_planted(channels, shape, data):
-    from segmodels.validation.checks import ProblemKind
+    from segmodels.validation.report import ProblemKind
 
     rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
     stack = np.eye(channels, dtype=np.float32)[rng.integers(0, channels, shape)]

@@ -2,16 +2,14 @@
 results on disk and announced, class mismatch offers fine-tuning, ranking by uncertainty."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from app.docks.model import ModelDock
 from app.jobs.backend import ModelBackend
-from app.jobs.predict import confidence_stats, uncertainty_order
 from app.messages import Answer
+from segmodels.inference.uncertainty import RankingMode, confidence_stats
 from segmodels.labels.classes import ClassTable
 from support.models import FakeHost, demo_project, random_checkpoint
 
@@ -149,7 +147,7 @@ def test_rank_by_uncertainty_orders_least_confident_first(dock, qtbot, project):
         confidence[:4] = 255  # the mean ranks differently from the 10th percentile only if skewed
         project.predictions_dir.mkdir(exist_ok=True)
         Image.fromarray(confidence, mode="L").save(project.confidence_path(image))
-    dock.rank_combo.setCurrentIndex(dock.rank_combo.findData("quantile"))
+    dock.rank_combo.setCurrentIndex(dock.rank_combo.findData(RankingMode.LOW_QUANTILE))
     dock.rank_button.click()
     qtbot.waitUntil(lambda: dock.host.order is not None, timeout=WAIT_MS)
     assert dock.host.order == [images[1], images[3], images[0], images[2], images[4]]
@@ -160,14 +158,6 @@ def test_rank_without_confidence_says_predict_first(dock, qtbot, messages):
     qtbot.waitUntil(lambda: bool(messages.texts("info")), timeout=WAIT_MS)
     assert "predict first" in messages.texts("info")[0]
     assert dock.host.order is None
-
-
-def test_confidence_helpers():
-    confidence = np.linspace(0.0, 1.0, 101, dtype=np.float32)
-    mean, low = confidence_stats(confidence)
-    assert mean == pytest.approx(0.5) and low == pytest.approx(0.1)
-    a, b, c = Path("a"), Path("b"), Path("c")
-    assert uncertainty_order([a, b, c], {a: 0.9, c: 0.2}) == [c, a, b]
 
 
 def test_in_the_main_window_predictions_show_at_once(qtbot, project, checkpoint, messages):

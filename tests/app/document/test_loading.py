@@ -9,9 +9,9 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
 import app.document.loading
-from app.canvas.layers import half_size
 from app.document.label_document import LabelDocument
 from app.window.main_window import MainWindow
+from segmodels.labels.pyramid import half_size
 from support.projects import HEIGHT, WIDTH, make_project
 
 

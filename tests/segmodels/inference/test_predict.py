@@ -11,7 +11,8 @@ from PIL import Image
 
 from segmodels.cli import main as cli_main
 from segmodels.errors import SegError
-from segmodels.inference.predict import logits_to_labels, predict_files, predict_image
+from segmodels.inference.batch import predict_files
+from segmodels.inference.predict import logits_to_labels, predict_image
 from segmodels.inference.preprocess import Normalization, to_input_tensor
 from segmodels.inference.tiling import axis_spans, tile_grid
 from segmodels.labels.classes import ClassTable
@@ -29,7 +30,8 @@ def _image(height: int, width: int, seed: int = 0) -> np.ndarray:
     return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
 
 
-@pytest.mark.parametrize("length,tile,overlap,stride", [(93, 40, 16, 4), (3000, 1024, 128, 32), (1025, 1024, 128, 32), (50, 64, 8, 8)])
+@pytest.mark.parametrize("length,tile,overlap,stride",
+                         [(93, 40, 16, 4), (3000, 1024, 128, 32), (1025, 1024, 128, 32), (50, 64, 8, 8)])
 def test_tiles_cover_every_pixel_once_on_the_stride_grid(length, tile, overlap, stride):
     spans = axis_spans(length, tile, overlap, stride)
     kept = np.zeros(length, int)
@@ -41,7 +43,8 @@ def test_tiles_cover_every_pixel_once_on_the_stride_grid(length, tile, overlap, 
         if span.stop < length:
             assert span.stop - span.keep_stop >= overlap // 2
     assert (kept == 1).all()
-    assert len(tile_grid(length, length + 7, tile, overlap, stride)) == len(spans) * len(axis_spans(length + 7, tile, overlap, stride))
+    wider = axis_spans(length + 7, tile, overlap, stride)
+    assert len(tile_grid(length, length + 7, tile, overlap, stride)) == len(spans) * len(wider)
 
 
 def _sharp_model(arch: str, **kwargs) -> torch.nn.Module:
@@ -96,7 +99,8 @@ def test_normalisation_matches_the_formula():
     image = _image(5, 6)
     norm = Normalization((0.1, 0.2, 0.3), (0.5, 0.25, 0.125))
     tensor = to_input_tensor(image, norm)
-    expected = (torch.from_numpy(image).permute(2, 0, 1).float() / 255 - torch.tensor(norm.mean)[:, None, None]) / torch.tensor(norm.std)[:, None, None]
+    mean, std = torch.tensor(norm.mean)[:, None, None], torch.tensor(norm.std)[:, None, None]
+    expected = (torch.from_numpy(image).permute(2, 0, 1).float() / 255 - mean) / std
     assert tensor.shape == (1, 3, 5, 6) and torch.allclose(tensor[0], expected, atol=1e-5)
     assert Normalization.from_dict(norm.to_dict()) == norm
 

@@ -1,20 +1,15 @@
-"""Pure pixel helpers (no Qt): brush disk, stroke interpolation, flood fill, atoms, colour tables."""
+"""Pure pixel helpers (no Qt): brush disk, stroke interpolation, flood fill, atoms."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmodels.labels.classes import ClassTable
 from segmodels.labels.edits import (
-    INVALID_RGB,
     apply_atom,
     bounding_box,
-    confidence_color_table,
     disk_mask,
     flood_fill_mask,
-    label_color_table,
     make_atom,
     revert_atom,
     stroke_segment,
@@ -130,20 +125,3 @@ def test_bounding_box():
     assert bounding_box(mask) is None
     mask[1, 2] = mask[3, 4] = True
     assert bounding_box(mask) == (1, 2, 4, 5)
-
-
-def test_label_color_table_alpha_visibility_and_ignore():
-    table = ClassTable.from_names(["background", "cat", "dog"])
-    colors = label_color_table(table, 0.5, {2})
-    assert len(colors) == 256
-    alpha = [c >> 24 for c in colors]
-    assert alpha[0] == alpha[1] == 128 and alpha[2] == 0 and alpha[255] == 0
-    assert colors[1] & 0xFFFFFF == (128 << 16)  # VOC colour of class 1
-    assert colors[7] & 0xFFFFFF == (INVALID_RGB[0] << 16) | (INVALID_RGB[1] << 8) | INVALID_RGB[2]
-    assert [c >> 24 for c in label_color_table(table, 1.0)][0] == 255
-
-
-@pytest.mark.parametrize("heat", [True, False])
-def test_confidence_color_table_ramps(heat):
-    colors = confidence_color_table(1.0, heat=heat)
-    assert len(colors) == 256 and colors[0] != colors[255]

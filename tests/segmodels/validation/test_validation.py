@@ -12,16 +12,9 @@ from segmodels.errors import SegError
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.labelio import write_label_png
 from segmodels.labels.project import Project
-from segmodels.validation.checks import (
-    LabelJob,
-    ProblemKind,
-    ValidationOptions,
-    count_invalid_indices,
-    index_invalid_mask,
-    invalid_pixels,
-    iter_validate,
-    validate_path,
-)
+from segmodels.validation.decode import count_invalid_indices, index_invalid_mask
+from segmodels.validation.report import LabelJob, ProblemKind, ValidationOptions
+from segmodels.validation.run import invalid_pixels, iter_validate, validate_path
 from support.labels import clean_label, make_voc_mix, save_rgb
 
 
