@@ -17,7 +17,7 @@ from segmodels.models.checkpoint import load_checkpoint, save_checkpoint
 from segmodels.training import EpochReport, FitResult, StepReport, TrainConfig, fit, train_one_epoch
 from segmodels.training.dataset import LabelledImages, collate_pairs
 from segmodels.training.loops import evaluate
-from segmodels.training.trainer import run_to_end
+from segmodels.training.trainer import LossDiverged, OutOfMemory, run_to_end
 
 
 def _digest(path: Path) -> str:
@@ -110,9 +110,22 @@ def test_nan_loss_stops_with_a_sentence_and_keeps_the_checkpoint(tiny_project: P
     import segmodels.training.loops as loops
 
     monkeypatch.setattr(loops, "segmentation_loss", lambda *a, **k: torch.tensor(float("nan"), requires_grad=True))
-    with pytest.raises(SegError, match="loss became nan.*unchanged"):
+    with pytest.raises(LossDiverged, match="loss became nan.*unchanged"):
         list(fit(_config(tiny_project)))
     assert _digest(first.best_checkpoint) == before
+
+
+def test_cuda_out_of_memory_is_a_typed_sentence(tiny_project: Path, monkeypatch) -> None:
+    import segmodels.training.trainer as trainer
+
+    def exploding_steps(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(trainer, "train_steps", exploding_steps)
+    with pytest.raises(OutOfMemory, match="ran out of memory with batch size") as caught:
+        list(fit(_config(tiny_project)))
+    assert isinstance(caught.value, SegError)
 
 
 def test_evaluate_counts_the_whole_split(tiny_project: Path) -> None:
