@@ -60,6 +60,7 @@ class ExportDialog(QDialog):
         self.document = document
         self.choose_folder = choose_folder
         self.job = JobSlot(pool(Pool.CHECKS), self)  # refuses a second export while one runs
+        self.job.progress_changed.connect(self._show_progress)
         self.steps: list[ExportStep] = []
         self._error: str | None = None
         self._build()
@@ -161,15 +162,18 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         # iter_export does not watch the flag: the worker stops it between files.
         self.job.start(lambda _cancel: iter_export(project, Path(folder), fmt, alpha), on_yielded=self._on_step,
-                       on_errored=self._on_error, on_finished=self._on_finished)
+                       on_errored=self._on_error, on_finished=self._on_finished,
+                       progress_of=lambda step: (step.index, step.total))
         self._update_controls()
         return True
 
     def _on_step(self, step: ExportStep) -> None:
         self.steps.append(step)
-        self.progress.setRange(0, step.total)
-        self.progress.setValue(step.index)
         self.status.setText(f"{step.index} / {step.total}: {step.image.name}")
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
 
     def _on_error(self, sentence: str) -> None:
         self._error = sentence

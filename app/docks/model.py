@@ -70,6 +70,7 @@ class ModelDock(QDockWidget):
         self.choose_file = choose_file
         # One job at a time (inspect, predict or rank) on the model pool; a second start is refused.
         self.job = JobSlot(backend.pool, self)
+        self.job.progress_changed.connect(lambda done, _total: self.progress.setValue(done))
         self._after_worker: Callable[[], None] | None = None  # continuation once the job is done
         self.checkpoint_info: dict[Path, CheckpointInfo] = {}
         self.extra_checkpoints: list[Path] = []
@@ -262,7 +263,8 @@ class ModelDock(QDockWidget):
         # winds_down: on Cancel predict_job stops between batches and *returns* its summary.
         self._start(lambda cancel: predict_job(path, project, images, device, cancel),
                     f"Predicting {len(images)} image(s)…", on_yielded=self._on_predicted,
-                    on_returned=self._on_predictions_done, winds_down=True)
+                    on_returned=self._on_predictions_done, progress_of=lambda done: (done.index, done.total),
+                    winds_down=True)
 
     def _offer_fine_tune(self, info: CheckpointInfo) -> None:
         project = self.host.project()
@@ -274,7 +276,6 @@ class ModelDock(QDockWidget):
             self.fine_tune_requested.emit(info.path)
 
     def _on_predicted(self, done: PredictionDone) -> None:
-        self.progress.setValue(done.index)
         if done.error is None:
             self.host.prediction_written(done.image)
 
@@ -340,4 +341,3 @@ class ModelDock(QDockWidget):
         self.cancel_button.setEnabled(busy)
         self.model_combo.setEnabled(not busy)
         self.open_button.setEnabled(not busy)
-

@@ -2,12 +2,12 @@
 
 The docks talk to the window through `DockHost` (the open project, the current image, "a prediction
 was written", "order the image list"), so they can be tested with a small fake and wired to the real
-main window by `WindowHost` in one place.
+main window by `WindowHost` in one place (tests use `tests/support/models.py`'s fakes).
 
-`ModelBackend` owns the thread pool for model work and the one-time import of torch and the model
-registry. Nothing imports torch until a dock is first used: then `ensure_loaded()` imports it in a
-pool thread (seconds) and emits `ready` with the architectures and the device, while the window
-keeps answering.
+`ModelBackend` hands the docks the model pool (`app.jobs.pools.Pool.MODEL`) and owns the one-time
+import of torch and the model registry (a `JobSlot`, so a second request joins the first). Nothing
+imports torch until a dock is first used: then `ensure_loaded()` imports it in a pool thread
+(seconds) and emits `ready` with the architectures and the device, while the window keeps answering.
 """
 from __future__ import annotations
 
@@ -98,4 +98,3 @@ def load_backend_on_first_click(body: QWidget, backend: ModelBackend) -> None:
     watcher = _LoadOnFirstClick(backend, body)
     for child in [body, *body.findChildren(QWidget)]:
         child.installEventFilter(watcher)
-

@@ -76,19 +76,23 @@ def test_cancel_lets_a_winding_down_generator_return_its_summary(slot, qtbot):
 
 
 def test_cancel_closes_a_generator_that_does_not_wind_down(slot, qtbot):
-    returned, seen = [], []
+    returned, seen, gate = [], [], threading.Event()
 
-    def endless(cancel):
+    def endless(cancel):   # never looks at the flag
+        produced = 0
         while True:
-            yield len(seen)
+            produced += 1
+            yield produced
+            gate.wait(5)   # the first item waits until the GUI has cancelled
 
     def on_item(item):
         seen.append(item)
         slot.cancel()
+        gate.set()
 
     with qtbot.waitSignal(slot.finished, timeout=WAIT_MS):
         slot.start(endless, on_yielded=on_item, on_returned=returned.append)
-    assert returned == [] and slot.was_cancelled and len(seen) <= 2
+    assert seen == [1, 2] and returned == [] and slot.was_cancelled   # closed at the next yield
 
 
 def test_errors_become_one_sentence(slot, qtbot):
