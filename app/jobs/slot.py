@@ -14,9 +14,9 @@ Rules, the same for every screen:
 - At most one job runs in a slot. Starting while busy follows the slot's `StartPolicy`: `REFUSE`
   (`start` returns False; the screens with a Start button) or `REPLACE` (the running job is
   cancelled and forgotten; its late results are dropped: image loading).
-- `busy_changed(True)` when a job starts, `busy_changed(False)` once it is over: after its
-  `on_finished` callback, just before the slot's `finished` signal, so a listener may start the
-  next job at once. A job cancelled with `discard()` is over at once.
+- `busy_changed(True)` when a job starts. When it ends, `is_busy()` is already False inside its
+  `on_finished` callback (which may start the next job), then `busy_changed(False)` (unless it
+  did) and `finished` follow. A job cancelled with `discard()` is over at once.
 - `on_returned` gets the generator's summary, also after `cancel()` when it was started with
   `winds_down=True` (it watches the flag); `on_errored` gets one sentence; `on_finished` always comes last.
 - `progress_changed(done, total)` is emitted for each yielded item that `progress_of` maps to a pair.
@@ -139,7 +139,8 @@ class JobSlot(QObject):
         self._worker = None  # idle before on_finished, so it may start the next job
         if on_finished is not None:
             on_finished()
-        self.busy_changed.emit(False)
+        if self._worker is None:  # on_finished may have started the next job (a retry)
+            self.busy_changed.emit(False)
         self.finished.emit()
 
 
