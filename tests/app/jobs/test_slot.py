@@ -188,8 +188,12 @@ def test_cancel_all_waits_at_most_the_budget(qtbot):
     own.waitForDone(5000)
 
 
-def test_an_image_load_does_not_queue_behind_thumbnails_or_validation(qtbot):
-    """Thumbnails and checks block their pools' every thread; an image load still completes."""
+def test_an_image_load_does_not_queue_behind_thumbnails_or_validation(qtbot, tmp_path):
+    """Thumbnails and checks block every thread of their pools; opening an image still completes."""
+    from app.document.loading import ImageLoader
+    from support.projects import make_project
+
+    project = make_project(tmp_path / "proj", count=1)
     release = threading.Event()
     blockers = []
     try:
@@ -200,11 +204,12 @@ def test_an_image_load_does_not_queue_behind_thumbnails_or_validation(qtbot):
                 assert blocker.start(blocked(release, started), winds_down=True)
                 assert started.wait(5)
                 blockers.append(blocker)
-        loads = JobSlot(pool(Pool.IMAGES), policy=StartPolicy.REPLACE)
-        loaded = []
-        with qtbot.waitSignal(loads.finished, timeout=WAIT_MS):
-            loads.call(lambda cancel: "pixels", on_returned=loaded.append)
-        assert loaded == ["pixels"] and all(b.is_busy() for b in blockers)
+        loader = ImageLoader()
+        image = project.image_paths()[0]
+        with qtbot.waitSignal(loader.loaded, timeout=WAIT_MS) as loaded:
+            loader.start(project, image)
+        assert loaded.args[0].path == image and loaded.args[0].rgb.shape[:2] == (40, 60)
+        assert all(b.is_busy() for b in blockers) and not release.is_set()
     finally:
         release.set()
         for kind in (Pool.THUMBNAILS, Pool.CHECKS):
