@@ -15,7 +15,8 @@ from corpus import Expect
 
 from segmodels.labels.project import Project
 
-IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb", "jpeg_claims_huge"]
+IMAGE_REFUSE = ["truncated_png", "truncated_jpeg", "zero_bytes", "text_as_png", "header_bomb", "real_bomb",
+                "jpeg_claims_huge"]
 IMAGE_CONVERT = ["png_16bit", "one_bit", "cmyk_jpeg", "rgba", "palette"]
 
 

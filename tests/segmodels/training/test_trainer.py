@@ -72,7 +72,8 @@ def test_cancel_leaves_the_previous_checkpoint_byte_identical(tiny_project: Path
         result = report
     assert isinstance(result, FitResult) and result.cancelled and result.epochs_done == 0
     assert {p: _digest(p) for p in before} == before
-    assert sorted(p.name for p in (tiny_project / "models").iterdir()) == ["m2nist_fcn.json", "m2nist_fcn.last.pt", "m2nist_fcn.pt"]
+    assert sorted(p.name for p in (tiny_project / "models").iterdir()) == [
+        "m2nist_fcn.json", "m2nist_fcn.last.pt", "m2nist_fcn.pt"]
 
 
 def test_resume_continues_the_epoch_count(tiny_project: Path) -> None:
@@ -88,7 +89,8 @@ def test_resume_continues_the_epoch_count(tiny_project: Path) -> None:
 def test_fine_tune_with_a_changed_class_count(tiny_project: Path) -> None:
     source = tiny_project / "source.pt"
     model = get_model("m2nist_fcn", num_classes=4)
-    save_checkpoint(source, model, classes=ClassTable.from_names(["bg", "a", "b", "c"]), normalization=model.normalization)
+    save_checkpoint(source, model, classes=ClassTable.from_names(["bg", "a", "b", "c"]),
+                    normalization=model.normalization)
     result = run_to_end(TrainConfig(project=str(tiny_project), from_checkpoint=str(source), epochs=1, batch_size=8))
     tuned = load_checkpoint(result.best_checkpoint)
     assert tuned.num_classes == 11 and tuned.classes.names[1] == "digit 0"
