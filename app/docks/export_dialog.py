@@ -2,7 +2,7 @@
 
 The user picks a format (palette = class indices with the class colours as palette; colour = RGB of
 the class colours; overlay = colours blended over the image), an output folder and, for overlays,
-the alpha. Export runs `segmodels.labels.export.iter_export` in a GeneratorWorker with a progress bar;
+the alpha. Export runs `segmodels.labels.export.iter_export` in a JobSlot job with a progress bar;
 Cancel stops it between files (files already written stay, each written atomically). Images whose
 label or image cannot be read are skipped and counted, never abort the rest.
 
@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from app import messages
 from app.document.label_document import LabelDocument
-from app.jobs.worker import GeneratorWorker, start_worker
+from app.jobs.pools import Pool, pool
+from app.jobs.slot import JobSlot, cancel_all
 from segmodels.labels.export import ExportFormat, ExportStep, iter_export
 
 FolderChooser = Callable[[str, QWidget | None], str]
@@ -58,7 +59,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export labels")
         self.document = document
         self.choose_folder = choose_folder
-        self.worker: GeneratorWorker | None = None
+        self.job = JobSlot(pool(Pool.CHECKS), self)  # refuses a second export while one runs
+        self.job.progress_changed.connect(self._show_progress)
         self.steps: list[ExportStep] = []
         self._error: str | None = None
         self._build()
@@ -122,7 +124,7 @@ class ExportDialog(QDialog):
             self.folder_edit.setText(folder)
 
     def _update_controls(self) -> None:
-        running = self.worker is not None
+        running = self.job.is_busy()
         for widget in (self.format_combo, self.folder_edit, self.browse_button):
             widget.setEnabled(not running)
         self.alpha_spin.setEnabled(not running and self.export_format is ExportFormat.OVERLAY)
@@ -145,7 +147,7 @@ class ExportDialog(QDialog):
         """Start exporting in the background; False when it could not start."""
         project = self.document.project
         folder = self.folder_edit.text().strip()
-        if project is None or self.worker is not None:
+        if project is None or self.job.is_busy():
             return False
         if not folder:
             messages.warning(self, "Choose an output folder first.")
@@ -158,26 +160,26 @@ class ExportDialog(QDialog):
         self.progress.setRange(0, max(len(project.labelled_images()), 1))
         self.progress.setValue(0)
         self.status.setText("Exporting…")
-        self.worker = GeneratorWorker(lambda cancel: iter_export(project, Path(folder), fmt, alpha))
-        self.worker.signals.yielded.connect(self._on_step)
-        self.worker.signals.errored.connect(self._on_error)
-        self.worker.signals.finished.connect(self._on_finished)
-        start_worker(self.worker)
+        # iter_export does not watch the flag: the worker stops it between files.
+        self.job.start(lambda _cancel: iter_export(project, Path(folder), fmt, alpha), on_yielded=self._on_step,
+                       on_errored=self._on_error, on_finished=self._on_finished,
+                       progress_of=lambda step: (step.index, step.total))
         self._update_controls()
         return True
 
     def _on_step(self, step: ExportStep) -> None:
         self.steps.append(step)
-        self.progress.setRange(0, step.total)
-        self.progress.setValue(step.index)
         self.status.setText(f"{step.index} / {step.total}: {step.image.name}")
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
 
     def _on_error(self, sentence: str) -> None:
         self._error = sentence
 
     def _on_finished(self) -> None:
-        cancelled = self.worker is not None and self.worker.is_cancelled()
-        self.worker = None
+        cancelled = self.job.was_cancelled
         self._update_controls()
         if self._error is not None:
             self.status.setText(f"Export stopped: {self._error}")
@@ -195,14 +197,13 @@ class ExportDialog(QDialog):
         self.export_finished.emit()
 
     def _cancel_or_close(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.job.is_busy():
+            self.job.cancel()
         else:
             self.reject()
 
     def reject(self) -> None:
-        """Escape or the window's close button: stop a running export before closing."""
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait(10.0)
+        """Escape or the window's close button: stop a running export before closing (waiting at most
+        CLOSE_BUDGET_S; the file being written is written atomically, so stopping later loses nothing)."""
+        cancel_all([self.job])
         super().reject()

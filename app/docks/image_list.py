@@ -1,7 +1,7 @@
 """The image list dock: every image of the project with a thumbnail and its status.
 
 Statuses (unlabelled / predicted / reviewed / invalid) are shown as text and colour; an image with
-unsaved edits gets a trailing "*". Thumbnails are decoded in a `GeneratorWorker` off the GUI thread
+unsaved edits gets a trailing "*". Thumbnails are decoded in a `JobSlot` job off the GUI thread
 (each QImage `.copy()`-ed before it crosses threads) and turned into icons on the GUI thread. The
 worker starts only after the dock has been painted once, so it never competes with the first frame.
 Selecting a row opens that image in the document; Page Up / Page Down (the `previous_action` and
@@ -18,7 +18,9 @@ from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QWidget
 
 from app.document.label_document import LabelDocument
-from app.jobs.worker import CancelFlag, GeneratorWorker, start_worker
+from app.jobs.pools import Pool, pool
+from app.jobs.slot import JobSlot
+from app.jobs.worker import CancelFlag
 from app.startup.first_paint import after_first_paint
 from segmodels.labels.project import ImageStatus
 
@@ -68,7 +70,8 @@ class ImageListDock(QDockWidget):
         self._reasons: dict[Path, str] = {}
         self._unreadable: set[Path] = set()  # failed to open: Page Up/Down skip them
         self._unsaved: set[Path] = set()  # rows drawn with the "*" marker
-        self._worker: GeneratorWorker | None = None
+        # Thumbnails on their own low-priority pool: they never delay an image load or a check.
+        self.thumbnail_job = JobSlot(pool(Pool.THUMBNAILS), self)
         self._pending_thumbnails: list[Path] = []  # waiting for the dock's first paint
         self._painted = False
         after_first_paint(self, self._on_first_paint)  # the dock itself: see Canvas on viewport()
@@ -102,7 +105,7 @@ class ImageListDock(QDockWidget):
         self._unsaved = set(self.document.unsaved_images())
         project = self.document.project
         self._statuses = project.statuses() if project is not None else {}
-        for path, status in self._statuses.items():
+        for path in self._statuses:
             item = QListWidgetItem(self._placeholder_icon(), "")
             item.setData(PATH_ROLE, str(path))
             self._items[path] = item
@@ -122,10 +125,8 @@ class ImageListDock(QDockWidget):
 
     def _start_thumbnails(self) -> None:
         paths, self._pending_thumbnails = self._pending_thumbnails, []
-        if paths and self._worker is None:
-            self._worker = GeneratorWorker(lambda cancel: thumbnails(paths, cancel))
-            self._worker.signals.yielded.connect(self._on_thumbnail)  # connect before it starts
-            start_worker(self._worker)
+        if paths:
+            self.thumbnail_job.start(lambda cancel: thumbnails(paths, cancel), on_yielded=self._on_thumbnail)
 
     def refresh_statuses(self) -> None:
         """Re-read statuses from disk (after predictions were written); invalid marks stay."""
@@ -209,10 +210,7 @@ class ImageListDock(QDockWidget):
 
     def cancel_thumbnails(self) -> None:
         self._pending_thumbnails = []
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker.wait(5.0)
-            self._worker = None
+        self.thumbnail_job.discard()  # no wait: a cancelled decoder stops at its next image
 
     # -- navigation --------------------------------------------------------------------------------
     def step(self, delta: int) -> None:

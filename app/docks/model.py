@@ -1,7 +1,7 @@
 """The model dock: choose a model, see where it runs, predict this image or all, rank by uncertainty.
 
 Models are checkpoints: the bundled demo model, the project's models/ folder (newest first), or any
-file the user opens. Prediction runs `model_jobs.predict_job` in a worker on the backend's pool with
+file the user opens. Prediction runs `app.jobs.predict.predict_job` in the dock's JobSlot (model pool) with
 a progress bar and Cancel; each finished image is written to predictions/ (label PNG + confidence
 PNG) and shown at once through the host. "Rank by uncertainty" orders the image list least
 confident first, by mean or 10th-percentile confidence.
@@ -12,8 +12,7 @@ torch is never imported on the GUI thread: the first use starts the backend load
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,8 @@ from app.jobs.predict import (
     predict_job,
     project_checkpoints,
 )
-from app.jobs.worker import GeneratorWorker
+from app.jobs.slot import JobSlot
+from app.jobs.worker import CancelFlag, one_call
 from segmodels.inference.uncertainty import RankingMode, confidence_scores, uncertainty_order
 
 FileChooser = Callable[[QWidget], "str | None"]
@@ -67,9 +67,10 @@ class ModelDock(QDockWidget):
         self.host = host
         self.backend = backend
         self.choose_file = choose_file
-        self.worker: GeneratorWorker | None = None
-        self._after_worker: Callable[[], None] | None = None  # continuation once the worker is done
-        self._stop = threading.Event()
+        # One job at a time (inspect, predict or rank) on the model pool; a second start is refused.
+        self.job = JobSlot(backend.pool, self)
+        self.job.progress_changed.connect(lambda done, _total: self.progress.setValue(done))
+        self._after_worker: Callable[[], None] | None = None  # continuation once the job is done
         self.checkpoint_info: dict[Path, CheckpointInfo] = {}
         self.extra_checkpoints: list[Path] = []
         self._build()
@@ -191,18 +192,14 @@ class ModelDock(QDockWidget):
         project = self.host.project()
         if project is None:
             return
-        worker = GeneratorWorker.for_call(lambda _cancel: inspect_checkpoint(path, project.classes))
-
         def done(info: CheckpointInfo) -> None:
             self.checkpoint_info[path] = info
             if self.selected_checkpoint() == path:
                 self._on_model_changed()
             self._after_worker = lambda: then(info)
 
-        worker.signals.returned.connect(done)
-        worker.signals.errored.connect(self._on_error)
-        worker.signals.finished.connect(self._on_worker_finished)
-        self._start(worker, "Reading checkpoint…")
+        self._start(one_call(lambda _cancel: inspect_checkpoint(path, project.classes)), "Reading checkpoint…",
+                    on_returned=done)
 
     # -- backend ------------------------------------------------------------------------------
     def _on_backend_ready(self, info: Any) -> None:
@@ -225,7 +222,7 @@ class ModelDock(QDockWidget):
 
     # -- prediction -----------------------------------------------------------------------------
     def is_busy(self) -> bool:
-        return self.worker is not None
+        return self.job.is_busy()
 
     def predict_current(self) -> None:
         image = self.host.current_image()
@@ -260,17 +257,13 @@ class ModelDock(QDockWidget):
             self._offer_fine_tune(info)
             return
         device = self.device_combo.currentText()
-        # Our own stop flag, not the worker's: the job must see it and *return* its summary (the
-        # worker's own cancel would drop the return value).
-        stop = self._stop = threading.Event()
-        worker = GeneratorWorker(lambda _cancel: predict_job(path, project, images, device, stop.is_set))
-        worker.signals.yielded.connect(self._on_predicted)
-        worker.signals.returned.connect(self._on_predictions_done)
-        worker.signals.errored.connect(self._on_error)
-        worker.signals.finished.connect(self._on_worker_finished)
         self.progress.setRange(0, len(images))
         self.progress.setValue(0)
-        self._start(worker, f"Predicting {len(images)} image(s)…")
+        # winds_down: on Cancel predict_job stops between batches and *returns* its summary.
+        self._start(lambda cancel: predict_job(path, project, images, device, cancel),
+                    f"Predicting {len(images)} image(s)…", on_yielded=self._on_predicted,
+                    on_returned=self._on_predictions_done, progress_of=lambda done: (done.index, done.total),
+                    winds_down=True)
 
     def _offer_fine_tune(self, info: CheckpointInfo) -> None:
         project = self.host.project()
@@ -282,7 +275,6 @@ class ModelDock(QDockWidget):
             self.fine_tune_requested.emit(info.path)
 
     def _on_predicted(self, done: PredictionDone) -> None:
-        self.progress.setValue(done.index)
         if done.error is None:
             self.host.prediction_written(done.image)
 
@@ -301,8 +293,8 @@ class ModelDock(QDockWidget):
         self._after_worker = lambda: self.predictions_finished.emit(summary)
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self._stop.set()
+        if self.job.is_busy():
+            self.job.cancel()
             self.status_label.setText("Cancelling…")
 
     # -- ranking ------------------------------------------------------------------------------
@@ -313,11 +305,8 @@ class ModelDock(QDockWidget):
         images = project.image_paths()
         mode = self.rank_combo.currentData()
 
-        worker = GeneratorWorker.for_call(lambda _cancel: confidence_scores(project, images, mode))
-        worker.signals.returned.connect(lambda scores: self._apply_ranking(images, scores))
-        worker.signals.errored.connect(self._on_error)
-        worker.signals.finished.connect(self._on_worker_finished)
-        self._start(worker, "Ranking by uncertainty…")
+        self._start(one_call(lambda _cancel: confidence_scores(project, images, mode)), "Ranking by uncertainty…",
+                    on_returned=lambda scores: self._apply_ranking(images, scores))
 
     def _apply_ranking(self, images: list[Path], scores: dict[Path, float]) -> None:
         if not scores:
@@ -326,19 +315,17 @@ class ModelDock(QDockWidget):
         self.host.set_image_order(uncertainty_order(images, scores))
         self.status_label.setText(f"Ranked {len(scores)} image(s), least confident first.")
 
-    # -- worker plumbing ----------------------------------------------------------------------
-    def _start(self, worker: GeneratorWorker, status: str) -> None:
-        self.worker = worker
+    # -- job plumbing -------------------------------------------------------------------------
+    def _start(self, make_generator: Callable[[CancelFlag], Iterator[Any]], status: str, **callbacks: Any) -> None:
         self.status_label.setText(status)
+        self.job.start(make_generator, on_errored=self._on_error, on_finished=self._on_worker_finished, **callbacks)
         self._update_buttons()
-        self.backend.run(worker)
 
     def _on_error(self, text: str) -> None:
         self.status_label.setText("Failed.")
         messages.error(self, text)
 
     def _on_worker_finished(self) -> None:
-        self.worker = None
         self._update_buttons()
         after, self._after_worker = self._after_worker, None
         if after is not None:

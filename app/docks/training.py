@@ -1,6 +1,6 @@
 """The training dock: settings, Start/Cancel, progress with ETA, live curves, per-class IoU.
 
-Training runs `training_jobs.training_job` (segmodels' `fit()`) in a worker on the backend's pool;
+Training runs `app.jobs.train.training_job` (segmodels' `fit()`) in the dock's JobSlot (model pool);
 the window keeps painting, zooming and switching images meanwhile. Step reports arrive throttled
 (at most ~20 a second) and move the progress bar and the loss curve; each epoch adds a validation
 mIoU point and refills the IoU table. When a run ends, finished or cancelled, its best checkpoint is
@@ -13,7 +13,6 @@ during a run asks first, then cancels and waits for the worker (`confirm_close`)
 from __future__ import annotations
 
 import math
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -44,9 +43,19 @@ from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import DEVICE_CHOICES, demo_model_path, project_checkpoints
-from app.jobs.train import EpochUpdate, StepUpdate, TrainingOutcome, TrainingRequest, format_eta, training_job
-from app.jobs.worker import GeneratorWorker
+from app.jobs.slot import JobSlot
+from app.jobs.train import (
+    EpochUpdate,
+    FailureKind,
+    StepUpdate,
+    TrainingOutcome,
+    TrainingRequest,
+    format_eta,
+    training_job,
+)
 
+#: Closing during a run asks first; on yes the window waits this long for fit() to finish its step
+#: and return (the one GUI-thread wait over CLOSE_BUDGET_S, which the user agreed to).
 CLOSE_WAIT_S = 30.0
 DEFAULT_ARCH = "m2nist_fcn"
 
@@ -60,12 +69,11 @@ class TrainingDock(QDockWidget):
         self.setObjectName("training_dock")
         self.host = host
         self.backend = backend
-        self.worker: GeneratorWorker | None = None
+        self.job = JobSlot(backend.pool, self)  # one run at a time; Start while running is refused
         self.last_request: TrainingRequest | None = None
         self.outcome: TrainingOutcome | None = None
         self.train_defaults: dict[str, dict[str, Any]] = {}
         self._started_at = 0.0
-        self._stop = threading.Event()
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
         self._build()
         backend.ready.connect(self._on_backend_ready)
@@ -235,7 +243,7 @@ class TrainingDock(QDockWidget):
 
     # -- running ------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self.worker is not None
+        return self.job.is_busy()
 
     def start(self, request: TrainingRequest | None = None) -> bool:
         if self.is_running():
@@ -256,22 +264,17 @@ class TrainingDock(QDockWidget):
         self.progress.setFormat("starting…")
         self.status_label.setText("Loading data and model…")
         self._started_at = time.monotonic()
-        # Our own stop flag, not the worker's: fit() must see it between steps and *return* its
-        # result (best checkpoint so far); the worker's own cancel would drop the return value.
-        stop = self._stop = threading.Event()
-        worker = GeneratorWorker(lambda _cancel: training_job(request, stop.is_set))
-        worker.signals.yielded.connect(self._on_report)
-        worker.signals.returned.connect(self._on_outcome)
-        worker.signals.errored.connect(self._on_error)
-        worker.signals.finished.connect(self._on_finished)
-        self.worker = worker
+        # winds_down: fit() checks the flag between steps and *returns* its result (the best
+        # checkpoint so far), which arrives through on_returned like a finished run's.
+        self.job.start(lambda cancel: training_job(request, cancel), on_yielded=self._on_report,
+                       on_returned=self._on_outcome, on_errored=self._on_error, on_finished=self._on_finished,
+                       winds_down=True)
         self._update_controls()
-        self.backend.run(worker)
         return True
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self._stop.set()
+        if self.job.is_busy():
+            self.job.cancel()
             self.status_label.setText("Cancelling after this step; the best checkpoint so far is kept…")
 
     def _on_report(self, report: Any) -> None:
@@ -306,9 +309,9 @@ class TrainingDock(QDockWidget):
             self.checkpoint_ready.emit(outcome.checkpoint)
         best = f" Best validation mIoU {outcome.best_miou:.3f}." if outcome.best_miou is not None else ""
         saved = f" Saved {outcome.checkpoint.name}." if outcome.checkpoint is not None else ""
-        if outcome.failure == "oom":
+        if outcome.failure is FailureKind.OUT_OF_MEMORY:
             self._offer_smaller_batch(outcome)
-        elif outcome.failure == "nan":
+        elif outcome.failure is FailureKind.DIVERGED:
             messages.error(self, outcome.message)
         if outcome.failure is None:
             done = "Cancelled; the best epoch so far is kept." if outcome.cancelled else "Finished."
@@ -338,7 +341,6 @@ class TrainingDock(QDockWidget):
         messages.error(self, text)
 
     def _on_finished(self) -> None:
-        self.worker = None
         self._update_controls()
         self.training_finished.emit(self.outcome)
         if self._retry:
@@ -364,9 +366,9 @@ class TrainingDock(QDockWidget):
         if messages.ask(self, "Training is running. Stop it and close? The best checkpoint so far is kept.") \
                 is not messages.Answer.YES:
             return False
-        worker = self.worker
-        self._stop.set()
-        stopped = worker.wait(CLOSE_WAIT_S)
+        worker = self.job.worker
+        self.job.cancel()
+        stopped = worker is None or worker.wait(CLOSE_WAIT_S)
         if not stopped:
             messages.warning(self, "Training did not stop in time; closing anyway.")
         return True

@@ -1,6 +1,6 @@
 """The validation dock: check the current image's label or the whole project off the GUI thread.
 
-"Validate image" / "Validate project" run `segmodels.validation.run.iter_validate` in a GeneratorWorker
+"Validate image" / "Validate project" run `segmodels.validation.run.iter_validate` in the dock's JobSlot
 (one FileResult per label file), with a progress bar and Cancel. Each problem becomes a row (file,
 kind, message); images with problems are marked invalid in the image list (and un-marked by a later
 run that finds them clean). Clicking a problem opens its image (`document.open_image`) and marks
@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from app.canvas.highlight import HighlightOverlay
 from app.document.label_document import LabelDocument
-from app.jobs.worker import GeneratorWorker, start_worker
+from app.jobs.pools import Pool, pool
+from app.jobs.slot import JobSlot
 from segmodels.labels.project import Project
 
 if TYPE_CHECKING:  # the validator is imported on first use, so it costs nothing at start-up
@@ -69,7 +70,8 @@ class ValidationDock(QDockWidget):
         self.setObjectName("validation_dock")
         self.document, self.image_list, self.canvas = document, image_list, canvas
         self.highlight = HighlightOverlay(canvas) if canvas is not None else None
-        self.worker: GeneratorWorker | None = None
+        self.job = JobSlot(pool(Pool.CHECKS), self)  # refuses a second run while one is going on
+        self.job.busy_changed.connect(lambda _busy: self._update_buttons())
         self.results: list[FileResult] = []
         self._marked: set[Path] = set()  # images this dock marked invalid
         self._error: str | None = None
@@ -119,7 +121,7 @@ class ValidationDock(QDockWidget):
     # -- running ------------------------------------------------------------------------------------
     @property
     def is_running(self) -> bool:
-        return self.worker is not None
+        return self.job.is_busy()
 
     def start(self, scope: Scope) -> bool:
         """Validate in the background; False when there is nothing to run or a run is going on."""
@@ -143,27 +145,20 @@ class ValidationDock(QDockWidget):
         self.progress.setValue(0)
         self._error: str | None = None
         self.summary.setText(f"Checking {len(jobs)} label file(s)…")
-        self.worker = GeneratorWorker(lambda cancel: iter_validate(jobs, options))
-        self.worker.signals.yielded.connect(self._on_result)
-        self.worker.signals.errored.connect(self._on_error)
-        self.worker.signals.finished.connect(self._on_finished)
-        start_worker(self.worker)
-        self._update_buttons()
-        return True
+        # iter_validate does not watch the flag: the worker stops it between label files.
+        return self.job.start(lambda _cancel: iter_validate(jobs, options), on_yielded=self._on_result,
+                              on_errored=self._on_error, on_finished=self._on_finished)
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        self.job.cancel()
 
     def shutdown(self) -> None:
-        """Stop a running check and wait for it (the window is closing)."""
-        worker = self.worker
-        if worker is not None:
-            worker.cancel()
-            worker.wait(10.0)
+        """Stop a running check (the window is closing). No wait: a check only reads files, so it
+        can end on its own after the window is gone (its late results are dropped)."""
+        self.job.discard()
 
     def _on_result(self, result: FileResult) -> None:
-        if self.worker is None or self.worker.is_cancelled():
+        if self.job.is_cancelled():
             return  # queued results of a cancelled run (e.g. another project was opened)
         self.results.append(result)
         self.progress.setValue(result.index)
@@ -175,8 +170,7 @@ class ValidationDock(QDockWidget):
         self._error = sentence
 
     def _on_finished(self) -> None:
-        cancelled = self.worker is not None and self.worker.is_cancelled()
-        self.worker = None
+        cancelled = self.job.was_cancelled
         self._update_buttons()
         if self._error is not None:
             self.summary.setText(f"Validation stopped: {self._error}")

@@ -4,9 +4,9 @@ may run off the GUI thread.
 `load_view(project, path, ...)` does every file read and decode that `LabelDocument` needs to show an
 image and returns a `LoadedView`; it touches no Qt object and no document state, so the document can
 run it in a worker (`ImageLoader`, one load at a time, a newer one supersedes) for a large image and
-swap the result in when it arrives, or call it directly for a small one. Problems with the label or the prediction files do not fail the
-load: they come back as sentences (`label_errors` for a message box, `notes` for the status bar),
-which the document shows only if it actually uses what was read.
+swap the result in when it arrives, or call it directly for a small one. Problems with the label or
+the prediction files do not fail the load: they come back as sentences (`label_errors` for a message
+box, `notes` for the status bar), which the document shows only if it actually uses what was read.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.jobs.worker import GeneratorWorker, start_worker
+from app.jobs.pools import Pool, pool
+from app.jobs.slot import JobSlot, StartPolicy
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.imageio import image_size, read_image
@@ -82,7 +83,10 @@ def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
 
 
 class ImageLoader(QObject):
-    """At most one `load_view` in a worker; starting another drops the older one's result."""
+    """At most one `load_view` in a worker; starting another drops the older one's result.
+
+    Loads run in a `JobSlot` with the REPLACE policy on their own one-thread pool (`Pool.IMAGES`),
+    so a load never queues behind thumbnails, validation or model work."""
 
     loaded = Signal(object)           # LoadedView of the load still wanted
     failed = Signal(object, str)      # image Path, one sentence
@@ -90,44 +94,45 @@ class ImageLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._worker: GeneratorWorker | None = None
+        self.job = JobSlot(pool(Pool.IMAGES), self, StartPolicy.REPLACE)
         self.path: Path | None = None
 
     @property
     def is_busy(self) -> bool:
-        return self._worker is not None
+        return self.path is not None  # False already when `loaded` is emitted
 
     def start(self, project: Project, path: Path) -> None:
         self.cancel()
-        worker = GeneratorWorker.for_call(lambda cancel: load_view(project, path, build_pyramid=True, cancel=cancel))
-        worker.signals.returned.connect(lambda view, w=worker: self._on_returned(w, view))
-        worker.signals.errored.connect(lambda sentence, w=worker: self._on_errored(w, path, sentence))
-        self._worker, self.path = worker, path
+        self.path = path
         self.busy_changed.emit(path)
-        start_worker(worker)
+        self.job.call(lambda cancel: load_view(project, path, build_pyramid=True, cancel=cancel),
+                      on_returned=self._on_returned, on_errored=lambda sentence: self._on_errored(path, sentence),
+                      on_finished=self._on_finished)
 
     def cancel(self) -> None:
         """Forget the load in progress (its result is dropped when it arrives)."""
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = self.path = None
+        if self.path is not None:
+            self.job.discard()
+            self.path = None
             self.busy_changed.emit(None)
 
-    def _on_returned(self, worker: GeneratorWorker, view: LoadedView | None) -> None:
-        if self._done(worker) and view is not None:
+    def _on_returned(self, view: LoadedView | None) -> None:
+        if view is not None:
+            self._finish()
             self.loaded.emit(view)
 
-    def _on_errored(self, worker: GeneratorWorker, path: Path, sentence: str) -> None:
-        if self._done(worker):
-            self.failed.emit(path, sentence)
+    def _on_errored(self, path: Path, sentence: str) -> None:
+        self._finish()
+        self.failed.emit(path, sentence)
 
-    def _done(self, worker: GeneratorWorker) -> bool:
-        """True if `worker` is the load still wanted; it is then no longer in progress."""
-        if worker is not self._worker:
-            return False  # superseded or cancelled
-        self._worker = self.path = None
+    def _on_finished(self) -> None:
+        if self.path is not None:  # ended without a result (cancelled from inside)
+            self._finish()
+
+    def _finish(self) -> None:
+        """The load still wanted has ended: no longer in progress (reported before its result)."""
+        self.path = None
         self.busy_changed.emit(None)
-        return True
 
 
 def _read_label(file: Path, shape: tuple[int, ...], errors: list[str]) -> np.ndarray | None:

@@ -2,12 +2,12 @@
 
 The docks talk to the window through `DockHost` (the open project, the current image, "a prediction
 was written", "order the image list"), so they can be tested with a small fake and wired to the real
-main window by `WindowHost` in one place.
+main window by `WindowHost` in one place (tests use `tests/support/models.py`'s fakes).
 
-`ModelBackend` owns the thread pool for model work and the one-time import of torch and the model
-registry. Nothing imports torch until a dock is first used: then `ensure_loaded()` imports it in a
-pool thread (seconds) and emits `ready` with the architectures and the device, while the window
-keeps answering.
+`ModelBackend` hands the docks the model pool (`app.jobs.pools.Pool.MODEL`) and owns the one-time
+import of torch and the model registry (a `JobSlot`, so a second request joins the first). Nothing
+imports torch until a dock is first used: then `ensure_loaded()` imports it in a pool thread
+(seconds) and emits `ready` with the architectures and the device, while the window keeps answering.
 """
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QObject, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from app.jobs.pools import Pool, pool
 from app.jobs.predict import BackendInfo, load_backend
-from app.jobs.worker import GeneratorWorker, start_worker
+from app.jobs.slot import JobSlot
+from app.jobs.worker import CancelFlag
 from segmodels.labels.project import Project
 
 
@@ -30,7 +32,7 @@ class DockHost(Protocol):
     def set_image_order(self, images: list[Path]) -> None: ...
 
 
-def _warm_up(cancel: Any) -> BackendInfo:
+def _warm_up(cancel: CancelFlag) -> BackendInfo:
     """The backend load, plus pyqtgraph: mostly pure Python, so importing it here lets the GUI
     thread keep its turns (the GIL switches every few ms), where importing it on the GUI thread
     when the training dock is first shown would freeze the window for most of a second."""
@@ -48,11 +50,10 @@ class ModelBackend(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        # Its own pool: thumbnails and validation on the global pool never queue behind training.
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)  # one training run and one prediction at a time
+        # The model pool (app.jobs.pools): thumbnails and validation never queue behind training.
+        self.pool = pool(Pool.MODEL)
         self.info: BackendInfo | None = None
-        self._loading: GeneratorWorker | None = None
+        self.loading = JobSlot(self.pool, self)
         self._waiting: list[Callable[[BackendInfo], None]] = []
 
     def is_loaded(self) -> bool:
@@ -66,27 +67,16 @@ class ModelBackend(QObject):
             return
         if then is not None:
             self._waiting.append(then)
-        if self._loading is not None:
-            return
-        worker = GeneratorWorker.for_call(_warm_up)
-        worker.signals.returned.connect(self._on_loaded)
-        worker.signals.errored.connect(self._on_failed)
-        self._loading = worker
-        self.run(worker)
-
-    def run(self, worker: GeneratorWorker) -> GeneratorWorker:
-        return start_worker(worker, self.pool)
+        self.loading.call(_warm_up, on_returned=self._on_loaded, on_errored=self._on_failed)  # refused while loading
 
     def _on_loaded(self, info: Any) -> None:
         self.info = info
-        self._loading = None
         waiting, self._waiting = self._waiting, []
         self.ready.emit(info)
         for then in waiting:
             then(info)
 
     def _on_failed(self, message: str) -> None:
-        self._loading = None
         self._waiting.clear()
         self.failed.emit(message)
 
@@ -108,25 +98,3 @@ def load_backend_on_first_click(body: QWidget, backend: ModelBackend) -> None:
     watcher = _LoadOnFirstClick(backend, body)
     for child in [body, *body.findChildren(QWidget)]:
         child.installEventFilter(watcher)
-
-
-class ProjectHost:
-    """A DockHost for a dock shown without the main window (tests, scripts): a fixed project and
-    current image; it remembers the order the dock asked for."""
-
-    def __init__(self, project: Project | None, current: Path | None = None) -> None:
-        self._project = project
-        self.current = current
-        self.order: list[Path] | None = None
-
-    def project(self) -> Project | None:
-        return self._project
-
-    def current_image(self) -> Path | None:
-        return self.current
-
-    def prediction_written(self, image: Path) -> None:
-        pass
-
-    def set_image_order(self, images: list[Path]) -> None:
-        self.order = list(images)

@@ -8,14 +8,16 @@ and yields:
   second; one queued signal per step would flood the event loop and stall painting);
 - `EpochUpdate` after every validation, with per-class IoU.
 
-It returns a `TrainingOutcome`: the best checkpoint (kept even when cancelled), and a failure kind
-the dock acts on: "oom" (CUDA out of memory: offer half the batch), "nan" (the loss diverged: lower
-the learning rate), and `skipped`: one sentence per unreadable image/label fit() skipped. Expected
-problems that stop a run (no reviewed labels, nothing readable) stay SegErrors.
+It returns a `TrainingOutcome`: the best checkpoint (kept even when cancelled: the job winds down
+on the cancel flag and returns), a `FailureKind` the dock acts on (fit()'s typed exceptions:
+`OutOfMemory` -> offer half the batch, `LossDiverged` -> lower the learning rate), and `skipped`:
+one sentence per unreadable image/label fit() skipped. Expected problems that stop a run (no
+reviewed labels, nothing readable) stay SegErrors.
 torch is imported here only inside functions, in the worker thread.
 """
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -24,9 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from app.jobs.predict import limit_torch_threads
+from app.jobs.worker import CancelFlag
 
-CancelFlag = Callable[[], bool]
 MAX_UPDATES_PER_S = 20.0
+
+
+class FailureKind(enum.Enum):
+    """Why a run stopped early in a way the dock offers a remedy for."""
+
+    DIVERGED = "diverged"            # the loss became NaN/inf: lower the learning rate
+    OUT_OF_MEMORY = "out_of_memory"  # CUDA out of memory: a smaller batch
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ class TrainingOutcome:
     checkpoint: Path | None = None
     metrics_path: Path | None = None
     cancelled: bool = False
-    failure: str | None = None        # None, "oom" or "nan"
+    failure: FailureKind | None = None
     message: str = ""
     best_miou: float | None = None
     skipped: tuple[str, ...] = ()     # unreadable pairs fit() skipped, one sentence naming each file
@@ -116,50 +125,24 @@ def make_config(request: TrainingRequest) -> Any:
                        val_fraction=request.val_fraction, num_workers=0)
 
 
-def _is_cuda_oom(exc: BaseException) -> bool:
-    import torch
-
-    oom = getattr(torch.cuda, "OutOfMemoryError", None)
-    return (oom is not None and isinstance(exc, oom)) or "CUDA out of memory" in str(exc)
-
-
 def training_job(request: TrainingRequest, cancel: CancelFlag) -> Iterator[Any]:
     """Run fit() and translate its reports; see the module docstring."""
-    from segmodels.errors import SegError
     from segmodels.training import fit
+    from segmodels.training.trainer import LossDiverged, OutOfMemory
 
     limit_torch_threads()
     outcome = TrainingOutcome()
     try:
         yield from _translate(fit(make_config(request), cancel=cancel), outcome)
-    except SegError as exc:
-        if NAN_MARK not in str(exc):
-            raise
-        outcome.failure = "nan"
+    except LossDiverged as exc:
+        outcome.failure = FailureKind.DIVERGED
         outcome.message = (f"{exc} In this window: lower the learning rate (it is {request.learning_rate:g}; "
                            "try ten times less) and start again. The labels were not changed.")
-    except Exception as exc:  # only CUDA out-of-memory becomes an offer; anything else propagates
-        if not _is_cuda_oom(exc):
-            raise
-        _free_cuda()
-        outcome.failure = "oom"
+    except OutOfMemory:
+        outcome.failure = FailureKind.OUT_OF_MEMORY
         outcome.message = (f"The GPU ran out of memory with batch size {request.batch_size}; "
                            "a smaller batch (or a smaller architecture, or the CPU) needs less.")
     return outcome
-
-
-#: fit() reports a diverged run as a SegError containing this ("... the loss became nan (try a lower --lr ...").
-NAN_MARK = "the loss became"
-
-
-def _free_cuda() -> None:
-    import gc
-
-    import torch
-
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
 
 
 def _translate(reports: Iterator[Any], outcome: TrainingOutcome) -> Iterator[Any]:

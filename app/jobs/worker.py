@@ -1,15 +1,21 @@
-"""Background work for the GUI: run a generator in a thread and report through Qt signals.
+"""Background work for the GUI: run a generator in a pool thread and report through Qt signals.
 
-Modelled on superqt's generator worker: the worker only emits signals (started, yielded, returned,
-errored, finished) and checks a cancel flag between yields, so long work (prediction over a folder,
-training, validation, thumbnails) never runs on the GUI thread and can be stopped cleanly. Results
-cross threads as Python objects; a QImage made in a worker must be `.copy()`-ed first.
+Modelled on superqt's `GeneratorWorker`: the worker only emits signals (started, yielded, returned,
+errored, finished) and checks one cancel flag between yields, so long work never runs on the GUI
+thread and can be stopped cleanly. Results cross threads as Python objects; a QImage made in a
+worker must be `.copy()`-ed first. Screens do not use the worker directly: `app.jobs.slot.JobSlot`
+owns the lifecycle (start, busy state, cancel, finished).
+
+Cancelling sets the flag; what happens next is declared when the worker is made:
+- `winds_down=True`: the generator watches the flag itself and winds down; the worker keeps
+  resuming it, so it *returns its summary* (training's best checkpoint so far, prediction's count)
+  through `returned`;
+- otherwise (e.g. a plain `iter_validate`) the worker closes the generator at its next yield and
+  emits no `returned`.
 
     worker = GeneratorWorker(lambda cancel: validate_iter(paths, cancel=cancel))
     worker.signals.yielded.connect(on_item)
-    worker.signals.finished.connect(on_done)
-    start_worker(worker)
-    ...
+    start_worker(worker, pool)
     worker.cancel()         # cooperative: the generator sees cancel() == True between items
 """
 from __future__ import annotations
@@ -26,7 +32,22 @@ from segmodels.errors import SegError
 
 log = logging.getLogger(__name__)
 
+#: The one cancel type: a callable that says whether the job should stop. Jobs check it between items.
 CancelFlag = Callable[[], bool]
+
+#: Workers started and not yet finished. The pool holds only a C++ pointer (auto-delete is off), so
+#: a worker whose owner dropped it (a superseded image load, a window closed mid-job) must be kept
+#: alive here until its `run()` ends.
+_RUNNING: set[GeneratorWorker] = set()
+
+
+def one_call(function: Callable[[CancelFlag], Any]) -> Callable[[CancelFlag], Iterator[Any]]:
+    """A generator job for one plain call `function(cancel)`: its result is the job's return value."""
+    def make(cancel: CancelFlag) -> Iterator[Any]:
+        yield from ()
+        return function(cancel)
+
+    return make
 
 
 class WorkerSignals(QObject):
@@ -44,11 +65,12 @@ class GeneratorWorker(QRunnable):
     its message; any other exception becomes a sentence plus a logged traceback.
     """
 
-    def __init__(self, make_generator: Callable[[CancelFlag], Iterator[Any]]) -> None:
+    def __init__(self, make_generator: Callable[[CancelFlag], Iterator[Any]], *, winds_down: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the owner keeps a reference and may query it after finishing
         self.signals = WorkerSignals()
         self._make_generator = make_generator
+        self._winds_down = winds_down
         self._cancel = threading.Event()
         self._done = threading.Event()
 
@@ -56,11 +78,7 @@ class GeneratorWorker(QRunnable):
     def for_call(cls, function: Callable[[CancelFlag], Any]) -> GeneratorWorker:
         """A worker for one plain call (`function(cancel) -> result`): the result is emitted as
         `returned`, errors as for a generator."""
-        def make(cancel: CancelFlag) -> Iterator[Any]:
-            yield from ()
-            return function(cancel)
-
-        return cls(make)
+        return cls(one_call(function))
 
     # -- control (any thread) ---------------------------------------------------------------------
     def cancel(self) -> None:
@@ -73,7 +91,8 @@ class GeneratorWorker(QRunnable):
         return self._done.is_set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until the worker finished (used when closing the window)."""
+        """Block until the worker finished. The GUI only waits briefly (see `app.jobs.slot`), or
+        after asking, when the window closes during training; tests may wait longer."""
         return self._done.wait(timeout_s)
 
     # -- body (pool thread) -----------------------------------------------------------------------
@@ -83,8 +102,8 @@ class GeneratorWorker(QRunnable):
             emit("started")
             generator = self._make_generator(self._cancel.is_set)
             while True:
-                if self._cancel.is_set():
-                    generator.close()
+                if self._cancel.is_set() and not self._winds_down:
+                    generator.close()  # it does not watch the flag: stop it between items
                     break
                 try:
                     item = next(generator)
@@ -102,6 +121,7 @@ class GeneratorWorker(QRunnable):
         finally:
             self._done.set()
             emit("finished")
+            _RUNNING.discard(self)
 
     def _emit(self, name: str, *args: Any) -> None:
         """Emit unless the receiving side is gone: when the window (and with it the signals
@@ -112,6 +132,8 @@ class GeneratorWorker(QRunnable):
             self._cancel.set()
 
 
-def start_worker(worker: GeneratorWorker, pool: QThreadPool | None = None) -> GeneratorWorker:
-    (pool or QThreadPool.globalInstance()).start(worker)
+def start_worker(worker: GeneratorWorker, pool: QThreadPool) -> GeneratorWorker:
+    """Start `worker` on `pool` (see `app.jobs.pools` for which pool runs what)."""
+    _RUNNING.add(worker)
+    pool.start(worker)
     return worker

@@ -3,7 +3,7 @@
 
 The classes dock goes on the left below the image list, the validation dock is tabbed with the model docks,
 and File gets "Export labels…" (Ctrl+E) and "Validate project". Closing the window cancels a running
-validation (the `about_to_close` hook).
+validation without waiting (the `about_to_close` hook; it only reads files).
 """
 from __future__ import annotations
 

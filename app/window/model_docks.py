@@ -4,7 +4,7 @@
 see only the `DockHost` protocol. The docks are connected to each other here: a checkpoint whose
 classes differ is offered for fine-tuning in the training dock, a finished run's best checkpoint is
 selected in the model dock. Closing the window during training asks first (an event filter on the
-window, so "No" can keep it open) and the about_to_close hook cancels and waits for the workers.
+window, so "No" can keep it open) and the about_to_close hook cancels the jobs (waiting ~100 ms at most).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from app.docks.model import ModelDock
 from app.docks.training import TrainingDock
 from app.jobs.backend import ModelBackend
+from app.jobs.slot import cancel_all
 from segmodels.labels.project import ImageStatus, Project
 
 
@@ -43,6 +44,7 @@ class WindowHost:
     def set_image_order(self, images: list[Path]) -> None:
         self.window.image_list.set_order(images)
 
+
 class _CloseGuard(QObject):
     """Asks before the window closes during training; "No" keeps the window open."""
 
@@ -64,13 +66,10 @@ class ModelDocks:
     training: TrainingDock
 
     def shutdown(self) -> None:
-        """Cancel running work and wait for it (the window is closing)."""
-        for dock in (self.training, self.model):
-            worker = dock.worker
-            if worker is not None:
-                dock.cancel()
-                worker.wait(30.0)
-        self.backend.pool.waitForDone(30000)
+        """Cancel running work (the window is closing), waiting at most CLOSE_BUDGET_S in total. A
+        training run was stopped already after asking (`TrainingDock.confirm_close`); a prediction
+        still running ends on its own after its batch, each file written atomically."""
+        cancel_all([self.training.job, self.model.job, self.backend.loading])
 
 
 def connect_docks(model: ModelDock, training: TrainingDock) -> None:

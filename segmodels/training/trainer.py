@@ -8,7 +8,8 @@ Checkpoints (rank 0 only, each written atomically): the best epoch by validation
 output path (`PROJECT/models/<arch>.pt` by default) with `<name>.json` metrics beside it, and every
 epoch goes to `<name>.last.pt` (what --resume continues from, with optimiser and schedule state).
 A run that fails or is cancelled never touches a file it has not finished writing, so the last good
-checkpoint stays byte-identical. A NaN/inf loss stops the run with one SegError sentence.
+checkpoint stays byte-identical. A NaN/inf loss stops the run with `LossDiverged`, CUDA running out
+of memory with `OutOfMemory`: both SegErrors of one sentence, typed so the GUI can offer a remedy.
 
 An unreadable image or label does not stop the run: its pair is skipped, and every EpochReport and
 the FitResult carry `skipped`, one sentence per skipped file so far (the same list grows; report
@@ -89,6 +90,14 @@ class FitResult:
 Report = StepReport | EpochReport | FitResult
 
 
+class LossDiverged(SegError):
+    """The training loss became NaN or infinite (the remedy: a lower learning rate)."""
+
+
+class OutOfMemory(SegError):
+    """CUDA ran out of memory (the remedy: a smaller batch, a smaller architecture or the CPU)."""
+
+
 def _is_cancelled(cancel: CancelFlag) -> bool:
     if cancel is None:
         return False
@@ -99,11 +108,37 @@ def _is_cancelled(cancel: CancelFlag) -> bool:
 
 def fit(config: TrainConfig, cancel: CancelFlag = None) -> Iterator[Report]:
     """Train as configured, yielding StepReport/EpochReport objects and finally a FitResult."""
-    state = prepare_run(config)
     try:
-        yield from _run_epochs(state, cancel)
-    finally:
-        distributed.teardown(state.ctx)
+        state = prepare_run(config)
+        try:
+            yield from _run_epochs(state, cancel)
+        finally:
+            distributed.teardown(state.ctx)
+    except Exception as exc:  # only CUDA out-of-memory is translated; anything else propagates as is
+        if isinstance(exc, SegError) or not is_cuda_oom(exc):
+            raise
+        _free_cuda()
+        raise OutOfMemory(f"The GPU ran out of memory with batch size {config.batch_size} (try a smaller "
+                          "--batch-size, a smaller architecture or --device cpu).") from exc
+
+
+def is_cuda_oom(exc: BaseException) -> bool:
+    """Whether `exc` is CUDA running out of memory (older torch raises a plain RuntimeError)."""
+    import torch
+
+    oom = getattr(torch.cuda, "OutOfMemoryError", None)
+    return (oom is not None and isinstance(exc, oom)) or "CUDA out of memory" in str(exc)
+
+
+def _free_cuda() -> None:
+    """Give the failed run's cached blocks back, so a retry with a smaller batch can fit."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
@@ -135,9 +170,10 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
                     yield _result(state, epoch - 1, cancelled=True)
                     return
         except NonFiniteLoss as exc:
-            kept = f"; the last good checkpoint {describe(state.best_path)} is unchanged" if state.best_path.exists() else ""
-            raise SegError(f"Training stopped at epoch {epoch}: the loss became {exc.args[0]} (try a lower "
-                           f"--lr than {config.lr:g}){kept}.", path=state.best_path) from None
+            kept = (f"; the last good checkpoint {describe(state.best_path)} is unchanged"
+                    if state.best_path.exists() else "")
+            raise LossDiverged(f"Training stopped at epoch {epoch}: the loss became {exc.args[0]} (try a lower "
+                               f"--lr than {config.lr:g}){kept}.", path=state.best_path) from None
         if image_count == 0 and state.steps_per_epoch and skipped_messages(state):
             raise SegError(f"Training stopped at epoch {epoch}: none of its images could be read "
                            f"(first: {skipped_messages(state)[0].rstrip('.')}).", path=state.project.root)

@@ -89,7 +89,8 @@ def test_checkpoints_refused_in_model_dock(qtbot, messages, tmp_path, corpus_roo
     """Each bad checkpoint chosen in the model dock gives one sentence naming it; no payload runs."""
     pytest.importorskip("torch")
     from app.docks.model import ModelDock
-    from app.jobs.backend import ModelBackend, ProjectHost
+    from app.jobs.backend import ModelBackend
+    from support.models import ProjectHost
 
     cases, marker = corpus.checkpoint_cases(corpus_root / "gui checkpoints")
     project = Project.open(corpus.make_project(tmp_path / "p"))

@@ -1,11 +1,32 @@
-"""Shared helpers for the model/training dock tests: a small demo project, checkpoints, a fake host."""
+"""Shared helpers for the model/training dock tests: a small demo project, checkpoints, fake hosts."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.jobs.backend import ProjectHost
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
+
+
+class ProjectHost:
+    """A DockHost (app.jobs.backend) for a dock shown without the main window: a fixed project and
+    current image; it remembers the order the dock asked for."""
+
+    def __init__(self, project: Project | None, current: Path | None = None) -> None:
+        self._project = project
+        self.current = current
+        self.order: list[Path] | None = None
+
+    def project(self) -> Project | None:
+        return self._project
+
+    def current_image(self) -> Path | None:
+        return self.current
+
+    def prediction_written(self, image: Path) -> None:
+        pass
+
+    def set_image_order(self, images: list[Path]) -> None:
+        self.order = list(images)
 
 
 class FakeHost(ProjectHost):

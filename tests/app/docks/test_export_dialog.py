@@ -29,15 +29,15 @@ def dialog(qtbot, project, messages, tmp_path):
     qtbot.addWidget(dialog)
     dialog.folder_edit.setText(str(tmp_path / "out"))
     yield dialog
-    if dialog.worker is not None:
-        dialog.worker.cancel()
-        dialog.worker.wait(10)
+    if dialog.job.worker is not None:
+        dialog.job.worker.cancel()
+        dialog.job.worker.wait(10)
 
 
 def export(qtbot, dialog) -> None:
     with qtbot.waitSignal(dialog.export_finished, timeout=10000):
         assert dialog.start()
-    assert dialog.worker is None
+    assert not dialog.job.is_busy()
 
 
 def test_controls_both_ways(dialog, tmp_path):

@@ -35,9 +35,9 @@ def dock(qtbot, project, checkpoint, messages):
     dock = ModelDock(host, ModelBackend(), choose_file=lambda parent: None)
     qtbot.addWidget(dock)
     yield dock
-    if dock.worker is not None:
+    if dock.job.worker is not None:
         dock.cancel()
-        dock.worker.wait(10)
+        dock.job.worker.wait(10)
     dock.backend.pool.waitForDone(10000)
 
 

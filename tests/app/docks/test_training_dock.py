@@ -9,7 +9,7 @@ import pytest
 
 from app.docks.training import TrainingDock
 from app.jobs.backend import ModelBackend
-from app.jobs.train import Throttle, TrainingOutcome, format_eta
+from app.jobs.train import FailureKind, Throttle, TrainingOutcome, format_eta
 from app.messages import Answer
 from support.models import FakeHost, demo_project, random_checkpoint
 
@@ -33,9 +33,9 @@ def dock(qtbot, project, messages):
     dock.augment_check.setChecked(False)
     dock.device_combo.setCurrentText("cpu")
     yield dock
-    if dock.worker is not None:
+    if dock.job.worker is not None:
         dock.cancel()
-        dock.worker.wait(20)
+        dock.job.worker.wait(20)
     dock.backend.pool.waitForDone(20000)
 
 
@@ -92,7 +92,7 @@ def test_cancel_keeps_best_checkpoint(dock, qtbot):
 
     with qtbot.waitSignal(dock.training_finished, timeout=WAIT_MS):
         dock.start_button.click()
-        dock.worker.signals.yielded.connect(cancel_after_first_epoch)
+        dock.job.worker.signals.yielded.connect(cancel_after_first_epoch)
     assert dock.outcome.cancelled
     assert dock.outcome.checkpoint is not None and dock.outcome.checkpoint.is_file()
     assert len(dock.curves.miou_x) < 50
@@ -114,7 +114,7 @@ def test_nan_loss_stops_with_advice_and_labels_intact(dock, qtbot, project, mess
     request = replace(dock.request(), learning_rate=float("inf"))
     with qtbot.waitSignal(dock.training_finished, timeout=WAIT_MS):
         dock.start(request)
-    assert dock.outcome.failure == "nan"
+    assert dock.outcome.failure is FailureKind.DIVERGED
     assert any("learning rate" in text for text in messages.texts("error"))
     assert labels_snapshot(project) == before
 
@@ -141,10 +141,10 @@ def test_all_images_unreadable_is_a_message(dock, qtbot, project, messages):
 
 
 def test_cuda_out_of_memory_offers_half_the_batch(dock, qtbot, monkeypatch, messages):
-    import torch
+    from segmodels.training.trainer import OutOfMemory
 
-    def exploding_fit(config, cancel):
-        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    def exploding_fit(config, cancel):   # what fit() raises for torch.cuda.OutOfMemoryError
+        raise OutOfMemory("The GPU ran out of memory with batch size 16.")
         yield  # pragma: no cover
 
     monkeypatch.setattr("segmodels.training.fit", exploding_fit)
@@ -167,7 +167,7 @@ def test_close_during_training_asks_then_stops(dock, qtbot, messages):
     assert dock.confirm_close() is False and dock.is_running()
     messages.answers = [Answer.YES]
     assert dock.confirm_close() is True
-    assert dock.worker is None or dock.worker.is_done()
+    assert dock.job.worker is None or dock.job.worker.is_done()
 
 
 def test_idle_close_does_not_ask(dock, messages):
@@ -206,7 +206,7 @@ def test_closing_the_window_during_training_asks_first(qtbot, project, messages)
     messages.answers = [Answer.YES]
     window.close()
     assert not window.isVisible()
-    assert training.worker is None or training.worker.is_done()
+    assert training.job.worker is None or training.job.worker.is_done()
     assert any("Training is running" in text for text in messages.texts("ask"))
 
 

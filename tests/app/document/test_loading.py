@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
 import app.document.loading
 from app.document.label_document import LabelDocument
+from app.jobs.pools import Pool, pool
 from app.window.main_window import MainWindow
 from segmodels.labels.pyramid import half_size
 from support.projects import HEIGHT, WIDTH, make_project
@@ -37,7 +37,7 @@ def document(qtbot, project, messages, every_image_is_large):
 
 def drain_workers() -> None:
     """Let every loader finish and deliver its (possibly superseded) result."""
-    QThreadPool.globalInstance().waitForDone(5000)
+    pool(Pool.IMAGES).waitForDone(5000)
     QApplication.processEvents()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shiboken6
 
+from app.jobs.pools import Pool, pool
 from app.jobs.worker import GeneratorWorker, start_worker
 from segmodels.errors import SegError
 
@@ -20,7 +21,7 @@ def test_yields_then_returns_then_finishes(qtbot):
     worker.signals.yielded.connect(items.append)
     worker.signals.returned.connect(returned.append)
     with qtbot.waitSignal(worker.signals.finished, timeout=5000):
-        start_worker(worker)
+        start_worker(worker, pool(Pool.CHECKS))
     assert items == [0, 1, 2] and returned == ["done"] and worker.is_done()
 
 
@@ -33,7 +34,7 @@ def test_seg_error_becomes_its_sentence(qtbot):
     errors = []
     worker.signals.errored.connect(errors.append)
     with qtbot.waitSignal(worker.signals.finished, timeout=5000):
-        start_worker(worker)
+        start_worker(worker, pool(Pool.CHECKS))
     assert errors == ["Image 'x.png' is truncated."]
 
 
@@ -67,5 +68,21 @@ def test_for_call_returns_the_result_of_one_plain_call(qtbot):
     worker.signals.returned.connect(returned.append)
     worker.signals.yielded.connect(items.append)
     with qtbot.waitSignal(worker.signals.finished, timeout=5000):
-        start_worker(worker)
+        start_worker(worker, pool(Pool.CHECKS))
     assert returned == [("result", False)] and items == []
+
+
+def test_a_winding_down_generator_returns_its_summary_after_cancel():
+    def counted(cancel):
+        done = 0
+        while not cancel():
+            done += 1
+            yield done
+        return f"stopped after {done}"
+
+    worker = GeneratorWorker(counted, winds_down=True)
+    returned = []
+    worker.signals.yielded.connect(lambda item: worker.cancel() if item == 3 else None)
+    worker.signals.returned.connect(returned.append)
+    worker.run()
+    assert returned == ["stopped after 3"] and worker.is_cancelled()

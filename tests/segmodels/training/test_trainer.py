@@ -17,7 +17,7 @@ from segmodels.models.checkpoint import load_checkpoint, save_checkpoint
 from segmodels.training import EpochReport, FitResult, StepReport, TrainConfig, fit, train_one_epoch
 from segmodels.training.dataset import LabelledImages, collate_pairs
 from segmodels.training.loops import evaluate
-from segmodels.training.trainer import run_to_end
+from segmodels.training.trainer import LossDiverged, OutOfMemory, run_to_end
 
 
 def _digest(path: Path) -> str:
@@ -72,7 +72,8 @@ def test_cancel_leaves_the_previous_checkpoint_byte_identical(tiny_project: Path
         result = report
     assert isinstance(result, FitResult) and result.cancelled and result.epochs_done == 0
     assert {p: _digest(p) for p in before} == before
-    assert sorted(p.name for p in (tiny_project / "models").iterdir()) == ["m2nist_fcn.json", "m2nist_fcn.last.pt", "m2nist_fcn.pt"]
+    assert sorted(p.name for p in (tiny_project / "models").iterdir()) == [
+        "m2nist_fcn.json", "m2nist_fcn.last.pt", "m2nist_fcn.pt"]
 
 
 def test_resume_continues_the_epoch_count(tiny_project: Path) -> None:
@@ -88,7 +89,8 @@ def test_resume_continues_the_epoch_count(tiny_project: Path) -> None:
 def test_fine_tune_with_a_changed_class_count(tiny_project: Path) -> None:
     source = tiny_project / "source.pt"
     model = get_model("m2nist_fcn", num_classes=4)
-    save_checkpoint(source, model, classes=ClassTable.from_names(["bg", "a", "b", "c"]), normalization=model.normalization)
+    save_checkpoint(source, model, classes=ClassTable.from_names(["bg", "a", "b", "c"]),
+                    normalization=model.normalization)
     result = run_to_end(TrainConfig(project=str(tiny_project), from_checkpoint=str(source), epochs=1, batch_size=8))
     tuned = load_checkpoint(result.best_checkpoint)
     assert tuned.num_classes == 11 and tuned.classes.names[1] == "digit 0"
@@ -110,9 +112,22 @@ def test_nan_loss_stops_with_a_sentence_and_keeps_the_checkpoint(tiny_project: P
     import segmodels.training.loops as loops
 
     monkeypatch.setattr(loops, "segmentation_loss", lambda *a, **k: torch.tensor(float("nan"), requires_grad=True))
-    with pytest.raises(SegError, match="loss became nan.*unchanged"):
+    with pytest.raises(LossDiverged, match="loss became nan.*unchanged"):
         list(fit(_config(tiny_project)))
     assert _digest(first.best_checkpoint) == before
+
+
+def test_cuda_out_of_memory_is_a_typed_sentence(tiny_project: Path, monkeypatch) -> None:
+    import segmodels.training.trainer as trainer
+
+    def exploding_steps(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(trainer, "train_steps", exploding_steps)
+    with pytest.raises(OutOfMemory, match="ran out of memory with batch size") as caught:
+        list(fit(_config(tiny_project)))
+    assert isinstance(caught.value, SegError)
 
 
 def test_evaluate_counts_the_whole_split(tiny_project: Path) -> None:
