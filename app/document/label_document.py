@@ -51,7 +51,6 @@ from PySide6.QtWidgets import QWidget
 from app import messages
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
 from app.document.undo import PaintCommand, Stroke
-from app.pyside_fix import protect_none
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
@@ -59,7 +58,6 @@ from segmodels.labels.edits import Box
 from segmodels.labels.project import Project
 
 log = logging.getLogger(__name__)
-protect_none()  # every window, dock and test builds on the document: fix PySide6's None leak first
 
 DEFAULT_OPACITY = 0.5
 
