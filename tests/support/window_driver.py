@@ -1,11 +1,12 @@
 """Drive the real segstudio window from outside, for tests that need a separate process.
 
-    python tests/support/window_driver.py PATH [--stroke Y,X,H,W,CLASS] [--report FILE]
+    python tests/support/window_driver.py [PATH] [--stroke Y,X,H,W,CLASS] [--report FILE]
                                                [--screenshot FILE [--delay-ms MS]]
 
-It runs `segstudio PATH` in this process (`app.startup.launcher.main`, which starts the window with
-`app.startup.gui.launch` and runs the event loop), and once `launch` has returned the window, works
-through the window's public objects only, before the event loop starts:
+It runs `segstudio PATH` in this process (no PATH: the demo project, as `segstudio` opens it):
+`app.startup.launcher.main`, which starts the window with `app.startup.gui.launch` and runs the event
+loop. Once `launch` has returned the window, the driver works through the window's public objects only,
+before the event loop starts:
 
 - `--report FILE`: once the project is open (recovered edits restored), writes FILE.npy (the open
   image's label map) and then FILE (JSON: image, dirty, unsaved images, status-bar notice, undo text).
@@ -13,8 +14,8 @@ through the window's public objects only, before the event loop starts:
 - `--stroke Y,X,H,W,CLASS`: paints that rectangle through the document as one stroke, on the first
   turn of the event loop (autosave then writes its recovery file as after any stroke).
 - `--screenshot FILE`: saves a grab of the window after `--delay-ms` (first paint and thumbnails),
-  then quits. Under Xvfb this makes the README's screenshot:
-  `xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py PROJECT --screenshot docs/screenshot.png`
+  then quits. Under Xvfb this makes the README's screenshot of the demo project:
+  `xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py --screenshot docs/screenshot.png`
 
 Without --screenshot the program runs until it is closed or killed (the kill -9 recovery tests).
 """
@@ -59,7 +60,7 @@ def paint_rectangle(document, y: int, x: int, h: int, w: int, value: int) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path")
+    parser.add_argument("path", nargs="?", help="image, folder or project (default: the demo project)")
     parser.add_argument("--stroke", help="Y,X,H,W,CLASS: paint this rectangle as one stroke")
     parser.add_argument("--report", type=Path, help="write the document's state here once open")
     parser.add_argument("--screenshot", type=Path, help="save a grab of the window here, then quit")
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return app, window
 
     gui.launch = launch_and_drive
-    return segstudio([args.path])
+    return segstudio([args.path] if args.path else [])
 
 
 def drive(app, window, args: argparse.Namespace) -> None:
