@@ -132,8 +132,8 @@ def child_app(project: str, without: str | None = None) -> None:
 
     def watched_launch(path):
         app, window = real_launch(path)
-        # Imported only now: launch() loads its Qt-free modules before PySide6 on purpose, and
-        # importing PySide6 here first would time a start-up that `segstudio` does not have.
+        # Imported only now: launch() loads numpy (one BLAS thread, app/startup/tricks.py) before
+        # PySide6, and importing PySide6 here first would time a start-up `segstudio` does not have.
         from PySide6.QtCore import QEvent, QObject, QTimer
 
         def complete() -> None:

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def drive(app, window, args: argparse.Namespace) -> None:
     """Report, paint and grab as `args` asks, through the window's public objects."""
-    from PySide6.QtCore import QTimer  # after launch(): it loads its Qt-free modules before PySide6
+    from PySide6.QtCore import QTimer  # here, not at the top: launch() chooses what loads before PySide6
 
     if args.report:
         write_report(window, args.report)
