@@ -7,10 +7,13 @@ used until the first paint are both quoted). A trick that stops paying is remove
 has to know about them. `launch()` calls them through this module (`tricks.pause_gc()`), so the
 benchmark can switch one off.
 
-Removed after measuring (2026-11): importing the Qt-free modules of the first frame (numpy, Pillow and
-its format plugins, platformdirs, segmodels.labels) before PySide6. PySide6 6.11 no longer makes later
-imports measurably slower: -2 to +24 ms (paired medians of 11-15 fresh interpreters), and -20 to +16 ms
-on the whole start-up, all within noise.
+Removed after measuring (2026-11, PySide6 6.11):
+- importing the Qt-free modules of the first frame (Pillow and its format plugins, platformdirs,
+  segmodels.labels) before PySide6: the window with it reached its first paint 3.7 ms later, not
+  sooner (paired median of 41 interleaved rounds, later in 20 of 41), i.e. no gain;
+- keeping PySide's `Qt` namespace out of the first frame (the old `app/qt_enums.py`): ordinary code
+  names `Qt` now. Building the namespace costs the first paint 29-46 ms (paired medians of 21 and 41
+  rounds against the old code); start-up stays within its goal, startup_ratio <= 2.0.
 """
 from __future__ import annotations
 
