@@ -83,15 +83,6 @@ def make_project(root: Path, num_classes: int) -> Path:
     return root
 
 
-def protect_none() -> None:
-    """As app.startup.gui.run_gui does (a PySide6 6.12 reference-count bug on Python 3.11)."""
-    try:
-        from app.pyside_fix import protect_none as protect
-    except ImportError:
-        return
-    protect()
-
-
 # -- repaint timing --------------------------------------------------------------------------------
 class PaintWatch:
     """Event filter noting Paint events of one widget (and the rectangle painted)."""
@@ -210,7 +201,6 @@ def time_opacity(app, window, watch: PaintWatch, repeats: int) -> list[float]:
 def timing_run(repeats: int) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    protect_none()
     app = QApplication([])
     from app.startup.gui import create_window
 
@@ -262,7 +252,6 @@ def rss_mib() -> float:
 def child_memory_app(project: str) -> None:
     from PySide6.QtWidgets import QApplication
 
-    protect_none()
     app = QApplication([])
     from app.startup.gui import create_window
 

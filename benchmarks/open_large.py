@@ -108,10 +108,8 @@ def main() -> None:
     from PIL import Image
     from PySide6.QtWidgets import QApplication
 
-    from app.pyside_fix import protect_none
     from segmodels.labels.imageio import read_image
 
-    protect_none()
     app = QApplication([])
     from app.window.main_window import MainWindow
 

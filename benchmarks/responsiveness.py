@@ -144,9 +144,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=12.0, help="how long to measure during training")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
-    from app.pyside_fix import protect_none
-
-    protect_none()  # as run_gui does: PySide6 6.12 on Python 3.11 leaks references to None
     window, docks = open_window(args.images)
     spin(app, 1.0)
     meter = GapMeter()

@@ -6,14 +6,21 @@ Each measurement is a fresh Python subprocess (so imports count, as they do for 
 the child reports, on stdout, that the target widget received its first paint event: for segstudio
 the canvas viewport (the image is on screen), for the baseline the window's central widget. The
 segstudio child runs `app.startup.launcher.main([PROJECT])`, exactly what the `segstudio PROJECT` command
-runs. segstudio builds its docks (the image list among them) just after that first frame; `complete_s` is the time until they
-are built and shown (the whole window), reported next to `startup_s` so nothing hides there. Rounds
+runs. segstudio builds its docks (the image list among them) just after that first frame; `complete_s` is
+the time until they are built and shown (the whole window), reported next to `startup_s` so nothing hides there. Rounds
 alternate bare / segstudio so drift in machine load hits both equally; medians are quoted.
 
 The project is generated into a temporary folder: 50 RGB images of 512 x 512 with reviewed labels.
 Also checks that neither torch nor pyqtgraph was imported at startup (they load when first used).
 
-    python benchmarks/startup.py [--rounds 15] [--images 50]
+    python benchmarks/startup.py [--rounds 15] [--images 50] [--without TRICK ...]
+
+`--without TRICK` (a name from `app.startup.tricks.TRICKS`, repeatable) adds, to every round, one more
+segstudio run with that trick replaced by a no-op, interleaved with the others; `tricks_ms` in the
+JSON line then holds what each trick saves: the median over rounds of (time to first paint without it
+minus with it, in the same round), in milliseconds. Pairing within a round cancels most load drift;
+`tricks_cpu_ms` is the same for the CPU time the process used until its first paint (all threads),
+steadier than wall time on a busy machine.
 
 Also measured: `floor_s`, the bare window plus importing numpy, Pillow and OpenCV (what any label
 editor on this stack pays), to show how much of the gap is segstudio's own.
@@ -111,19 +118,22 @@ def child_bare() -> None:
     print(COMPLETE, "torch" in sys.modules, flush=True)  # nothing is built later
 
 
-def child_app(project: str) -> None:
+def child_app(project: str, without: str | None = None) -> None:
     """`segstudio PROJECT` exactly (app.startup.launcher.main: command dispatch, argument parsing, then
     app.startup.gui.launch and the event loop), watched from inside: READY when the canvas is first
     painted, COMPLETE once the docks built after that frame are in and one more frame has run."""
     from app.startup import gui as gui_main
+    from app.startup import tricks
     from app.startup.launcher import main
 
+    if without:  # the same start-up with one trick switched off, to measure what it buys
+        setattr(tricks, without, lambda *args: None)
     real_launch = gui_main.launch
 
     def watched_launch(path):
         app, window = real_launch(path)
-        # Imported only now: launch() loads its Qt-free modules before PySide6 on purpose, and
-        # importing PySide6 here first would time a start-up that `segstudio` does not have.
+        # Imported only now: launch() loads numpy (one BLAS thread, app/startup/tricks.py) before
+        # PySide6, and importing PySide6 here first would time a start-up `segstudio` does not have.
         from PySide6.QtCore import QEvent, QObject, QTimer
 
         def complete() -> None:
@@ -138,7 +148,7 @@ def child_app(project: str) -> None:
             def eventFilter(self, watched, event):  # noqa: N802 (Qt name)
                 if event.type() == QEvent.Type.Paint:
                     watched.removeEventFilter(self)
-                    print(READY, flush=True)
+                    print(READY, time.process_time(), flush=True)  # CPU seconds, all threads
                     complete()
                 return False
 
@@ -150,23 +160,32 @@ def child_app(project: str) -> None:
     main([project])
 
 
-def time_child(mode: str, project: Path) -> tuple[float, float, bool]:
+def time_child(mode: str, project: Path, without: str | None = None) -> tuple[float, float, bool, float]:
     """Seconds from spawning a fresh interpreter until its window reports the first paint, and
-    until it is complete; and whether torch or pyqtgraph had been imported by then."""
+    until it is complete; whether torch or pyqtgraph had been imported by then; and the CPU seconds
+    the segstudio child had used at its first paint (NaN for the others)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
     command = [sys.executable, __file__, "--child", mode, "--project", str(project)]
+    if without:
+        command += ["--without", without]
     start = time.perf_counter()
-    painted = None
+    painted, cpu = None, float("nan")
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
         for line in child.stdout:
             if line.startswith(READY):
                 painted = time.perf_counter() - start
+                cpu = float(line.split()[1]) if len(line.split()) > 1 else cpu
             elif line.startswith(COMPLETE) and painted is not None:
                 complete = time.perf_counter() - start
                 child.kill()
-                return painted, complete, line.split()[1] == "True"
+                return painted, complete, line.split()[1] == "True", cpu
         child.wait()
         raise SystemExit(f"{mode} child failed:\n{child.stderr.read()}")
+
+
+def paired_ms(without: list[float], with_: list[float]) -> float:
+    """Median over rounds of (without - with), in milliseconds: what a trick saves."""
+    return round(statistics.median(w - a for w, a in zip(without, with_, strict=True)) * 1000, 1)
 
 
 def main() -> None:
@@ -175,15 +194,22 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--child", choices=("bare", "floor", "app"), help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
+    parser.add_argument("--without", action="append", default=[], metavar="TRICK",
+                        help="also time segstudio with this start-up trick switched off (app.startup.tricks)")
     args = parser.parse_args()
     if args.child == "bare":
         return child_bare()
     if args.child == "floor":
         return child_floor()
     if args.child == "app":
-        return child_app(args.project)
+        return child_app(args.project, args.without[0] if args.without else None)
 
     sys.path.insert(0, str(REPO))
+    from app.startup.tricks import TRICKS
+
+    unknown = sorted(set(args.without) - set(TRICKS))
+    if unknown:
+        parser.error(f"unknown trick(s) {', '.join(unknown)}; known: {', '.join(TRICKS)}")
     # An installed segstudio has byte-compiled modules (pip compiles them); a source checkout run
     # with PYTHONDONTWRITEBYTECODE would recompile every module in every child. Compile once here.
     import compileall
@@ -196,15 +222,26 @@ def main() -> None:
         time_child("bare", project)  # warm the OS file cache for both, unmeasured
         time_child("app", project)
         bare, floor, app, complete, torch_seen = [], [], [], [], False
+        without: dict[str, list[float]] = {name: [] for name in args.without}
+        without_cpu: dict[str, list[float]] = {name: [] for name in args.without}
+        app_cpu: list[float] = []
         for round_number in range(args.rounds):
             bare.append(time_child("bare", project)[0])
             floor.append(time_child("floor", project)[0])
-            painted, done, torch_loaded = time_child("app", project)
+            painted, done, torch_loaded, cpu = time_child("app", project)
+            app_cpu.append(cpu)
             app.append(painted)
             complete.append(done)
             torch_seen |= torch_loaded
+            for name, times in without.items():
+                painted, _done, _torch, cpu = time_child("app", project, without=name)
+                times.append(painted)
+                without_cpu[name].append(cpu)
             print(f"round {round_number + 1}/{args.rounds}: bare {bare[-1]:.3f} s, bare + numpy/Pillow/OpenCV "
-                  f"{floor[-1]:.3f} s, segstudio {app[-1]:.3f} s (docks built {complete[-1]:.3f} s)",
+                  f"{floor[-1]:.3f} s, segstudio {app[-1]:.3f} s (docks built {complete[-1]:.3f} s, "
+                  f"cpu {app_cpu[-1]:.3f} s)"
+                  + "".join(f", without {name} {times[-1]:.3f} s (cpu {without_cpu[name][-1]:.3f} s)"
+                            for name, times in without.items()),
                   file=sys.stderr)
     bare_s, startup_s, floor_s = statistics.median(bare), statistics.median(app), statistics.median(floor)
     complete_s = statistics.median(complete)
@@ -215,7 +252,9 @@ def main() -> None:
                       "bare_s": round(bare_s, 4), "complete_s": round(complete_s, 4),
                       "complete_ratio": round(complete_s / bare_s, 3), "floor_s": round(floor_s, 4),
                       "floor_ratio": round(floor_s / bare_s, 3), "rounds": args.rounds, "images": args.images,
-                      "heavy_imports_at_startup": torch_seen, "goal_ratio": GOAL_RATIO}))
+                      "heavy_imports_at_startup": torch_seen, "goal_ratio": GOAL_RATIO,
+                      "tricks_ms": {name: paired_ms(times, app) for name, times in without.items()},
+                      "tricks_cpu_ms": {name: paired_ms(times, app_cpu) for name, times in without_cpu.items()}}))
 
 
 if __name__ == "__main__":

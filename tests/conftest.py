@@ -5,13 +5,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# PySide6 6.12.0 on Python 3.11 drops a reference to None on every void Qt call; without this a long
-# GUI test session aborts with "none_dealloc" (see app/pyside_fix.py).
-from app.pyside_fix import protect_none  # noqa: E402
-
-protect_none()
-
-
 import pytest
 
 

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtCore  # `QtCore.Qt` only inside handlers: see app/qt_enums.py
-from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
 
 from app.canvas.layers import ImageLayer, IndexedLayer
 from app.canvas.tools import Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
-from app.qt_enums import set_enum_property
 from segmodels.labels.colortable import confidence_color_table, label_color_table
 
 MIN_ZOOM = 1 / 64
 MAX_ZOOM = 64.0
 WHEEL_STEP = 1.25  # zoom factor per wheel notch (120 units)
-FIT_MARGIN = 2  # pixels left around a fitted image, as QGraphicsView.fitInView leaves
 BACKGROUND = QColor(48, 48, 48)
 
 
@@ -43,8 +40,7 @@ class Canvas(QGraphicsView):
         self.scene().addItem(self.image_layer)
         self.scene().addItem(self.label_layer)
         self._brush_outline = self._make_brush_outline()
-        # The viewport's palette, not setBackgroundBrush: PySide resolves a QBrush through overloads
-        # that name Qt-namespace enums (app/qt_enums.py) and QGradient's 169 presets.
+        # The viewport's palette paints the background around the image.
         palette = self.viewport().palette()
         palette.setColor(QPalette.ColorRole.Base, BACKGROUND)
         self.viewport().setPalette(palette)
@@ -54,9 +50,9 @@ class Canvas(QGraphicsView):
         self.setMouseTracking(True)
         # Hidden scroll bars still scroll (pan uses them) but never appear and re-shape the viewport,
         # which would make fit-to-window fit the wrong size.
-        set_enum_property(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
-        set_enum_property(self, "verticalScrollBarPolicy", "ScrollBarAlwaysOff")
-        set_enum_property(self, "focusPolicy", "StrongFocus")
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPoint | None = None
         self._space_down = False
         self._fit_mode = True  # keep fitting on resize until the user zooms
@@ -64,9 +60,7 @@ class Canvas(QGraphicsView):
 
     def _make_brush_outline(self) -> QGraphicsEllipseItem:
         outline = QGraphicsEllipseItem()
-        pen = QPen()  # QPen(colour, width) is resolved through Qt-namespace overloads (app/qt_enums.py)
-        pen.setColor(QColor(255, 255, 255, 200))
-        pen.setWidth(0)  # cosmetic: one screen pixel at any zoom
+        pen = QPen(QColor(255, 255, 255, 200), 0)  # width 0 is cosmetic: one screen pixel at any zoom
         outline.setPen(pen)
         outline.setZValue(2)
         outline.setVisible(False)
@@ -144,15 +138,7 @@ class Canvas(QGraphicsView):
         rect = self.sceneRect()
         if rect.isEmpty():
             return
-        # fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio), worked out here: it runs before the
-        # first frame, where naming Qt's enums costs ~25 ms (app/qt_enums.py). Same 2 px margin.
-        view = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
-        if view.isEmpty():
-            return
-        scale = min(view.width() / rect.width(), view.height() / rect.height())
-        self.resetTransform()
-        self.scale(scale, scale)
-        self.centerOn(rect.center())
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         self._fit_mode = True
         self.zoom_changed.emit(self.zoom)
 
@@ -174,13 +160,13 @@ class Canvas(QGraphicsView):
         return math.floor(scene.y()), math.floor(scene.x())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        button, buttons = event.button(), QtCore.Qt.MouseButton
+        button, buttons = event.button(), Qt.MouseButton
         if button == buttons.MiddleButton or (button == buttons.LeftButton and self._space_down):
             self._pan_from = event.position().toPoint()
-            self.viewport().setCursor(QtCore.Qt.CursorShape.ClosedHandCursor)
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
         elif button == buttons.LeftButton:
             y, x = self.image_point(event.position())
-            pick = bool(event.modifiers() & QtCore.Qt.KeyboardModifier.AltModifier)
+            pick = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
             self.tools.press(y, x, pick=pick)
         event.accept()
 
@@ -201,7 +187,7 @@ class Canvas(QGraphicsView):
         self.cursor_moved.emit(x if inside else -1, y if inside else -1)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        button, buttons = event.button(), QtCore.Qt.MouseButton
+        button, buttons = event.button(), Qt.MouseButton
         if self._pan_from is not None and button in (buttons.MiddleButton, buttons.LeftButton):
             self._pan_from = None
             self.viewport().unsetCursor()
@@ -216,14 +202,14 @@ class Canvas(QGraphicsView):
         super().leaveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == QtCore.Qt.Key.Key_Space and not event.isAutoRepeat():
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
-            self.viewport().setCursor(QtCore.Qt.CursorShape.OpenHandCursor)
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
-        if event.key() == QtCore.Qt.Key.Key_Space and not event.isAutoRepeat():
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = False
             self.viewport().unsetCursor()
             return

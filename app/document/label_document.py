@@ -51,14 +51,12 @@ from app.document.loading import ImageLoader, LoadedView, is_large, load_view, r
 from app.document.sessions import ImageSessions
 from app.document.undo import PaintCommand, Stroke
 from app.document.view_state import ViewMode, ViewState
-from app.pyside_fix import protect_none
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.edits import Box
 from segmodels.labels.project import Project
 
 log = logging.getLogger(__name__)
-protect_none()  # every window, dock and test builds on the document: fix PySide6's None leak first
 
 
 class LabelDocument(QObject):

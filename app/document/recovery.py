@@ -15,16 +15,10 @@ Contract:
   The user saves them, or undoes / closes without saving to discard them.
 - A failing recovery write (full disk) is one status-bar sentence; the edit stays in memory and the
   next edit tries again.
-
-Test hooks (used by tests/reliability/test_recovery.py to drive the real program in a subprocess):
-`SEGSTUDIO_TEST_STROKE="y,x,h,w,class"` paints that rectangle as one stroke once the project is open;
-`SEGSTUDIO_TEST_REPORT=FILE` writes FILE.npy (the current label map) and FILE (JSON state) after
-`restore()`.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -307,7 +301,6 @@ class Autosave(QObject):
         notice = _restore_notice(restored, edits, problems)
         if notice:
             self.document.status_message.emit(notice)
-        _run_test_hooks(self.document, notice)
         return restored
 
     def _restore_one(self, edit: RecoveredEdit, problems: list[str]) -> bool:
@@ -338,28 +331,3 @@ def _restore_notice(restored: list[Path], edits: list[RecoveredEdit], problems: 
     parts.extend(problems)
     return " ".join(parts)
 
-
-def _run_test_hooks(document, notice: str) -> None:
-    """The environment-driven hooks described in the module docstring (no effect when unset)."""
-    report = os.environ.get("SEGSTUDIO_TEST_REPORT")
-    if report:
-        label_map = document.label_map
-        if label_map is not None:  # read by the test once the JSON below exists
-            buffer = io.BytesIO()
-            np.save(buffer, label_map)
-            atomic_write_bytes(report + ".npy", buffer.getvalue())
-        state = {"image": document.image_path.name if document.image_path else None,
-                 "dirty": document.is_dirty, "unsaved": [p.name for p in document.unsaved_images()],
-                 "notice": notice, "undo_text": document.undo_stack.undoText() if document.undo_stack else ""}
-        atomic_write_text(report, json.dumps(state))
-    stroke = os.environ.get("SEGSTUDIO_TEST_STROKE")
-    if stroke:
-        y, x, h, w, value = (int(v) for v in stroke.split(","))
-        QTimer.singleShot(0, lambda: _paint_rectangle(document, y, x, h, w, value))
-
-
-def _paint_rectangle(document, y: int, x: int, h: int, w: int, value: int) -> None:
-    stroke = document.begin_stroke("Brush")
-    if stroke is not None:
-        stroke.paint(y, x, np.ones((h, w), dtype=bool), value)
-        stroke.finish()

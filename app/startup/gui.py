@@ -7,12 +7,11 @@ used: written on first launch into the user's data folder (platformdirs; `SEGSTU
 it, as the tests do) so the user can edit it. The demo keeps reviewed labels for its first half and
 leaves the rest unlabelled, so there is something to predict; the bundled demo model is copied into
 its models/ when present. torch is never imported here: the window starts fast.
-Environment: SEGSTUDIO_SCREENSHOT=FILE saves a grab of the window shortly after start, then quits.
+The start-up tricks `launch()` applies, each with what it buys, are in `app.startup.tricks`.
 """
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import shutil
@@ -20,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.startup import tricks
 from segmodels.errors import SegError, describe
 from segmodels.resources import resource_path
 
@@ -31,7 +31,6 @@ DEMO_REVIEWED_COUNT = 24
 #: on the demo are honest, mistakes included: there is something real to correct.
 DEMO_SEED = 1
 DEMO_MODEL_FILES = ("demo_m2nist.pt", "demo_m2nist.json")
-SCREENSHOT_DELAY_MS = 800  # time for the first paint and the first thumbnails
 
 
 def user_home() -> Path:
@@ -112,8 +111,8 @@ def create_window(path: str | None, *, defer_docks: bool = False):
     """Build the main window showing `path` (or the demo); errors become a message, not a crash.
 
     With `defer_docks` the docks, the image list included, are built just after the canvas is first
-    painted: the image is on screen about 80 ms sooner (their imports and widgets, and the Qt enums
-    they need, see app/qt_enums.py) and the docks follow one frame later. Without it (tests) the
+    painted: the image is on screen sooner (their imports and widgets wait for it) and the docks
+    follow one frame later. Without it (tests) the
     window is complete when this returns.
     """
     from app import messages
@@ -123,7 +122,7 @@ def create_window(path: str | None, *, defer_docks: bool = False):
     if defer_docks:
         from app.startup.first_paint import after_first_paint
 
-        after_first_paint(window.canvas.viewport(), lambda: (install_docks(window), resume_gc()))
+        after_first_paint(window.canvas.viewport(), lambda: (install_docks(window), tricks.resume_gc()))
     else:
         install_docks(window)
     try:
@@ -138,67 +137,13 @@ def create_window(path: str | None, *, defer_docks: bool = False):
     return window
 
 
-#: Qt-free modules the window needs before its first frame. They are imported before PySide6 on
-#: purpose: once PySide6 is loaded it inspects every later import (reading its source, for its
-#: `__feature__` switches), which made these about 30 ms slower to import.
-PRELOAD_BEFORE_QT = ("numpy", "PIL.Image", "platformdirs", "hashlib", "segmodels.labels.imageio", "segmodels.labels.labelio",
-                     "segmodels.labels.project")
-
-
-def preload_before_qt() -> None:
-    import importlib
-
-    # numpy's OpenBLAS starts a thread per core when it loads, and they spin for a while. The window
-    # does no BLAS work with numpy; on a 2-core machine the spinning threads slowed start-up by about
-    # 20 ms. OpenBLAS reads the setting once, as numpy loads, so it is set for that import only: a
-    # BLAS that torch brings later still sees the user's environment. A user's own setting wins.
-    user_setting = os.environ.get("OPENBLAS_NUM_THREADS")
-    os.environ["OPENBLAS_NUM_THREADS"] = user_setting or "1"
-    try:
-        importlib.import_module("numpy")
-    finally:
-        if user_setting is None:
-            del os.environ["OPENBLAS_NUM_THREADS"]
-    for name in PRELOAD_BEFORE_QT:
-        importlib.import_module(name)
-    from PIL import Image
-
-    Image.preinit()  # the common format plugins (PNG, JPEG, ...), otherwise loaded at the first open
-
-
-_gc_paused = False
-
-
-def pause_gc() -> None:
-    """Start-up makes ~45,000 long-lived objects (modules, classes, Qt's enums) and next to no
-    garbage, yet the cyclic collector ran ~80 times over them before the first frame (~15 ms).
-    It is paused until the window is complete (`resume_gc`)."""
-    global _gc_paused
-    if gc.isenabled():
-        gc.disable()
-        _gc_paused = True
-
-
-def resume_gc() -> None:
-    """Undo `pause_gc`, moving the start-up objects out of later collections (`gc.freeze`): they
-    live as long as the window, and collections while painting get shorter."""
-    global _gc_paused
-    if _gc_paused:
-        _gc_paused = False
-        gc.freeze()
-        gc.enable()
-
-
 def launch(path: str | None):
     """Create the application and show the window on `path`: everything `segstudio` does before its
     event loop (benchmarks/startup.py times it through `segstudio PROJECT`). Returns (app, window)."""
-    pause_gc()  # resumed once the docks are built, just after the first frame
-    preload_before_qt()
+    tricks.pause_gc()  # resumed once the docks are built, just after the first frame
+    tricks.single_thread_blas()
     from PySide6.QtWidgets import QApplication
 
-    from app.pyside_fix import protect_none
-
-    protect_none()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("segstudio")
     app.setOrganizationName("segstudio")
@@ -210,10 +155,5 @@ def launch(path: str | None):
 def run_gui(argv: Sequence[str]) -> int:
     args = _parse(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
-    app, window = launch(args.path)
-    shot = os.environ.get("SEGSTUDIO_SCREENSHOT")
-    if shot:  # for tests and the README: grab the painted window, then quit
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(SCREENSHOT_DELAY_MS, lambda: (window.grab().save(shot), app.quit()))
+    app, _window = launch(args.path)
     return app.exec()

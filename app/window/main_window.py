@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore  # `QtCore.Qt` only after the first frame: see app/qt_enums.py
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
 
@@ -22,14 +22,11 @@ from app.canvas.view import Canvas
 from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
-from app.qt_enums import set_shortcut
 from app.window.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import Qt
-
     from app.docks.image_list import ImageListDock
 
 APP_NAME = "segstudio"
@@ -85,7 +82,7 @@ class MainWindow(QMainWindow):
             from app.docks.image_list import ImageListDock
 
             self.image_list = ImageListDock(self.document, self)
-            self.add_dock(self.image_list, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+            self.add_dock(self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
             self._go_menu.addAction(self.image_list.previous_action)
             self._go_menu.addAction(self.image_list.next_action)
             if self.document.project is not None:
@@ -112,7 +109,7 @@ class MainWindow(QMainWindow):
     def _action(self, name: str, text: str, slot: Callable, shortcut: QKeySequence | str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            set_shortcut(action, shortcut)
+            action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _=False: slot())
         self.actions_by_name[name] = action
         return action

@@ -9,24 +9,21 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPixmap
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QComboBox, QSlider, QWidget
 
 from app.canvas.tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
-from app.qt_enums import set_enum_property, set_shortcut
 
 VIEW_MODE_TEXT = {ViewMode.LABEL: "Label", ViewMode.PREDICTION: "Prediction", ViewMode.CONFIDENCE: "Confidence"}
 
 
 class HorizontalSlider(QSlider):
-    """QSlider(Qt.Orientation.Horizontal, parent), built without naming `Qt` (app/qt_enums.py). The
-    parent goes by keyword: given positionally, PySide weighs the overload that takes an orientation."""
+    """A horizontal QSlider."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent=parent)
-        set_enum_property(self, "orientation", "Horizontal")
+        super().__init__(Qt.Orientation.Horizontal, parent)
 
 
 class OpacitySlider(HorizontalSlider):
@@ -124,7 +121,7 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
     by_tool: dict[Tool, QAction] = {}
     for tool, text, key in ((Tool.BRUSH, "Brush", "B"), (Tool.ERASER, "Eraser", "E"), (Tool.FILL, "Flood fill", "F")):
         action = QAction(f"{text}", parent, checkable=True)
-        set_shortcut(action, key)
+        action.setShortcut(QKeySequence(key))
         action.setToolTip(f"{text} ({key})")
         action.triggered.connect(lambda _=False, t=tool: tools.set_tool(t))
         group.addAction(action)
@@ -132,15 +129,15 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
     by_tool[tools.tool].setChecked(True)
     tools.tool_changed.connect(lambda tool: by_tool[tool].setChecked(True))
     grow = QAction("Bigger brush", parent)
-    set_shortcut(grow, "]")
+    grow.setShortcut(QKeySequence("]"))
     grow.triggered.connect(tools.grow_brush)
     shrink = QAction("Smaller brush", parent)
-    set_shortcut(shrink, "[")
+    shrink.setShortcut(QKeySequence("["))
     shrink.triggered.connect(tools.shrink_brush)
     class_keys = []
     for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "`"):
         action = QAction(f"Pick class key {key}", parent)
-        set_shortcut(action, key)
+        action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _=False, k=key: tools.pick_class_key(k))
         class_keys.append(action)
     return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], grow, shrink, class_keys)

@@ -247,7 +247,6 @@ REPO = Path(__file__).resolve().parents[2]
 #: Writes that are safe without segmodels.atomic, with the reason.
 ALLOWED = {
     ("app/startup/gui.py", "copy2"): "copies into demo.partial/, which is renamed into place only when complete",
-    ("app/startup/gui.py", "save"): "SEGSTUDIO_SCREENSHOT: a window grab for tests and the README, not user data",
 }
 
 

@@ -23,6 +23,7 @@ from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
+WINDOW_DRIVER = REPO / "tests" / "support" / "window_driver.py"
 
 
 @pytest.fixture
@@ -202,11 +203,12 @@ def test_read_only_project_by_permissions(qtbot, messages, project):
 
 
 # -- the real program, killed ------------------------------------------------------------------------
-def _start(project: Project, env_extra: dict[str, str], home: Path) -> subprocess.Popen:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SEGSTUDIO_HOME=str(home), **env_extra)
+def _start(project: Project, driver_args: list[str], home: Path) -> subprocess.Popen:
+    """The real window on `project` in another process, driven by tests/support/window_driver.py."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SEGSTUDIO_HOME=str(home))
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.Popen([sys.executable, "-m", "app", str(project.root)], cwd=str(REPO), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [sys.executable, str(WINDOW_DRIVER), str(project.root), *driver_args]
+    return subprocess.Popen(command, cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def _wait_for(condition, process: subprocess.Popen, seconds: float, what: str) -> None:
@@ -230,7 +232,7 @@ def test_kill_9_then_restart_restores_identical_pixels(project, tmp_path):
     label_before = project.label_path(image).read_bytes()
     recovery_json = _recovery_png(project, image).with_suffix(".json")
     home = tmp_path / "home"
-    painter = _start(project, {"SEGSTUDIO_TEST_STROKE": "4,5,7,9,2"}, home)
+    painter = _start(project, ["--stroke", "4,5,7,9,2"], home)
     try:
         _wait_for(recovery_json.exists, painter, 30, "the recovery file")
         painter.send_signal(signal.SIGKILL)
@@ -246,7 +248,7 @@ def test_kill_9_then_restart_restores_identical_pixels(project, tmp_path):
     assert project.label_path(image).read_bytes() == label_before  # the crash never touched the label
 
     report = tmp_path / "report.json"
-    restarted = _start(project, {"SEGSTUDIO_TEST_REPORT": str(report)}, home)
+    restarted = _start(project, ["--report", str(report)], home)
     try:
         _wait_for(report.exists, restarted, 30, "the restored document")
     finally:

@@ -240,47 +240,26 @@ def test_window_start_does_not_import_torch(tmp_path):
             "assert w.document.image_path is not None and hasattr(w, 'model_docks')\n"
             "w.image_list.cancel_thumbnails()\n"
             "import gc\nassert gc.isenabled() and gc.get_freeze_count() > 10000  # paused only for start-up\n"
-            "print(sorted(name for name in vars(qtcore) if name == 'Qt'))\n"
             "print('torch' in sys.modules, 'pyqtgraph' in sys.modules)")
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.strip().splitlines()
     assert lines[-1] == "False False"
-    # At the first frame PySide had not built its Qt namespace (app/qt_enums.py: ~25 ms); the docks
-    # built after it do use it, so the probe can tell.
-    assert lines[0] == "first paint: Qt namespace built False image shown True"
-    assert "Qt" in lines[1]
+    assert lines[0] == "first paint: image shown True"  # the image is in the first frame, docks come after
 
 
-#: Prints, at the canvas's first paint, whether PySide has built the `Qt` namespace yet and whether
-#: the image is there; and the namespace's state once the window is complete.
+#: Prints, at the canvas's first paint, whether the image is there.
 FIRST_PAINT_PROBE = (
     "from PySide6.QtCore import QEvent, QObject\n"
-    "qtcore = sys.modules['PySide6.QtCore']\n"
     "class Probe(QObject):\n"
     "    def eventFilter(self, watched, event):\n"
     "        if event.type() == QEvent.Type.Paint:\n"
     "            watched.removeEventFilter(self)\n"
-    "            print('first paint: Qt namespace built', 'Qt' in vars(qtcore), 'image shown',\n"
-    "                  w.canvas.image_layer.boundingRect().width() > 0, flush=True)\n"
+    "            print('first paint: image shown', w.canvas.image_layer.boundingRect().width() > 0,\n"
+    "                  flush=True)\n"
     "        return False\n"
     "probe = Probe()\nw.canvas.viewport().installEventFilter(probe)\n")
-
-
-def test_modules_loaded_before_qt_do_not_import_qt():
-    """launch() imports PRELOAD_BEFORE_QT before PySide6 (faster imports); one that pulled in Qt
-    would silently undo that."""
-    code = ("import sys\nfrom app.startup.gui import preload_before_qt, PRELOAD_BEFORE_QT\n"
-            "preload_before_qt()\n"
-            "assert all(name in sys.modules for name in PRELOAD_BEFORE_QT)\n"
-            "import os\nassert 'OPENBLAS_NUM_THREADS' not in os.environ  # set for numpy's load only\n"
-            "print(sorted(name for name in sys.modules if name.startswith(('PySide6', 'torch'))))")
-    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
-    env.pop("OPENBLAS_NUM_THREADS", None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[]"
 
 
 def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(qtbot, project, messages):

@@ -1,9 +1,10 @@
-"""The real program in a real X server: `python -m app PROJECT` under Xvfb with Qt's xcb plugin.
+"""The real program in a real X server: `segstudio PROJECT` under Xvfb with Qt's xcb plugin.
 
 Offscreen tests cannot catch a window that fails to start on a real display (missing xcb libraries,
 a crash in the first paint, an exception during start-up). This test starts Xvfb itself, runs the
-program as a user would, and asks it (SEGSTUDIO_SCREENSHOT) to save a grab of the window after its
-first paint and quit. It skips only when Xvfb is not installed; CI installs it (.ci/run).
+program as a user would (tests/support/window_driver.py runs `segstudio PROJECT` in its process)
+and has the driver save a grab of the window after its first paint and quit. It skips only when
+Xvfb is not installed; CI installs it (.ci/run).
 """
 from __future__ import annotations
 
@@ -47,10 +48,10 @@ def test_real_window_starts_and_paints(tmp_path, x_display):
 
     project = write_demo_project(tmp_path / "demo", count=4)
     shot = tmp_path / "window.png"
-    env = dict(os.environ, DISPLAY=x_display, QT_QPA_PLATFORM="xcb", SEGSTUDIO_SCREENSHOT=str(shot),
-               PYTHONPATH=str(REPO))
-    result = subprocess.run([sys.executable, "-m", "app", str(project.root)], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=TIMEOUT_S)
+    env = dict(os.environ, DISPLAY=x_display, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
+    driver = REPO / "tests" / "support" / "window_driver.py"
+    result = subprocess.run([sys.executable, str(driver), str(project.root), "--screenshot", str(shot)],
+                            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert result.returncode == 0, f"the program failed:\n{result.stderr[-3000:]}"
     assert shot.is_file(), f"no screenshot was written:\n{result.stderr[-3000:]}"
     pixels = np.asarray(Image.open(shot).convert("RGB"))

@@ -1,0 +1,70 @@
+"""Start-up tricks: the few things `launch()` does only to put the window on screen sooner.
+
+Each trick states what it buys, measured with `benchmarks/startup.py --without NAME` on the 2-core
+development machine (the window on a 50-image project, offscreen, 31 rounds interleaving the window
+with and without the trick; the machine was busy, so paired medians of wall time and of the CPU time
+used until the first paint are both quoted). A trick that stops paying is removed; ordinary code never
+has to know about them. `launch()` calls them through this module (`tricks.pause_gc()`), so the
+benchmark can switch one off.
+
+Removed after measuring (2026-11, PySide6 6.11):
+- importing the Qt-free modules of the first frame (Pillow and its format plugins, platformdirs,
+  segmodels.labels) before PySide6: the window with it reached its first paint 3.7 ms later, not
+  sooner (paired median of 41 interleaved rounds, later in 20 of 41), i.e. no gain;
+- keeping PySide's `Qt` namespace out of the first frame (the old `app/qt_enums.py`): ordinary code
+  names `Qt` now. Building the namespace costs the first paint 29-46 ms (paired medians of 21 and 41
+  rounds against the old code); start-up stays within its goal, startup_ratio <= 2.0.
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+
+#: Names `benchmarks/startup.py --without` accepts: each a function here that it replaces by a no-op.
+TRICKS = ("pause_gc", "single_thread_blas")
+
+
+def single_thread_blas() -> None:
+    """Load numpy with OpenBLAS limited to one thread: saves 76-89 ms to the first paint (paired wall
+    medians of two 25-31-round runs; 24-61 ms of CPU time).
+
+    numpy's OpenBLAS starts a thread per core when it loads, and on a 2-core machine they compete with
+    the start-up for the second core; the window does no BLAS work. OpenBLAS reads the setting once, as
+    numpy loads, so it is set for that import only: a BLAS that torch brings later still sees the
+    user's environment. A user's own setting wins.
+    """
+    user_setting = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = user_setting or "1"
+    try:
+        importlib.import_module("numpy")
+    finally:
+        if user_setting is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+
+
+_gc_paused = False
+
+
+def pause_gc() -> None:
+    """Pause the cyclic garbage collector until the window is complete (`resume_gc`): saves 16-49 ms
+    to the first paint (paired wall medians; 5-12 ms of CPU time).
+
+    Start-up makes tens of thousands of long-lived objects (modules, classes, widgets) and next to no
+    garbage, yet with the collector on it ran 75 collections over them before the first frame, 13-59 ms
+    in all (median 21 ms, timed with `gc.callbacks`).
+    """
+    global _gc_paused
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused = True
+
+
+def resume_gc() -> None:
+    """Undo `pause_gc`, moving the start-up objects out of later collections (`gc.freeze`): they live
+    as long as the window, so collections while painting get shorter."""
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()

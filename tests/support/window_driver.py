@@ -1,0 +1,105 @@
+"""Drive the real segstudio window from outside, for tests that need a separate process.
+
+    python tests/support/window_driver.py [PATH] [--stroke Y,X,H,W,CLASS] [--report FILE]
+                                               [--screenshot FILE [--delay-ms MS]]
+
+It runs `segstudio PATH` in this process (no PATH: the demo project, as `segstudio` opens it):
+`app.startup.launcher.main`, which starts the window with `app.startup.gui.launch` and runs the event
+loop. Once `launch` has returned the window, the driver works through the window's public objects only,
+before the event loop starts:
+
+- `--report FILE`: once the project is open (recovered edits restored), writes FILE.npy (the open
+  image's label map) and then FILE (JSON: image, dirty, unsaved images, status-bar notice, undo text).
+  FILE appears last and atomically, so a reader that sees it can read both.
+- `--stroke Y,X,H,W,CLASS`: paints that rectangle through the document as one stroke, on the first
+  turn of the event loop (autosave then writes its recovery file as after any stroke).
+- `--screenshot FILE`: saves a grab of the window after `--delay-ms` (first paint and thumbnails),
+  then quits. Under Xvfb this makes the README's screenshot of the demo project:
+  `xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py --screenshot docs/screenshot.png`
+
+Without --screenshot the program runs until it is closed or killed (the kill -9 recovery tests).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DELAY_MS = 800  # time for the first paint and the first thumbnails
+
+
+def write_report(window, report: Path) -> None:
+    """The document's state as the user would see it, for a test in another process."""
+    import numpy as np
+
+    document = window.document
+    if document.label_map is not None:
+        np.save(str(report) + ".npy", document.label_map)
+    state = {"image": document.image_path.name if document.image_path else None,
+             "dirty": document.is_dirty, "unsaved": [p.name for p in document.unsaved_images()],
+             "notice": window.statusBar().currentMessage(),
+             "undo_text": document.undo_stack.undoText() if document.undo_stack else ""}
+    partial = report.with_name(report.name + ".partial")
+    partial.write_text(json.dumps(state))
+    os.replace(partial, report)
+
+
+def paint_rectangle(document, y: int, x: int, h: int, w: int, value: int) -> None:
+    """One brush stroke filling the rectangle, through the document as a tool would paint it."""
+    import numpy as np
+
+    stroke = document.begin_stroke("Brush")
+    if stroke is None:
+        raise SystemExit("no image is open to paint on")
+    stroke.paint(y, x, np.ones((h, w), dtype=bool), value)
+    stroke.finish()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", help="image, folder or project (default: the demo project)")
+    parser.add_argument("--stroke", help="Y,X,H,W,CLASS: paint this rectangle as one stroke")
+    parser.add_argument("--report", type=Path, help="write the document's state here once open")
+    parser.add_argument("--screenshot", type=Path, help="save a grab of the window here, then quit")
+    parser.add_argument("--delay-ms", type=int, default=DEFAULT_DELAY_MS)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    from app.startup import gui
+    from app.startup.launcher import main as segstudio
+
+    real_launch = gui.launch
+
+    def launch_and_drive(path: str | None):
+        app, window = real_launch(path)
+        drive(app, window, args)
+        return app, window
+
+    gui.launch = launch_and_drive
+    return segstudio([args.path] if args.path else [])
+
+
+def drive(app, window, args: argparse.Namespace) -> None:
+    """Report, paint and grab as `args` asks, through the window's public objects."""
+    from PySide6.QtCore import QTimer  # here, not at the top: launch() chooses what loads before PySide6
+
+    if args.report:
+        write_report(window, args.report)
+    if args.stroke:
+        y, x, h, w, value = (int(v) for v in args.stroke.split(","))
+        QTimer.singleShot(0, window, lambda: paint_rectangle(window.document, y, x, h, w, value))
+    if args.screenshot:
+        def grab_and_quit() -> None:
+            if not window.grab().save(str(args.screenshot)):
+                print(f"could not save {args.screenshot}", file=sys.stderr)
+                app.exit(1)
+                return
+            app.quit()
+
+        QTimer.singleShot(args.delay_ms, window, grab_and_quit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
