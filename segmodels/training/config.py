@@ -27,7 +27,7 @@ GENERIC_DEFAULTS: dict[str, Any] = dict(GENERIC_TRAINING)
 
 class Schedule(enum.StrEnum):
     """How the learning rate moves over a run (see `segmodels.training.build.schedule_factor`).
-    A StrEnum: its values are the words the checkpoints record and `schedule_factor` compares."""
+    A StrEnum: its values are the words the CLI and old checkpoints use, and what `to_json()` records."""
 
     ONECYCLE = "onecycle"
     COSINE = "cosine"

@@ -62,3 +62,17 @@ def test_a_checkpoint_records_the_schedule_as_a_word_and_loads_back(tmp_path):
     recorded = load_checkpoint(path).train_config
     assert recorded["schedule"] == "constant"
     assert TrainConfig(**{**recorded, "project": "p"}).schedule is Schedule.CONSTANT
+
+
+def test_each_schedule_shapes_the_learning_rate():
+    from segmodels.training.build import schedule_factor
+    from segmodels.training.config import Schedule
+
+    total = 100
+    assert [schedule_factor(step, total, Schedule.CONSTANT) for step in (0, 50, 99)] == [1.0, 1.0, 1.0]
+    assert schedule_factor(0, total, Schedule.COSINE) == 1.0 > schedule_factor(50, total, Schedule.COSINE)
+    onecycle = [schedule_factor(step, total, Schedule.ONECYCLE) for step in range(total)]
+    peak = onecycle.index(max(onecycle))
+    assert onecycle[0] < 1.0 and 0 < peak < total // 2 and onecycle[-1] < onecycle[peak]   # warm-up, then down
+    recorded = TrainConfig(project="p", arch="unet", schedule="constant").schedule   # from a checkpoint's word
+    assert schedule_factor(50, total, recorded) == 1.0
