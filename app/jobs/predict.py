@@ -82,15 +82,14 @@ def lower_thread_priority(niceness: int = 10) -> None:
 # -- backend ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BackendInfo:
-    """What the loaded model code offers. Names, descriptions and training defaults are also in the
-    torch-free catalog (the docks show those from the first frame); this adds what needs torch."""
+    """What only the loaded model code can tell: the device "auto" picks and a sentence per device choice.
+    Architecture names, descriptions and training defaults are not here: the docks read them from the
+    torch-free catalog (`segmodels.models.catalog`) on their first frame."""
 
-    architectures: tuple[str, ...]
-    descriptions: dict[str, str]
     device: str                        # what "auto" chose
     device_reason: str                 # ... and why
-    device_sentences: dict[str, str] = field(default_factory=dict)  # per DEVICE_CHOICES entry: where it runs,
-                                                                     # or why this machine cannot use it
+    device_sentences: dict[str, str] = field(default_factory=dict)  # per DEVICE_CHOICES entry: where it
+                                                                     # runs, or why this machine cannot use it
 
     def device_sentence(self, choice: str) -> str:
         return self.device_sentences.get(choice, self.device_reason)
@@ -98,13 +97,15 @@ class BackendInfo:
 
 def load_backend(device: str = "auto") -> BackendInfo:
     """Import the model code (and torch) and describe what will run where."""
-    import segmodels.inference.batch  # noqa: F401 - imported here, with torch, so that the first
-    import segmodels.training.trainer  # noqa: F401     prediction or training run does not stall the window
+    # Imported here, with torch, so that the first prediction or training run does not stall the
+    # window again; the first registry name imports (and registers) every architecture.
+    import segmodels.inference.batch  # noqa: F401
+    import segmodels.training.trainer  # noqa: F401
     from segmodels.inference.device import select_device
-    from segmodels.models import list_models, model_description
+    from segmodels.models import list_models
 
     limit_torch_threads()
-    names = tuple(list_models())
+    list_models()
     chosen, reason = select_device(device)
     sentences = {}
     for choice in DEVICE_CHOICES:
@@ -112,7 +113,7 @@ def load_backend(device: str = "auto") -> BackendInfo:
             sentences[choice] = select_device(choice)[1]
         except SegError as exc:  # listed anyway (e.g. MPS off a Mac): the sentence says it is not there
             sentences[choice] = str(exc)
-    return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason, sentences)
+    return BackendInfo(str(chosen), reason, sentences)
 
 
 # -- checkpoints ------------------------------------------------------------------------------

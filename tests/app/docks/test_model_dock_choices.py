@@ -38,6 +38,7 @@ def test_device_sentence_follows_the_choice(dock, qtbot):
     with qtbot.waitSignal(dock.backend.ready, timeout=WAIT_MS):
         dock.backend.ensure_loaded()
     assert dock.device_label.text() == select_device("auto")[1]
+    assert tuple(dock.backend.info.device_sentences) == DEVICE_CHOICES   # a sentence for every listed device
     for choice in ("mps", "cuda", "cpu", "auto"):
         dock.device_combo.setCurrentText(choice)          # widget -> sentence
         try:
