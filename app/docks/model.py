@@ -33,7 +33,6 @@ from app import messages
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import (
-    DEVICE_CHOICES,
     CheckpointInfo,
     PredictionDone,
     demo_model_path,
@@ -44,9 +43,9 @@ from app.jobs.predict import (
 from app.jobs.slot import JobSlot
 from app.jobs.worker import CancelFlag, one_call
 from segmodels.inference.uncertainty import RankingMode, confidence_scores, uncertainty_order
+from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
 
 FileChooser = Callable[[QWidget], "str | None"]
-DEFAULT_ARCH = "m2nist_fcn"  # small and fast on a CPU: the sensible first model
 RANK_MODES = (("10th-percentile confidence", RankingMode.LOW_QUANTILE), ("mean confidence", RankingMode.MEAN))
 
 
@@ -92,15 +91,18 @@ class ModelDock(QDockWidget):
         self.info_label = QLabel("")
         self.info_label.setWordWrap(True)
         form.addRow("", self.info_label)
-        self.arch_combo = QComboBox()
-        self.arch_combo.addItem("(loaded on first use)")
-        self.arch_combo.setEnabled(False)
+        self.arch_combo = QComboBox()  # from the torch-free catalog: complete on the first frame
+        for name, entry in ARCHITECTURES.items():
+            self.arch_combo.addItem(name, name)
+            self.arch_combo.setItemData(self.arch_combo.count() - 1, entry.description, Qt.ToolTipRole)
+        self.arch_combo.setCurrentIndex(self.arch_combo.findData(DEFAULT_ARCH))
         self.new_button = QPushButton("Train new…")
         self.new_button.setToolTip("Train this architecture from scratch in the training dock")
         self.new_button.clicked.connect(self._request_architecture)
         form.addRow("Architecture", form_row(self.arch_combo, self.new_button))
         self.device_combo = QComboBox()
-        self.device_combo.addItems(DEVICE_CHOICES)
+        self.device_combo.addItems(DEVICE_CHOICES)  # every choice, MPS too; the sentence says if one is missing
+        self.device_combo.currentTextChanged.connect(self._show_device_sentence)
         form.addRow("Device", self.device_combo)
         self.device_label = QLabel("not checked yet (torch loads on first use)")
         self.device_label.setWordWrap(True)
@@ -203,14 +205,14 @@ class ModelDock(QDockWidget):
 
     # -- backend ------------------------------------------------------------------------------
     def _on_backend_ready(self, info: Any) -> None:
-        self.arch_combo.clear()
-        for name in info.architectures:
-            self.arch_combo.addItem(name, name)
-            self.arch_combo.setItemData(self.arch_combo.count() - 1, info.descriptions.get(name, ""), Qt.ToolTipRole)
-        self.arch_combo.setCurrentIndex(max(0, self.arch_combo.findData(DEFAULT_ARCH)))
-        self.arch_combo.setEnabled(True)
-        self.device_label.setText(info.device_reason)
+        self._show_device_sentence()
         self._update_buttons()
+
+    def _show_device_sentence(self, *_: Any) -> None:
+        """Where the chosen device runs, or why this machine cannot use it (known once torch is loaded)."""
+        info = self.backend.info
+        if info is not None:
+            self.device_label.setText(info.device_sentence(self.device_combo.currentText()))
 
     def _request_architecture(self) -> None:
         if not self.backend.is_loaded():

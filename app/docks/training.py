@@ -1,5 +1,9 @@
 """The training dock: settings, Start/Cancel, progress with ETA, live curves, per-class IoU.
 
+The settings are the CLI's: architecture names, descriptions and each architecture's training defaults
+come from segmodels' torch-free catalog from the first frame on, so pressing Start with untouched fields
+trains exactly as `segstudio train PROJECT --arch ARCH` does.
+
 Training runs `app.jobs.train.training_job` (segmodels' `fit()`) in the dock's JobSlot (model pool);
 the window keeps painting, zooming and switching images meanwhile. Step reports arrive throttled
 (at most ~20 a second) and move the progress bar and the loss curve; each epoch adds a validation
@@ -17,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -42,7 +46,7 @@ from app import messages
 from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
-from app.jobs.predict import DEVICE_CHOICES, demo_model_path, project_checkpoints
+from app.jobs.predict import demo_model_path, project_checkpoints
 from app.jobs.slot import JobSlot
 from app.jobs.train import (
     EpochUpdate,
@@ -53,11 +57,12 @@ from app.jobs.train import (
     format_eta,
     training_job,
 )
+from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
+from segmodels.training.config import fine_tune_lr
 
 #: Closing during a run asks first; on yes the window waits this long for fit() to finish its step
 #: and return (the one GUI-thread wait over CLOSE_BUDGET_S, which the user agreed to).
 CLOSE_WAIT_S = 30.0
-DEFAULT_ARCH = "m2nist_fcn"
 
 
 class TrainingDock(QDockWidget):
@@ -72,11 +77,14 @@ class TrainingDock(QDockWidget):
         self.job = JobSlot(backend.pool, self)  # one run at a time; Start while running is refused
         self.last_request: TrainingRequest | None = None
         self.outcome: TrainingOutcome | None = None
-        self.train_defaults: dict[str, dict[str, Any]] = {}
+        # Per architecture, what `TrainConfig.resolved()` fills in, plus the fine-tune rate it would use.
+        self.train_defaults: dict[str, dict[str, Any]] = {
+            name: {**entry.training_defaults(), "fine_tune_lr": fine_tune_lr(entry.training_defaults()["lr"])}
+            for name, entry in ARCHITECTURES.items()}
         self._started_at = 0.0
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
         self._build()
-        backend.ready.connect(self._on_backend_ready)
+        self.apply_defaults(DEFAULT_ARCH)
         self.refresh_checkpoints()
         self._update_controls()
 
@@ -93,25 +101,25 @@ class TrainingDock(QDockWidget):
         self.finetune_radio.toggled.connect(self._suggest_learning_rate)
         form.addRow("Start", form_row(self.scratch_radio, self.finetune_radio))
         self.arch_combo = QComboBox()
-        self.arch_combo.addItem(DEFAULT_ARCH, DEFAULT_ARCH)  # the full list arrives with the backend
+        for name, entry in ARCHITECTURES.items():
+            self.arch_combo.addItem(name, name)
+            self.arch_combo.setItemData(self.arch_combo.count() - 1, entry.description, Qt.ItemDataRole.ToolTipRole)
+        self.arch_combo.setCurrentIndex(self.arch_combo.findData(DEFAULT_ARCH))
         self.arch_combo.activated.connect(lambda _: self.apply_defaults(self.arch_combo.currentData()))
         form.addRow("Architecture", self.arch_combo)
         self.checkpoint_combo = QComboBox()
         form.addRow("Checkpoint", self.checkpoint_combo)
-        # Until the backend reports each architecture's defaults, show m2nist_fcn's (segmodels'
-        # ARCH_DEFAULTS; importing them here would import torch on the GUI thread).
-        self.epochs_spin = _spin(QSpinBox(), 1, 1000, 12)
+        # Placeholder values: apply_defaults() shows the chosen architecture's as soon as the dock is built.
+        self.epochs_spin = _spin(QSpinBox(), 1, 1000, 1)
         form.addRow("Epochs", self.epochs_spin)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(6)
         self.lr_spin.setRange(1e-6, 1.0)
         self.lr_spin.setSingleStep(1e-4)
-        self.lr_spin.setValue(3e-3)
         form.addRow("Learning rate", self.lr_spin)
-        self.batch_spin = _spin(QSpinBox(), 1, 512, 32)
+        self.batch_spin = _spin(QSpinBox(), 1, 512, 1)
         form.addRow("Batch size", self.batch_spin)
         self.augment_check = QCheckBox("flips, crops and colour jitter")
-        self.augment_check.setChecked(False)
         form.addRow("Augmentation", self.augment_check)
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICE_CHOICES)
@@ -164,23 +172,15 @@ class TrainingDock(QDockWidget):
             self.backend.ensure_loaded(lambda info: self.curves.ensure_plots())
 
     # -- settings -----------------------------------------------------------------------------
-    def _on_backend_ready(self, info: Any) -> None:
-        current = self.arch_combo.currentData()
-        self.arch_combo.clear()
-        for name in info.architectures:
-            self.arch_combo.addItem(name, name)
-        index = self.arch_combo.findData(current)
-        self.arch_combo.setCurrentIndex(max(index, 0))
-        self.train_defaults = dict(info.train_defaults)
-
     def apply_defaults(self, arch: str | None) -> None:
-        """Show segmodels' recommended settings for `arch` (when the user picks an architecture)."""
+        """Show segmodels' settings for `arch` (on the first frame and when the user picks an architecture):
+        the values `segstudio train --arch ARCH` would use."""
         defaults = self.train_defaults.get(arch or "")
         if not defaults:
             return
         self.epochs_spin.setValue(int(defaults["epochs"]))
         self.batch_spin.setValue(int(defaults["batch_size"]))
-        self.lr_spin.setValue(float(defaults["lr"]))
+        self.lr_spin.setValue(float(defaults["fine_tune_lr" if self.finetune_radio.isChecked() else "lr"]))
         self.augment_check.setChecked(bool(defaults["augment"]))
 
     def _suggest_learning_rate(self, fine_tune: bool) -> None:

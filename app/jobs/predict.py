@@ -5,7 +5,7 @@ costs nothing and torch is first imported in a pool thread, never on the GUI thr
 takes seconds). Each job is a generator `job(..., cancel)` suitable for `app.jobs.worker.GeneratorWorker`:
 it yields small records the GUI can show and returns a final one.
 
-- `load_backend`: architectures, device and the reason it was chosen.
+- `load_backend`: architectures, device and the reason it was chosen, and a sentence per device choice.
 - `inspect_checkpoint`: what a checkpoint predicts and whether its classes match the project.
 - `predict_job`: predict images through segmodels' predict_files, which writes predictions/<stem>.png
   and the confidence PNG beside it.
@@ -14,18 +14,18 @@ it yields small records the GUI can show and returns a final one.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from segmodels.cancel import CancelFlag
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
+from segmodels.models.catalog import DEVICE_CHOICES
 from segmodels.resources import resource_path
 
-CancelFlag = Callable[[], bool]
-DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda")  # mirrors segmodels.inference.device without importing torch
 PREDICT_BATCH = 4
 
 
@@ -78,28 +78,38 @@ def lower_thread_priority(niceness: int = 10) -> None:
 # -- backend ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BackendInfo:
-    architectures: tuple[str, ...]
-    descriptions: dict[str, str]
-    device: str
-    device_reason: str
-    train_defaults: dict[str, dict[str, Any]]  # per architecture: epochs, batch_size, lr, augment
+    """What only the loaded model code can tell: the device "auto" picks and a sentence per device choice.
+    Architecture names, descriptions and training defaults are not here: the docks read them from the
+    torch-free catalog (`segmodels.models.catalog`) on their first frame."""
+
+    device: str                        # what "auto" chose
+    device_reason: str                 # ... and why
+    device_sentences: dict[str, str] = field(default_factory=dict)  # per DEVICE_CHOICES entry: where it
+                                                                     # runs, or why this machine cannot use it
+
+    def device_sentence(self, choice: str) -> str:
+        return self.device_sentences.get(choice, self.device_reason)
 
 
 def load_backend(device: str = "auto") -> BackendInfo:
     """Import the model code (and torch) and describe what will run where."""
-    import segmodels.inference.batch  # noqa: F401 - imported here, with torch, so that the first
-    import segmodels.training  # noqa: F401     prediction or training run does not stall the window again
+    # Imported here, with torch, so that the first prediction or training run does not stall the
+    # window again; the first registry name imports (and registers) every architecture.
+    import segmodels.inference.batch  # noqa: F401
+    import segmodels.training.trainer  # noqa: F401
     from segmodels.inference.device import select_device
-    from segmodels.models import list_models, model_description
-    from segmodels.training.config import ARCH_DEFAULTS, FINE_TUNE_LR_FACTOR, GENERIC_DEFAULTS
+    from segmodels.models import list_models
 
     limit_torch_threads()
-    names = tuple(list_models())
+    list_models()
     chosen, reason = select_device(device)
-    defaults = {n: {**GENERIC_DEFAULTS, **ARCH_DEFAULTS.get(n, {})} for n in names}
-    for values in defaults.values():
-        values["fine_tune_lr"] = values["lr"] * FINE_TUNE_LR_FACTOR
-    return BackendInfo(names, {n: model_description(n) for n in names}, str(chosen), reason, defaults)
+    sentences = {}
+    for choice in DEVICE_CHOICES:
+        try:
+            sentences[choice] = select_device(choice)[1]
+        except SegError as exc:  # listed anyway (e.g. MPS off a Mac): the sentence says it is not there
+            sentences[choice] = str(exc)
+    return BackendInfo(str(chosen), reason, sentences)
 
 
 # -- checkpoints ------------------------------------------------------------------------------

@@ -28,12 +28,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from segmodels.cancel import CancelFlag
 from segmodels.errors import SegError
 
 log = logging.getLogger(__name__)
 
 #: The one cancel type: a callable that says whether the job should stop. Jobs check it between items.
-CancelFlag = Callable[[], bool]
 
 #: Workers started and not yet finished. The pool holds only a C++ pointer (auto-delete is off), so
 #: a worker whose owner dropped it (a superseded image load, a window closed mid-job) must be kept

@@ -13,6 +13,8 @@ import argparse
 import json
 import sys
 
+from segmodels.models.catalog import DEVICE_CHOICES
+
 #: Images per forward pass when every image has the same size (mixed sizes go one at a time).
 EVAL_BATCH = 32
 
@@ -23,12 +25,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Run a checkpoint over every image with a reviewed label and compare.")
     parser.add_argument("project", help="project folder")
     parser.add_argument("--model", required=True, metavar="CKPT", help="segstudio checkpoint (.pt)")
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--device", default=DEVICE_CHOICES[0],
+                        help=f"{', '.join(DEVICE_CHOICES)} or cuda:N (default {DEVICE_CHOICES[0]})")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
 
-def evaluate_project(project_path: str, checkpoint_path: str, device_name: str = "auto") -> dict:
+def evaluate_project(project_path: str, checkpoint_path: str, device_name: str = DEVICE_CHOICES[0]) -> dict:
     """Metrics of a checkpoint over a project's reviewed labels, as a JSON-ready dict."""
     import torch
 
@@ -71,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     names = result["classes"]
     nan = float("nan")
-    print(format_iou_table(names, [result["per_class_iou"][n] if result["per_class_iou"][n] is not None else nan for n in names],
-                           [result["per_class_dice"][n] if result["per_class_dice"][n] is not None else nan for n in names]))
+    iou, dice = result["per_class_iou"], result["per_class_dice"]
+    print(format_iou_table(names, [iou[n] if iou[n] is not None else nan for n in names],
+                           [dice[n] if dice[n] is not None else nan for n in names]))
     print(f"mIoU {result['miou']:.4f}  Dice {result['dice']:.4f}  pixel accuracy {result['pixel_accuracy']:.4f}  "
           f"({result['images']} images)")
     return 0

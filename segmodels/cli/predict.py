@@ -11,6 +11,8 @@ import argparse
 import collections
 import sys
 
+from segmodels.models.catalog import DEVICE_CHOICES
+
 #: Files whose read-time conversion is named one by one; beyond this, one summary line.
 NAMED_CONVERSIONS = 3
 
@@ -24,8 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("path", metavar="PATH", help="an image, a folder of images, a project or a VOC root")
     parser.add_argument("--model", "-m", required=True, metavar="CKPT", help="segstudio checkpoint (.pt)")
     parser.add_argument("--out", metavar="DIR", default=None, help="output folder (default: PROJECT/predictions)")
-    parser.add_argument("--device", default="auto", metavar="auto|cpu|cuda",
-                        help="compute device (default auto: CUDA, then Apple MPS, then CPU)")
+    parser.add_argument("--device", default=DEVICE_CHOICES[0], metavar="|".join(DEVICE_CHOICES),
+                        help="compute device, or cuda:N (default auto: CUDA, then Apple MPS, then CPU)")
     parser.add_argument("--batch-size", type=int, default=4, metavar="N", help="images per forward pass (default 4)")
     parser.add_argument("--num-workers", type=int, default=2, metavar="N",
                         help="image decoding processes at most (default 2; 0 = decode in the main process). "

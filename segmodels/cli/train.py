@@ -13,16 +13,31 @@ import math
 import os
 import sys
 
+from segmodels.models.catalog import ARCHITECTURES, DEVICE_CHOICES, GENERIC_TRAINING
+from segmodels.training.config import TrainConfig
+
+
+def _defaults_sentence() -> str:
+    """The per-architecture defaults, written from the catalog (the table the GUI reads too)."""
+    def settings(values: dict) -> str:
+        augment = ", augmentation" if values["augment"] else ""
+        return f"{values['epochs']} epochs, batch {values['batch_size']}, Adam lr {values['lr']:g}{augment}"
+
+    own = [f"{name}: {settings(entry.training_defaults())}" for name, entry in ARCHITECTURES.items() if entry.training]
+    return "; ".join([*own, f"others: {settings(dict(GENERIC_TRAINING))}"])
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "train", help="train a model on the project's reviewed labels",
         description="Train on the images that have reviewed labels (labels/; predictions are never used). "
-                    "Defaults depend on the architecture (m2nist_fcn: 20 epochs, batch 32, Adam lr 5e-3 "
-                    "one-cycle; others: 30 epochs, batch 8, Adam 1e-4, augmentation). Under torchrun the "
-                    "same command trains on several GPUs/processes with DistributedDataParallel.")
+                    f"Defaults depend on the architecture ({_defaults_sentence()}; {TrainConfig.schedule} schedule). "
+                    "Under torchrun the same command trains on several GPUs/processes with "
+                    "DistributedDataParallel.")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--arch", help="architecture to train from scratch (see `segstudio models`)")
+    source.add_argument("--arch", choices=tuple(ARCHITECTURES), metavar="ARCH",
+                        help="architecture to train from scratch: " + ", ".join(ARCHITECTURES)
+                             + " (see `segstudio models`)")
     source.add_argument("--from", dest="from_checkpoint", metavar="CKPT",
                         help="checkpoint to fine-tune (the head is replaced if the classes differ)")
     source.add_argument("--resume", metavar="CKPT", help="continue a run from its .last.pt checkpoint")
@@ -31,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--batch-size", type=int, help="images per step (per process under torchrun)")
     parser.add_argument("--lr", type=float, help="Adam learning rate")
     parser.add_argument("--out", help="checkpoint path (default PROJECT/models/<arch>.pt)")
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--device", default=DEVICE_CHOICES[0],
+                        help=f"{', '.join(DEVICE_CHOICES)} or cuda:N (default {DEVICE_CHOICES[0]})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and shuffling")
     parser.add_argument("--val-fraction", type=float, default=0.1, help="share of images held out (default 0.1)")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
@@ -45,9 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def _config(args: argparse.Namespace):
-    from segmodels.training import TrainConfig
-
+def _config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(project=args.project, arch=args.arch, from_checkpoint=args.from_checkpoint,
                        resume=args.resume, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        device=args.device, out=args.out, seed=args.seed, val_fraction=args.val_fraction,

@@ -7,7 +7,7 @@ whose cores torch's threads already use, nothing overlaps: decoding and writing 
 (`useful_workers`, `_writer`), because any concurrent work there preempts the forward pass's
 threads and costs it more than the work itself. A file that cannot be read or written gives a
 failed result with one sentence and the rest go on. `cancel`
-(a threading.Event or a callable returning bool) is checked between batches.
+(segmodels.cancel.CancelFlag) is checked between batches.
 
 Outputs: `<out_dir>/<stem>.png` (palette PNG, segmodels.labels.labelio) and, with `save_confidence`,
 `<out_dir>/<stem>.conf.png` (8-bit grey, 255 = 1.0), the names Project.prediction_path and
@@ -20,7 +20,6 @@ import dataclasses
 import io
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import torch
 from PIL import Image
 
 from segmodels.atomic import atomic_write_bytes
+from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.inference.device import select_device
 from segmodels.inference.predict import (
@@ -48,8 +48,6 @@ from segmodels.labels.classes import ClassTable
 from segmodels.labels.imageio import read_image
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL, write_label_png
 from segmodels.models.checkpoint import Checkpoint, load_checkpoint
-
-Cancel = threading.Event | Callable[[], bool] | None
 
 
 @dataclass(frozen=True)
@@ -115,12 +113,6 @@ def load_predictor(source: Any, classes: ClassTable | None) -> tuple[torch.nn.Mo
     if model_classes and model_classes != len(classes):
         raise SegError(f"The model predicts {model_classes} classes but {len(classes)} are needed here.")
     return source, classes, getattr(source, "normalization", None) or Normalization()
-
-
-def _cancelled(cancel: Cancel) -> bool:
-    if cancel is None:
-        return False
-    return cancel.is_set() if isinstance(cancel, threading.Event) else bool(cancel())
 
 
 def _encode_confidence(confidence: np.ndarray) -> bytes:
@@ -250,7 +242,7 @@ def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int
 
 def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[str]], *, out_dir: str | os.PathLike[str],
                   classes: ClassTable | None = None, device: str | torch.device = "auto", batch_size: int = 4,
-                  num_workers: int = 2, save_confidence: bool = False, cancel: Cancel = None,
+                  num_workers: int = 2, save_confidence: bool = False, cancel: CancelFlag = never,
                   tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int = DEFAULT_TILE_OVERLAP,
                   amp: bool | None = None) -> Iterator[FileResult]:
     """Predict every file, writing `<out_dir>/<stem>.png` (+ `.conf.png`); yield one FileResult each."""
@@ -266,7 +258,7 @@ def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[st
     with _writer(target) as writer:
         loader = iter(_loader(dataset, batch_size, workers, target.type == "cuda"))
         for items in loader:
-            if _cancelled(cancel):
+            if cancel():
                 break
             decoded = []
             for item in items:

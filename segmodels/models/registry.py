@@ -4,6 +4,9 @@
 architecture name and the builder keyword arguments (`model.arch`, `model.arch_kwargs`), so a
 checkpoint can rebuild exactly the same network later. Only plain values (str, numbers, bools, None,
 lists, dicts) are accepted as builder arguments, because they end up in a safe-to-load checkpoint.
+
+What the user is told about an architecture (description, training defaults) is not here but in the
+torch-free `segmodels.models.catalog`; a name must have a catalog entry before it can register.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from segmodels.errors import SegError
+from segmodels.models import catalog
 
 Builder = Callable[..., Any]
 B = TypeVar("B", bound=Builder)
@@ -26,6 +30,8 @@ def register_model(name: str) -> Callable[[B], B]:
     def decorate(builder: B) -> B:
         if name in _REGISTRY:
             raise ValueError(f"a model named {name!r} is already registered")
+        if name not in catalog.ARCHITECTURES:  # the GUI and CLI would have nothing to say about it
+            raise ValueError(f"a model named {name!r} needs an entry in segmodels/models/catalog.py first")
         _REGISTRY[name] = builder
         return builder
     return decorate
@@ -37,9 +43,9 @@ def list_models() -> list[str]:
 
 
 def model_description(name: str) -> str:
-    """First line of the builder's docstring (shown by `segstudio models` and the GUI)."""
-    doc = (_builder(name).__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else ""
+    """The catalog's one-line description (shown by `segstudio models` and the GUI)."""
+    _builder(name)  # an unregistered name is an error here, as everywhere in the registry
+    return catalog.architecture(name).description
 
 
 def _builder(name: str) -> Builder:

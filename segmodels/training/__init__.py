@@ -3,13 +3,36 @@
 `fit(TrainConfig(...))` yields StepReport / EpochReport objects and ends with a FitResult; the GUI runs
 it in a worker thread, the CLI (`segstudio train`) prints it with a progress bar. Under `torchrun` the
 same code trains with DistributedDataParallel.
+
+Importing this package is light: `segmodels.training.config` (TrainConfig, defaults, Schedule) never
+imports torch, and the torch-backed names below load on first use.
 """
 from __future__ import annotations
 
-from segmodels.training.config import TrainConfig
-from segmodels.training.loops import evaluate, train_one_epoch
-from segmodels.training.metrics import SegMetrics, confusion_matrix
-from segmodels.training.trainer import EpochReport, FitResult, StepReport, fit, run_to_end
+import importlib
+from typing import Any
 
-__all__ = ["EpochReport", "FitResult", "SegMetrics", "StepReport", "TrainConfig", "confusion_matrix", "evaluate",
-           "fit", "run_to_end", "train_one_epoch"]
+_LAZY = {
+    "TrainConfig": "segmodels.training.config",
+    "Schedule": "segmodels.training.config",
+    "evaluate": "segmodels.training.loops",
+    "train_one_epoch": "segmodels.training.loops",
+    "SegMetrics": "segmodels.training.metrics",
+    "confusion_matrix": "segmodels.training.metrics",
+    "EpochReport": "segmodels.training.trainer",
+    "FitResult": "segmodels.training.trainer",
+    "StepReport": "segmodels.training.trainer",
+    "fit": "segmodels.training.trainer",
+    "run_to_end": "segmodels.training.trainer",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'segmodels.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups (and monkeypatch's restore) skip this function
+    return value

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, Samp
 
 from segmodels.labels.classes import ClassTable
 from segmodels.models.checkpoint import Checkpoint
-from segmodels.training.config import TrainConfig
+from segmodels.training.config import Schedule, TrainConfig
 from segmodels.training.dataset import LabelledImages, collate_pairs
 from segmodels.training.distributed import DistContext
 
@@ -74,12 +74,12 @@ def cpu_threads_for_load() -> int:
     return max(1, min(cores, int(cores - busy + 0.5)))
 
 
-def schedule_factor(step: int, total_steps: int, kind: str) -> float:
+def schedule_factor(step: int, total_steps: int, kind: Schedule) -> float:
     """Multiplier on the base learning rate at optimiser step `step` (0-based)."""
-    if kind == "constant" or total_steps <= 1:
+    if kind is Schedule.CONSTANT or total_steps <= 1:
         return 1.0
     progress = min(step / total_steps, 1.0)
-    if kind == "onecycle":
+    if kind is Schedule.ONECYCLE:
         if progress < WARMUP_FRACTION:
             return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * progress / WARMUP_FRACTION
         progress = (progress - WARMUP_FRACTION) / (1 - WARMUP_FRACTION)

@@ -1,40 +1,50 @@
 """`TrainConfig`: everything a training run needs, as one frozen dataclass (no mutated namespaces).
 
-Fields left as None take the architecture's defaults (`ARCH_DEFAULTS`, else `GENERIC_DEFAULTS`) when
-`resolved()` is called, so `segstudio train DEMO --arch m2nist_fcn` with no options trains well: the
-small M2NIST FCN trains from scratch as its context variant (`width=16, context=64`: the notes' 15-pixel
-receptive field cannot tell unseen digits apart, see segmodels/models/m2nist_fcn.py) with a higher
-learning rate (Adam 5e-3, one-cycle schedule, instead of the generic 1e-4, which needs several times
-more epochs than a CPU budget of minutes allows), batch 32, 20 epochs, a Dice term (weight 0.5) and
-affine augmentation without flips; measured on unseen demo digits, these reach mIoU ~0.9.
-`to_json()` is what the checkpoint records.
+Fields left as None take the architecture's defaults from the catalog (`segmodels.models.catalog`:
+per-architecture training settings, else the generic ones) when `resolved()` is called, so
+`segstudio train DEMO --arch m2nist_fcn` with no options trains well, and the GUI's Training dock,
+which reads the same table, trains the same way. `to_json()` is what the checkpoint records (plain
+values only: `schedule` as its word, so old checkpoints load and new ones load safely).
+
+Contract: importable without torch (the GUI imports it on its first frame).
 """
 from __future__ import annotations
 
 import dataclasses
+import enum
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from segmodels.errors import SegError
+from segmodels.models.catalog import ARCHITECTURES, GENERIC_TRAINING, training_defaults
 
-#: Per-architecture defaults for fields left None. Everything here is a plain value (goes in checkpoints).
-ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
-    "m2nist_fcn": {"epochs": 20, "batch_size": 32, "lr": 5e-3, "augment": True, "crop_size": None,
-                   "dice_weight": 0.5, "model_kwargs": {"width": 16, "context": 64},
-                   # Rotation/shear/scale make 900 source digits look like more handwriting; no flips
-                   # (a mirrored digit is another glyph) and no colour jitter (strokes are thresholded grey).
-                   "augment_kwargs": {"hflip": 0.0, "degrees": 10.0, "shear": 8.0, "scale_range": (0.9, 1.1),
-                                      "brightness": 0.0, "contrast": 0.0}},
-}
-GENERIC_DEFAULTS: dict[str, Any] = {"epochs": 30, "batch_size": 8, "lr": 1e-4, "augment": True, "crop_size": 320,
-                                    "dice_weight": 0.0, "model_kwargs": {}, "augment_kwargs": {}}
+#: Per-architecture training defaults, read from the catalog (kept under this name for old callers).
+ARCH_DEFAULTS: dict[str, dict[str, Any]] = {name: entry.training_defaults()
+                                            for name, entry in ARCHITECTURES.items() if entry.training}
+GENERIC_DEFAULTS: dict[str, Any] = dict(GENERIC_TRAINING)
 
-SCHEDULES: tuple[str, ...] = ("onecycle", "cosine", "constant")
+
+class Schedule(enum.StrEnum):
+    """How the learning rate moves over a run (see `segmodels.training.build.schedule_factor`).
+    A StrEnum: its values are the words the CLI and old checkpoints use, and what `to_json()` records."""
+
+    ONECYCLE = "onecycle"
+    COSINE = "cosine"
+    CONSTANT = "constant"
+
+
+SCHEDULES: tuple[str, ...] = tuple(schedule.value for schedule in Schedule)
 
 #: Fine-tuning starts from weights that already work: a tenth of the from-scratch learning rate keeps
 #: the first steps from undoing them (with the full rate, the demo model's mIoU dipped from 0.95 to 0.6).
 FINE_TUNE_LR_FACTOR: float = 0.1
+
+
+def fine_tune_lr(lr: float) -> float:
+    """The learning rate for fine-tuning a model whose from-scratch rate is `lr` (what `resolved()`
+    fills in and the Training dock shows)."""
+    return lr * FINE_TUNE_LR_FACTOR
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ class TrainConfig:
     dice_weight: float | None = None
     aux_weight: float = 0.4
     weight_decay: float = 0.0
-    schedule: str = "onecycle"
+    schedule: Schedule = Schedule.ONECYCLE  # the plain words ("cosine") are accepted too
     amp: bool = True  # used on CUDA only
     pretrained_backbone: bool = False
     require_pretrained: bool = False
@@ -80,20 +90,22 @@ class TrainConfig:
             raise SegError(f"--lr must be positive, got {self.lr}.")
         if not 0.0 <= self.val_fraction < 1.0:
             raise SegError(f"The validation fraction must be in [0, 1), got {self.val_fraction}.")
-        if self.schedule not in SCHEDULES:
-            raise SegError(f"Unknown schedule '{self.schedule}'; use one of {', '.join(SCHEDULES)}.")
+        try:  # a recorded config (resume) or a caller may give the word; the field always holds the enum
+            object.__setattr__(self, "schedule", Schedule(self.schedule))
+        except ValueError:
+            raise SegError(f"Unknown schedule '{self.schedule}'; use one of {', '.join(SCHEDULES)}.") from None
         if self.num_workers < 0:
             raise SegError(f"--num-workers must be 0 or more, got {self.num_workers}.")
 
     def defaults_for(self, arch: str) -> dict[str, Any]:
-        return {**GENERIC_DEFAULTS, **ARCH_DEFAULTS.get(arch, {})}
+        return training_defaults(arch)
 
     def resolved(self, arch: str) -> TrainConfig:
         """A copy with every None field that has a default filled in for `arch`."""
         defaults = self.defaults_for(arch)
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         if self.from_checkpoint and self.lr is None:
-            filled["lr"] = defaults["lr"] * FINE_TUNE_LR_FACTOR
+            filled["lr"] = fine_tune_lr(defaults["lr"])
         return dataclasses.replace(self, **filled)
 
     def default_out(self, project_models_dir: Path, arch: str) -> Path:
@@ -101,4 +113,5 @@ class TrainConfig:
         return Path(self.out) if self.out else project_models_dir / f"{arch}.pt"
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Plain values only: a checkpoint is loaded with torch's safe (weights-only) unpickler.
+        return {**dataclasses.asdict(self), "schedule": self.schedule.value}

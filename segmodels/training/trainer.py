@@ -1,7 +1,7 @@
-"""`fit(config, cancel=None)`: the training run as a generator of reports (the GUI and CLI share it).
+"""`fit(config, cancel=never)`: the training run as a generator of reports (the GUI and CLI share it).
 
 It yields a `StepReport` after every optimiser step, an `EpochReport` after every epoch's validation,
-and finally a `FitResult`. `cancel` (a callable returning True, or a threading.Event) is checked
+and finally a `FitResult`. `cancel` (segmodels.cancel.CancelFlag) is checked
 between steps; a cancelled run returns a FitResult with `cancelled=True` and writes nothing more.
 
 Checkpoints (rank 0 only, each written atomically): the best epoch by validation mIoU goes to the
@@ -17,21 +17,19 @@ each sentence once). If no pair of the training split could be read, the run is 
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.training import distributed
 from segmodels.training.config import TrainConfig
 from segmodels.training.loops import LossSettings, NonFiniteLoss, evaluate, train_steps
 from segmodels.training.metrics import SegMetrics
 from segmodels.training.run import RunState, prepare_run, skipped_messages, write_checkpoints
-
-CancelFlag = Callable[[], bool] | threading.Event | None
 
 
 @dataclass(frozen=True)
@@ -98,15 +96,7 @@ class OutOfMemory(SegError):
     """CUDA ran out of memory (the remedy: a smaller batch, a smaller architecture or the CPU)."""
 
 
-def _is_cancelled(cancel: CancelFlag) -> bool:
-    if cancel is None:
-        return False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set()
-    return bool(cancel())
-
-
-def fit(config: TrainConfig, cancel: CancelFlag = None) -> Iterator[Report]:
+def fit(config: TrainConfig, cancel: CancelFlag = never) -> Iterator[Report]:
     """Train as configured, yielding StepReport/EpochReport objects and finally a FitResult."""
     try:
         state = prepare_run(config)
@@ -166,7 +156,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
                 per_step = (now - run_start) / steps_done
                 yield StepReport(epoch, config.epochs, step, state.steps_per_epoch, loss,
                                  state.optimizer.param_groups[0]["lr"], rate, per_step * (total_steps - steps_done))
-                if _is_cancelled(cancel):
+                if cancel():
                     yield _result(state, epoch - 1, cancelled=True)
                     return
         except NonFiniteLoss as exc:
@@ -186,7 +176,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
         write_checkpoints(state, epoch, metrics, train_loss, is_best)
         yield EpochReport(epoch, config.epochs, train_loss, metrics, tuple(state.classes.names), is_best,
                           state.best_path, time.perf_counter() - epoch_start, skipped_messages(state))
-        if _is_cancelled(cancel):
+        if cancel():
             yield _result(state, epoch, cancelled=True)
             return
     yield _result(state, config.epochs, cancelled=False)
@@ -206,7 +196,7 @@ def _result(state: RunState, epochs_done: int, *, cancelled: bool) -> FitResult:
                      skipped_messages(state))
 
 
-def run_to_end(config: TrainConfig, cancel: CancelFlag = None,
+def run_to_end(config: TrainConfig, cancel: CancelFlag = never,
                on_report: Callable[[Report], None] | None = None) -> FitResult:
     """Drain fit() and return its FitResult (for scripts and tests)."""
     result = None

@@ -176,7 +176,7 @@ def test_predict_files_stops_when_cancelled(checkpoint, folder, tmp_path):
     cancel = threading.Event()
     results = []
     for result in predict_files(checkpoint, sorted(folder.glob("img[0-4].png")), out_dir=tmp_path / "o",
-                                device="cpu", batch_size=1, num_workers=0, cancel=cancel):
+                                device="cpu", batch_size=1, num_workers=0, cancel=cancel.is_set):
         results.append(result)
         cancel.set()
     assert 1 <= len(results) < 5

@@ -64,7 +64,7 @@ def test_cancel_leaves_the_previous_checkpoint_byte_identical(tiny_project: Path
     before = {p: _digest(p) for p in (first.best_checkpoint, first.last_checkpoint)}
     stop = threading.Event()
     steps = 0
-    for report in fit(_config(tiny_project, epochs=3, batch_size=4), cancel=stop):
+    for report in fit(_config(tiny_project, epochs=3, batch_size=4), cancel=stop.is_set):
         if isinstance(report, StepReport):
             steps += 1
             if steps == 2:
