@@ -78,12 +78,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def install_docks(window) -> None:
-    """The image list (if the window deferred it), model, training, classes and validation docks,
-    with their menu entries."""
+    """The window's chrome (if it was deferred: toolbar, menus, status bar, image list), then the
+    model, training, classes and validation docks, with their menu entries."""
     from app.window.label_docks import install_label_docks
     from app.window.model_docks import install_model_docks
 
-    window.install_image_list()
+    window.install_chrome()  # the toolbar, menus, status bar and image list come first
     model = install_model_docks(window).model
     classes = install_label_docks(window).classes  # after the model docks: validation is tabbed with them
     if window.isVisible():  # the new docks are laid out on the next turn of the event loop
@@ -110,15 +110,14 @@ def _size_like_before_showing(window, classes, model) -> None:
 def create_window(path: str | None, *, defer_docks: bool = False):
     """Build the main window showing `path` (or the demo); errors become a message, not a crash.
 
-    With `defer_docks` the docks, the image list included, are built just after the canvas is first
-    painted: the image is on screen sooner (their imports and widgets wait for it) and the docks
-    follow one frame later. Without it (tests) the
-    window is complete when this returns.
+    With `defer_docks` only the canvas is built before the image is first painted: the toolbar,
+    menus, status bar and docks (their imports and widgets) follow one frame later, so the image is on
+    screen sooner. Without it (tests) the window is complete when this returns.
     """
     from app import messages
     from app.window.main_window import MainWindow
 
-    window = MainWindow(defer_image_list=defer_docks)
+    window = MainWindow(defer_chrome=defer_docks)
     if defer_docks:
         from app.startup.first_paint import after_first_paint
 
@@ -142,6 +141,7 @@ def launch(path: str | None):
     event loop (benchmarks/startup.py times it through `segstudio PROJECT`). Returns (app, window)."""
     tricks.pause_gc()  # resumed once the docks are built, just after the first frame
     tricks.single_thread_blas()
+    tricks.preload_qt_free_modules()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -1,10 +1,13 @@
 """The main window: assembles the document, canvas, tools, image list, toolbar, menus and status bar.
 
 It owns no editing logic. Other docks plug in through `add_dock(dock, area)` and the public
-`document`, `canvas`, `tools` and `image_list` attributes (`image_list` is None until
-`install_image_list()` in a window built with it deferred); `about_to_close` is a list of callables
+`document`, `canvas`, `tools` and `image_list` attributes; `about_to_close` is a list of callables
 run once closing is confirmed (docks cancel their workers there). Closing or opening another project
 asks first when there are unsaved edits.
+
+A window built with `defer_chrome=True` has only the document and the canvas until
+`install_chrome()` adds the actions, menus, toolbar, status bar and image list: `segstudio` shows the
+image first and builds the rest just after that frame (app/startup/gui.py), with the docks.
 """
 from __future__ import annotations
 
@@ -22,7 +25,6 @@ from app.canvas.view import Canvas
 from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
-from app.window.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo, make_tool_actions
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
 
@@ -33,10 +35,10 @@ APP_NAME = "segstudio"
 
 
 class MainWindow(QMainWindow):
-    """With `defer_image_list` the image list dock waits for `install_image_list()` (create_window
-    calls it with the other docks, just after the first frame); otherwise it is built here."""
+    """With `defer_chrome` the actions, menus, toolbar, status bar and image list wait for
+    `install_chrome()`; otherwise the window is complete when the constructor returns."""
 
-    def __init__(self, parent: QWidget | None = None, *, defer_image_list: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, defer_chrome: bool = False) -> None:
         super().__init__(parent)
         self.about_to_close: list[Callable[[], None]] = []
         self.document = LabelDocument(self)
@@ -48,12 +50,8 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(self.document, self.tools, self)
         self.setCentralWidget(self.canvas)
         self.image_list: ImageListDock | None = None
-        self.tool_actions = make_tool_actions(self.tools, self)
         self.actions_by_name: dict[str, QAction] = {}
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status_bar()
+        self._has_chrome = False
         self.document.project_changed.connect(self._update_title)
         self.document.image_changed.connect(self._update_title)
         self.document.dirty_changed.connect(lambda dirty: self.setWindowModified(dirty))
@@ -64,8 +62,23 @@ class MainWindow(QMainWindow):
         self.document.view.view_mode_changed.connect(self._say_when_nothing_to_show)
         self._update_title()
         self.resize(1400, 900)
-        if not defer_image_list:
-            self.install_image_list()
+        if not defer_chrome:
+            self.install_chrome()
+
+    def install_chrome(self) -> None:
+        """Actions, menus, toolbar, status bar and the image list (once)."""
+        if self._has_chrome:
+            return
+        from app.window.toolbar import make_tool_actions  # with the toolbar's widgets, after the image
+
+        self.tool_actions = make_tool_actions(self.tools, self)
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._has_chrome = True
+        self._on_image_changed()  # the actions and labels catch up with what is already shown
+        self.install_image_list()
 
     # -- plug-in points ----------------------------------------------------------------------------
     def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
@@ -155,6 +168,8 @@ class MainWindow(QMainWindow):
         self._view_menu.addSeparator()  # the docks' show/hide entries follow (add_dock)
 
     def _build_toolbar(self) -> None:
+        from app.window.toolbar import ActiveClassCombo, BrushSizeSlider, OpacitySlider, ViewModeCombo
+
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
         tools = self.tool_actions
@@ -180,7 +195,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.position_label)
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.canvas.cursor_moved.connect(self._show_position)
-        self.canvas.zoom_changed.connect(lambda zoom: self.zoom_label.setText(f"zoom {zoom * 100:.0f}%"))
+        self.canvas.zoom_changed.connect(self._show_zoom)
+        self._show_zoom(self.canvas.zoom)
+
+    def _show_zoom(self, zoom: float) -> None:
+        self.zoom_label.setText(f"zoom {zoom * 100:.0f}%")
 
     # -- reacting ----------------------------------------------------------------------------------
     def _show_position(self, x: int, y: int) -> None:
@@ -211,9 +230,10 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.is_dirty)
 
     def _on_image_changed(self) -> None:
-        self.position_label.setText("")  # the old position described the previous image
         has_prediction = self.document.prediction is not None
-        self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
+        if self._has_chrome:
+            self.position_label.setText("")  # the old position described the previous image
+            self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
         self._show_proposal_when_unreviewed(has_prediction)
 
     def _show_proposal_when_unreviewed(self, has_prediction: bool) -> None:

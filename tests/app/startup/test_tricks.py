@@ -65,3 +65,34 @@ def test_resume_without_pause_leaves_a_disabled_collector_alone():
 def test_every_named_trick_is_a_function_here():
     """benchmarks/startup.py --without NAME replaces these by no-ops to measure them."""
     assert all(callable(getattr(tricks, name)) for name in tricks.TRICKS)
+
+
+def test_preloaded_modules_are_qt_free_and_the_first_frame_uses_each(tmp_path):
+    """The list is imported before PySide6, so it must not pull Qt in; and a module the first frame
+    no longer uses would only cost time, so each must be loaded by the first paint without it."""
+    from support.projects import make_project
+
+    out = _run("import sys\nfrom app.startup import tricks\ntricks.preload_qt_free_modules()\n"
+               "print(sorted(name for name in sys.modules if name.startswith(('PySide6', 'torch'))))")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+    project = make_project(tmp_path / "p", count=2)
+    code = ("import sys\nfrom app.startup import tricks\n"
+            "tricks.preload_qt_free_modules = lambda: None  # what the first frame imports by itself\n"
+            "from app.startup.gui import launch\n"
+            f"app, w = launch({str(project.root)!r})\n"
+            "from PySide6.QtCore import QEvent, QObject\n"
+            "class Probe(QObject):\n"
+            "    def eventFilter(self, watched, event):\n"
+            "        if event.type() == QEvent.Type.Paint:\n"
+            "            print([n for n in tricks.QT_FREE_MODULES if n not in sys.modules], flush=True)\n"
+            "            app.quit()\n"
+            "        return False\n"
+            "probe = Probe()\nw.canvas.viewport().installEventFilter(probe)\napp.exec()\n")
+    # Without SEGSTUDIO_HOME, as for a user: the recovery folder's fallback asks platformdirs (which
+    # the suite's XDG_* variables point into a temporary folder).
+    env = {key: value for key, value in os.environ.items() if key != "SEGSTUDIO_HOME"}
+    env.update(PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[0] == "[]"

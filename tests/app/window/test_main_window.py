@@ -287,6 +287,28 @@ def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(q
     window.image_list.cancel_thumbnails()
 
 
+def test_deferred_chrome_catches_up_with_the_image_already_shown(qtbot, project, messages):
+    """Before the first frame the window is the canvas alone; the toolbar, menus, status bar and
+    shortcuts built after it reflect the image that is already open."""
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QToolBar
+
+    from app.startup.gui import create_window
+
+    window = create_window(str(project.root), defer_docks=True)
+    qtbot.addWidget(window)
+    assert window.findChildren(QToolBar) == [] and window.actions_by_name == {}
+    window.show()
+    qtbot.waitUntil(lambda: hasattr(window, "label_docks"), timeout=5000)
+    assert len(window.findChildren(QToolBar)) == 1
+    assert window.actions_by_name["save"].shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
+    accept = window.actions_by_name["accept_prediction"]
+    assert accept.isEnabled() == (window.document.prediction is not None)
+    assert window.zoom_label.text() == f"zoom {window.canvas.zoom * 100:.0f}%"
+    assert window.tool_actions.brush.isChecked()  # open_path chose the brush before the toolbar existed
+    window.image_list.cancel_thumbnails()
+
+
 def test_image_list_built_after_a_failed_first_image_marks_it(qtbot, project, messages):
     """The first image failed to open before the deferred image list existed: the list still shows
     it as invalid, with the reason."""
