@@ -124,7 +124,7 @@ def measure_windows(app: QApplication, meter: GapMeter, what: str, seconds: floa
 
 def open_window(images: int):
     from app.window.main_window import MainWindow
-    from app.window.model_docks import install_model_docks
+    from app.window.model_wiring import install_model_docks
     from segmodels.demo import write_demo_project
 
     workdir = Path(tempfile.mkdtemp(prefix="segstudio-resp-"))

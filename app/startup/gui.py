@@ -80,8 +80,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 def install_docks(window) -> None:
     """The window's chrome (if it was deferred: toolbar, menus, status bar, image list), then the
     model, training, classes and validation docks, with their menu entries."""
-    from app.window.label_docks import install_label_docks
-    from app.window.model_docks import install_model_docks
+    from app.window.label_wiring import install_label_docks
+    from app.window.model_wiring import install_model_docks
 
     window.install_chrome()  # the toolbar, menus, status bar and image list come first
     model = install_model_docks(window).model

@@ -16,9 +16,9 @@ import torch
 from torch import nn
 
 from segmodels.models.base import SegmentationModel
-from segmodels.models.layers import bilinear_upsample
 from segmodels.models.pretrained import fetch_state_dict
 from segmodels.models.registry import register_model
+from segmodels.models.upsampling import bilinear_upsample
 
 #: Indices in torchvision's vgg16().features after which pool3, pool4 and pool5 outputs appear.
 _POOL3, _POOL4, _POOL5 = 17, 24, 31

@@ -20,8 +20,8 @@ from torch import nn
 
 from segmodels.inference.preprocess import Normalization
 from segmodels.models.base import SegmentationModel
-from segmodels.models.layers import bilinear_kernel
 from segmodels.models.registry import register_model
+from segmodels.models.upsampling import bilinear_kernel
 
 
 class M2nistFCN(SegmentationModel):

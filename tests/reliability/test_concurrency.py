@@ -47,7 +47,7 @@ def window(qtbot, messages, project):
 
     window = create_window(str(project.root))
     if not hasattr(window, "label_docks"):  # until create_window installs them itself
-        from app.window.label_docks import install_label_docks
+        from app.window.label_wiring import install_label_docks
 
         install_label_docks(window)
     qtbot.addWidget(window)

@@ -131,7 +131,7 @@ def test_label_size_from_fixture_matches(project):
 
 
 def test_file_export_action_opens_the_dialog(qtbot, project, messages):
-    from app.window.label_docks import install_label_docks
+    from app.window.label_wiring import install_label_docks
     from app.window.main_window import MainWindow
 
     window = MainWindow()

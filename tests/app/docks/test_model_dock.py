@@ -162,7 +162,7 @@ def test_rank_without_confidence_says_predict_first(dock, qtbot, messages):
 
 def test_in_the_main_window_predictions_show_at_once(qtbot, project, checkpoint, messages):
     from app.window.main_window import MainWindow
-    from app.window.model_docks import install_model_docks
+    from app.window.model_wiring import install_model_docks
     from segmodels.labels.project import ImageStatus
 
     image = project.image_paths()[1]

@@ -188,7 +188,7 @@ def test_throttle_and_eta_text():
 
 def test_closing_the_window_during_training_asks_first(qtbot, project, messages):
     from app.window.main_window import MainWindow
-    from app.window.model_docks import install_model_docks
+    from app.window.model_wiring import install_model_docks
 
     window = MainWindow()
     qtbot.addWidget(window)
@@ -212,7 +212,7 @@ def test_closing_the_window_during_training_asks_first(qtbot, project, messages)
 
 def test_class_mismatch_switches_training_to_fine_tune(qtbot, project, tmp_path, messages):
     from app.docks.model import ModelDock
-    from app.window.model_docks import connect_docks
+    from app.window.model_wiring import connect_docks
     from segmodels.labels.classes import ClassTable
 
     host, backend = FakeHost(project, project.image_paths()[0]), ModelBackend()

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.docks.validation import FILE_COLUMN, KIND_COLUMN, Scope
-from app.window.label_docks import install_label_docks
+from app.window.label_wiring import install_label_docks
 from app.window.main_window import MainWindow
 from segmodels.labels.labelio import write_label_png
 from segmodels.labels.project import ImageStatus

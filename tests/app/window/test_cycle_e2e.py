@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.window.label_docks import install_label_docks, open_export_dialog
+from app.window.label_wiring import install_label_docks, open_export_dialog
 from app.window.main_window import MainWindow
-from app.window.model_docks import install_model_docks
+from app.window.model_wiring import install_model_docks
 from segmodels.labels.labelio import read_label_png
 from segmodels.training.metrics import SegMetrics, confusion_matrix
 

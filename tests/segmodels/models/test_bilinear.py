@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from segmodels.models.layers import bilinear_kernel, bilinear_kernel_size, bilinear_upsample
+from segmodels.models.upsampling import bilinear_kernel, bilinear_kernel_size, bilinear_upsample
 
 
 def test_kernel_follows_the_formula():
