@@ -5,8 +5,7 @@ Never imports Qt. Importing this package is light: torch-backed names (`get_mode
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from segmodels.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -26,9 +25,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'segmodels' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

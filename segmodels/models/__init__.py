@@ -9,7 +9,8 @@ for any H and W.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+from segmodels.lazy import lazy_exports
 
 #: Modules whose @register_model decorators fill the registry.
 _ARCHITECTURE_MODULES = ("deeplabv3plus", "fcn8s", "m2nist_fcn", "torchvision_models", "unet")
@@ -25,12 +26,9 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'segmodels.models' has no attribute {name!r}")
+def _register_architectures() -> None:
     for architecture in _ARCHITECTURE_MODULES:  # a registry without its builders would list nothing
         importlib.import_module(f"segmodels.models.{architecture}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+
+
+__getattr__ = lazy_exports(__name__, _LAZY, globals(), before=_register_architectures)

@@ -9,8 +9,7 @@ imports torch, and the torch-backed names below load on first use.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from segmodels.lazy import lazy_exports
 
 _LAZY = {
     "TrainConfig": "segmodels.training.config",
@@ -28,11 +27,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'segmodels.training' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups (and monkeypatch's restore) skip this function
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
