@@ -30,11 +30,11 @@ from segmodels.demo import write_demo_project  # noqa: E402
 from segmodels.inference.preprocess import to_input_tensor  # noqa: E402
 from segmodels.labels.project import Project  # noqa: E402
 from segmodels.models import get_model  # noqa: E402
+from segmodels.models.catalog import training_defaults  # noqa: E402
 from segmodels.training import StepReport, TrainConfig, fit  # noqa: E402
-from segmodels.training.config import ARCH_DEFAULTS  # noqa: E402
 
 #: The network `segstudio train --arch m2nist_fcn` builds by default; the bare loop builds the same.
-MODEL_KWARGS = ARCH_DEFAULTS["m2nist_fcn"]["model_kwargs"]
+MODEL_KWARGS = training_defaults("m2nist_fcn")["model_kwargs"]
 from segmodels.training.dataset import LabelledImages  # noqa: E402
 
 

@@ -17,7 +17,6 @@ during a run asks first, then cancels and waits for the worker (`confirm_close`)
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +74,11 @@ class TrainingDock(QDockWidget):
         self.host = host
         self.backend = backend
         self.job = JobSlot(backend.pool, self)  # one run at a time; Start while running is refused
-        self.last_request: TrainingRequest | None = None
         self.outcome: TrainingOutcome | None = None
         # Per architecture, what `TrainConfig.resolved()` fills in, plus the fine-tune rate it would use.
         self.train_defaults: dict[str, dict[str, Any]] = {
             name: {**entry.training_defaults(), "fine_tune_lr": fine_tune_lr(entry.training_defaults()["lr"])}
             for name, entry in ARCHITECTURES.items()}
-        self._started_at = 0.0
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
         self._build()
         self.apply_defaults(DEFAULT_ARCH)
@@ -255,7 +252,6 @@ class TrainingDock(QDockWidget):
         if request.init_checkpoint is None and not request.arch:
             messages.info(self, "Pick a checkpoint to fine-tune, or train from scratch.")
             return False
-        self.last_request = request
         self.outcome = None
         self.curves.ensure_plots()
         self.curves.clear()
@@ -263,7 +259,6 @@ class TrainingDock(QDockWidget):
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.status_label.setText("Loading data and model…")
-        self._started_at = time.monotonic()
         # winds_down: fit() checks the flag between steps and *returns* its result (the best
         # checkpoint so far), which arrives through on_returned like a finished run's.
         self.job.start(lambda cancel: training_job(request, cancel), on_yielded=self._on_report,

@@ -33,7 +33,7 @@ Public API (other docks plug in here):
     document.view: opacity, hidden_classes, view_mode, active_class and their setters and signals
 
 Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
-class_table, undo_group, undo_stack, is_dirty, is_editable, is_loading, loading_path, image_pyramid.
+class_table, undo_group, undo_stack, is_dirty, is_loading, loading_path, image_pyramid.
 While an image loads nothing can be painted (the swap is one step on the GUI thread). Signals are
 listed on the class: `edit_committed(path)` (one per committed stroke) feeds autosave.
 """
@@ -153,10 +153,6 @@ class LabelDocument(QObject):
     def is_dirty(self) -> bool:
         stack = self.undo_stack
         return stack is not None and not stack.isClean()
-
-    @property
-    def is_editable(self) -> bool:
-        return self._label_map is not None
 
     @property
     def is_writable(self) -> bool:

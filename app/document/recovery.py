@@ -281,11 +281,6 @@ class Autosave(QObject):
         if self.store is not None:
             self._executor.submit(self.store.remove_all).result()
 
-    def wait_idle(self) -> None:
-        """Block until every queued write or removal is done (tests, closing)."""
-        if self._pool is not None:
-            self._pool.submit(lambda: None).result()
-
     # -- restoring ---------------------------------------------------------------------------------
     def restore(self) -> list[Path]:
         """Put recovered edits back into the document (one undo step each); returns their images."""

@@ -49,10 +49,6 @@ class PaintCommand(QUndoCommand):
     def atoms(self) -> tuple[PaintAtom, ...]:
         return self._atoms
 
-    def byte_size(self) -> int:
-        """Memory held by this step (masks + values), to show that undo grows with edits only."""
-        return sum(a.mask.nbytes + a.old_values.nbytes + np.asarray(a.new_values).nbytes for a in self._atoms)
-
     def redo(self) -> None:
         if self._already_applied:
             self._already_applied = False

@@ -79,7 +79,6 @@ class EpochUpdate:
 @dataclass
 class TrainingOutcome:
     checkpoint: Path | None = None
-    metrics_path: Path | None = None
     cancelled: bool = False
     failure: FailureKind | None = None
     message: str = ""
@@ -171,9 +170,6 @@ def _step_update(report: Any) -> StepUpdate:
 
 def _take_result(result: Any, outcome: TrainingOutcome) -> None:
     outcome.checkpoint = Path(result.best_checkpoint) if result.best_checkpoint else None
-    if outcome.checkpoint is not None:
-        metrics = outcome.checkpoint.with_suffix(".json")
-        outcome.metrics_path = metrics if metrics.is_file() else None
     outcome.cancelled = bool(result.cancelled)
     miou = result.metrics.miou if result.metrics is not None else None
     outcome.best_miou = float(miou) if miou is not None and math.isfinite(miou) else None

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         with torch.device("meta"):
             model = get_model(name, num_classes=args.num_classes)
         defaults = training_defaults(name)
-        rows.append({"name": name, "parameters": sum(p.numel() for p in model.parameters()),
+        rows.append({"name": name, "parameters": model.parameter_count(),
                      "stride": model.stride, "aux_head": model.has_aux, "description": model_description(name),
                      "training": {key: defaults[key] for key in TRAINING_SHOWN}})
     if args.json:

@@ -33,10 +33,6 @@ class Normalization:
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std", std)
 
-    @classmethod
-    def imagenet(cls) -> Normalization:
-        return cls(IMAGENET_MEAN, IMAGENET_STD)
-
     def to_dict(self) -> dict[str, list[float]]:
         return {"mean": list(self.mean), "std": list(self.std)}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -68,6 +67,3 @@ def read_label_palette(path: str | os.PathLike[str]) -> np.ndarray | None:
     palette[: len(raw)] = raw
     return palette
 
-
-def label_path_for(labels_dir: Path, image_path: Path) -> Path:
-    return labels_dir / f"{image_path.stem}.png"

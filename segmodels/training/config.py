@@ -17,17 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from segmodels.errors import SegError
-from segmodels.models.catalog import ARCHITECTURES, GENERIC_TRAINING, training_defaults
-
-#: Per-architecture training defaults, read from the catalog (kept under this name for old callers).
-ARCH_DEFAULTS: dict[str, dict[str, Any]] = {name: entry.training_defaults()
-                                            for name, entry in ARCHITECTURES.items() if entry.training}
-GENERIC_DEFAULTS: dict[str, Any] = dict(GENERIC_TRAINING)
+from segmodels.models.catalog import training_defaults
 
 
-class Schedule(enum.StrEnum):
+class Schedule(str, enum.Enum):
     """How the learning rate moves over a run (see `segmodels.training.build.schedule_factor`).
-    A StrEnum: its values are the words the CLI and old checkpoints use, and what `to_json()` records."""
+    A str enum: its values are the words the CLI and old checkpoints use, and what `to_json()` records."""
 
     ONECYCLE = "onecycle"
     COSINE = "cosine"

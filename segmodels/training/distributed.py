@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -77,25 +76,11 @@ def wrap_model(model: torch.nn.Module, ctx: DistContext, device: torch.device) -
     return DistributedDataParallel(model)
 
 
-def unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    """The bare model inside DDP (what checkpoints store)."""
-    return model.module if hasattr(model, "module") else model
-
-
 def all_reduce_sum(tensor: torch.Tensor, ctx: DistContext) -> torch.Tensor:
     """Sum a tensor over all ranks in place (no-op when not distributed)."""
     if ctx.enabled:
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
     return tensor
-
-
-def broadcast_object(value: Any, ctx: DistContext) -> Any:
-    """Rank 0's value on every rank (for decisions that must agree, such as the data split)."""
-    if not ctx.enabled:
-        return value
-    holder = [value]
-    dist.broadcast_object_list(holder, src=0)
-    return holder[0]
 
 
 def barrier(ctx: DistContext) -> None:

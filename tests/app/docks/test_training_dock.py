@@ -242,11 +242,12 @@ def test_fine_tune_without_a_checkpoint_says_so(dock, messages):
 
 def test_fine_tune_suggests_the_lower_learning_rate(dock, qtbot, tmp_path, project):
     """Fine-tune shows segmodels' lower fine-tune rate; back to scratch restores the arch default."""
-    from segmodels.training.config import ARCH_DEFAULTS, FINE_TUNE_LR_FACTOR
+    from segmodels.models.catalog import training_defaults
+    from segmodels.training.config import FINE_TUNE_LR_FACTOR
 
     dock.backend.ensure_loaded()
     qtbot.waitUntil(lambda: "m2nist_fcn" in dock.train_defaults, timeout=WAIT_MS)
-    scratch_lr = ARCH_DEFAULTS["m2nist_fcn"]["lr"]
+    scratch_lr = training_defaults("m2nist_fcn")["lr"]
     dock.set_fine_tune(random_checkpoint(tmp_path / "other.pt", project.classes))
     assert dock.lr_spin.value() == pytest.approx(scratch_lr * FINE_TUNE_LR_FACTOR)
     dock.scratch_radio.setChecked(True)

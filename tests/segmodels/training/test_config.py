@@ -4,18 +4,19 @@ from __future__ import annotations
 import pytest
 
 from segmodels.errors import SegError
-from segmodels.training.config import ARCH_DEFAULTS, FINE_TUNE_LR_FACTOR, TrainConfig
+from segmodels.models.catalog import training_defaults
+from segmodels.training.config import FINE_TUNE_LR_FACTOR, TrainConfig
 
 
 def test_from_scratch_takes_the_architecture_defaults():
     config = TrainConfig(project="p", arch="m2nist_fcn").resolved("m2nist_fcn")
-    assert config.lr == ARCH_DEFAULTS["m2nist_fcn"]["lr"]
-    assert config.epochs == ARCH_DEFAULTS["m2nist_fcn"]["epochs"]
+    assert config.lr == training_defaults("m2nist_fcn")["lr"]
+    assert config.epochs == training_defaults("m2nist_fcn")["epochs"]
 
 
 def test_fine_tune_defaults_to_a_tenth_of_the_rate_but_an_explicit_rate_wins():
     tuned = TrainConfig(project="p", from_checkpoint="m.pt").resolved("m2nist_fcn")
-    assert tuned.lr == pytest.approx(ARCH_DEFAULTS["m2nist_fcn"]["lr"] * FINE_TUNE_LR_FACTOR)
+    assert tuned.lr == pytest.approx(training_defaults("m2nist_fcn")["lr"] * FINE_TUNE_LR_FACTOR)
     explicit = TrainConfig(project="p", from_checkpoint="m.pt", lr=0.02).resolved("m2nist_fcn")
     assert explicit.lr == 0.02
 
@@ -26,13 +27,12 @@ def test_bad_learning_rate_is_one_sentence():
 
 
 def test_defaults_come_from_the_catalog():
-    from segmodels.models.catalog import architecture_names, training_defaults
+    from segmodels.models.catalog import architecture_names
 
     for arch in architecture_names():
         resolved = TrainConfig(project="p", arch=arch).resolved(arch)
         for name, value in training_defaults(arch).items():
             assert getattr(resolved, name) == value, (arch, name)
-    assert ARCH_DEFAULTS["m2nist_fcn"] == training_defaults("m2nist_fcn")
 
 
 def test_schedule_is_an_enum_that_takes_and_records_the_plain_word():
