@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsVie
 from app.canvas.layers import ImageLayer, IndexedLayer
 from app.canvas.tools import Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
+from app.startup import tricks
 from segmodels.labels.colortable import confidence_color_table, label_color_table
 
 MIN_ZOOM = 1 / 64
@@ -31,9 +32,7 @@ class Canvas(QGraphicsView):
 
     def __init__(self, document: LabelDocument, tools: ToolController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # Our own viewport widget: the one Qt makes in C++ costs PySide ~15 ms the first time Python
-        # sees it (it resolves every QWidget subclass to find its type), before the first frame.
-        self.setViewport(QWidget())
+        tricks.own_viewport(self)
         self.document, self.tools = document, tools
         self.setScene(QGraphicsScene(self))
         self.image_layer, self.label_layer = ImageLayer(), IndexedLayer()
