@@ -53,8 +53,10 @@ QT_FREE_MODULES = (
 
 
 def preload_qt_free_modules() -> None:
-    """Import the Qt-free modules of the first frame before PySide6: saves 16-32 ms to the first
-    paint (paired medians of two 15-round runs, 15-34 ms of CPU time).
+    """Import the Qt-free modules of the first frame before PySide6: saves up to ~25 ms to the first
+    paint. Measured: 16 and 32 ms (paired medians of two 15-round `benchmarks/startup.py` runs; 15
+    and 34 ms of CPU time), but -8 ms in a third, noisy run; over 12 interleaved launches, 0.7 ms on
+    the median and 25 ms on the fastest launch. This machine's noise is of the same size.
 
     Once PySide6.QtCore is loaded, its `__feature__` import hook reads the source of every module
     imported afterwards (`inspect.getsource`, to see whether the module names PySide6): ~0.2 ms a
@@ -67,8 +69,9 @@ def preload_qt_free_modules() -> None:
 
 
 def own_viewport(view) -> None:
-    """Give a scroll area (the canvas) a viewport widget made in Python: saves 19-28 ms to the first
-    paint (five paired runs of building the window, 1.5-2.3 ms against 20.8-31.8 ms).
+    """Give a scroll area (the canvas) a viewport widget made in Python: saves ~10-20 ms to the first
+    paint (12 interleaved launches: 10 ms on the median, 20 ms on the fastest; building the window
+    alone, five runs: 1.5-2.3 ms with it against 20.8-31.8 ms without).
 
     The viewport a QAbstractScrollArea makes itself is a C++ object of no exported type; the first
     time Python touches it, PySide searches every QWidget subclass for the best wrapper type and so
