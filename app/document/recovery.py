@@ -243,9 +243,11 @@ class Autosave(QObject):
 
     def flush(self, wait: bool = False) -> bool:
         """Hand every pending image to the autosave thread (the timer calls this). With `wait`,
-        block until written and return False if a write failed."""
+        block until everything handed over so far is written; False if a write failed."""
         self.timer.stop()
         if self.store is None or not self._pending:
+            if wait and self._pool is not None:
+                self._pool.submit(lambda: None).result()  # what an earlier flush handed over is written
             return not self._failed if wait else True
         unsaved = set(self.document.unsaved_images())
         jobs: list[WriteJob] = []

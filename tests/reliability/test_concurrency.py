@@ -66,8 +66,10 @@ def _paint(document, value: int, at: int) -> None:
     stroke.finish()
 
 
-def _assert_files_whole(project: Project) -> None:
-    """Every PNG under labels/ and predictions/ decodes fully; no temporary file is left anywhere."""
+def _assert_files_whole(window, project: Project) -> None:
+    """Every PNG under labels/ and predictions/ decodes fully; no temporary file is left anywhere
+    once the autosave thread has written what it was handed (a write in flight has its .tmp)."""
+    assert window.autosave.flush(wait=True)
     for folder in (project.labels_dir, project.predictions_dir):
         for path in folder.glob("*.png"):
             read_label_png(path)  # raises on a partial file
@@ -90,7 +92,7 @@ def test_saving_while_predict_all_writes(qtbot, window, project):
         qtbot.wait(5)
     assert step >= 1
     qtbot.waitUntil(lambda: not dock.is_busy(), timeout=WAIT_MS)
-    _assert_files_whole(project)
+    _assert_files_whole(window, project)
     for image, label_map in saved.items():
         np.testing.assert_array_equal(project.read_label(image), label_map)  # labels are ours alone
     predicted = [p for p in project.image_paths() if project.prediction_path(p).exists()]
@@ -117,7 +119,7 @@ def test_switching_images_during_prediction(qtbot, window, project):
     # edits made while switching are still in memory, none written behind the user's back
     for image in document.unsaved_images():
         assert document.label_map_of(image)[4:13, 4:13].min() == 2
-    _assert_files_whole(project)
+    _assert_files_whole(window, project)
 
 
 def _close_within(qtbot, window, seconds: float) -> float:
@@ -162,7 +164,7 @@ def test_close_during_validation_and_prediction(qtbot, window, project):
     window.model_docks.shutdown()
     # Closing waits ~100 ms at most; the cancelled jobs end on their own soon after.
     qtbot.waitUntil(lambda: all(w.is_done() for w in workers if w is not None), timeout=WAIT_MS)
-    _assert_files_whole(project)
+    _assert_files_whole(window, project)
 
 
 def test_answer_no_keeps_training_and_window(qtbot, messages, window):

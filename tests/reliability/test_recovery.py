@@ -67,6 +67,31 @@ def test_autosave_writes_recovery_within_2s_never_over_label(qtbot, messages, pr
     assert not [p for p in png.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_flush_wait_also_waits_for_writes_already_handed_over(qtbot, messages, project, monkeypatch):
+    """A write handed to the autosave thread earlier is finished when flush(wait=True) returns, even
+    with nothing new pending (closing and tests rely on it: no .tmp file is left in flight)."""
+    import threading
+
+    from app.document import recovery
+
+    window = _window(qtbot, project)
+    release = threading.Event()
+    real_write = recovery._write_jobs
+
+    def slow_write(store, jobs):
+        release.wait(5)
+        return real_write(store, jobs)
+
+    monkeypatch.setattr(recovery, "_write_jobs", slow_write)
+    _paint(window.document, 2, 3, 5, 6, 1)
+    assert window.autosave.flush()  # handed over; the thread now waits for `release`
+    png = _recovery_png(project, window.document.image_path)
+    assert not png.exists()
+    threading.Timer(0.2, release.set).start()
+    assert window.autosave.flush(wait=True)  # nothing pending, but the write in flight is waited for
+    np.testing.assert_array_equal(read_label_png(png), window.document.label_map)
+
+
 def test_continuous_painting_still_autosaves(qtbot, messages, project):
     """The timer is not restarted by each stroke: painting without pause is saved every second."""
     window = _window(qtbot, project)
