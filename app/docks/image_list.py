@@ -121,6 +121,9 @@ class ImageListDock(QDockWidget):
 
     def _on_first_paint(self) -> None:
         self._painted = True  # the first frame is on screen: decoding can no longer delay it
+        current = self.list_widget.currentItem()
+        if current is not None:  # chosen before the dock had its size: bring it into view now
+            self.list_widget.scrollToItem(current)
         self._start_thumbnails()
 
     def _start_thumbnails(self) -> None:

@@ -309,6 +309,23 @@ def test_deferred_chrome_catches_up_with_the_image_already_shown(qtbot, project,
     window.image_list.cancel_thumbnails()
 
 
+def test_deferred_image_list_scrolls_the_open_image_into_view(qtbot, tmp_path, messages):
+    """The list is filled before its dock has a size; once painted it shows the open image's row."""
+    from app.startup.gui import create_window
+
+    project = make_project(tmp_path / "many", count=30)
+    image = project.image_paths()[25]
+    window = create_window(str(image), defer_docks=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.image_list is not None and window.image_list._painted, timeout=5000)
+    widget = window.image_list.list_widget
+    current = widget.currentItem()
+    assert current is not None and current.data(PATH_ROLE) == str(image)
+    qtbot.waitUntil(lambda: widget.viewport().rect().contains(widget.visualItemRect(current)), timeout=5000)
+    window.image_list.cancel_thumbnails()
+
+
 def test_image_list_built_after_a_failed_first_image_marks_it(qtbot, project, messages):
     """The first image failed to open before the deferred image list existed: the list still shows
     it as invalid, with the reason."""
