@@ -45,8 +45,8 @@ from app import messages
 from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
-from app.jobs.predict import demo_model_path, project_checkpoints
-from app.jobs.slot import JobSlot
+from app.jobs.predict import checkpoint_architecture, demo_model_path, project_checkpoints
+from app.jobs.slot import JobSlot, StartPolicy
 from app.jobs.train import (
     EpochUpdate,
     FailureKind,
@@ -74,6 +74,7 @@ class TrainingDock(QDockWidget):
         self.host = host
         self.backend = backend
         self.job = JobSlot(backend.pool, self)  # one run at a time; Start while running is refused
+        self.checkpoint_job = JobSlot(backend.pool, self, StartPolicy.REPLACE)  # the newest pick wins
         self.outcome: TrainingOutcome | None = None
         # Per architecture, what `TrainConfig.resolved()` fills in, plus the fine-tune rate it would use.
         self.train_defaults: dict[str, dict[str, Any]] = {
@@ -105,6 +106,8 @@ class TrainingDock(QDockWidget):
         self.arch_combo.activated.connect(lambda _: self.apply_defaults(self.arch_combo.currentData()))
         form.addRow("Architecture", self.arch_combo)
         self.checkpoint_combo = QComboBox()
+        self.checkpoint_combo.currentIndexChanged.connect(lambda _: self._read_checkpoint_architecture())
+        self.finetune_radio.toggled.connect(lambda on: on and self._read_checkpoint_architecture())
         form.addRow("Checkpoint", self.checkpoint_combo)
         # Placeholder values: apply_defaults() shows the chosen architecture's as soon as the dock is built.
         self.epochs_spin = _spin(QSpinBox(), 1, 1000, 1)
@@ -179,6 +182,22 @@ class TrainingDock(QDockWidget):
         self.batch_spin.setValue(int(defaults["batch_size"]))
         self.lr_spin.setValue(float(defaults["fine_tune_lr" if self.finetune_radio.isChecked() else "lr"]))
         self.augment_check.setChecked(bool(defaults["augment"]))
+
+    def _read_checkpoint_architecture(self) -> None:
+        """Fine-tuning trains the checkpoint's own architecture, as `segstudio train --from` does: once
+        the checkpoint is read (torch, so in a worker) the dock shows that architecture's defaults."""
+        checkpoint = self.selected_checkpoint()
+        if checkpoint is None or not self.finetune_radio.isChecked():
+            return
+        self.checkpoint_job.call(lambda _cancel: checkpoint_architecture(checkpoint),
+                                 on_returned=lambda arch: self._show_checkpoint_architecture(checkpoint, arch))
+
+    def _show_checkpoint_architecture(self, checkpoint: Path, arch: str) -> None:
+        index = self.arch_combo.findData(arch)
+        if index < 0 or checkpoint != self.selected_checkpoint() or not self.finetune_radio.isChecked():
+            return  # an architecture this version does not know fails at Start, with its sentence
+        self.arch_combo.setCurrentIndex(index)
+        self.apply_defaults(arch)
 
     def _suggest_learning_rate(self, fine_tune: bool) -> None:
         """Fine-tuning starts from working weights: suggest segmodels' lower fine-tune rate."""

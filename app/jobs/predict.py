@@ -154,6 +154,13 @@ def inspect_checkpoint(path: Path, project_classes: ClassTable) -> CheckpointInf
                           _metric(checkpoint.metrics, "miou"), checkpoint.epoch)
 
 
+def checkpoint_architecture(path: Path) -> str:
+    """The architecture a checkpoint was trained as (what `segstudio train --from` fine-tunes)."""
+    from segmodels.models.checkpoint import load_checkpoint
+
+    return load_checkpoint(path).arch
+
+
 # -- prediction -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PredictionDone:

@@ -324,6 +324,26 @@ def test_fine_tune_uses_the_cli_fine_tune_defaults(fresh_dock, project, tmp_path
     assert _without_out(dock_config.resolved("m2nist_fcn")) == _without_out(cli_config.resolved("m2nist_fcn"))
 
 
+def test_fine_tuning_another_architecture_shows_its_cli_defaults(fresh_dock, project, tmp_path, qtbot):
+    """`segstudio train --from CKPT` trains CKPT's architecture with that architecture's defaults; the
+    dock reads the checkpoint and shows the same, whatever architecture was picked before."""
+    import torch
+
+    from segmodels.models import get_model
+    from segmodels.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    model = get_model("unet", num_classes=len(project.classes), base_width=4)
+    checkpoint = save_checkpoint(tmp_path / "unet.pt", model, classes=project.classes)
+    assert fresh_dock.arch_combo.currentData() == "m2nist_fcn"
+    fresh_dock.set_fine_tune(checkpoint)
+    qtbot.waitUntil(lambda: fresh_dock.arch_combo.currentData() == "unet", timeout=WAIT_MS)
+    dock_config = _started_config(fresh_dock)
+    cli_config = _cli_config(str(project.root), "--from", str(checkpoint))
+    assert dock_config.arch is None and dock_config.from_checkpoint == str(checkpoint)
+    assert _without_out(dock_config.resolved("unet")) == _without_out(cli_config.resolved("unet"))
+
+
 def test_device_combo_lists_every_choice_mps_included(fresh_dock):
     from segmodels.models.catalog import DEVICE_CHOICES
 
