@@ -122,13 +122,12 @@ def child_app(project: str, without: str | None = None) -> None:
     """`segstudio PROJECT` exactly (app.startup.launcher.main: command dispatch, argument parsing, then
     app.startup.gui.launch and the event loop), watched from inside: READY when the canvas is first
     painted, COMPLETE once the docks built after that frame are in and one more frame has run."""
-    from app.startup import gui as gui_main
-    from app.startup import tricks
+    from app.startup import gui, tricks
     from app.startup.launcher import main
 
     if without:  # the same start-up with one trick switched off, to measure what it buys
         setattr(tricks, without, lambda *args: None)
-    real_launch = gui_main.launch
+    real_launch = gui.launch
 
     def watched_launch(path):
         app, window = real_launch(path)
@@ -156,7 +155,7 @@ def child_app(project: str, without: str | None = None) -> None:
         window.canvas.viewport().installEventFilter(window._startup_watch)
         return app, window
 
-    gui_main.launch = watched_launch
+    gui.launch = watched_launch
     main([project])
 
 
