@@ -44,30 +44,68 @@ def user_home() -> Path:
 
 
 def ensure_demo_project(home: Path | None = None) -> Path:
-    """The user's demo project, written on first use; returns its folder."""
+    """The user's demo project, written on first use; returns its folder.
+
+    A `demo` folder that is not a complete demo (no segstudio.json: the user's own files, or a copy
+    whose project file went missing) is never deleted, labels and models may be in it: the demo is
+    then the first complete `demo-N` beside it, or a fresh one written as the next free `demo-N`.
+    """
     home = home or user_home()
-    root = home / "demo"
-    if (root / "segstudio.json").exists():
-        return root
+    for number in range(1, 1000):
+        root = home / ("demo" if number == 1 else f"demo-{number}")
+        if (root / "segstudio.json").is_file():
+            return root
+        if not root.exists():
+            return _write_demo(home, root)
+    raise SegError(f"{describe(home)} holds no usable demo folder among demo, demo-2 ... demo-999.")
+
+
+#: Demo copies are written here first (one per process) and renamed into place only when complete.
+PARTIAL_PREFIX = ".demo-partial-"
+
+
+def _write_demo(home: Path, root: Path) -> Path:
     from segmodels.demo import write_demo_project
 
-    partial = home / "demo.partial"
-    if partial.exists():
-        shutil.rmtree(partial)  # an interrupted first launch: start again
     home.mkdir(parents=True, exist_ok=True)
-    project = write_demo_project(partial, seed=DEMO_SEED, count=DEMO_IMAGE_COUNT)
-    for image in project.image_paths()[DEMO_REVIEWED_COUNT:]:
-        project.label_path(image).unlink(missing_ok=True)  # unlabelled images to predict
-    models = partial / "models"
-    for name in DEMO_MODEL_FILES:
-        source = resource_path("models", name)
-        if source.is_file():
-            models.mkdir(exist_ok=True)
-            shutil.copy2(source, models / name)
-    if root.exists():
-        shutil.rmtree(root)  # a demo folder without its segstudio.json is a broken earlier copy
-    partial.rename(root)
+    _remove_partials_of_dead_processes(home)
+    partial = home / f"{PARTIAL_PREFIX}{os.getpid()}"
+    if partial.exists():
+        shutil.rmtree(partial)  # this process's own earlier attempt
+    try:
+        project = write_demo_project(partial, seed=DEMO_SEED, count=DEMO_IMAGE_COUNT)
+        for image in project.image_paths()[DEMO_REVIEWED_COUNT:]:
+            project.label_path(image).unlink(missing_ok=True)  # unlabelled images to predict
+        models = partial / "models"
+        for name in DEMO_MODEL_FILES:
+            source = resource_path("models", name)
+            if source.is_file():
+                models.mkdir(exist_ok=True)
+                shutil.copy2(source, models / name)
+        partial.rename(root)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # written by this call alone
+        raise
     return root
+
+
+def _remove_partials_of_dead_processes(home: Path) -> None:
+    """An interrupted first launch leaves its `.demo-partial-<pid>`: segstudio's own, removed once
+    that process is gone."""
+    for folder in home.glob(f"{PARTIAL_PREFIX}*"):
+        pid = folder.name.removeprefix(PARTIAL_PREFIX)
+        if folder.is_dir() and not folder.is_symlink() and pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:

@@ -246,7 +246,7 @@ def test_document_save_on_full_disk_keeps_edit(qtbot, messages, project, inject,
 REPO = Path(__file__).resolve().parents[2]
 #: Writes that are safe without segmodels.atomic, with the reason.
 ALLOWED = {
-    ("app/startup/gui.py", "copy2"): "copies into demo.partial/, which is renamed into place only when complete",
+    ("app/startup/gui.py", "copy2"): "copies into .demo-partial-<pid>/, which is renamed into place only when complete",
 }
 
 

@@ -390,6 +390,42 @@ def test_first_launch_copies_the_demo_with_half_the_labels_removed(qtbot, messag
     window.image_list.cancel_thumbnails()
 
 
+def test_a_demo_folder_without_its_project_file_is_never_deleted(tmp_path):
+    """Issue 13, item 6: the user's files in a `demo` folder whose segstudio.json went missing stay;
+    a fresh demo is written beside it, and later launches reuse that one."""
+    from app.startup.gui import PARTIAL_PREFIX, ensure_demo_project
+
+    home = tmp_path / "home"
+    broken = home / "demo"
+    (broken / "labels").mkdir(parents=True)
+    (broken / "labels" / "mine.png").write_bytes(b"the user's label")
+    (broken / "models").mkdir()
+    (broken / "models" / "best.pt").write_bytes(b"the user's model")
+    root = ensure_demo_project(home)
+    assert root == home / "demo-2" and (root / "segstudio.json").is_file()
+    assert (broken / "labels" / "mine.png").read_bytes() == b"the user's label"
+    assert (broken / "models" / "best.pt").read_bytes() == b"the user's model"
+    assert ensure_demo_project(home) == root
+    assert not list(home.glob(f"{PARTIAL_PREFIX}*"))
+
+
+def test_an_interrupted_demo_copy_of_a_dead_process_is_cleaned_and_a_live_ones_kept(tmp_path):
+    import subprocess
+
+    from app.startup.gui import PARTIAL_PREFIX, ensure_demo_project
+
+    child = subprocess.Popen(["true"])
+    child.wait()  # exited and reaped: its pid belongs to no process now
+    home = tmp_path / "home"
+    dead, live = home / f"{PARTIAL_PREFIX}{child.pid}", home / f"{PARTIAL_PREFIX}1"  # pid 1 always runs
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+        (folder / "half.png").write_bytes(b"")
+    root = ensure_demo_project(home)
+    assert (root / "segstudio.json").is_file()
+    assert not dead.exists() and live.exists()
+
+
 def test_space_drag_pans(window, qtbot):
     canvas = window.canvas
     canvas.set_zoom(30.0)
