@@ -24,8 +24,8 @@ LABEL_SUFFIXES = (".png", ".npy", ".npz", ".bmp", ".tif", ".tiff")
 
 def is_label_file(path: Path) -> bool:
     # Not is_file(): a FIFO or a link to a device is listed, so the validator names it (never reads it).
-    return (path.exists() and not path.is_dir() and path.suffix.lower() in LABEL_SUFFIXES and not path.name.startswith(".")
-            and not path.name.lower().endswith(".conf.png"))
+    return (path.exists() and not path.is_dir() and path.suffix.lower() in LABEL_SUFFIXES
+            and not path.name.startswith(".") and not path.name.lower().endswith(".conf.png"))
 
 
 def _label_files(folder: Path) -> list[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -180,11 +181,17 @@ def _write_npz_bomb(path: Path, shape: tuple[int, ...], member_bytes: int) -> No
                 left -= len(chunk)
 
 
-def test_small_npz_declaring_a_huge_array_is_refused_before_inflating(tmp_path, monkeypatch):
-    bomb = tmp_path / "label.npz"
-    # 768 MiB of zeros deflate to about 0.75 MB, like the file that made validate use 2.7 GB.
-    shape = (8192, 8192, 12)
-    _write_npz_bomb(bomb, shape, 8192 * 8192 * 12)
+@pytest.fixture(scope="module")
+def npz_bomb(tmp_path_factory) -> Path:
+    """768 MiB of zeros deflated to about 0.78 MB, like the file that made validate use 2.7 GB
+    (built once: deflating it takes several seconds)."""
+    bomb = tmp_path_factory.mktemp("bomb") / "img_0.npz"
+    _write_npz_bomb(bomb, (8192, 8192, 12), 8192 * 8192 * 12)
+    return bomb
+
+
+def test_small_npz_declaring_a_huge_array_is_refused_before_inflating(npz_bomb):
+    bomb = npz_bomb
     assert bomb.stat().st_size < 1_000_000
     with pytest.raises(SegError) as caught:
         load_array(bomb)
@@ -224,14 +231,17 @@ def test_limit_applies_to_plain_npy_and_validate_reports_it(tmp_path, monkeypatc
     assert (onehot.read_onehot(tmp_path / "ok.npz").label_map == 1).all()
 
 
-def test_cli_validate_on_a_small_npz_bomb_stays_small_in_memory(tmp_path):
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the peak memory from /proc")
+def test_cli_validate_on_a_small_npz_bomb_stays_small_in_memory(tmp_path, npz_bomb):
     from support.projects import make_project
 
     project = make_project(tmp_path / "proj", count=1, labelled=0)
     bomb = project.labels_dir / "img_0.npz"
-    _write_npz_bomb(bomb, (8192, 8192, 12), 8192 * 8192 * 12)
-    script = ("import resource, sys; from segmodels.cli import main; code = main(sys.argv[1:]); "
-              "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+    shutil.copyfile(npz_bomb, bomb)  # the same 0.78 MB file, as a project's label
+    # VmHWM is this process's own peak (ru_maxrss keeps the forking parent's peak across exec).
+    script = ("import sys; from segmodels.cli import main; code = main(sys.argv[1:]); "
+              "peak = [line for line in open('/proc/self/status') if line.startswith('VmHWM')][0]; "
+              "print('MAXRSS_KB', peak.split()[1]); sys.exit(code)")
     done = subprocess.run([sys.executable, "-c", script, "validate", str(bomb)], capture_output=True, text=True,
                           timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert "over the 512 MiB limit for a label stack; refused." in done.stdout, done.stdout + done.stderr
