@@ -1,19 +1,36 @@
-"""Atomic file writes: a temporary file in the target's folder, fsync, then os.replace.
+"""Atomic file writes, and reading regular files only.
 
-A crash, a full disk or a failing encoder mid-write leaves the previous file intact and no partial
-file behind, because the temporary file is removed on any error.
+Writes: a temporary file in the target's folder, fsync, then os.replace. A crash, a full disk or a
+failing encoder mid-write leaves the previous file intact and no partial file behind, because the
+temporary file is removed on any error. Temporary names are short and fixed in length
+(`.sgs-<pid>-<8 random>.tmp`), so any file name that fits the file system can be written, and they
+name their process, so `sweep_stale_temporaries` removes what a killed process left (kill -9 runs no
+clean-up) and never a temporary of a live process or a file segstudio did not name.
+
+Reads: every reader of a user's file (image, label, one-hot stack, recovery file, project file) first
+asks `require_regular_file`, or opens through `open_regular`: a FIFO would block the reader for good
+and a link to /dev/zero would read until memory runs out, so anything but a regular file is refused
+with one sentence naming the file.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from segmodels.errors import SegError, describe
+
+TEMP_PREFIX = ".sgs-"
+TEMP_SUFFIX = ".tmp"
+#: What `atomic_open` names its temporaries (mkstemp adds 8 characters of [a-z0-9_]).
+_TEMP_NAME = re.compile(r"^\.sgs-(\d+)-[a-z0-9_]{8}\.tmp$")
 
 
 @contextlib.contextmanager
@@ -24,7 +41,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
         raise ValueError("atomic_open is for writing")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX,
+                                        dir=target.parent)
     except OSError as exc:
         raise SegError(f"Cannot write {describe(target)}: {exc.strerror or exc}.", path=target) from exc
     tmp = Path(tmp_name)
@@ -68,3 +86,142 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 `text` to `path` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# -- reading regular files only --------------------------------------------------------------------
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _refuse(path: Path, what: str, mode: int) -> SegError:
+    return SegError(f"{what.capitalize()} {describe(path)} is {_kind(mode)}, not a regular file; refused.", path=path)
+
+
+def require_regular_file(path: str | os.PathLike[str], what: str = "file") -> os.stat_result:
+    """The stat of `path` (links followed) if it is a regular file; otherwise SegError in one sentence:
+    missing, unreadable, or a FIFO, device, socket or folder (which a reader would hang on or read
+    without end)."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise SegError(f"{what.capitalize()} {describe(path)} does not exist.", path=path) from None
+    except PermissionError:
+        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read (permission denied).", path=path) from None
+    except OSError as exc:
+        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read ({exc.strerror or exc}).",
+                       path=path) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _refuse(path, what, info.st_mode)
+    return info
+
+
+def open_regular(path: str | os.PathLike[str], what: str = "file") -> BinaryIO:
+    """Open `path` for reading in binary, only if it is a regular file (checked on the open file, so a
+    file swapped for a FIFO after a check cannot block: the open itself does not wait for a writer)."""
+    path = Path(path)
+    require_regular_file(path, what)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read ({exc.strerror or exc}).",
+                       path=path) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise _refuse(path, what, mode)
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def read_regular_bytes(path: str | os.PathLike[str], what: str = "file") -> bytes:
+    """All bytes of a regular file; SegError (one sentence) for anything else or a failing read."""
+    with open_regular(path, what) as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise SegError(f"{what.capitalize()} {describe(path)} cannot be read ({exc.strerror or exc}).",
+                           path=path) from None
+
+
+# -- leftovers of killed processes -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Swept:
+    files: int = 0
+    size: int = 0
+
+    def sentence(self) -> str | None:
+        """One sentence for the status bar or stderr, or None when nothing was removed."""
+        if not self.files:
+            return None
+        return (f"Removed {self.files} temporary file(s) left by an interrupted write "
+                f"({_human(self.size)} freed).")
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size} bytes"  # pragma: no cover - the loop always returns
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal counts as alive)."""
+    if pid <= 0:
+        return True  # never a process of ours: treat as alive, so its files are left alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def sweep_stale_temporaries(folders: Iterable[str | os.PathLike[str]]) -> Swept:
+    """Remove `atomic_open` temporaries whose process is gone from each folder (not below it).
+
+    Only names of the form `.sgs-<pid>-<8>.tmp` that are regular files (not links) are touched, and
+    only when no process has that pid: a live writer's file, or any other file, is never removed.
+    """
+    files, size = 0, 0
+    for folder in dict.fromkeys(Path(f) for f in folders):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            match = _TEMP_NAME.match(entry.name)
+            if match is None or pid_alive(int(match.group(1))):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            files, size = files + 1, size + info.st_size
+    return Swept(files, size)
+
+
+def project_folders(project: object) -> list[Path]:
+    """The folders of a project where segstudio writes (root, labels, predictions, models, recovery):
+    where a killed write can leave a temporary. Any object with those attributes will do."""
+    root = Path(project.root)  # type: ignore[attr-defined]
+    folders = [root, root / ".segstudio-recovery"]
+    for name in ("labels_dir", "predictions_dir", "models_dir"):
+        folder = getattr(project, name, None)
+        if folder is not None:
+            folders.append(Path(folder))
+    return folders

@@ -22,6 +22,8 @@ from app.jobs.pools import Pool, pool
 from app.jobs.slot import JobSlot
 from app.jobs.worker import CancelFlag
 from app.startup.first_paint import after_first_paint
+from segmodels.atomic import require_regular_file
+from segmodels.errors import SegError
 from segmodels.labels.project import ImageStatus
 
 THUMBNAIL_SIDE = 64
@@ -45,11 +47,12 @@ def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path
         if cancel():
             return
         try:
+            require_regular_file(path, "image")  # a FIFO would block this thread for good
             with Image.open(path) as image:
                 image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
                 image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
                 rgb = image.convert("RGB")
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, SegError):
             continue
         data = rgb.tobytes()
         qimage = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)

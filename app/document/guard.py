@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from app.document.recovery import RecoveryStore
-from segmodels.atomic import atomic_write_bytes
+from segmodels.atomic import atomic_write_bytes, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.labelio import read_label_png
@@ -33,11 +33,11 @@ def keep_copy(store: RecoveryStore, label_file: Path) -> Path:
     """Copy `label_file` into the recovery folder's replaced/ (once per distinct content)."""
     folder = store.folder / REPLACED_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    data = label_file.read_bytes()
+    data = read_regular_bytes(label_file, "label")  # a FIFO or a link to a device is refused, never read
     target = folder / label_file.name
     counter = 1
     while target.exists():
-        if target.read_bytes() == data:
+        if target.is_file() and read_regular_bytes(target, "recovery file") == data:
             return target
         target = folder / f"{label_file.stem}.{counter}{label_file.suffix}"
         counter += 1
@@ -99,10 +99,11 @@ class LabelGuard(QObject):
     def _keep(self, project, label_file: Path) -> str:
         try:
             copy = keep_copy(RecoveryStore(project), label_file)
-        except OSError as exc:
+        except (OSError, SegError) as exc:
             log.warning("could not keep a copy of %s: %s", label_file, exc)
+            reason = exc if isinstance(exc, SegError) else exc.strerror or exc
             return (f"Label {describe(label_file)} could not be shown and no copy of it could be kept "
-                    f"({exc.strerror or exc}); do not save this image if you need that file.")
+                    f"({reason}); do not save this image if you need that file.")
         return (f"Label {describe(label_file)} could not be shown as it is; a copy of the file is kept as "
                 f"{describe(copy)} before any save replaces it.")
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from segmodels.atomic import atomic_write_bytes, atomic_write_text
+from segmodels.atomic import atomic_write_bytes, atomic_write_text, read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.labels.labelio import encode_label_png, read_label_png
 from segmodels.labels.project import Project
@@ -57,11 +57,14 @@ class RecoveredEdit:
 def _file_facts(path: Path) -> dict | None:
     """Size, mtime and SHA-256 of a label file (None when it does not exist)."""
     try:
-        data = path.read_bytes()
         stat = path.stat()
     except FileNotFoundError:
         return None
     except OSError:
+        return {"unreadable": True}
+    try:
+        data = read_regular_bytes(path, "label")  # a FIFO or a link to /dev/zero is never hashed
+    except SegError:
         return {"unreadable": True}
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": hashlib.sha256(data).hexdigest()}
 
@@ -135,9 +138,9 @@ class RecoveryStore:
 
     def _base_changed(self, png: Path, image: Path) -> bool:
         try:
-            meta = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+            meta = json.loads(read_regular_bytes(png.with_suffix(".json"), "recovery file").decode("utf-8"))
             base = meta.get("base")
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, SegError):
             return False  # no metadata (crash between the two writes): the PNG alone is the edit
         now = _file_facts(self.project.label_path(image))
         same = (base is None and now is None) or (

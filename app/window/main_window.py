@@ -25,6 +25,7 @@ from app.canvas.view import Canvas
 from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
+from segmodels.atomic import project_folders, sweep_stale_temporaries
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
 
@@ -112,7 +113,12 @@ class MainWindow(QMainWindow):
             messages.error(self, str(exc))
             return False
         self.document.open_project(project, image)
-        self.autosave.restore()  # edits left by a crash come back as unsaved
+        # Temporaries left by a killed write go first, so the restore below sees only finished files.
+        swept = sweep_stale_temporaries(project_folders(project)).sentence()
+        if swept:
+            self.document.status_message.emit(swept)
+        if self.autosave.restore() and swept:  # edits left by a crash come back as unsaved
+            self.document.status_message.emit(swept)  # said once more: the restore notice replaced it
         if self.document.class_table is not None and len(self.document.class_table) > 1:
             self.document.view.set_active_class(1)
         self.tools.set_tool(Tool.BRUSH)

@@ -69,6 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _sweep_temporaries(args: argparse.Namespace) -> None:
+    """Remove what killed segstudio writes left in the project a command works on, and say so once."""
+    target = getattr(args, "project", None) or getattr(args, "path", None)
+    if not isinstance(target, str) or not os.path.isdir(target):
+        return
+    from segmodels.atomic import project_folders, sweep_stale_temporaries
+    from segmodels.labels.project import Project
+
+    try:
+        project = Project.open(target)
+    except SegError:
+        return  # the command itself says what is wrong with the folder
+    note = sweep_stale_temporaries(project_folders(project)).sentence()
+    if note:
+        print(f"segstudio {args.command}: {note}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -84,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     module = command_modules()[args.command]
     try:
+        _sweep_temporaries(args)
         return int(module.run(args) or 0)
     except SegError as exc:
         if debug:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from segmodels.atomic import read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, MAX_CLASSES
 from segmodels.errors import SegError, describe
 from segmodels.resources import resource_path
@@ -162,7 +163,7 @@ class ClassTable:
 # -- presets ------------------------------------------------------------------------------------
 def _read_preset_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_regular_bytes(path, "class table").decode("utf-8"))
     except OSError as exc:
         raise SegError(f"Cannot read class table {describe(path)}: {exc.strerror or exc}.", path=path) from exc
     except json.JSONDecodeError as exc:

@@ -3,7 +3,8 @@
 Grey, 16-bit, RGBA, palette, CMYK and 1-bit inputs are converted on load and each conversion is
 reported (`LoadedImage.conversions`), so the GUI and CLI can tell the user instead of hiding it.
 Every failure becomes a SegError naming the file: unreadable, empty, truncated (`TruncatedFile`), not an
-image, or larger than the pixel limit (a decompression bomb is refused before it is decoded).
+image, not a regular file (a FIFO or a link to a device is never opened), or larger than the pixel limit
+(a decompression bomb is refused before it is decoded).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile
 
+from segmodels.atomic import require_regular_file
 from segmodels.errors import SegError, TruncatedFile, describe
 
 #: Largest image accepted, in pixels (about 23000 x 23000). Beyond it a file is refused as a
@@ -52,13 +54,8 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
     """Open and fully decode a file with Pillow, turning every failure into one sentence. With
     `decode=False` only the header is read and checked (size limits); the caller closes the image."""
     path = Path(path)
-    try:
-        if path.stat().st_size == 0:
-            raise SegError(f"{what.capitalize()} {describe(path)} is empty (0 bytes).", path=path)
-    except FileNotFoundError:
-        raise SegError(f"{what.capitalize()} {describe(path)} does not exist.", path=path) from None
-    except PermissionError:
-        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read (permission denied).", path=path) from None
+    if require_regular_file(path, what).st_size == 0:  # a FIFO or /dev/zero is refused, never read
+        raise SegError(f"{what.capitalize()} {describe(path)} is empty (0 bytes).", path=path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -197,6 +194,7 @@ def read_image(path: str | os.PathLike[str]) -> LoadedImage:
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """(height, width) from the header only, without decoding the pixels."""
+    require_regular_file(path, "image")
     try:
         with warnings.catch_warnings():
             # The header is all we read, so a huge size is no decompression risk here.

@@ -8,20 +8,30 @@ class 0 and channel k is class k + 1. Values other than 0/1 and NaN are reported
 The channel axis is the one whose length equals the expected channel count; failing that, the
 smaller of the first and last axes (images are larger than their class count).
 A 2-D integer array is taken as an index map as it is.
+Sizes are checked before anything is allocated: an array's header (shape x dtype) and an archive's member
+sizes must stay under MAX_ARRAY_BYTES, so a small compressed file cannot ask for gigabytes.
 """
 from __future__ import annotations
 
+import math
 import os
 import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
+from segmodels.atomic import open_regular
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, TruncatedFile, describe
+
+#: Largest array a .npy or .npz label may declare, in bytes (shape x dtype; 4096 x 4096 x 32 channels of
+#: uint8). Checked from the headers before anything is allocated; decoding needs a few times this.
+MAX_ARRAY_BYTES: int = 512 * 1024 * 1024
+NPY_HEADER_SLACK = 64 * 1024  # an .npy member holds its header too
 
 #: Names tried, in order, for the label array inside an .npz holding several arrays.
 NPZ_KEYS = ("onehot", "label", "labels", "mask", "masks", "segmentation", "y")
@@ -133,13 +143,19 @@ def load_array(path: str | os.PathLike[str]) -> np.ndarray:
     TruncatedFile when it ends early or its header or archive is damaged."""
     path = Path(path)
     try:
-        if path.stat().st_size == 0:
-            raise SegError(f"Label {describe(path)} is empty (0 bytes).", path=path)
-        with open(path, "rb") as handle:
+        with open_regular(path, "label") as handle:  # a FIFO or a link to /dev/zero is refused, never read
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                raise SegError(f"Label {describe(path)} is empty (0 bytes).", path=path)
             magic = handle.read(6)
-        if not (magic.startswith(b"\x93NUMPY") or magic.startswith(b"PK")):
-            # np.load would try it as a pickle and suggest allow_pickle=True: never that for a label.
-            raise SegError(f"Label {describe(path)} is not a NumPy .npy/.npz file.", path=path)
+            if not (magic.startswith(b"\x93NUMPY") or magic.startswith(b"PK")):
+                # np.load would try it as a pickle and suggest allow_pickle=True: never that for a label.
+                raise SegError(f"Label {describe(path)} is not a NumPy .npy/.npz file.", path=path)
+            handle.seek(0)
+            if magic.startswith(b"PK"):
+                _check_npz_sizes(handle, path)
+            else:
+                _check_npy_size(handle, size, path, path.name)
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.lib.npyio.NpzFile):
             with loaded:
@@ -163,6 +179,45 @@ def load_array(path: str | os.PathLike[str]) -> np.ndarray:
         if any(hint in text for hint in ("reshape", "EOF", "could only read", "not fully written")):
             raise TruncatedFile(f"Label {describe(path)} is truncated or corrupt.", path=path) from None
         raise SegError(f"Label {describe(path)} is unreadable ({text}).", path=path) from None
+
+
+def _check_npz_sizes(handle: IO[bytes], path: Path) -> None:
+    """Refuse an archive whose members declare more than MAX_ARRAY_BYTES, before anything is inflated:
+    numpy allocates the whole array a member's header declares before reading a byte of it, so a
+    0.5 MB .npz can ask for gigabytes."""
+    with zipfile.ZipFile(handle) as archive:
+        for info in archive.infolist():
+            if info.file_size > MAX_ARRAY_BYTES + NPY_HEADER_SLACK:
+                raise SegError(f"Label {describe(path)}: member '{info.filename}' unpacks to "
+                               f"{_megabytes(info.file_size)}, over the {_megabytes(MAX_ARRAY_BYTES)} limit for a "
+                               "label stack; refused.", path=path)
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as member:
+                    _check_npy_size(member, info.file_size, path, info.filename)
+
+
+def _check_npy_size(stream: IO[bytes], size: int, path: Path, name: str) -> None:
+    """Check the shape x dtype an .npy header declares against the bytes that follow it and the limit."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, _fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, _fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        return  # (3, 0) has no public header reader; np.load checks the rest
+    declared = math.prod(int(n) for n in shape) * dtype.itemsize
+    if declared > MAX_ARRAY_BYTES:
+        shown = " x ".join(str(n) for n in shape)
+        raise SegError(f"Label {describe(path)}: '{name}' declares a {shown} {dtype} array "
+                       f"({_megabytes(declared)}), over the {_megabytes(MAX_ARRAY_BYTES)} limit for a label "
+                       "stack; refused.", path=path)
+    if declared > size:
+        raise TruncatedFile(f"Label {describe(path)} is truncated or corrupt ('{name}' declares "
+                            f"{declared} bytes of data but holds at most {size}).", path=path)
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / (1024 * 1024):.0f} MiB"
 
 
 def _pick_array(archive: np.lib.npyio.NpzFile, path: Path) -> np.ndarray:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segmodels.atomic import atomic_write_text
+from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable, voc_classes
@@ -95,7 +95,7 @@ class Project:
     @classmethod
     def _from_config(cls, root: Path, config_path: Path) -> Project:
         try:
-            data = json.loads(config_path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular_bytes(config_path, "project file").decode("utf-8"))
         except OSError as exc:
             raise SegError(f"Cannot read {describe(config_path)}: {exc.strerror or exc}.", path=config_path) from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -1,7 +1,8 @@
 """Reading a label file of any supported kind and checking its pixels (not its image).
 
 Checks per label file:
-- the file: empty (0 bytes), truncated, unreadable (not an image / corrupt), unsupported format;
+- the file: empty (0 bytes), truncated, unreadable (not an image / corrupt, not a regular file),
+  unsupported format;
 - palette or grey PNG: every index < number of classes or == 255 (IGNORE_INDEX);
 - colour-coded PNG (RGB/RGBA): every colour is in the class table;
 - one-hot stack (.npy/.npz): rows with no 1, several 1s, NaN, values other than 0/1, wrong rank or
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from segmodels.atomic import read_regular_bytes, require_regular_file
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, TruncatedFile
 from segmodels.labels.colorlabels import color_lookup, colors_to_label_map, pack_rgb
@@ -42,10 +44,7 @@ class _ReadFailure(Exception):
 # -- reading ---------------------------------------------------------------------------------------
 def _read_image_array(path: Path) -> tuple[np.ndarray, str]:
     """Decode a label image with Pillow: (array, mode). Failures become _ReadFailure by kind."""
-    try:
-        data = path.read_bytes()  # one read; Pillow then decodes from memory
-    except OSError as exc:
-        raise _ReadFailure(ProblemKind.UNREADABLE, f"cannot be read ({exc.strerror or exc})") from None
+    data = read_regular_bytes(path, "label")  # one read (regular files only); Pillow then decodes from memory
     if data.startswith(PNG_SIGNATURE) and PNG_END not in data[-256:]:
         # Pillow decodes a PNG cut inside its last chunks without complaint; the spec's end marker says.
         raise _ReadFailure(ProblemKind.TRUNCATED, "is truncated (the PNG ends before its IEND chunk)")
@@ -115,18 +114,19 @@ def _check_indices(path: Path, label_map: np.ndarray, num_classes: int) -> tuple
 
 def decode_label(path: Path, options: ValidationOptions) -> DecodedLabel:
     """Read one label file of any supported kind and check its pixels (not its image)."""
-    try:
-        if path.stat().st_size == 0:
+    try:  # a FIFO or a link to a device is refused here, never opened
+        if require_regular_file(path, "label").st_size == 0:
             return DecodedLabel(None, None, (make_problem(path, ProblemKind.EMPTY_FILE, "Label is empty (0 bytes)"),))
-    except OSError as exc:
-        return DecodedLabel(None, None, (make_problem(path, ProblemKind.UNREADABLE,
-                                                  f"Label cannot be read ({exc.strerror or exc})"),))
+    except SegError as exc:
+        return DecodedLabel(None, None, (Problem(str(path), ProblemKind.UNREADABLE, 1, None, str(exc)),))
     try:
         if path.suffix.lower() in ONEHOT_SUFFIXES:
             return _decode_onehot_file(path, options)
         return _decode_image_file(path, options)
     except _ReadFailure as failure:
         return DecodedLabel(None, None, (make_problem(path, failure.kind, f"Label {failure}"),))
+    except SegError as exc:  # cannot be read, or not a regular file: the sentence names the file
+        return DecodedLabel(None, None, (Problem(str(path), ProblemKind.UNREADABLE, 1, None, str(exc)),))
     except (MemoryError, RecursionError):
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged file must become a finding, never stop the run

@@ -23,8 +23,9 @@ LABEL_SUFFIXES = (".png", ".npy", ".npz", ".bmp", ".tif", ".tiff")
 
 
 def is_label_file(path: Path) -> bool:
-    return (path.is_file() and path.suffix.lower() in LABEL_SUFFIXES and not path.name.startswith(".")
-            and not path.name.lower().endswith(".conf.png"))
+    # Not is_file(): a FIFO or a link to a device is listed, so the validator names it (never reads it).
+    return (path.exists() and not path.is_dir() and path.suffix.lower() in LABEL_SUFFIXES
+            and not path.name.startswith(".") and not path.name.lower().endswith(".conf.png"))
 
 
 def _label_files(folder: Path) -> list[Path]:
@@ -66,7 +67,7 @@ def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None
     target = Path(path)
     if not target.exists():
         raise SegError(f"{describe(target)} does not exist.", path=target)
-    if target.is_file():
+    if not target.is_dir():  # a file, or a FIFO / device the validator refuses by name
         if target.name == PROJECT_FILE:
             return plan_validation(target.parent, class_table)
         project = _owning_project(target.parent)
