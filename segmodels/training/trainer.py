@@ -161,7 +161,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
                     return
         except NonFiniteLoss as exc:
             kept = (f"; the last good checkpoint {describe(state.best_path)} is unchanged"
-                    if state.best_path.exists() else "")
+                    if state.best_path.exists() else "; no checkpoint was written and existing ones are unchanged")
             raise LossDiverged(f"Training stopped at epoch {epoch}: the loss became {exc.args[0]} (try a lower "
                                f"--lr than {config.lr:g}){kept}.", path=state.best_path) from None
         if image_count == 0 and state.steps_per_epoch and skipped_messages(state):

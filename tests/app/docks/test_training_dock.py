@@ -4,6 +4,7 @@ memory) are messages with labels intact, and closing during a run asks and stops
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -278,8 +279,13 @@ def _without_out(config):
 
 def _same_run(dock_config, cli_config, arch: str, models_dir) -> None:
     dock_resolved, cli_resolved = dock_config.resolved(arch), cli_config.resolved(arch)
-    # The CLI leaves --out to the run (PROJECT/models/<arch>.pt); the dock names that same path.
-    assert dock_resolved.out == str(cli_resolved.default_out(models_dir, arch))
+    # The CLI leaves --out to the run (a new PROJECT/models/<arch>-<date>-<time>.pt); the dock names the run
+    # the same way (the same folder and name, up to the minute the name was made).
+    from segmodels.training.config import base_stem
+
+    dock_out, cli_out = Path(dock_resolved.out), cli_resolved.default_out(models_dir, arch)
+    assert dock_out.parent == cli_out.parent and base_stem(dock_out) == base_stem(cli_out)
+    assert not dock_out.exists() and not cli_out.exists()
     assert _without_out(dock_resolved) == _without_out(cli_resolved)
 
 
