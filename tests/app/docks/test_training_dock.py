@@ -82,6 +82,25 @@ def test_training_shows_curves_table_and_announces_checkpoint(dock, qtbot, proje
     assert dock.progress.value() == 1000 and dock.start_button.isEnabled()
 
 
+def test_fine_tuning_twice_never_replaces_a_checkpoint(dock, qtbot, project):
+    """Issue 13 item 2: each run (fine-tune included) gets its own new file; the source stays as it was."""
+    import hashlib
+
+    source = random_checkpoint(project.models_dir / "good.pt", project.classes)
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    dock.epochs_spin.setValue(1)
+    dock.set_fine_tune(source)
+    assert dock.request().out_path.name.startswith("good-finetuned-")
+    assert not dock.request().out_path.exists()
+    first = run_to_end(qtbot, dock).checkpoint
+    first_bytes = first.read_bytes()
+    dock.set_fine_tune(source)
+    second = run_to_end(qtbot, dock).checkpoint
+    assert first != second and second.name.startswith("good-finetuned-") and second.is_file()
+    assert first.read_bytes() == first_bytes and hashlib.sha256(source.read_bytes()).hexdigest() == before
+    assert not (project.models_dir / "good_finetuned.pt").exists()
+
+
 def test_cancel_keeps_best_checkpoint(dock, qtbot):
     dock.epochs_spin.setValue(50)
     epochs = []
