@@ -119,6 +119,9 @@ def write_demo_project(root: str | os.PathLike[str], *, seed: int = 0, count: in
     root = Path(root)
     if count < 1:
         raise SegError(f"The demo project needs at least one image, got --count {count}.")
+    if seed < 0:  # numpy's generators take only seeds >= 0
+        raise SegError(f"The demo seed must be 0 or more, got --seed {seed}; {describe(root)} was not written.",
+                       path=root)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise SegError(f"{describe(root)} already exists and is not an empty folder; pick a new folder.", path=root)
     project = Project.create(root, demo_classes())

@@ -72,6 +72,7 @@ class ModelDock(QDockWidget):
         self._after_worker: Callable[[], None] | None = None  # continuation once the job is done
         self.checkpoint_info: dict[Path, CheckpointInfo] = {}
         self.extra_checkpoints: list[Path] = []
+        self.chosen_checkpoint: Path | None = None  # the user's own pick: a refresh never replaces it
         self._build()
         backend.ready.connect(self._on_backend_ready)
         backend.failed.connect(lambda text: messages.error(self, text))
@@ -84,6 +85,7 @@ class ModelDock(QDockWidget):
         form = QFormLayout()
         self.model_combo = QComboBox()
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+        self.model_combo.activated.connect(self._on_user_choice)
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Open a checkpoint file (.pt)")
         self.open_button.clicked.connect(self.open_file)
@@ -136,12 +138,13 @@ class ModelDock(QDockWidget):
 
     # -- checkpoints --------------------------------------------------------------------------
     def refresh_checkpoints(self, select: Path | None = None) -> None:
-        """Rebuild the list: project checkpoints (newest first), the demo model, opened files."""
+        """Rebuild the list: project checkpoints (newest first), the demo model, opened files. The selection
+        stays on the checkpoint shown (a new run's newer file does not take it over)."""
         current = select or self.selected_checkpoint()
         project = self.host.project()
         paths: list[Path] = project_checkpoints(project) if project is not None else []
         if select is None and current is not None and paths and current not in paths \
-                and current not in self.extra_checkpoints:
+                and current not in self.extra_checkpoints and current != self.chosen_checkpoint:
             current = None  # the bundled model was only the fallback: a project's own models come first
         demo = demo_model_path()
         entries = [(f"{p.name} (project)", p) for p in paths]
@@ -157,6 +160,9 @@ class ModelDock(QDockWidget):
         self.model_combo.blockSignals(False)
         self._on_model_changed()
 
+    def _on_user_choice(self, _index: int) -> None:
+        self.chosen_checkpoint = self.selected_checkpoint()
+
     def selected_checkpoint(self) -> Path | None:
         data = self.model_combo.currentData()
         return Path(data) if data else None
@@ -171,6 +177,7 @@ class ModelDock(QDockWidget):
         if not in_project and path != demo_model_path() and path not in self.extra_checkpoints:
             self.extra_checkpoints.append(path)
         self.checkpoint_info.pop(path, None)  # it may have been rewritten
+        self.chosen_checkpoint = path
         self.refresh_checkpoints(select=path)
 
     def open_file(self) -> None:

@@ -57,7 +57,7 @@ from app.jobs.train import (
     training_job,
 )
 from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
-from segmodels.training.config import fine_tune_lr
+from segmodels.training.config import base_stem, fine_tune_lr, new_checkpoint_path
 
 #: Closing during a run asks first; on yes the window waits this long for fit() to finish its step
 #: and return (the one GUI-thread wait over CLOSE_BUDGET_S, which the user agreed to).
@@ -250,9 +250,10 @@ class TrainingDock(QDockWidget):
             return None
         fine_tune = self.finetune_radio.isChecked()
         arch = None if fine_tune else (self.arch_combo.currentData() or DEFAULT_ARCH)
-        stem = (self.selected_checkpoint().stem if fine_tune and self.selected_checkpoint() else arch) or "model"
-        out = project.models_dir / f"{stem.removesuffix('_finetuned')}_finetuned.pt" if fine_tune else \
-            project.models_dir / f"{arch}.pt"
+        source = self.selected_checkpoint() if fine_tune else None
+        # A new run never replaces a checkpoint: each gets its own <stem>-<date>-<time>.pt.
+        stem = f"{base_stem(source)}-finetuned" if source is not None else (arch or "model")
+        out = new_checkpoint_path(project.models_dir, stem)
         return TrainingRequest(project.root, arch, self.selected_checkpoint() if fine_tune else None,
                                self.epochs_spin.value(), self.lr_spin.value(), self.batch_spin.value(),
                                self.augment_check.isChecked(), self.device_combo.currentText(), out)

@@ -1,9 +1,10 @@
 """`segstudio train PROJECT --arch NAME | --from CKPT | --resume CKPT [...]`: train on reviewed labels.
 
 Prints a tqdm bar (loss, lr, images/s) per epoch and a per-class IoU table at the end; writes
-PROJECT/models/<name>.pt (best epoch) with <name>.json metrics and <name>.last.pt (for --resume), or
-the --out path. Works unchanged under `torchrun --nproc_per_node=N -m segmodels train ...`: only
-rank 0 prints and writes. Unreadable images or labels are skipped; each is printed once to stderr
+PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt (best epoch; a new name for every run, never replacing one)
+with its .json metrics and .last.pt (for --resume) beside it, or the --out path, which must be new.
+Works unchanged under `torchrun --nproc_per_node=N -m segmodels train ...`: only rank 0 prints and
+writes. Unreadable images or labels are skipped; each is printed once to stderr
 as a "warning:" line naming the file.
 """
 from __future__ import annotations
@@ -45,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--epochs", type=int, help="total number of epochs")
     parser.add_argument("--batch-size", type=int, help="images per step (per process under torchrun)")
     parser.add_argument("--lr", type=float, help="Adam learning rate")
-    parser.add_argument("--out", help="checkpoint path (default PROJECT/models/<arch>.pt)")
+    parser.add_argument("--out", help="checkpoint path, which must not exist yet (default: a new "
+                        "PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt for every run)")
     parser.add_argument("--device", default=DEVICE_CHOICES[0],
                         help=f"{', '.join(DEVICE_CHOICES)} or cuda:N (default {DEVICE_CHOICES[0]})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and shuffling")

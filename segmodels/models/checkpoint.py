@@ -7,7 +7,11 @@ kwargs, the class table, the input normalisation, the state_dict, and optionally
 configuration, metrics, optimiser/scheduler state, epoch, data split and free-form extras.
 
 Every refusal (pickled code, foreign file, wrong version, wrong class count, truncated, corrupt,
-empty) is a SegError with one sentence naming the file. Writes are atomic.
+empty, zip members or model arguments that declare more than a checkpoint can hold, weights whose
+shapes do not fit the architecture) is a SegError with one sentence naming the file, raised before
+anything large is allocated: the model is first built on PyTorch's "meta" device (shapes only, no
+memory) and compared with the stored weights. Loading never downloads: pretrained-weight requests
+in a checkpoint's arguments are forced off (the weights come from the checkpoint). Writes are atomic.
 """
 from __future__ import annotations
 
@@ -34,6 +38,14 @@ from segmodels.labels.classes import ClassTable
 FORMAT_TAG = "segstudio-checkpoint"
 FORMAT_VERSION = 1
 _REQUIRED = ("arch", "arch_kwargs", "classes", "normalization", "state_dict")
+#: Builder arguments that would fetch weights from the network: never taken from a checkpoint.
+_NO_DOWNLOAD = {"pretrained_backbone": False, "require_pretrained": False}
+#: How deeply a checkpoint's model arguments may nest (real ones are flat: numbers, names, short lists).
+MAX_KWARGS_DEPTH = 8
+#: The most parameters a checkpoint's architecture may declare (the largest catalog model has ~135 M).
+MAX_PARAMETERS = 1_000_000_000
+#: Zip members may declare at most this much more than the file's size (torch stores them uncompressed).
+_ZIP_SLACK_BYTES = 1 << 20
 
 
 @dataclass
@@ -59,24 +71,60 @@ class Checkpoint:
     def num_classes(self) -> int:
         return len(self.classes)
 
-    def build_model(self) -> Any:
-        """Rebuild the architecture (no pretrained download) and load the weights."""
+    def _where(self) -> str:
+        return describe(self.path) if self.path else "The checkpoint"
+
+    def build_architecture(self, num_classes: int | None = None) -> Any:
+        """The architecture with fresh weights for `num_classes` (default: the checkpoint's own), built only
+        after a shape-only build on the meta device shows it is of a sane size; never downloads."""
         from segmodels.models import get_model
 
-        where = describe(self.path) if self.path else "The checkpoint"
+        where = self._where()
+        kwargs = {k: v for k, v in self.arch_kwargs.items() if k not in _NO_DOWNLOAD}
+        classes = self.num_classes if num_classes is None else num_classes
+        for device in ("meta", "cpu"):  # meta first: a model of 10^9 weights costs nothing there
+            try:
+                with torch.device(device):
+                    model = get_model(self.arch, num_classes=classes, **_NO_DOWNLOAD, **kwargs)
+            except SegError as exc:
+                raise SegError(f"Checkpoint {where} cannot be rebuilt: {exc}", path=self.path) from None
+            except TypeError as exc:
+                raise SegError(f"Checkpoint {where} has arguments that architecture '{self.arch}' "
+                               f"does not take ({exc}).", path=self.path) from None
+            except (ValueError, RuntimeError, OverflowError, ZeroDivisionError, IndexError) as exc:
+                raise SegError(f"Checkpoint {where} has model arguments that architecture '{self.arch}' cannot "
+                               f"be built with ({type(exc).__name__}).", path=self.path) from None
+            if device == "meta":
+                count = sum(t.numel() for t in model.state_dict().values())
+                if count > MAX_PARAMETERS:
+                    raise SegError(f"Checkpoint {where} asks for a '{self.arch}' model of {count:,} weights (arguments "
+                                   f"{kwargs}); more than {MAX_PARAMETERS:,} is refused.", path=self.path)
+                if num_classes is None:
+                    self._check_fit(model.state_dict())
+        return model
+
+    def _check_fit(self, own: dict[str, torch.Tensor]) -> None:
+        missing = [k for k in own if k not in self.state_dict]
+        unexpected = [k for k in self.state_dict if k not in own]
+        if missing or unexpected:
+            raise SegError(f"Checkpoint {self._where()} does not fit architecture '{self.arch}' "
+                           f"(missing weights: {', '.join(missing[:3]) or 'none'}; "
+                           f"unexpected weights: {', '.join(unexpected[:3]) or 'none'}).", path=self.path)
+        for key, tensor in own.items():
+            stored = self.state_dict[key]
+            if tuple(stored.shape) != tuple(tensor.shape):
+                raise SegError(f"Checkpoint {self._where()} does not fit architecture '{self.arch}': weight {key} "
+                               f"has shape {tuple(stored.shape)} but the architecture needs {tuple(tensor.shape)}.",
+                               path=self.path)
+
+    def build_model(self) -> Any:
+        """Rebuild the architecture (no pretrained download) and load the weights."""
+        model = self.build_architecture()
         try:
-            model = get_model(self.arch, num_classes=self.num_classes, **self.arch_kwargs)
-        except SegError as exc:
-            raise SegError(f"Checkpoint {where} cannot be rebuilt: {exc}", path=self.path) from None
-        except TypeError as exc:
-            raise SegError(f"Checkpoint {where} has arguments that architecture '{self.arch}' "
-                           f"does not take ({exc}).", path=self.path) from None
-        result = model.load_state_dict(self.state_dict, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            missing = ", ".join(result.missing_keys[:3]) or "none"
-            unexpected = ", ".join(result.unexpected_keys[:3]) or "none"
-            raise SegError(f"Checkpoint {where} does not fit architecture '{self.arch}' "
-                           f"(missing weights: {missing}; unexpected weights: {unexpected}).", path=self.path)
+            model.load_state_dict(self.state_dict, strict=True)
+        except RuntimeError as exc:  # e.g. a dtype that cannot be copied; shapes and keys were checked
+            raise SegError(f"Checkpoint {self._where()} has weights that cannot be loaded into '{self.arch}' "
+                           f"({str(exc).splitlines()[0][:120]}).", path=self.path) from None
         model.normalization = self.normalization
         model.eval()
         return model
@@ -154,6 +202,7 @@ def _read_safely(path: Path) -> Any:
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as archive:
+                _check_declared_sizes(archive, path, size)
                 if archive.testzip() is not None:
                     raise zipfile.BadZipFile("bad CRC")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError, IndexError,
@@ -174,6 +223,46 @@ def _read_safely(path: Path) -> Any:
             AssertionError) as exc:  # torch asserts on damaged persistent ids (found by fuzzing)
         raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt ({type(exc).__name__}).",
                        path=path) from None
+
+
+def _check_declared_sizes(archive: zipfile.ZipFile, path: Path, size: int) -> None:
+    """Refuse members that declare more bytes than the file could hold, before any is read."""
+    declared = sum(max(info.file_size, 0) for info in archive.infolist())
+    if declared > size + _ZIP_SLACK_BYTES:
+        raise SegError(f"Checkpoint {describe(path)} declares {declared:,} bytes of content in a file of {size:,} "
+                       "bytes; it is refused before reading (a damaged or hostile file).", path=path)
+
+
+def _check_kwargs(value: Any, path: Path) -> dict[str, Any]:
+    """The model arguments as a flat-enough dict of plain values, or one sentence naming the file."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise SegError(f"Checkpoint {describe(path)} is damaged: its model arguments (arch_kwargs) are a "
+                       f"{type(value).__name__}, not a mapping of names to values.", path=path)
+    stack = [(value, 1)]
+    while stack:  # iterative: a 3000-deep nesting must not reach Python's recursion limit
+        item, depth = stack.pop()
+        if depth > MAX_KWARGS_DEPTH:
+            raise SegError(f"Checkpoint {describe(path)} is damaged: its model arguments (arch_kwargs) are nested "
+                           f"more than {MAX_KWARGS_DEPTH} levels deep.", path=path)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+        elif not (item is None or isinstance(item, (str, int, float, bool))):
+            raise SegError(f"Checkpoint {describe(path)} is damaged: its model arguments (arch_kwargs) hold a "
+                           f"{type(item).__name__}, not a plain value.", path=path)
+    return dict(value)
+
+
+def _check_epoch(value: Any, path: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SegError(f"Checkpoint {describe(path)} is damaged: its epoch is {str(value)[:40]!r}, "
+                       "not a whole number of epochs.", path=path)
+    return value
 
 
 def _blocked_global(message: str) -> str:
@@ -223,12 +312,16 @@ def load_checkpoint(path: str | os.PathLike[str], *, num_classes: int | None = N
         raise SegError(f"Checkpoint {describe(path)} is damaged: its weights are not a dict of tensors.", path=path)
     if str(map_location) != "cpu":
         state_dict = {k: v.to(map_location) for k, v in state_dict.items()}
-    epoch = data.get("epoch")
+    epoch = _check_epoch(data.get("epoch"), path)
+    if not isinstance(data["arch"], str):
+        raise SegError(f"Checkpoint {describe(path)} is damaged: its architecture name is a "
+                       f"{type(data['arch']).__name__}, not text.", path=path)
+    arch_kwargs = _check_kwargs({} if data["arch_kwargs"] is None else data["arch_kwargs"], path)
     return Checkpoint(
-        arch=str(data["arch"]), arch_kwargs=dict(data["arch_kwargs"] or {}), classes=classes,
+        arch=data["arch"], arch_kwargs=arch_kwargs, classes=classes,
         normalization=normalization, state_dict=state_dict, train_config=data.get("train_config"),
         metrics=data.get("metrics"), optimizer_state=data.get("optimizer_state"),
-        scheduler_state=data.get("scheduler_state"), epoch=None if epoch is None else int(epoch),
+        scheduler_state=data.get("scheduler_state"), epoch=epoch,
         split=data.get("split"), extra=data.get("extra"), path=path,
         segstudio_version=str(data.get("segstudio_version", "")),
     )

@@ -44,7 +44,7 @@ def build_model(config: TrainConfig, arch: str, classes: ClassTable, source: Che
         model = get_model(arch, num_classes=len(classes), pretrained_backbone=config.pretrained_backbone,
                           require_pretrained=config.require_pretrained, **(config.model_kwargs or {}))
         return ModelStart(model, f"{arch} initialised from scratch")
-    model = get_model(source.arch, num_classes=len(classes), **source.arch_kwargs)
+    model = source.build_architecture(len(classes))  # checked for size, never downloads
     own = model.state_dict()
     matching = {k: v for k, v in source.state_dict.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(matching, strict=False)

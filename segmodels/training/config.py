@@ -6,13 +6,20 @@ per-architecture training settings, else the generic ones) when `resolved()` is 
 which reads the same table, trains the same way. `to_json()` is what the checkpoint records (plain
 values only: `schedule` as its word, so old checkpoints load and new ones load safely).
 
+A new run never replaces a checkpoint (DESIGN.md): `new_checkpoint_path` names each run's files
+`<stem>-<YYYYmmdd-HHMM>.pt` (then `-2`, `-3`, ... when taken), with `.last.pt` and `.json` beside it
+(`run_files`); the CLI and the Training dock both name runs through it.
+
 Contract: importable without torch (the GUI imports it on its first frame).
 """
 from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,34 @@ SCHEDULES: tuple[str, ...] = tuple(schedule.value for schedule in Schedule)
 #: Fine-tuning starts from weights that already work: a tenth of the from-scratch learning rate keeps
 #: the first steps from undoing them (with the full rate, the demo model's mIoU dipped from 0.95 to 0.6).
 FINE_TUNE_LR_FACTOR: float = 0.1
+
+#: The minute a run started, in its checkpoint's name: sorts by time, and is readable.
+RUN_STAMP_FORMAT = "%Y%m%d-%H%M"
+# A run's stamp (and a fine-tune marker) at the end of a checkpoint stem, as new_checkpoint_path writes them.
+_RUN_SUFFIX = re.compile(r"(?:[-_]finetuned)?(?:-\d{8}-\d{4}(?:-\d+)?)?$")
+
+
+def run_files(best: Path) -> tuple[Path, Path, Path]:
+    """The files one run writes: the best checkpoint `<name>.pt`, `<name>.last.pt` and `<name>.json` metrics."""
+    stem = best.name[:-3] if best.name.endswith(".pt") else best.name
+    return best, best.with_name(f"{stem}.last.pt"), best.with_name(f"{stem}.json")
+
+
+def base_stem(checkpoint: str | Path) -> str:
+    """A checkpoint's name without the run stamp and fine-tune marker: `unet-20260101-0930-2.pt` -> `unet`."""
+    name = Path(checkpoint).name
+    stem = name[:-len(".last.pt")] if name.endswith(".last.pt") else Path(name).stem
+    return _RUN_SUFFIX.sub("", stem) or stem
+
+
+def new_checkpoint_path(models_dir: Path, stem: str, now: datetime | None = None) -> Path:
+    """`models_dir/<stem>-<YYYYmmdd-HHMM>.pt`, or `...-2.pt`, `-3`, ... so that none of the run's files exists."""
+    base = f"{stem}-{(now or datetime.now()).strftime(RUN_STAMP_FORMAT)}"
+    for number in itertools.count(1):
+        best = Path(models_dir) / (f"{base}.pt" if number == 1 else f"{base}-{number}.pt")
+        if not any(path.exists() or path.is_symlink() for path in run_files(best)):
+            return best
+    raise AssertionError("unreachable")
 
 
 def fine_tune_lr(lr: float) -> float:
@@ -104,8 +139,11 @@ class TrainConfig:
         return dataclasses.replace(self, **filled)
 
     def default_out(self, project_models_dir: Path, arch: str) -> Path:
-        """PROJECT/models/<arch>.pt unless --out was given."""
-        return Path(self.out) if self.out else project_models_dir / f"{arch}.pt"
+        """--out, else a new PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt (fine-tuning: <source>-finetuned-...)."""
+        if self.out:
+            return Path(self.out)
+        stem = f"{base_stem(self.from_checkpoint)}-finetuned" if self.from_checkpoint else arch
+        return new_checkpoint_path(project_models_dir, stem)
 
     def to_json(self) -> dict[str, Any]:
         # Plain values only: a checkpoint is loaded with torch's safe (weights-only) unpickler.

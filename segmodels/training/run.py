@@ -4,7 +4,10 @@
 device, starts DDP under torchrun, draws or restores the split, builds the data, the model (scratch,
 fine-tune or resume) and the optimiser. `write_checkpoints` is called once per epoch and writes, on
 rank 0 only, `<name>.last.pt` (with optimiser/schedule state, for --resume) and, when the epoch is
-the best so far, `<name>.pt` plus `<name>.json` metrics. Every write is atomic.
+the best so far, `<name>.pt` plus `<name>.json` metrics. Every write is atomic. A new run gets new
+names (`<arch>-<YYYYmmdd-HHMM>.pt`, see `config.new_checkpoint_path`); an explicit --out whose files
+exist is refused (only --resume rewrites its own run), and an unwritable folder is refused, before
+any data is read.
 
 Unreadable pairs are skipped by the datasets and collected by `skipped_messages` (one sentence each,
 naming the file); when no reviewed pair of the training split can be read, the run is a SegError.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,7 @@ from segmodels.labels.project import Project
 from segmodels.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from segmodels.training import distributed
 from segmodels.training.build import build_model, make_batches, make_optimizer, make_sampler
-from segmodels.training.config import TrainConfig
+from segmodels.training.config import TrainConfig, run_files
 from segmodels.training.dataset import LabelledImages, make_split, split_images
 from segmodels.training.loops import AuxForward
 from segmodels.training.metrics import SegMetrics
@@ -87,18 +91,33 @@ def _resolve(config: TrainConfig, source: Checkpoint | None) -> tuple[TrainConfi
 
 
 def _paths(config: TrainConfig, project: Project, arch: str) -> tuple[Path, Path]:
-    if config.out:
-        best = Path(config.out)
-    elif config.resume:
+    """Where the run writes; a new run never replaces an existing file, and the folder is writable."""
+    own: Path | None = None  # a resumed run rewrites its own files
+    if config.resume:
         resumed = Path(config.resume)
-        best = resumed.with_name(resumed.name.replace(".last.pt", ".pt"))
-    elif config.from_checkpoint:
-        best = project.models_dir / f"{Path(config.from_checkpoint).stem}_finetuned.pt"
-    else:
-        best = project.models_dir / f"{arch}.pt"
+        own = resumed.with_name(resumed.name.replace(".last.pt", ".pt"))
+    best = Path(config.out) if config.out else own or config.default_out(project.models_dir, arch)
     if best.suffix != ".pt":
         best = best.with_name(best.name + ".pt")
-    return best, best.with_name(best.name[:-3] + ".last.pt")
+    if own is None or best.resolve() != own.resolve():
+        for path in run_files(best):
+            if path.exists() or path.is_symlink():
+                raise SegError(f"{describe(path)} already exists; a new training run never replaces a file, so "
+                               "give --out a new name (without --out, runs are named <arch>-<date>-<time>.pt).",
+                               path=path)
+    _check_writable(best)
+    return best, run_files(best)[1]
+
+
+def _check_writable(best: Path) -> None:
+    """Fail before the first epoch, not after it, when the checkpoint's folder cannot be written."""
+    try:
+        best.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=best.parent, prefix=".segstudio-probe-"):
+            pass
+    except OSError as exc:
+        raise SegError(f"Cannot write the checkpoint {describe(best)}: its folder {describe(best.parent)} is not "
+                       f"writable ({exc.strerror or exc}).", path=best) from None
 
 
 def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[LabelledImages, LabelledImages]:
@@ -137,6 +156,7 @@ def prepare_run(config: TrainConfig) -> RunState:
                        "fine-tune with --from instead.",
                        path=source_path)
     config, arch = _resolve(config, source)
+    best_path, last_path = _paths(config, project, arch)  # before any data or model: refusals come first
     torch.manual_seed(config.seed)
     resumed_split = config.resume and source and source.split
     split = source.split if resumed_split else make_split(project, config.val_fraction, config.seed)
@@ -164,7 +184,6 @@ def prepare_run(config: TrainConfig) -> RunState:
         if start_epoch >= config.epochs:
             raise SegError(f"Checkpoint {describe(source_path)} has already trained {start_epoch} epochs; "
                            f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
-    best_path, last_path = _paths(config, project, arch)
     scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and config.amp else None
     note = f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
     return RunState(config, ctx, device, project, project.classes, model, train_model, model.normalization,

@@ -5,8 +5,9 @@ and finally a `FitResult`. `cancel` (segmodels.cancel.CancelFlag) is checked
 between steps; a cancelled run returns a FitResult with `cancelled=True` and writes nothing more.
 
 Checkpoints (rank 0 only, each written atomically): the best epoch by validation mIoU goes to the
-output path (`PROJECT/models/<arch>.pt` by default) with `<name>.json` metrics beside it, and every
-epoch goes to `<name>.last.pt` (what --resume continues from, with optimiser and schedule state).
+output path (a new `PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt` by default) with `<name>.json` metrics
+beside it, and every epoch goes to `<name>.last.pt` (what --resume continues from, with optimiser and
+schedule state).
 A run that fails or is cancelled never touches a file it has not finished writing, so the last good
 checkpoint stays byte-identical. A NaN/inf loss stops the run with `LossDiverged`, CUDA running out
 of memory with `OutOfMemory`: both SegErrors of one sentence, typed so the GUI can offer a remedy.
@@ -161,7 +162,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
                     return
         except NonFiniteLoss as exc:
             kept = (f"; the last good checkpoint {describe(state.best_path)} is unchanged"
-                    if state.best_path.exists() else "")
+                    if state.best_path.exists() else "; no checkpoint was written and existing ones are unchanged")
             raise LossDiverged(f"Training stopped at epoch {epoch}: the loss became {exc.args[0]} (try a lower "
                                f"--lr than {config.lr:g}){kept}.", path=state.best_path) from None
         if image_count == 0 and state.steps_per_epoch and skipped_messages(state):

@@ -54,6 +54,31 @@ def test_lists_project_checkpoint_and_selection_both_ways(dock, checkpoint, tmp_
     assert dock.model_combo.currentData() == str(other)
 
 
+def test_a_refresh_keeps_the_users_choice(dock, checkpoint, project):
+    """Issue 13 item 2: a newer checkpoint (another run) appearing does not take the selection over,
+    the bundled demo model included; a finished run's checkpoint is still selected when announced."""
+    import os
+
+    from app.jobs.predict import demo_model_path
+
+    demo = demo_model_path()
+    newer = random_checkpoint(project.models_dir / "newer.pt", project.classes, seed=3)
+    os.utime(newer, (checkpoint.stat().st_mtime + 10,) * 2)
+    dock.refresh_checkpoints()
+    assert dock.selected_checkpoint() == checkpoint        # the user's (first) pick stays
+    index = dock.model_combo.findData(str(demo))
+    if index >= 0:                                         # the user picks the bundled model by hand
+        dock.model_combo.setCurrentIndex(index)
+        dock.model_combo.activated.emit(index)
+        dock.refresh_checkpoints()
+        assert dock.selected_checkpoint() == demo
+    newest = random_checkpoint(project.models_dir / "newest.pt", project.classes, seed=4)
+    dock.refresh_checkpoints()
+    assert dock.selected_checkpoint() != newest
+    dock.select_checkpoint(newest)                         # a finished run announces its checkpoint
+    assert dock.selected_checkpoint() == newest
+
+
 def test_resume_file_is_not_listed_but_opens_by_hand(dock, checkpoint, project):
     resume = random_checkpoint(project.models_dir / "small.last.pt", project.classes, seed=2)
     dock.refresh_checkpoints()

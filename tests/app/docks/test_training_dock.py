@@ -4,6 +4,7 @@ memory) are messages with labels intact, and closing during a run asks and stops
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -79,6 +80,25 @@ def test_training_shows_curves_table_and_announces_checkpoint(dock, qtbot, proje
     assert dock.iou_table.rowCount() == len(project.classes)
     assert dock.iou_table.item(0, 0).text() == "background"
     assert dock.progress.value() == 1000 and dock.start_button.isEnabled()
+
+
+def test_fine_tuning_twice_never_replaces_a_checkpoint(dock, qtbot, project):
+    """Issue 13 item 2: each run (fine-tune included) gets its own new file; the source stays as it was."""
+    import hashlib
+
+    source = random_checkpoint(project.models_dir / "good.pt", project.classes)
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    dock.epochs_spin.setValue(1)
+    dock.set_fine_tune(source)
+    assert dock.request().out_path.name.startswith("good-finetuned-")
+    assert not dock.request().out_path.exists()
+    first = run_to_end(qtbot, dock).checkpoint
+    first_bytes = first.read_bytes()
+    dock.set_fine_tune(source)
+    second = run_to_end(qtbot, dock).checkpoint
+    assert first != second and second.name.startswith("good-finetuned-") and second.is_file()
+    assert first.read_bytes() == first_bytes and hashlib.sha256(source.read_bytes()).hexdigest() == before
+    assert not (project.models_dir / "good_finetuned.pt").exists()
 
 
 def test_cancel_keeps_best_checkpoint(dock, qtbot):
@@ -278,8 +298,13 @@ def _without_out(config):
 
 def _same_run(dock_config, cli_config, arch: str, models_dir) -> None:
     dock_resolved, cli_resolved = dock_config.resolved(arch), cli_config.resolved(arch)
-    # The CLI leaves --out to the run (PROJECT/models/<arch>.pt); the dock names that same path.
-    assert dock_resolved.out == str(cli_resolved.default_out(models_dir, arch))
+    # The CLI leaves --out to the run (a new PROJECT/models/<arch>-<date>-<time>.pt); the dock names the run
+    # the same way (the same folder and name, up to the minute the name was made).
+    from segmodels.training.config import base_stem
+
+    dock_out, cli_out = Path(dock_resolved.out), cli_resolved.default_out(models_dir, arch)
+    assert dock_out.parent == cli_out.parent and base_stem(dock_out) == base_stem(cli_out)
+    assert not dock_out.exists() and not cli_out.exists()
     assert _without_out(dock_resolved) == _without_out(cli_resolved)
 
 

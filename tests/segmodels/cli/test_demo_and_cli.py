@@ -63,7 +63,7 @@ def test_cli_demo_train_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert cli_main(["train", str(project), "--arch", "m2nist_fcn", "--epochs", "1", "--batch-size", "8"]) == 0
     out = capsys.readouterr().out
     assert "background" in out and "IoU" in out and "mIoU" in out
-    checkpoint = project / "models" / "m2nist_fcn.pt"
+    checkpoint, = (p for p in (project / "models").glob("m2nist_fcn-*.pt") if not p.name.endswith(".last.pt"))
     metrics = json.loads(checkpoint.with_suffix(".json").read_text())
     assert set(metrics["per_class_iou"]) == set(Project.open(project).classes.names)
     assert cli_main(["evaluate", str(project), "--model", str(checkpoint), "--json"]) == 0

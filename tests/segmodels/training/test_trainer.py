@@ -52,8 +52,9 @@ def test_fit_reports_steps_epochs_and_writes_best_and_last(tiny_project: Path) -
     assert len(epochs) == 1 and epochs[0].is_best and 0.0 <= epochs[0].miou <= 1.0
     assert len(epochs[0].per_class_iou) == 11
     models = tiny_project / "models"
-    assert result.best_checkpoint == models / "m2nist_fcn.pt"
-    assert (models / "m2nist_fcn.json").exists() and (models / "m2nist_fcn.last.pt").exists()
+    assert result.best_checkpoint.parent == models and result.best_checkpoint.name.startswith("m2nist_fcn-")
+    assert result.best_checkpoint.with_suffix(".json").exists() and result.last_checkpoint.exists()
+    assert result.last_checkpoint.name == result.best_checkpoint.name[:-3] + ".last.pt"
     checkpoint = load_checkpoint(result.best_checkpoint)
     assert checkpoint.epoch == 1 and checkpoint.split["val"] and checkpoint.split["train"]
     assert not set(checkpoint.split["val"]) & set(checkpoint.split["train"])
@@ -72,8 +73,8 @@ def test_cancel_leaves_the_previous_checkpoint_byte_identical(tiny_project: Path
         result = report
     assert isinstance(result, FitResult) and result.cancelled and result.epochs_done == 0
     assert {p: _digest(p) for p in before} == before
-    assert sorted(p.name for p in (tiny_project / "models").iterdir()) == [
-        "m2nist_fcn.json", "m2nist_fcn.last.pt", "m2nist_fcn.pt"]
+    assert sorted(p.name for p in (tiny_project / "models").iterdir()) == sorted(
+        p.name for p in (first.best_checkpoint.with_suffix(".json"), first.last_checkpoint, first.best_checkpoint))
 
 
 def test_resume_continues_the_epoch_count(tiny_project: Path) -> None:

@@ -70,7 +70,7 @@ def test_cli_train_and_evaluate_warn_once(tiny_project: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and label.name in warnings[0]  # once, not once per epoch
-    checkpoint = tiny_project / "models" / "m2nist_fcn.pt"
+    checkpoint = next(p for p in (tiny_project / "models").glob("m2nist_fcn-*.pt") if not p.name.endswith(".last.pt"))
     assert cli_main(["evaluate", str(tiny_project), "--model", str(checkpoint), "--json"]) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)
