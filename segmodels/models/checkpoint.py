@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from segmodels import __version__
-from segmodels.atomic import atomic_write_bytes
+from segmodels.atomic import atomic_write_bytes, require_regular_file
 from segmodels.errors import SegError, describe
 from segmodels.inference.preprocess import Normalization
 from segmodels.labels.classes import ClassTable
@@ -195,6 +195,7 @@ def _read_safely(path: Path) -> Any:
         raise SegError(f"Checkpoint {describe(path)} cannot be read ({exc.strerror or exc}).", path=path) from None
     if path.is_dir():
         raise SegError(f"Checkpoint {describe(path)} is a folder, not a .pt file.", path=path)
+    require_regular_file(path, "checkpoint")  # a FIFO or device would block or read without end
     if size == 0:
         raise SegError(f"Checkpoint {describe(path)} is empty (0 bytes).", path=path)
     with open(path, "rb") as handle:

@@ -389,3 +389,19 @@ def test_require_regular_file_names_a_folder_and_a_missing_file(tmp_path):
         require_regular_file(tmp_path, "label")
     with pytest.raises(SegError, match=r"^Image '.*nothing\.png' does not exist\.$"):
         require_regular_file(tmp_path / "nothing.png", "image")
+
+
+def test_a_checkpoint_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    """Item 9 for checkpoints: a named pipe is refused as what it is (its size of 0 used to be read as
+    "empty"), and reading never waits on it."""
+    import os
+
+    import pytest
+
+    from segmodels.errors import SegError
+    from segmodels.models.checkpoint import load_checkpoint
+
+    fifo = tmp_path / "model.pt"
+    os.mkfifo(fifo)
+    with pytest.raises(SegError, match="model.pt.*named pipe"):
+        load_checkpoint(fifo)
