@@ -282,3 +282,16 @@ def test_recovery_never_deletes_through_a_symlinked_folder(tmp_path, project):
     store.remove(project.image_paths()[0])
     store.remove_all()
     assert sorted(p.name for p in victim.iterdir()) == ["img_0.json", "img_0.png", "notes.json", "photo.png"]
+
+
+def test_gui_predict_job_refuses_a_predictions_folder_linked_after_open(tmp_path, project, checkpoint):
+    from app.jobs.predict import predict_job
+    from segmodels.cancel import never
+
+    target = tmp_path / "target"
+    target.mkdir()
+    project.predictions_dir.rename(tmp_path / "old-predictions")
+    project.predictions_dir.symlink_to(target, target_is_directory=True)
+    with pytest.raises(SegError, match="symbolic link"):
+        next(predict_job(checkpoint, project, project.image_paths(), "cpu", never))
+    assert list(target.iterdir()) == []
