@@ -5,7 +5,9 @@ Every output option (`predict --out`, `validate --previews`, `export --out`, `tr
 here before anything is written. Paths are compared as resolved real paths, so `..` and symlinks
 cannot lead around the check. Refused, in one sentence naming the option and the path:
 - a folder output that is, or lies inside, the project's images, labels, predictions (unless that is
-  the command's own default), models or recovery folder, or that is an existing file;
+  the command's own default), models or recovery folder, or that is an existing file. A folder that is
+  the project root itself (a plain folder of images) or a folder of the labels being validated guards
+  only itself: `<stem>.png` files written in a sub-folder of it replace nothing there;
 - a file output that is `segstudio.json`, lies inside the images, labels or predictions folder, or
   would replace an existing file the command did not write (`may_replace` decides which it did).
 """
@@ -35,6 +37,8 @@ class ProtectedData:
 
     folders: tuple[tuple[Path, str], ...]
     files: tuple[tuple[Path, str], ...] = ()
+    #: folders whose sub-folders are protected too (the project's own images/, labels/, ...)
+    whole: frozenset[Path] = frozenset()
 
     @classmethod
     def of_project(cls, project: Project, *, own: Path | None = None, folders: bool = True) -> ProtectedData:
@@ -45,13 +49,16 @@ class ProtectedData:
         if folders:
             named += [(project.models_dir, "models folder"), (project.root / RECOVERY_DIR, "recovery folder")]
         own_real = real(own) if own is not None else None
+        root = real(project.root)
         kept = tuple((real(path), words) for path, words in named if real(path) != own_real)
-        return cls(kept, ((real(project.config_path), "project file"),))
+        whole = frozenset(path for path, _words in kept if not _inside(root, path))
+        return cls(kept, ((real(project.config_path), "project file"),), whole)
 
     def plus(self, folders: Iterable[tuple[Path, str]] = (), files: Iterable[tuple[Path, str]] = ()
              ) -> ProtectedData:
+        """These folders (guarding only themselves) and files protected as well."""
         return ProtectedData(self.folders + tuple((real(p), w) for p, w in folders),
-                             self.files + tuple((real(p), w) for p, w in files))
+                             self.files + tuple((real(p), w) for p, w in files), self.whole)
 
     def clash(self, path: Path) -> str | None:
         """What `path` (resolved) would land on, or None."""
@@ -59,7 +66,7 @@ class ProtectedData:
             if path == file:
                 return f"the {words} {describe(file)}"
         for folder, words in self.folders:
-            if _inside(path, folder):
+            if path == folder or (folder in self.whole and _inside(path, folder)):
                 return f"the {words} {describe(folder)}" if path == folder else f"inside the {words} {describe(folder)}"
         return None
 

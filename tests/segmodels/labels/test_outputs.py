@@ -60,3 +60,16 @@ def test_existing_files_are_replaced_only_when_recognised(tmp_path):
     with pytest.raises(SegError, match="did not write"):
         check_output_files([tmp_path / "fake.pt"], ProtectedData(()), "--out", is_checkpoint_file)
     check_output_files([checkpoint, tmp_path / "absent.pt"], ProtectedData(()), "--out", is_checkpoint_file)
+
+
+def test_a_plain_folder_of_images_guards_itself_not_its_sub_folders(tmp_path):
+    from segmodels.labels.project import Project
+
+    make_project(tmp_path / "p", count=1)
+    plain = Project.open(tmp_path / "p" / "images")  # a plain folder: the images are the root
+    protected = ProtectedData.of_project(plain)
+    with pytest.raises(SegError, match="image folder"):
+        check_output_folder(plain.images_dir, protected, "--out")
+    check_output_folder(plain.images_dir / "pred", protected, "--out")
+    with pytest.raises(SegError, match="label folder"):
+        check_output_folder(plain.labels_dir / "sub", protected, "--out")
