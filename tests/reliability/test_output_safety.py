@@ -107,7 +107,7 @@ def test_validate_previews_elsewhere_still_written(tmp_path, project, capsys):
 def test_export_out_onto_project_data_is_refused(project, capsys, out):
     before = snapshot(project.root)
     assert main(["export", str(project.root), "--out", str(project.root / out)]) == 2
-    one_sentence(capsys.readouterr().err, "nothing was written")
+    one_sentence(capsys.readouterr().err, "--out", "nothing was written")
     assert snapshot(project.root) == before
 
 
