@@ -33,14 +33,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from segmodels.atomic import atomic_write_bytes, atomic_write_text, read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.labels.labelio import encode_label_png, read_label_png
-from segmodels.labels.project import Project
+from segmodels.labels.project import RECOVERY_DIR, Project
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
-RECOVERY_DIR = ".segstudio-recovery"
 AUTOSAVE_DELAY_MS = 1000
 RECOVERY_VERSION = 1
 RESTORE_TEXT = "Recovered unsaved edits"
@@ -110,6 +109,8 @@ class RecoveryStore:
 
     def remove(self, image: Path) -> None:
         for folder in self.folders:
+            if folder.is_symlink():  # never delete through a link (Project.open refuses one beside the project)
+                continue
             for suffix in (".png", ".json"):
                 (folder / f"{Path(image).stem}{suffix}").unlink(missing_ok=True)
 
@@ -149,9 +150,10 @@ class RecoveryStore:
 
 
 def _recovery_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+    """The recovery files in `folder`: regular `.png`/`.json` files, never through a symlinked folder."""
+    if folder.is_symlink() or not folder.is_dir():
         return []
-    return [p for p in folder.iterdir() if p.suffix in (".png", ".json") and p.is_file()]
+    return [p for p in folder.iterdir() if p.suffix in (".png", ".json") and p.is_file() and not p.is_symlink()]
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -196,7 +196,9 @@ def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path],
                 cancel: CancelFlag) -> Iterator[PredictionDone]:
     """Predict `images` into predictions/ (label PNG + confidence PNG), yielding as each is written."""
     from segmodels.inference.batch import predict_files
+    from segmodels.labels.project import refuse_symlinked_folder
 
+    refuse_symlinked_folder(project.predictions_dir)  # linked since the project was opened
     limit_torch_threads()
     checkpoint = load_matching_checkpoint(checkpoint_path, project.classes)
     summary = PredictionSummary()

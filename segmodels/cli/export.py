@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
     from segmodels.errors import SegError
     from segmodels.labels.export import iter_export
+    from segmodels.labels.outputs import ProtectedData, check_output_folder
     from segmodels.labels.project import Project
 
     if not 0.0 <= args.alpha <= 1.0:
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     labelled = len(project.labelled_images())
     if labelled == 0:
         raise SegError(f"Project '{args.project}' has no labelled images to export.", path=args.project)
+    check_output_folder(args.out, ProtectedData.of_project(project), "--out")  # iter_export checks it too (GUI)
     written = failed = 0
     steps = iter_export(project, args.out, args.format, args.alpha)
     show_bar = labelled > 1 and sys.stderr.isatty()

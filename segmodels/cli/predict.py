@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
     from segmodels.errors import SegError, describe
     from segmodels.inference.batch import predict_files
-    from segmodels.labels.project import ProjectKind, open_path
+    from segmodels.labels.outputs import ProtectedData, check_output_folder, real
+    from segmodels.labels.project import ProjectKind, open_path, refuse_symlinked_folder
     from segmodels.models.checkpoint import load_checkpoint
 
     for option in ("batch_size", "tile_size"):
@@ -77,11 +78,14 @@ def run(args: argparse.Namespace) -> int:
     paths = [image] if image is not None else project.image_paths()
     if not paths:
         raise SegError(f"No images found in {describe(project.images_dir)}.", path=project.images_dir)
+    out_dir = Path(args.out) if args.out else project.predictions_dir
+    if real(out_dir) == real(project.predictions_dir):
+        refuse_symlinked_folder(project.predictions_dir)
+    check_output_folder(out_dir, ProtectedData.of_project(project, own=project.predictions_dir), "--out")
     # A real project (or VOC root) fixes the classes, so the checkpoint must match them; a plain
     # folder takes the checkpoint's own classes.
     project_classes = None if project.kind is ProjectKind.FOLDER else project.classes
     checkpoint = load_checkpoint(args.model, num_classes=None if project_classes is None else len(project_classes))
-    out_dir = Path(args.out) if args.out else project.predictions_dir
     _check_out_dir(out_dir)
     results = predict_files(checkpoint, paths, out_dir=out_dir, classes=project_classes, device=args.device,
                             batch_size=args.batch_size, num_workers=args.num_workers,

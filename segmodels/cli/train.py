@@ -103,6 +103,11 @@ def run(args: argparse.Namespace) -> int:
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
         torch.set_num_threads(max(1, cpu_threads_for_load() // world_size))
     quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
+    if args.out:  # before any training: a refused path must not cost an epoch
+        from segmodels.labels.outputs import check_train_out
+        from segmodels.labels.project import Project
+
+        check_train_out(args.out, Project.open(args.project))
     bar, result, warned = None, None, set()
     for report in fit(_config(args)):
         if isinstance(report, StepReport) and not quiet:

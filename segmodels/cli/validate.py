@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from segmodels.labels.outputs import ProtectedData
 
 #: Show a progress bar from this many files on (fewer finish before a bar is worth drawing).
 PROGRESS_FROM = 20
@@ -32,16 +36,42 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
+def _protected(path: str, jobs: list) -> ProtectedData:
+    """What previews must not land on: the folders of the labels and images checked, and the project's
+    data when PATH is, or lies in, a project."""
+    from pathlib import Path
+
+    from segmodels.errors import SegError
+    from segmodels.labels.outputs import ProtectedData
+    from segmodels.labels.project import PROJECT_FILE, Project
+
+    target = Path(path)
+    folder = target if target.is_dir() else target.parent
+    protected = ProtectedData(())
+    for candidate in (folder, folder.parent, folder.parent.parent):
+        if (candidate / PROJECT_FILE).is_file() or (candidate / "JPEGImages").is_dir():
+            try:
+                protected = ProtectedData.of_project(Project.open(candidate))
+            except SegError:
+                continue
+            break
+    return protected.plus(folders=[(job.label.parent, "label folder") for job in jobs]
+                          + [(job.image.parent, "image folder") for job in jobs if job.image is not None])
+
+
 def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
     from segmodels.labels.classes import load_class_table
     from segmodels.labels.colorlabels import cityscapes_ignore_colors
+    from segmodels.labels.outputs import check_output_folder
     from segmodels.validation.report import ValidationOptions, ValidationReport
     from segmodels.validation.run import iter_validate
     from segmodels.validation.targets import plan_validation
 
     explicit = load_class_table(args.classes) if args.classes else None
     table, jobs = plan_validation(args.path, explicit)
+    if args.previews is not None:
+        check_output_folder(args.previews, _protected(args.path, jobs), "--previews")
     ignore = cityscapes_ignore_colors() if str(args.classes).lower() == "cityscapes" else ()
     options = ValidationOptions(table, args.implicit_background, ignore)
     report = ValidationReport()

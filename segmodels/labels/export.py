@@ -23,6 +23,7 @@ from segmodels.atomic import atomic_write_bytes
 from segmodels.errors import SegError, describe
 from segmodels.labels.blend import blend
 from segmodels.labels.labelio import encode_label_png
+from segmodels.labels.outputs import ProtectedData, check_output_folder
 from segmodels.labels.project import Project
 
 
@@ -74,11 +75,7 @@ def iter_export(project: Project, out_dir: str | os.PathLike[str], fmt: ExportFo
     fmt = ExportFormat(fmt)
     if not 0.0 <= alpha <= 1.0:
         raise SegError(f"Alpha must be between 0 and 1, got {alpha}.")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise SegError(f"Output {describe(out)} exists and is not a folder.", path=out)
-    if out.resolve() == project.labels_dir.resolve():
-        raise SegError(f"Output {describe(out)} is the project's label folder; choose another folder.", path=out)
+    out = check_output_folder(out_dir, ProtectedData.of_project(project), "Output")
     images = project.labelled_images()
     total = len(images)
     for index, image in enumerate(images, start=1):

@@ -27,6 +27,8 @@ from segmodels.labels.labelio import read_label_png, write_label_png
 
 PROJECT_FILE = "segstudio.json"
 PROJECT_VERSION = 1
+#: Unsaved edits are kept here (app.document.recovery), beside the project's folders.
+RECOVERY_DIR = ".segstudio-recovery"
 
 
 class ProjectKind(enum.Enum):
@@ -71,13 +73,17 @@ class Project:
             raise SegError(f"{describe(root)} is not a folder.", path=root)
         config_path = root / PROJECT_FILE
         if config_path.exists():
-            return cls._from_config(root, config_path)
-        if (root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir():
-            return cls(root, voc_classes(), root / "JPEGImages", root / "SegmentationClass",
-                       root / "predictions", root / "models", ProjectKind.VOC)
-        images_dir = root / "images" if (root / "images").is_dir() else root
-        return cls(root, default_classes(), images_dir, root / "labels", root / "predictions",
-                   root / "models", ProjectKind.FOLDER)
+            project = cls._from_config(root, config_path)
+        elif (root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir():
+            project = cls(root, voc_classes(), root / "JPEGImages", root / "SegmentationClass",
+                          root / "predictions", root / "models", ProjectKind.VOC)
+        else:
+            images_dir = root / "images" if (root / "images").is_dir() else root
+            project = cls(root, default_classes(), images_dir, root / "labels", root / "predictions",
+                          root / "models", ProjectKind.FOLDER)
+        for folder in (project.labels_dir, project.predictions_dir, project.models_dir, root / RECOVERY_DIR):
+            refuse_symlinked_folder(folder)
+        return project
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], classes: ClassTable) -> Project:
@@ -113,9 +119,19 @@ class Project:
             raise SegError(f"Project file {describe(config_path)} sets ignore_index {ignore}; "
                            f"segstudio uses {IGNORE_INDEX}.", path=config_path)
         classes = ClassTable.from_json(data["classes"], source=f"project file {describe(config_path)}")
-        images = str(data.get("images", "images"))
-        labels = str(data.get("labels", "labels"))
-        return cls(root, classes, root / images, root / labels, root / "predictions", root / "models")
+        images = _folder_entry(root, config_path, data, "images")
+        labels = _folder_entry(root, config_path, data, "labels")
+        project = cls(root, classes, images, labels, root / "predictions", root / "models")
+        folders = {"images": images, "labels": labels, "predictions": project.predictions_dir,
+                   "models": project.models_dir}
+        seen: dict[str, str] = {}
+        for name, folder in folders.items():
+            where = os.path.realpath(folder)
+            if where in seen:
+                raise SegError(f"Project file {describe(config_path)} names one folder for both "
+                               f"'{seen[where]}' and '{name}'; they must be different folders.", path=config_path)
+            seen[where] = name
+        return project
 
     # -- persistence ----------------------------------------------------------------------------
     @property
@@ -199,14 +215,50 @@ class Project:
         return read_label_png(path) if path.exists() else None
 
     def write_label(self, image: Path, label_map: np.ndarray) -> Path:
+        refuse_symlinked_folder(self.labels_dir)
         path = self.label_path(image)
         write_label_png(path, label_map, self.classes)
         return path
 
     def write_prediction(self, image: Path, label_map: np.ndarray) -> Path:
+        refuse_symlinked_folder(self.predictions_dir)
         path = self.prediction_path(image)
         write_label_png(path, label_map, self.classes)
         return path
+
+
+def refuse_symlinked_folder(folder: Path) -> None:
+    """A project folder segstudio writes into (labels, predictions, models, recovery) must be a real
+    folder: through a symlink, writes and deletions would land wherever it points."""
+    if folder.is_symlink():
+        raise SegError(f"{describe(folder)} is a symbolic link; segstudio writes only into real folders "
+                       "inside the project. Replace the link with a folder.", path=folder)
+
+
+def _folder_entry(root: Path, config_path: Path, data: dict, key: str) -> Path:
+    """The folder a segstudio.json entry names; it must be a relative path that stays inside the project."""
+    entry = data.get(key, key)
+    if not isinstance(entry, str) or not entry.strip() or "\0" in entry:
+        raise SegError(f"Project file {describe(config_path)} has '{key}': {json.dumps(entry)[:80]}; "
+                       "it must name a folder inside the project.", path=config_path)
+    relative = Path(entry)
+    inside = not relative.is_absolute() and not relative.drive
+    real_root = os.path.realpath(root)
+    folder = root / relative
+    if key != "images":
+        refuse_symlinked_folder(folder)
+    if inside:
+        # Images are only read, so an images folder may be a link to a dataset elsewhere; the folders
+        # segstudio writes into must really be inside.
+        where = os.path.normpath(os.path.join(real_root, entry)) if key == "images" else os.path.realpath(folder)
+        inside = where == real_root or where.startswith(real_root.rstrip(os.sep) + os.sep)
+    if not inside:
+        raise SegError(f"Project file {describe(config_path)} sets '{key}' to {json.dumps(entry)}, which is outside "
+                       "the project folder; folders must be inside it.", path=config_path)
+    if folder.exists() and not folder.is_dir():
+        raise SegError(f"Project file {describe(config_path)} sets '{key}' to {json.dumps(entry)}, which is not "
+                       "a folder.", path=config_path)
+    return folder
 
 
 def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
