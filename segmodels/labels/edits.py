@@ -4,7 +4,12 @@ tables that show label maps live in segmodels.labels.colortable, zoom levels in 
 Everything here works in image coordinates (row y, column x) on `H x W uint8` label maps where
 `IGNORE_INDEX` (255) means unlabelled. An edit is recorded as a `PaintAtom`: the top-left corner of
 a bounding box, a boolean mask inside it, the old values under the mask and the new value(s), so
-undo stores only what changed and restores it bit for bit.
+undo stores only what changed and restores it bit for bit. An undo step keeps its atoms as
+`PackedAtom`s (`pack_atom`): the mask bit-packed and zlib-compressed (None when the whole box
+changed), the old and new values zlib-compressed (one int when they are all the same class, the
+common case of a fill). A full-image fill on 8192 x 8192 then costs kilobytes instead of 128 MiB;
+`apply_packed` / `revert_packed` unpack only what they need, and a whole-box, one-value atom is
+restored with one slice assignment.
 
 Brush geometry: a brush of `size` pixels is the disk `disk_mask(size)` whose top-left corner sits at
 `(y - size // 2, x - size // 2)` for a dab at (y, x). A stroke segment is the union of that disk
@@ -13,6 +18,7 @@ anti-aliasing, so no stray class indices appear), which leaves no gaps however f
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,6 +58,90 @@ def apply_atom(label_map: np.ndarray, atom: PaintAtom) -> None:
 
 def revert_atom(label_map: np.ndarray, atom: PaintAtom) -> None:
     _region(label_map, atom)[atom.mask] = atom.old_values
+
+
+#: zlib level for packed atoms: level 1 packs label runs nearly as small as level 9, several times faster.
+_ZLIB_LEVEL = 1
+#: Python object overhead counted per packed atom on top of its bytes (a small dataclass and its fields).
+_ATOM_OVERHEAD = 256
+
+
+@dataclass(frozen=True, eq=False)
+class PackedAtom:
+    """A `PaintAtom` stored compactly for undo: `unpack()` gives the same atom back bit for bit."""
+
+    y0: int
+    x0: int
+    height: int
+    width: int
+    pixel_count: int
+    mask_bits: bytes | None   # zlib(np.packbits(mask)); None when every pixel of the box changed
+    old_values: bytes | int   # zlib(old values), or the one value all of them had
+    new_values: bytes | int   # zlib(new values), or the one value all of them get
+
+    @property
+    def box(self) -> Box:
+        return self.y0, self.x0, self.y0 + self.height, self.x0 + self.width
+
+    @property
+    def nbytes(self) -> int:
+        """Memory this atom holds (its packed bytes plus a fixed overhead)."""
+        sizes = (len(part) for part in (self.mask_bits, self.old_values, self.new_values) if isinstance(part, bytes))
+        return _ATOM_OVERHEAD + sum(sizes)
+
+    def mask(self) -> np.ndarray:
+        shape = (self.height, self.width)
+        if self.mask_bits is None:
+            return np.ones(shape, dtype=bool)
+        bits = np.frombuffer(zlib.decompress(self.mask_bits), dtype=np.uint8)
+        return np.unpackbits(bits, count=self.height * self.width).reshape(shape).view(bool)
+
+    def unpack(self) -> PaintAtom:
+        return PaintAtom(self.y0, self.x0, self.mask(), _unpack_values(self.old_values, self.pixel_count),
+                         self.new_values if isinstance(self.new_values, int)
+                         else _unpack_values(self.new_values, self.pixel_count))
+
+
+def _pack_values(values: np.ndarray | int) -> bytes | int:
+    if isinstance(values, int | np.integer):
+        return int(values)
+    values = np.ascontiguousarray(values, dtype=np.uint8)
+    if values.size and values.min() == values.max():
+        return int(values.flat[0])
+    return zlib.compress(values.tobytes(), _ZLIB_LEVEL)
+
+
+def _unpack_values(values: bytes | int, count: int) -> np.ndarray:
+    if isinstance(values, int):
+        return np.full(count, values, dtype=np.uint8)
+    return np.frombuffer(zlib.decompress(values), dtype=np.uint8)
+
+
+def pack_atom(atom: PaintAtom) -> PackedAtom:
+    """The compact form of `atom` (see the module docstring)."""
+    height, width = atom.mask.shape
+    full = bool(atom.mask.all())
+    mask_bits = None if full else zlib.compress(np.packbits(atom.mask).tobytes(), _ZLIB_LEVEL)
+    return PackedAtom(atom.y0, atom.x0, height, width, atom.pixel_count, mask_bits,
+                      _pack_values(atom.old_values), _pack_values(atom.new_values))
+
+
+def _write_packed(label_map: np.ndarray, packed: PackedAtom, values: bytes | int) -> None:
+    y0, x0, y1, x1 = packed.box
+    region = label_map[y0:y1, x0:x1]
+    if packed.mask_bits is None:  # the whole box: no mask to unpack
+        region[...] = values if isinstance(values, int) else _unpack_values(values, packed.pixel_count).reshape(
+            region.shape)
+        return
+    region[packed.mask()] = values if isinstance(values, int) else _unpack_values(values, packed.pixel_count)
+
+
+def apply_packed(label_map: np.ndarray, packed: PackedAtom) -> None:
+    _write_packed(label_map, packed, packed.new_values)
+
+
+def revert_packed(label_map: np.ndarray, packed: PackedAtom) -> None:
+    _write_packed(label_map, packed, packed.old_values)
 
 
 def make_atom(label_map: np.ndarray, y0: int, x0: int, mask: np.ndarray,
