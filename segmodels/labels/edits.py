@@ -157,25 +157,27 @@ def make_atom(label_map: np.ndarray, y0: int, x0: int, mask: np.ndarray,
     cy0, cx0, cmask = clipped
     h, w = cmask.shape
     region = label_map[cy0:cy0 + h, cx0:cx0 + w]
+    # In-place `&=`, one boolean-index copy per array and no copy of a mask that is already tight:
+    # a full-image fill on 8192 x 8192 would otherwise allocate several 64 MiB temporaries.
+    values: np.ndarray | None = None
     if np.isscalar(new_values) or np.ndim(new_values) == 0:
-        value = int(new_values)
-        changed = cmask & (region != value)
-        new: np.ndarray | int = value
+        changed = region != int(new_values)
     else:
         values = np.asarray(new_values, dtype=np.uint8)
         values = values[cy0 - y0:cy0 - y0 + h, cx0 - x0:cx0 - x0 + w]
-        changed = cmask & (region != values)
-        new = values[changed]
+        changed = region != values
+    changed &= cmask
     if not changed.any():
         return None
     box = bounding_box(changed)
     assert box is not None
     by0, bx0, by1, bx1 = box
     mask_tight = changed[by0:by1, bx0:bx1]
-    old = region[by0:by1, bx0:bx1][mask_tight].copy()
-    if not isinstance(new, int):
-        new = values[by0:by1, bx0:bx1][mask_tight].copy()
-    return PaintAtom(cy0 + by0, cx0 + bx0, mask_tight.copy(), old, new)
+    old = region[by0:by1, bx0:bx1][mask_tight]  # boolean indexing copies
+    new = int(new_values) if values is None else values[by0:by1, bx0:bx1][mask_tight]
+    if mask_tight.shape != changed.shape:
+        mask_tight = mask_tight.copy()  # do not keep all of `changed` alive through a view
+    return PaintAtom(cy0 + by0, cx0 + bx0, mask_tight, old, new)
 
 
 def clip_to_image(shape: tuple[int, ...], y0: int, x0: int,
@@ -259,5 +261,5 @@ def flood_fill_mask(label_map: np.ndarray, y: int, x: int) -> tuple[int, int, np
     _, _, _, rect = cv2.floodFill(np.ascontiguousarray(label_map), fill_mask, (int(x), int(y)), 0,
                                   loDiff=0, upDiff=0, flags=flags)
     rx, ry, rw, rh = rect
-    region = fill_mask[1 + ry:1 + ry + rh, 1 + rx:1 + rx + rw].astype(bool)
+    region = fill_mask[1 + ry:1 + ry + rh, 1 + rx:1 + rx + rw].view(bool)  # 0/1 bytes: no copy needed
     return ry, rx, region
