@@ -79,6 +79,7 @@ class ImageSessions:
             if was_active:
                 self._undo_group.setActiveStack(session.undo_stack)
             self._undo_group.removeStack(stack)
+            stack.clear()  # frees the dropped steps now (kept ones live on in their clones); nothing is undone
             stack.deleteLater()
         if not drops or self._told_dropped:
             return None

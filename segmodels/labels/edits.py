@@ -7,9 +7,9 @@ a bounding box, a boolean mask inside it, the old values under the mask and the 
 undo stores only what changed and restores it bit for bit. An undo step keeps its atoms as
 `PackedAtom`s (`pack_atom`): the mask bit-packed and zlib-compressed (None when the whole box
 changed), the old and new values zlib-compressed (one int when they are all the same class, the
-common case of a fill). A full-image fill on 8192 x 8192 then costs kilobytes instead of 128 MiB;
-`apply_packed` / `revert_packed` unpack only what they need, and a whole-box, one-value atom is
-restored with one slice assignment.
+common case of a fill; the plain array when they do not compress, such as noise). A full-image
+fill on 8192 x 8192 then costs kilobytes instead of 128 MiB; `apply_packed` / `revert_packed`
+unpack only what they need, and a whole-box, one-value atom is restored with one slice assignment.
 
 Brush geometry: a brush of `size` pixels is the disk `disk_mask(size)` whose top-left corner sits at
 `(y - size // 2, x - size // 2)` for a dab at (y, x). A stroke segment is the union of that disk
@@ -60,6 +60,12 @@ def revert_atom(label_map: np.ndarray, atom: PaintAtom) -> None:
     _region(label_map, atom)[atom.mask] = atom.old_values
 
 
+#: Values of a packed atom: zlib-compressed bytes; the one value all of them have; or, when zlib
+#: would not save a tenth (noise-like values), the plain 1-D uint8 array (compressing it costs seconds
+#: on a whole 8192 x 8192 image for nothing).
+Packed = bytes | int | np.ndarray
+#: How much of the values zlib tries first to tell whether they compress.
+_PROBE_BYTES = 1 << 20
 #: zlib level for packed atoms: level 1 packs label runs nearly as small as level 9, several times faster.
 _ZLIB_LEVEL = 1
 #: Python object overhead counted per packed atom on top of its bytes (a small dataclass and its fields).
@@ -76,8 +82,8 @@ class PackedAtom:
     width: int
     pixel_count: int
     mask_bits: bytes | None   # zlib(np.packbits(mask)); None when every pixel of the box changed
-    old_values: bytes | int   # zlib(old values), or the one value all of them had
-    new_values: bytes | int   # zlib(new values), or the one value all of them get
+    old_values: Packed        # the old values (see `Packed`)
+    new_values: Packed        # the new values
 
     @property
     def box(self) -> Box:
@@ -86,8 +92,9 @@ class PackedAtom:
     @property
     def nbytes(self) -> int:
         """Memory this atom holds (its packed bytes plus a fixed overhead)."""
-        sizes = (len(part) for part in (self.mask_bits, self.old_values, self.new_values) if isinstance(part, bytes))
-        return _ATOM_OVERHEAD + sum(sizes)
+        parts = (self.mask_bits, self.old_values, self.new_values)
+        return _ATOM_OVERHEAD + sum(len(part) if isinstance(part, bytes) else part.nbytes
+                                    for part in parts if isinstance(part, bytes | np.ndarray))
 
     def mask(self) -> np.ndarray:
         shape = (self.height, self.width)
@@ -102,18 +109,25 @@ class PackedAtom:
                          else _unpack_values(self.new_values, self.pixel_count))
 
 
-def _pack_values(values: np.ndarray | int) -> bytes | int:
+def _pack_values(values: np.ndarray | int) -> Packed:
     if isinstance(values, int | np.integer):
         return int(values)
-    values = np.ascontiguousarray(values, dtype=np.uint8)
+    values = np.asarray(values, dtype=np.uint8)
+    if values.ndim != 1 or not values.flags.c_contiguous:
+        values = np.ascontiguousarray(values).reshape(-1)
     if values.size and values.min() == values.max():
-        return int(values.flat[0])
-    return zlib.compress(values.tobytes(), _ZLIB_LEVEL)
+        return int(values[0])
+    probe = values[:_PROBE_BYTES]
+    if len(zlib.compress(probe, _ZLIB_LEVEL)) > 0.9 * probe.nbytes:
+        return values.copy() if values.base is not None else values  # incompressible: kept as it is
+    return zlib.compress(values, _ZLIB_LEVEL)
 
 
-def _unpack_values(values: bytes | int, count: int) -> np.ndarray:
+def _unpack_values(values: Packed, count: int) -> np.ndarray:
     if isinstance(values, int):
         return np.full(count, values, dtype=np.uint8)
+    if isinstance(values, np.ndarray):
+        return values
     return np.frombuffer(zlib.decompress(values), dtype=np.uint8)
 
 
@@ -121,12 +135,12 @@ def pack_atom(atom: PaintAtom) -> PackedAtom:
     """The compact form of `atom` (see the module docstring)."""
     height, width = atom.mask.shape
     full = bool(atom.mask.all())
-    mask_bits = None if full else zlib.compress(np.packbits(atom.mask).tobytes(), _ZLIB_LEVEL)
+    mask_bits = None if full else zlib.compress(np.packbits(atom.mask), _ZLIB_LEVEL)
     return PackedAtom(atom.y0, atom.x0, height, width, atom.pixel_count, mask_bits,
                       _pack_values(atom.old_values), _pack_values(atom.new_values))
 
 
-def _write_packed(label_map: np.ndarray, packed: PackedAtom, values: bytes | int) -> None:
+def _write_packed(label_map: np.ndarray, packed: PackedAtom, values: Packed) -> None:
     y0, x0, y1, x1 = packed.box
     region = label_map[y0:y1, x0:x1]
     if packed.mask_bits is None:  # the whole box: no mask to unpack
