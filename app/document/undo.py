@@ -52,6 +52,7 @@ class PaintCommand(QUndoCommand):
         super().__init__(text)
         self._label_map = label_map
         self._packed = tuple(pack_atom(atom) for atom in atoms)
+        self._nbytes = sum(packed.nbytes for packed in self._packed)  # summed once: the budget asks often
         self._on_changed = on_changed
         self._already_applied = True
         #: While True, redo() and undo() do nothing: the undo budget rebuilds a stack from clones
@@ -79,12 +80,13 @@ class PaintCommand(QUndoCommand):
     @property
     def nbytes(self) -> int:
         """Memory held by this step's recorded pixels."""
-        return sum(packed.nbytes for packed in self._packed)
+        return self._nbytes
 
     def clone(self) -> PaintCommand:
         """The same step (same atoms, label map and sequence) for a rebuilt stack; made silent."""
         twin = PaintCommand(self.text(), self._label_map, (), self._on_changed)
-        twin._packed, twin._box, twin.sequence, twin.silent = self._packed, self._box, self.sequence, True
+        twin._packed, twin._nbytes, twin._box = self._packed, self._nbytes, self._box
+        twin.sequence, twin.silent = self.sequence, True
         return twin
 
     def redo(self) -> None:
