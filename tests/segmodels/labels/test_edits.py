@@ -185,3 +185,20 @@ def test_a_full_image_fill_packs_to_a_few_bytes_and_a_scattered_edit_to_its_chan
     assert int((noisy != before).sum()) == atom.pixel_count
     revert_packed(noisy, packed)
     assert np.array_equal(noisy, before)
+
+
+def test_values_that_do_not_compress_are_kept_as_plain_arrays_and_still_round_trip():
+    from segmodels.labels.edits import apply_packed, pack_atom, revert_packed
+
+    rng = np.random.default_rng(3)
+    label_map = rng.integers(0, 256, (1200, 1000)).astype(np.uint8)
+    before = label_map.copy()
+    noise = rng.integers(0, 256, (1200, 1000)).astype(np.uint8)
+    atom = make_atom(label_map, 0, 0, np.ones((1200, 1000), bool), noise)
+    packed = pack_atom(atom)
+    assert isinstance(packed.old_values, np.ndarray) and isinstance(packed.new_values, np.ndarray)
+    assert packed.nbytes <= atom.old_values.nbytes + atom.new_values.nbytes + 16 * 1024  # the mask is tiny
+    apply_packed(label_map, packed)
+    assert np.array_equal(label_map[atom.mask], noise[atom.mask])
+    revert_packed(label_map, packed)
+    assert np.array_equal(label_map, before)
