@@ -35,7 +35,8 @@ Public API (other docks plug in here):
 Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
 class_table, undo_group, undo_stack, is_dirty, is_loading, loading_path, image_pyramid.
 While an image loads nothing can be painted (the swap is one step on the GUI thread). Signals are
-listed on the class: `edit_committed(path)` (one per committed stroke) feeds autosave.
+listed on the class: `edit_committed(path)` (one per committed stroke) feeds autosave. Undo steps of
+all open images hold at most `document.undo_limit_bytes` (oldest dropped first: app/document/undo_budget.py).
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
 from app.document.sessions import ImageSessions
 from app.document.undo import PaintCommand, Stroke
+from app.document.undo_budget import UNDO_LIMIT_BYTES
 from app.document.view_state import ViewMode, ViewState
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
@@ -95,6 +97,7 @@ class LabelDocument(QObject):
         self.failed_images: dict[Path, str] = {}
         self._stroke: Stroke | None = None
         self._writable = True
+        self.undo_limit_bytes = UNDO_LIMIT_BYTES  # memory cap on undo steps across images (preferences)
         self.undo_group.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
         self.label_changed.connect(lambda *_: self._class_levels.drop(self._label_map))
 
@@ -337,6 +340,9 @@ class LabelDocument(QObject):
         if not stroke.atoms or stroke.label_map is None or stroke.label_map is not self._label_map:
             return
         self.undo_stack.push(PaintCommand(stroke.text, stroke.label_map, stroke.atoms, self._notify_label))
+        dropped = self._sessions.trim_undo(self.undo_limit_bytes)
+        if dropped:
+            self.status_message.emit(dropped)
         self.edit_committed.emit(self._image_path)
 
     def _notify_label(self, label_map: np.ndarray, box: Box) -> None:

@@ -5,6 +5,8 @@ document's `undo_group`). `ImageSessions` keeps a session while its image is sho
 switches away, for as long as it holds unsaved edits: they are never dropped silently (`unsaved()`
 lists them for save-all and the close question). A session whose stack is clean is forgotten when
 its image is left or saved in the background, so memory grows with unsaved images only.
+`trim_undo(limit)` keeps the undo steps of all sessions within a memory cap, dropping the oldest
+steps first (app/document/undo_budget.py), and says so once per project.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
+from app.document.undo_budget import dropped_sentence, plan_drops, without_oldest
 from segmodels.constants import IGNORE_INDEX
 
 
@@ -31,6 +34,7 @@ class ImageSessions:
         self._undo_group = undo_group
         self._owner = owner  # parent of the undo stacks
         self._sessions: dict[Path, ImageSession] = {}
+        self._told_dropped = False  # the status bar says once per project that undo steps were dropped
 
     def get(self, path: Path | None) -> ImageSession | None:
         return self._sessions.get(Path(path)) if path is not None else None
@@ -60,6 +64,27 @@ class ImageSessions:
     def clear(self) -> None:
         for path, session in list(self._sessions.items()):
             self._drop(path, session)
+        self._told_dropped = False
+
+    def trim_undo(self, limit: int) -> str | None:
+        """Drop the oldest undo steps, across all sessions, until they hold at most `limit` bytes.
+        Returns the sentence for the status bar the first time steps are dropped, else None."""
+        by_stack = {session.undo_stack: session for session in self._sessions.values()}
+        drops = plan_drops(by_stack, limit)
+        for stack, count in drops.items():
+            session = by_stack[stack]
+            session.undo_stack = without_oldest(stack, count, self._owner)
+            was_active = self._undo_group.activeStack() is stack
+            self._undo_group.addStack(session.undo_stack)
+            if was_active:
+                self._undo_group.setActiveStack(session.undo_stack)
+            self._undo_group.removeStack(stack)
+            stack.clear()  # frees the dropped steps now (kept ones live on in their clones); nothing is undone
+            stack.deleteLater()
+        if not drops or self._told_dropped:
+            return None
+        self._told_dropped = True
+        return dropped_sentence(sum(drops.values()), limit)
 
     def unsaved(self) -> list[Path]:
         return [path for path, session in self._sessions.items() if not session.undo_stack.isClean()]

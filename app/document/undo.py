@@ -13,19 +13,37 @@ A `PaintCommand` is one user action (a whole brush stroke, one flood fill, "acce
 of `PaintAtom`s, each a bounding box + mask + old values + new value(s). The pixels are already
 written when the command is pushed (the user saw them while dragging), so the first `redo()` that
 QUndoStack.push() calls does nothing; later undo/redo replay the atoms on the same label map array.
+The command keeps its atoms packed (`segmodels.labels.edits.pack_atom`: changed pixels only, bit-packed
+and zlib-compressed) and unpacks them only to undo or redo; `nbytes` is what it holds, counted by the
+undo budget (app/document/undo_budget.py). Each command carries a `sequence` number, increasing in
+the order commands are made across all images, so the budget can drop the oldest steps first.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from segmodels.labels.edits import Box, PaintAtom, apply_atom, make_atom, revert_atom, union_box
+from segmodels.labels.edits import (
+    Box,
+    PackedAtom,
+    PaintAtom,
+    apply_atom,
+    apply_packed,
+    make_atom,
+    pack_atom,
+    revert_atom,
+    revert_packed,
+    union_box,
+)
 
 #: Called after the command changed `label_map` inside `box`, so the document can tell the views.
 ChangedCallback = Callable[[np.ndarray, Box], None]
+
+_sequence = itertools.count()
 
 
 class PaintCommand(QUndoCommand):
@@ -33,11 +51,16 @@ class PaintCommand(QUndoCommand):
                  on_changed: ChangedCallback) -> None:
         super().__init__(text)
         self._label_map = label_map
-        self._atoms = tuple(atoms)
+        self._packed = tuple(pack_atom(atom) for atom in atoms)
+        self._nbytes = sum(packed.nbytes for packed in self._packed)  # summed once: the budget asks often
         self._on_changed = on_changed
         self._already_applied = True
+        #: While True, redo() and undo() do nothing: the undo budget rebuilds a stack from clones
+        #: whose pixels are already where the rebuilt stack's index says they are.
+        self.silent = False
+        self.sequence = next(_sequence)
         box = None
-        for atom in self._atoms:
+        for atom in atoms:
             box = union_box(box, atom.box)
         self._box = box
 
@@ -47,20 +70,39 @@ class PaintCommand(QUndoCommand):
 
     @property
     def atoms(self) -> tuple[PaintAtom, ...]:
-        return self._atoms
+        """The atoms unpacked (full masks and values: for inspection, not kept)."""
+        return tuple(packed.unpack() for packed in self._packed)
+
+    @property
+    def packed_atoms(self) -> tuple[PackedAtom, ...]:
+        return self._packed
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by this step's recorded pixels."""
+        return self._nbytes
+
+    def clone(self) -> PaintCommand:
+        """The same step (same atoms, label map and sequence) for a rebuilt stack; made silent."""
+        twin = PaintCommand(self.text(), self._label_map, (), self._on_changed)
+        twin._packed, twin._nbytes, twin._box = self._packed, self._nbytes, self._box
+        twin.sequence, twin.silent = self.sequence, True
+        return twin
 
     def redo(self) -> None:
-        if self._already_applied:
+        if self._already_applied or self.silent:
             self._already_applied = False
             return
-        for atom in self._atoms:
-            apply_atom(self._label_map, atom)
+        for packed in self._packed:
+            apply_packed(self._label_map, packed)
         self._notify()
 
     def undo(self) -> None:
+        if self.silent:
+            return
         # Reverse order: a later atom's old values were recorded after the earlier atoms were written.
-        for atom in reversed(self._atoms):
-            revert_atom(self._label_map, atom)
+        for packed in reversed(self._packed):
+            revert_packed(self._label_map, packed)
         self._notify()
 
     def _notify(self) -> None:
@@ -115,6 +157,11 @@ class Stroke:
         """Take the stroke's pixels back without leaving an undo step."""
         if self.open:
             self.open = False
-            PaintCommand(self.text, self.label_map, self.atoms, self._on_changed).undo()
+            box = None
+            for atom in reversed(self.atoms):
+                revert_atom(self.label_map, atom)
+                box = union_box(box, atom.box)
+            if box is not None:
+                self._on_changed(self.label_map, box)
             self.atoms = []
             self._on_finished(self)

@@ -125,3 +125,80 @@ def test_bounding_box():
     assert bounding_box(mask) is None
     mask[1, 2] = mask[3, 4] = True
     assert bounding_box(mask) == (1, 2, 4, 5)
+
+
+# -- packed atoms (undo storage) ---------------------------------------------------------------------
+def _label_map_strategy():
+    return st.tuples(st.integers(1, 24), st.integers(1, 24), st.integers(0, 2 ** 32 - 1), st.integers(2, 256))
+
+
+@settings(max_examples=120, deadline=None)
+@given(_label_map_strategy(), st.integers(-5, 20), st.integers(-5, 20), st.integers(1, 30), st.integers(1, 30),
+       st.floats(0.0, 1.0), st.sampled_from(["scalar", "array", "uniform-array"]))
+def test_packed_atoms_round_trip_bit_exactly(label, y0, x0, h, w, density, kind):
+    from segmodels.labels.edits import apply_packed, pack_atom, revert_packed
+
+    height, width, seed, classes = label
+    rng = np.random.default_rng(seed)
+    label_map = rng.integers(0, classes, (height, width)).astype(np.uint8)
+    mask = rng.random((h, w)) < density
+    if kind == "scalar":
+        value = int(rng.integers(0, 256))
+    elif kind == "array":
+        value = rng.integers(0, 256, (h, w)).astype(np.uint8)
+    else:
+        value = np.full((h, w), int(rng.integers(0, 256)), np.uint8)
+    atom = make_atom(label_map, y0, x0, mask, value)
+    if atom is None:
+        return
+    packed = pack_atom(atom)
+    unpacked = packed.unpack()
+    assert (unpacked.y0, unpacked.x0, unpacked.box) == (atom.y0, atom.x0, atom.box)
+    assert packed.box == atom.box and packed.pixel_count == atom.pixel_count
+    assert np.array_equal(unpacked.mask, atom.mask) and np.array_equal(unpacked.old_values, atom.old_values)
+    assert np.array_equal(np.broadcast_to(unpacked.new_values, atom.old_values.shape),
+                          np.broadcast_to(atom.new_values, atom.old_values.shape))
+    expected = label_map.copy()
+    apply_atom(expected, atom)
+    painted = label_map.copy()
+    apply_packed(painted, packed)
+    assert np.array_equal(painted, expected)
+    revert_packed(painted, packed)
+    assert np.array_equal(painted, label_map)
+
+
+def test_a_full_image_fill_packs_to_a_few_bytes_and_a_scattered_edit_to_its_changed_pixels():
+    from segmodels.labels.edits import apply_packed, pack_atom, revert_packed
+
+    label_map = np.zeros((2000, 2000), np.uint8)
+    fill = pack_atom(make_atom(label_map, 0, 0, np.ones((2000, 2000), bool), 3))
+    assert fill.mask_bits is None and (fill.old_values, fill.new_values) == (0, 3)
+    assert fill.nbytes < 1024  # raw: a 4 MB mask and 4 MB of old values
+    noisy = np.random.default_rng(1).integers(0, 4, (2000, 2000)).astype(np.uint8)
+    before = noisy.copy()
+    scattered = np.random.default_rng(2).random((2000, 2000)) < 0.01
+    atom = make_atom(noisy, 0, 0, scattered, 9)
+    packed = pack_atom(atom)
+    raw = atom.mask.nbytes + atom.old_values.nbytes
+    assert packed.nbytes < raw / 5
+    apply_packed(noisy, packed)
+    assert int((noisy != before).sum()) == atom.pixel_count
+    revert_packed(noisy, packed)
+    assert np.array_equal(noisy, before)
+
+
+def test_values_that_do_not_compress_are_kept_as_plain_arrays_and_still_round_trip():
+    from segmodels.labels.edits import apply_packed, pack_atom, revert_packed
+
+    rng = np.random.default_rng(3)
+    label_map = rng.integers(0, 256, (1200, 1000)).astype(np.uint8)
+    before = label_map.copy()
+    noise = rng.integers(0, 256, (1200, 1000)).astype(np.uint8)
+    atom = make_atom(label_map, 0, 0, np.ones((1200, 1000), bool), noise)
+    packed = pack_atom(atom)
+    assert isinstance(packed.old_values, np.ndarray) and isinstance(packed.new_values, np.ndarray)
+    assert packed.nbytes <= atom.old_values.nbytes + atom.new_values.nbytes + 16 * 1024  # the mask is tiny
+    apply_packed(label_map, packed)
+    assert np.array_equal(label_map[atom.mask], noise[atom.mask])
+    revert_packed(label_map, packed)
+    assert np.array_equal(label_map, before)
