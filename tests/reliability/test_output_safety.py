@@ -153,12 +153,14 @@ def test_train_out_onto_a_folder_is_refused(tmp_path, project, capsys):
     one_sentence(capsys.readouterr().err, "is a folder")
 
 
-def test_train_out_elsewhere_still_trains_and_may_replace_its_own_checkpoint(tmp_path, project, capsys):
+def test_train_out_elsewhere_trains_and_a_second_run_never_replaces_it(tmp_path, project, capsys):
     args = ["train", str(project.root), "--arch", "m2nist_fcn", "--epochs", "1", "--device", "cpu",
             "--out", str(tmp_path / "run.pt")]
     assert main(args) == 0
-    assert {p.name for p in tmp_path.glob("run*")} == {"run.pt", "run.json", "run.last.pt"}
-    assert main(args) == 0  # its own files are recognised as its own
+    written = {p.name: p.read_bytes() for p in tmp_path.glob("run*")}
+    assert set(written) == {"run.pt", "run.json", "run.last.pt"}
+    assert main(args) == 2  # item 2: a new run never replaces a checkpoint, its own included
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("run*")} == written
 
 
 # -- item 8: segstudio.json folder entries --------------------------------------------------------------------------
