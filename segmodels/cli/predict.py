@@ -40,8 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def _check_out_dir(out_dir: object) -> None:
-    """One sentence, before any image is read, when --out cannot be a folder (not one per image)."""
+def _make_out_dir(out_dir: object) -> None:
+    """One sentence, before any image is read, when --out cannot be made a folder (not one per image);
+    an --out that is an existing file was refused earlier, with the other output checks."""
     from pathlib import Path
 
     from segmodels.errors import SegError, describe
@@ -49,14 +50,9 @@ def _check_out_dir(out_dir: object) -> None:
     out_dir = Path(str(out_dir))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise SegError(f"--out {describe(out_dir)} is a file, not a folder; nothing was predicted.",
-                       path=out_dir) from None
     except OSError as exc:
         raise SegError(f"--out {describe(out_dir)} cannot be made a folder ({exc.strerror or exc}); "
                        "nothing was predicted.", path=out_dir) from None
-    if not out_dir.is_dir():
-        raise SegError(f"--out {describe(out_dir)} is not a folder; nothing was predicted.", path=out_dir)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     # folder takes the checkpoint's own classes.
     project_classes = None if project.kind is ProjectKind.FOLDER else project.classes
     checkpoint = load_checkpoint(args.model, num_classes=None if project_classes is None else len(project_classes))
-    _check_out_dir(out_dir)
+    _make_out_dir(out_dir)
     results = predict_files(checkpoint, paths, out_dir=out_dir, classes=project_classes, device=args.device,
                             batch_size=args.batch_size, num_workers=args.num_workers,
                             save_confidence=args.save_confidence, tile_size=args.tile_size)

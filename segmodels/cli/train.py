@@ -92,6 +92,24 @@ def _warn_skipped(skipped: tuple[str, ...], warned: set[str]) -> None:
             print(f"warning: skipped: {message}", file=sys.stderr)
 
 
+def _refuse_project_data(out: str, project_root: str) -> None:
+    """`train --out` must not land on the project's data; replacing any existing file is refused by
+    the run itself (a new run never replaces a checkpoint)."""
+    from pathlib import Path
+
+    from segmodels.errors import SegError, describe
+    from segmodels.labels.outputs import ProtectedData, real
+    from segmodels.labels.project import Project
+    from segmodels.training.config import run_files
+
+    protected = ProtectedData.of_project(Project.open(project_root), folders=False)
+    for path in (Path(out), *run_files(out)):  # `--out segstudio.json` is a slip even though .pt is added
+        clash = protected.clash(real(path))
+        if clash is not None:
+            raise SegError(f"--out would write {describe(path)}, which is {clash}; nothing was written. "
+                           "Choose another path.", path=path)
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
@@ -104,10 +122,7 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(max(1, cpu_threads_for_load() // world_size))
     quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
     if args.out:  # before any training: a refused path must not cost an epoch
-        from segmodels.labels.outputs import check_train_out
-        from segmodels.labels.project import Project
-
-        check_train_out(args.out, Project.open(args.project))
+        _refuse_project_data(args.out, args.project)
     bar, result, warned = None, None, set()
     for report in fit(_config(args)):
         if isinstance(report, StepReport) and not quiet:

@@ -8,13 +8,13 @@ cannot lead around the check. Refused, in one sentence naming the option and the
   the command's own default), models or recovery folder, or that is an existing file. A folder that is
   the project root itself (a plain folder of images) or a folder of the labels being validated guards
   only itself: `<stem>.png` files written in a sub-folder of it replace nothing there;
-- a file output that is `segstudio.json`, lies inside the images, labels or predictions folder, or
-  would replace an existing file the command did not write (`may_replace` decides which it did).
+- a file output that is `segstudio.json` or lies inside the images, labels or predictions folder
+  (`train --out`, checked in segmodels/cli/train.py; the run itself refuses to replace any existing file).
 """
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,71 +84,4 @@ def check_output_folder(out: str | os.PathLike[str], protected: ProtectedData, o
     return out
 
 
-def check_output_files(paths: Iterable[Path], protected: ProtectedData, option: str,
-                       may_replace: Callable[[Path], bool]) -> None:
-    """Refuse before writing when any of `paths` lands on protected data, is a folder, or is an
-    existing file that `may_replace` does not recognise as the command's own."""
-    for path in paths:
-        clash = protected.clash(real(path))
-        if clash is not None:
-            raise SegError(f"{option} would write {describe(path)}, which is {clash}; nothing was written. "
-                           "Choose another path.", path=path)
-        if path.is_dir():
-            raise SegError(f"{option} would write {describe(path)}, which is a folder; choose a file name.",
-                           path=path)
-        if (path.exists() or path.is_symlink()) and not may_replace(path):
-            raise SegError(f"{option} would replace {describe(path)}, which segstudio did not write; "
-                           "nothing was written. Choose another path.", path=path)
-
-
-def checkpoint_outputs(out: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
-    """The files `train --out OUT` writes: the best checkpoint, its metrics JSON and the last checkpoint
-    (the names segmodels.training.run gives them)."""
-    best = Path(out)
-    if best.suffix != ".pt":
-        best = best.with_name(best.name + ".pt")
-    return best, best.with_suffix(".json"), best.with_name(best.name[:-3] + ".last.pt")
-
-
-def is_checkpoint_file(path: Path) -> bool:
-    """A torch checkpoint file (a zip archive holding `data.pkl`), judged without loading it."""
-    import zipfile
-
-    if path.is_symlink() or not path.is_file():
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(name.endswith("/data.pkl") or name == "data.pkl" for name in archive.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def is_metrics_file(path: Path) -> bool:
-    """A `<name>.json` metrics record written beside a checkpoint (a JSON object with arch and epoch)."""
-    import json
-
-    if path.is_symlink() or not path.is_file() or path.stat().st_size > 16 * 2**20:
-        return False
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and "arch" in record and "epoch" in record
-
-
-def check_train_out(out: str | os.PathLike[str], project: Project) -> None:
-    """`train --out`: none of the three files may land on the project's data or replace a stranger's file."""
-    files = checkpoint_outputs(out)
-    protected = ProtectedData.of_project(project, folders=False)
-    clash = protected.clash(real(out))
-    if clash is not None:  # e.g. --out segstudio.json: a slip, even though segstudio.json.pt is written
-        raise SegError(f"--out {describe(out)} is {clash}; nothing was written. Choose another path.", path=out)
-
-    def ours(path: Path) -> bool:
-        return is_metrics_file(path) if path.suffix == ".json" else is_checkpoint_file(path)
-
-    check_output_files(files, protected, "--out", ours)
-
-
-__all__ = ["PROJECT_FILE", "ProtectedData", "check_output_files", "check_output_folder", "check_train_out",
-           "checkpoint_outputs", "is_checkpoint_file", "is_metrics_file", "real"]
+__all__ = ["PROJECT_FILE", "ProtectedData", "check_output_folder", "real"]

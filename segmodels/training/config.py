@@ -48,10 +48,12 @@ RUN_STAMP_FORMAT = "%Y%m%d-%H%M"
 _RUN_SUFFIX = re.compile(r"(?:[-_]finetuned)?(?:-\d{8}-\d{4}(?:-\d+)?)?$")
 
 
-def run_files(best: Path) -> tuple[Path, Path, Path]:
-    """The files one run writes: the best checkpoint `<name>.pt`, `<name>.last.pt` and `<name>.json` metrics."""
-    stem = best.name[:-3] if best.name.endswith(".pt") else best.name
-    return best, best.with_name(f"{stem}.last.pt"), best.with_name(f"{stem}.json")
+def run_files(out: str | Path) -> tuple[Path, Path, Path]:
+    """The files one run writes for `--out OUT`: the best checkpoint `<name>.pt` (`.pt` added when OUT
+    lacks it), `<name>.last.pt` and `<name>.json` metrics."""
+    out = Path(out)
+    stem = out.name[:-3] if out.name.endswith(".pt") else out.name
+    return out.with_name(f"{stem}.pt"), out.with_name(f"{stem}.last.pt"), out.with_name(f"{stem}.json")
 
 
 def base_stem(checkpoint: str | Path) -> str:

@@ -96,11 +96,11 @@ def _paths(config: TrainConfig, project: Project, arch: str) -> tuple[Path, Path
     if config.resume:
         resumed = Path(config.resume)
         own = resumed.with_name(resumed.name.replace(".last.pt", ".pt"))
-    best = Path(config.out) if config.out else own or config.default_out(project.models_dir, arch)
-    if best.suffix != ".pt":
-        best = best.with_name(best.name + ".pt")
+    best = run_files(config.out if config.out else own or config.default_out(project.models_dir, arch))[0]
     if own is None or best.resolve() != own.resolve():
         for path in run_files(best):
+            if path.is_dir():
+                raise SegError(f"{describe(path)} is a folder; give --out a file name.", path=path)
             if path.exists() or path.is_symlink():
                 raise SegError(f"{describe(path)} already exists; a new training run never replaces a file, so "
                                "give --out a new name (without --out, runs are named <arch>-<date>-<time>.pt).",

@@ -134,13 +134,13 @@ def test_train_out_onto_project_data_is_refused_before_training(project, capsys,
 
 
 @pytest.mark.parametrize("planted", ["run.pt", "run.json", "run.last.pt"])
-def test_train_out_never_replaces_a_file_segstudio_did_not_write(tmp_path, project, capsys, planted):
+def test_train_out_never_replaces_an_existing_file(tmp_path, project, capsys, planted):
     stranger = tmp_path / planted
     stranger.write_text("the user's own notes")
     code = main(["train", str(project.root), "--arch", "m2nist_fcn", "--epochs", "1", "--device", "cpu",
                  "--out", str(tmp_path / "run.pt")])
     assert code == 2
-    one_sentence(capsys.readouterr().err, "did not write", str(stranger))
+    one_sentence(capsys.readouterr().err, "already exists", str(stranger))
     assert stranger.read_text() == "the user's own notes"
     assert not (tmp_path / "run.pt").exists() or planted == "run.pt"
 

@@ -1,27 +1,20 @@
 """segmodels.labels.outputs: the one check every output option goes through (issue 13, item 1)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from segmodels.errors import SegError
-from segmodels.labels.outputs import (
-    ProtectedData,
-    check_output_files,
-    check_output_folder,
-    checkpoint_outputs,
-    is_checkpoint_file,
-    is_metrics_file,
-)
+from segmodels.labels.outputs import ProtectedData, check_output_folder, real
+from segmodels.training.config import run_files
 from support.projects import make_project
 
 
-def test_checkpoint_outputs_are_the_names_training_writes():
-    assert checkpoint_outputs("m/run") == (Path("m/run.pt"), Path("m/run.json"), Path("m/run.last.pt"))
-    assert checkpoint_outputs("m/run.pt") == (Path("m/run.pt"), Path("m/run.json"), Path("m/run.last.pt"))
-    assert checkpoint_outputs("P/segstudio")[1] == Path("P/segstudio.json")
+def test_run_files_are_the_names_training_writes():
+    assert run_files("m/run") == (Path("m/run.pt"), Path("m/run.last.pt"), Path("m/run.json"))
+    assert run_files("m/run.pt") == (Path("m/run.pt"), Path("m/run.last.pt"), Path("m/run.json"))
+    assert run_files("P/segstudio")[2] == Path("P/segstudio.json")
 
 
 def test_clash_names_the_folder_and_sees_through_dots_and_links(tmp_path):
@@ -42,24 +35,7 @@ def test_own_default_folder_is_allowed_and_the_project_file_never(tmp_path):
     check_output_folder(project.predictions_dir, own, "--out")
     with pytest.raises(SegError, match="predictions folder"):
         check_output_folder(project.predictions_dir, ProtectedData.of_project(project), "--previews")
-    with pytest.raises(SegError, match="project file"):
-        check_output_files([project.config_path], own, "--out", lambda _path: True)
-
-
-def test_existing_files_are_replaced_only_when_recognised(tmp_path):
-    from support.models import random_checkpoint
-
-    project = make_project(tmp_path / "p", count=1)
-    checkpoint = random_checkpoint(tmp_path / "c.pt", project.classes)
-    assert is_checkpoint_file(checkpoint)
-    (tmp_path / "fake.pt").write_bytes(b"PK not really")
-    assert not is_checkpoint_file(tmp_path / "fake.pt")
-    (tmp_path / "m.json").write_text(json.dumps({"arch": "unet", "epoch": 3}))
-    (tmp_path / "other.json").write_text(json.dumps({"name": "mine"}))
-    assert is_metrics_file(tmp_path / "m.json") and not is_metrics_file(tmp_path / "other.json")
-    with pytest.raises(SegError, match="did not write"):
-        check_output_files([tmp_path / "fake.pt"], ProtectedData(()), "--out", is_checkpoint_file)
-    check_output_files([checkpoint, tmp_path / "absent.pt"], ProtectedData(()), "--out", is_checkpoint_file)
+    assert "project file" in own.clash(real(project.config_path))
 
 
 def test_a_plain_folder_of_images_guards_itself_not_its_sub_folders(tmp_path):
