@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject
 
-from app.document.recovery import RecoveryStore
+from app.document.recovery_store import RecoveryStore
 from segmodels.atomic import atomic_write_bytes, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe

@@ -115,13 +115,13 @@ def test_project_file_and_class_table_refuse_non_regular_files(tmp_path, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_recovery_hash_and_guard_copy_never_read_a_fifo_or_device(tmp_path, kind):
     from app.document.guard import keep_copy
-    from app.document.recovery import RecoveryStore, _file_facts
+    from app.document.recovery_store import RecoveryStore, file_facts
 
     project = _project(tmp_path / "proj")
     image = project.image_paths()[0]
     label = project.label_path(image)
     _plant(label, kind)
-    assert _within_deadline(lambda: _file_facts(label)) == {"unreadable": True}
+    assert _within_deadline(lambda: file_facts(label)) == {"unreadable": True}
     with pytest.raises(SegError, match=r"^Label '.*' is a .*, not a regular file; refused\.$"):
         _within_deadline(lambda: keep_copy(RecoveryStore(project), label))
     store = RecoveryStore(project)  # an autosave beside such a label still works (and hashes nothing)

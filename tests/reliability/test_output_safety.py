@@ -270,7 +270,7 @@ def test_save_refuses_a_labels_folder_replaced_by_a_link_after_open(tmp_path, pr
 
 
 def test_recovery_never_deletes_through_a_symlinked_folder(tmp_path, project):
-    from app.document.recovery import RecoveryStore
+    from app.document.recovery_store import RecoveryStore
 
     store = RecoveryStore(project)
     store.write(project.image_paths()[0], np.zeros((4, 4), np.uint8), 0.0)

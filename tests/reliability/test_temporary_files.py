@@ -28,7 +28,7 @@ from support.projects import make_project
 
 # -- item 14: names near the file-system limit ----------------------------------------------------------
 def test_a_250_character_name_can_be_saved_as_label_and_recovery_file(tmp_path):
-    from app.document.recovery import RecoveryStore
+    from app.document.recovery_store import RecoveryStore
 
     project = make_project(tmp_path / "proj", count=2, labelled=0)
     image = project.images_dir / ("a" * 246 + ".png")

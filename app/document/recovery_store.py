@@ -1,0 +1,142 @@
+"""Recovery files of one project, Qt-free: where they live, writing, reading back and removing them.
+
+The folder is `<project>/.segstudio-recovery/` (the user's data folder for a project that cannot be
+written). Each unsaved image has `<stem>.png` (palette PNG, like a label) and `<stem>.json` (the image,
+when, and the size, mtime and SHA-256 of the label file the edit started from). Autosave
+(app/document/recovery.py) drives it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from segmodels.atomic import atomic_write_bytes, atomic_write_text, read_regular_bytes
+from segmodels.errors import SegError, describe
+from segmodels.labels.labelio import encode_label_png, read_label_png
+from segmodels.labels.project import RECOVERY_DIR, Project
+
+RECOVERY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RecoveredEdit:
+    image: Path
+    label_map: np.ndarray
+    base_changed: bool      # the label file differs from the one the edit started from
+    png: Path
+
+
+def file_facts(path: Path) -> dict | None:
+    """Size, mtime and SHA-256 of a label file (None when it does not exist)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return {"unreadable": True}
+    try:
+        data = read_regular_bytes(path, "label")  # a FIFO or a link to /dev/zero is never hashed
+    except SegError:
+        return {"unreadable": True}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def fallback_folder(project: Project) -> Path:
+    """The recovery folder in the user's data folder, for a project folder that cannot be written."""
+    home = os.environ.get("SEGSTUDIO_HOME")
+    if home:
+        base = Path(home)
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_data_dir("segstudio", appauthor=False))
+    digest = hashlib.sha1(str(project.root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return base / "recovery" / f"{project.root.resolve().name}-{digest}"
+
+
+class RecoveryStore:
+    """The recovery files of one project (Qt-free: plain file operations, all writes atomic)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        beside = project.root / RECOVERY_DIR
+        self.folders = [beside, fallback_folder(project)]
+        writable = project.is_writable() and os.access(project.root, os.W_OK | os.X_OK)
+        self.folder = beside if writable else self.folders[1]
+
+    def png_path(self, image: Path) -> Path:
+        return self.folder / f"{Path(image).stem}.png"
+
+    def write(self, image: Path, label_map: np.ndarray, edited_at: float) -> Path:
+        """Write one image's unsaved label map; SegError when the disk refuses."""
+        png = self.png_path(image)
+        label_file = self.project.label_path(image)
+        if png.resolve() == label_file.resolve():  # never over the label itself
+            raise SegError(f"Recovery file {describe(png)} would overwrite the label; not written.", path=png)
+        atomic_write_bytes(png, encode_label_png(label_map, self.project.classes))
+        meta = {"version": RECOVERY_VERSION, "image": _relative(image, self.project.root),
+                "label": _relative(label_file, self.project.root), "shape": list(label_map.shape),
+                "base": file_facts(label_file), "edited_at": edited_at, "written_at": time.time()}
+        atomic_write_text(png.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
+        return png
+
+    def remove(self, image: Path) -> None:
+        for folder in self.folders:
+            if folder.is_symlink():  # never delete through a link (Project.open refuses one beside the project)
+                continue
+            for suffix in (".png", ".json"):
+                (folder / f"{Path(image).stem}{suffix}").unlink(missing_ok=True)
+
+    def remove_all(self) -> None:
+        for folder in self.folders:
+            for file in _recovery_files(folder):
+                file.unlink(missing_ok=True)
+
+    def entries(self) -> tuple[list[RecoveredEdit], list[str]]:
+        """Readable recovered edits, and one sentence per recovery file that could not be used."""
+        by_stem = {p.stem: p for p in self.project.image_paths()}
+        edits, problems = [], []
+        for folder in self.folders:
+            for png in sorted(folder.glob("*.png")) if folder.is_dir() else []:
+                image = by_stem.get(png.stem)
+                if image is None:
+                    problems.append(f"Recovery file {describe(png)} has no image in this project; kept.")
+                    continue
+                try:
+                    label_map = read_label_png(png)
+                except SegError as exc:
+                    problems.append(f"{exc} It was not restored.")
+                    continue
+                edits.append(RecoveredEdit(image, label_map, self._base_changed(png, image), png))
+        return edits, problems
+
+    def _base_changed(self, png: Path, image: Path) -> bool:
+        try:
+            meta = json.loads(read_regular_bytes(png.with_suffix(".json"), "recovery file").decode("utf-8"))
+            base = meta.get("base")
+        except (OSError, ValueError, AttributeError, SegError):
+            return False  # no metadata (crash between the two writes): the PNG alone is the edit
+        now = file_facts(self.project.label_path(image))
+        same = (base is None and now is None) or (
+            isinstance(base, dict) and isinstance(now, dict) and base.get("sha256") == now.get("sha256"))
+        return not same
+
+
+def _recovery_files(folder: Path) -> list[Path]:
+    """The recovery files in `folder`: regular `.png`/`.json` files, never through a symlinked folder."""
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    return [p for p in folder.iterdir() if p.suffix in (".png", ".json") and p.is_file() and not p.is_symlink()]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
