@@ -49,6 +49,17 @@ class QtBackend:
             return Answer.NO
         return Answer.CANCEL
 
+    def choose(self, parent: QWidget | None, title: str, text: str, options: list[str]) -> int | None:
+        """A question with named buttons; the index of the one pressed, None when the box was closed."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        buttons = [box.addButton(option, QMessageBox.ButtonRole.ActionRole) for option in options]
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return buttons.index(clicked) if clicked in buttons else None
+
 
 backend = QtBackend()
 
@@ -67,3 +78,8 @@ def info(parent: QWidget | None, text: str, title: str = "segstudio") -> None:
 
 def ask(parent: QWidget | None, text: str, title: str = "segstudio", *, cancel: bool = False) -> Answer:
     return backend.ask(parent, title, text, cancel=cancel)
+
+
+def choose(parent: QWidget | None, text: str, options: list[str], title: str = "segstudio") -> int | None:
+    """Ask with one button per option (plus Cancel); the chosen index, or None for Cancel."""
+    return backend.choose(parent, title, text, options)

@@ -24,6 +24,11 @@ class TruncatedFile(SegError):
     missing, empty, of the wrong kind or refused: the validator reports it as its own problem kind."""
 
 
+class ChangedOnDisk(SegError):
+    """A file segstudio was about to replace changed on disk since it was read (another window or
+    program wrote it); the caller asks the user instead of overwriting (segmodels/stamps.py)."""
+
+
 def describe(path: str | PathLike[str]) -> str:
     """How a file is named in messages: the path as given, quoted so spaces stay visible."""
     return f"'{path}'"

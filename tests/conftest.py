@@ -30,6 +30,12 @@ class RecordingMessages:
         self.shown.append(("ask", text))
         return self.answers.pop(0) if self.answers else Answer.NO
 
+    def choose(self, parent, title, text, options):
+        """Answers with the next scripted answer: an option's text (its index is returned) or None."""
+        self.shown.append(("choose", text))
+        answer = self.answers.pop(0) if self.answers else None
+        return options.index(answer) if answer in options else None
+
     def texts(self, kind: str | None = None) -> list[str]:
         return [t for k, t in self.shown if kind is None or k == kind]
 

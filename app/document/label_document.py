@@ -15,28 +15,25 @@ Public API (other docks plug in here):
     document = LabelDocument(parent)
     document.open_project(project, image=None) -> bool    # image None: the first image
     document.open_image(path) -> bool          # False (and error + image_failed) if unreadable
-    document.request_image(path) -> bool       # the same, but a large image loads in a worker: the
-                                               # current one stays until it is ready (is_loading,
-                                               # loading_changed); a newer request supersedes it
+    document.request_image(path) -> bool       # the same, a large image in a worker (is_loading)
     document.save() -> bool / save_all() -> bool   # palette PNG, atomic; on failure error, edit kept
     document.set_classes(class_table) -> bool  # also writes segstudio.json
     document.reload_prediction()               # after a model wrote predictions/<stem>.png
     document.accept_prediction() -> bool       # prediction -> label, one undo step
     document.label_at(y, x) -> int | None; prediction_at(y, x); confidence_at(y, x)
-    with document.edit("Fill") as stroke:      # one undo step for a grouped edit (fill, accept...):
-        stroke.paint(y0, x0, mask, value)      #   writes now, records bbox + mask + old values;
-                                               #   finished on exit, rolled back on an exception
-    stroke = document.begin_stroke("Brush")    # the same Stroke for a mouse drag:
-    stroke.paint(...); stroke.finish()  (or stroke.cancel())
+    with document.edit("Fill") as stroke:      # one undo step (rolled back on an exception):
+        stroke.paint(y0, x0, mask, value)      #   writes now, records bbox + mask + old values
+    stroke = document.begin_stroke("Brush")    # the same for a mouse drag: paint, then finish()/cancel()
     document.apply_mask(y0, x0, mask, value, "Fill")   # one-dab edit = `with edit(): paint`
     document.unsaved_images() -> list[Path]; document.label_map_of(path) -> ndarray | None
     document.view: opacity, hidden_classes, view_mode, active_class and their setters and signals
 
 Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
 class_table, undo_group, undo_stack, is_dirty, is_loading, loading_path, image_pyramid.
-While an image loads nothing can be painted (the swap is one step on the GUI thread). Signals are
-listed on the class: `edit_committed(path)` (one per committed stroke) feeds autosave. Undo steps of
-all open images hold at most `document.undo_limit_bytes` (oldest dropped first: app/document/undo_budget.py).
+Signals are listed on the class; `edit_committed(path)` feeds autosave. Undo steps of all open
+images hold at most `undo_limit_bytes` (app/document/undo_budget.py). A save, or a return to an image,
+whose files another program changed asks `resolve_conflict` (app/document/conflicts.py; the window
+sets it to a dialog) instead of overwriting.
 """
 from __future__ import annotations
 
@@ -47,8 +44,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
+from app.document.conflicts import Resolver, safest
 from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
+from app.document.saving import DocumentSaving, Outcome, replaced_image_choice
 from app.document.sessions import ImageSessions
 from app.document.undo import PaintCommand, Stroke
 from app.document.undo_budget import UNDO_LIMIT_BYTES
@@ -61,7 +60,7 @@ from segmodels.labels.project import Project
 log = logging.getLogger(__name__)
 
 
-class LabelDocument(QObject):
+class LabelDocument(DocumentSaving, QObject):
     project_changed = Signal()
     image_changed = Signal()                     # image, label_map, prediction, confidence replaced
     label_changed = Signal(int, int, int, int)   # y0, x0, y1, x1 (end exclusive) of the current label map
@@ -98,6 +97,7 @@ class LabelDocument(QObject):
         self._stroke: Stroke | None = None
         self._writable = True
         self.undo_limit_bytes = UNDO_LIMIT_BYTES  # memory cap on undo steps across images (preferences)
+        self.resolve_conflict: Resolver = safest  # files changed on disk: the window asks the user instead
         self.undo_group.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
         self.label_changed.connect(lambda *_: self._class_levels.drop(self._label_map))
 
@@ -250,12 +250,23 @@ class LabelDocument(QObject):
 
     def _install(self, view: LoadedView) -> None:
         """Show what `load_view` read, in one step on the GUI thread."""
-        self._sessions.leave(self._image_path)  # kept only if it holds unsaved edits
         path = view.path
+        kept = self._sessions.get(path)
+        if kept is not None and path != self._image_path:  # unsaved edits made on an image that may be replaced
+            result = replaced_image_choice(self._project, path, kept, view.image_stamp, view.rgb.shape[:2],
+                                           self.resolve_conflict)
+            if result.outcome is Outcome.FAILED:
+                return self._report_failure(path, result.sentence)
+            if result.outcome is Outcome.RELOAD:
+                self._sessions.forget(path)
+                self.status_message.emit(result.sentence)
+        self._sessions.leave(self._image_path)  # kept only if it holds unsaved edits
         self.failed_images.pop(path, None)  # readable again (the file was replaced)
         self._image_path, self._image, self._image_pyramid = path, view.rgb, view.pyramid
         session, new = self._sessions.open(path, view.rgb.shape[:2], view.label_map)
-        if new:  # a kept session's unsaved edits won over the file: its problems do not apply
+        if new:
+            session.image_stamp, session.label_stamp = view.image_stamp, view.label_stamp
+            # (a kept session's unsaved edits won over the file: its problems do not apply)
             for sentence in view.label_errors:
                 self.error.emit(sentence)
         self._label_map = session.label_map
@@ -348,45 +359,6 @@ class LabelDocument(QObject):
     def _notify_label(self, label_map: np.ndarray, box: Box) -> None:
         if label_map is self._label_map:
             self.label_changed.emit(*box)
-
-    # -- saving ------------------------------------------------------------------------------------
-    def save(self) -> bool:
-        """Write the current image's label map (palette PNG, atomic). On failure the edit stays."""
-        self._finish_stroke()
-        if self._image_path is None:
-            return False
-        return self._save_image(self._image_path)
-
-    def save_all(self) -> bool:
-        self._finish_stroke()
-        return all([self._save_image(path) for path in list(self.unsaved_images())])
-
-    def _save_image(self, path: Path) -> bool:
-        session = self._sessions.get(path)
-        try:
-            if self._project.kind.value == "folder":  # a plain folder becomes a project on first save
-                self._project = self._project.save()
-            self._project.write_label(path, session.label_map)
-        except (SegError, OSError) as exc:
-            self.error.emit(f"Could not save the label of {describe(path)}: {exc} The edit is kept in memory.")
-            return False
-        self._sessions.mark_saved(path)
-        self.image_saved.emit(path)
-        if path != self._image_path:
-            self._sessions.leave(path)  # saved in the background: nothing left to keep
-        return True
-
-    def set_classes(self, class_table: ClassTable) -> bool:
-        """Use `class_table` and write it to segstudio.json; False (and a message) on failure."""
-        if self._project is None:
-            return False
-        try:
-            self._project = self._project.with_classes(class_table).save()
-        except (SegError, OSError) as exc:
-            self.error.emit(f"Could not save the classes: {exc}")
-            return False
-        self.classes_changed.emit()
-        return True
 
 
 def _value_at(array: np.ndarray | None, y: int, x: int) -> int | None:

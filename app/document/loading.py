@@ -24,6 +24,7 @@ from segmodels.errors import SegError, describe
 from segmodels.labels.imageio import image_size, read_image
 from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import Project
+from segmodels.stamps import FileStamp
 
 #: Images of at least this many pixels are decoded in a worker (a 2048 x 2048 PNG takes about
 #: 0.1 s to decode on a loaded 2-core machine; below that the thread hop buys nothing).
@@ -47,6 +48,9 @@ class LoadedView:
     pyramid: list[np.ndarray] = field(default_factory=list)
     #: (class map, its smaller levels) for the label map and the prediction, made with `pyramid`.
     class_levels: list[tuple[np.ndarray, list[np.ndarray]]] = field(default_factory=list)
+    #: The image and label files as they were before reading (a later save checks them: conflicts.py)
+    image_stamp: FileStamp | None = None
+    label_stamp: FileStamp | None = None
 
 
 def is_large(path: Path) -> bool:
@@ -62,10 +66,12 @@ def is_large(path: Path) -> bool:
 def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
               cancel: Callable[[], bool] = lambda: False) -> LoadedView | None:
     """Read image `path` (SegError if it cannot be shown) and its side files; None if cancelled."""
+    image_stamp = FileStamp.of(path, content=False)  # taken first: a change while reading shows later, never hides
     loaded = read_image(path)
-    view = LoadedView(path, loaded.rgb, loaded.conversions)
+    view = LoadedView(path, loaded.rgb, loaded.conversions, image_stamp=image_stamp)
     shape = loaded.rgb.shape[:2]
     if not cancel():
+        view.label_stamp = FileStamp.of(project.label_path(path))
         view.label_map = _read_label(project.label_path(path), shape, view.label_errors)
     if not cancel():
         view.prediction = read_side_file(project.prediction_path(path), shape, view.notes)

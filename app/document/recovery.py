@@ -8,7 +8,7 @@ Contract:
 - The timer is started by the first edit after a write and not restarted by later ones, so painting
   without pause still autosaves every second: a crash loses at most the last ~1-2 s of strokes.
 - A recovery file is removed when its image is saved, when its edits are undone back to the saved
-  state, and when the user discards unsaved edits (`discard_all`).
+  state, and when the user discards the unsaved edits of an image (`discard`).
 - `restore()` (called once a project is open) puts recovered edits back into the document as one
   undo step per image ("Recovered unsaved edits"), so they show as unsaved; the status bar says so.
   The user saves them, or undoes / closes without saving to discard them.
@@ -87,8 +87,21 @@ class Autosave(QObject):
     def _on_project_changed(self) -> None:
         self.timer.stop()
         self._pending.clear()
+        self.release()
         project = self.document.project
         self.store = RecoveryStore(project) if project is not None else None
+        if self.store is not None:
+            self.store.claim()  # recovery files belong to one process: recovery_lock.py
+
+    def release(self) -> None:
+        """Give up this project's recovery folders (the window closes or opens another project),
+        after every write already handed to the autosave thread."""
+        if self.store is None:
+            return
+        if self._pool is not None:
+            self._pool.submit(self.store.release).result()
+        else:
+            self.store.release()
 
     def _on_edit(self, image: Path | None) -> None:
         if image is None or self.store is None:
@@ -154,13 +167,16 @@ class Autosave(QObject):
             self.document.status_message.emit("Autosave works again.")
         return not failures
 
-    def discard_all(self) -> None:
-        """The user chose not to save: forget the recovery files of this project (after any
-        write already queued, so none can come back)."""
+    def discard(self, images: list[Path]) -> None:
+        """The user chose not to save the edits of `images`: remove their recovery files (after any
+        write already queued, so none can come back). Recovery files of other images, such as the
+        ones a restore reported as kept, stay."""
         self.timer.stop()
-        self._pending.clear()
+        for image in images:
+            self._pending.pop(Path(image), None)
         if self.store is not None:
-            self._executor.submit(self.store.remove_all).result()
+            store = self.store
+            self._executor.submit(lambda: [store.remove(Path(image)) for image in images]).result()
 
     # -- restoring ---------------------------------------------------------------------------------
     def restore(self) -> list[Path]:

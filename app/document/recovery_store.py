@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.document.recovery_lock import claim_folders, release
 from segmodels.atomic import atomic_write_bytes, atomic_write_text, read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.labels.labelio import encode_label_png, read_label_png
@@ -61,7 +62,12 @@ def fallback_folder(project: Project) -> Path:
 
 
 class RecoveryStore:
-    """The recovery files of one project (Qt-free: plain file operations, all writes atomic)."""
+    """The recovery files of one project (Qt-free: plain file operations, all writes atomic).
+
+    `folder` is where writes go, `folders` every folder read and cleaned. Autosave calls `claim()`
+    first: from then on both are the folders this process owns (app/document/recovery_lock.py), so a
+    second window on the project neither restores nor deletes the first one's files; `release()`
+    gives them up when the project is closed."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -69,12 +75,43 @@ class RecoveryStore:
         self.folders = [beside, fallback_folder(project)]
         writable = project.is_writable() and os.access(project.root, os.W_OK | os.X_OK)
         self.folder = beside if writable else self.folders[1]
+        self._claimed: list[Path] = []
+        self._primary: Path | None = None  # set by claim(): writes go under it, to a folder owned first
+        self._writable_claimed = False
+
+    def claim(self) -> None:
+        """Own this process's recovery folders that exist (free ones, and those of dead windows).
+        The folder written to is claimed, and made, at the first write: opening a project to look
+        at it leaves no trace in it."""
+        owned: list[Path] = []
+        for base in self.folders:
+            owned += claim_folders(base, writes=False)[1]
+        self._claimed = owned
+        self._primary = self.folder
+        self._writable_claimed = self.folder in owned
+        self.folders = list(owned)
+
+    def _claim_for_writing(self) -> None:
+        if self._primary is None or self._writable_claimed:
+            return
+        self.folder, owned = claim_folders(self._primary)
+        for folder in owned:
+            if folder not in self._claimed:
+                self._claimed.append(folder)
+                self.folders.append(folder)
+        self._writable_claimed = True
+
+    def release(self) -> None:
+        for folder in self._claimed:
+            release(folder)
+        self._claimed = []
 
     def png_path(self, image: Path) -> Path:
         return self.folder / f"{Path(image).stem}.png"
 
     def write(self, image: Path, label_map: np.ndarray, edited_at: float) -> Path:
         """Write one image's unsaved label map; SegError when the disk refuses."""
+        self._claim_for_writing()
         png = self.png_path(image)
         label_file = self.project.label_path(image)
         if png.resolve() == label_file.resolve():  # never over the label itself
@@ -84,14 +121,14 @@ class RecoveryStore:
                 "label": _relative(label_file, self.project.root), "shape": list(label_map.shape),
                 "base": file_facts(label_file), "edited_at": edited_at, "written_at": time.time()}
         atomic_write_text(png.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
+        for folder in self.folders:  # an older copy elsewhere (a dead window's folder) must not come back
+            if folder != self.folder:
+                _remove_pair(folder, image)
         return png
 
     def remove(self, image: Path) -> None:
         for folder in self.folders:
-            if folder.is_symlink():  # never delete through a link (Project.open refuses one beside the project)
-                continue
-            for suffix in (".png", ".json"):
-                (folder / f"{Path(image).stem}{suffix}").unlink(missing_ok=True)
+            _remove_pair(folder, image)
 
     def remove_all(self) -> None:
         for folder in self.folders:
@@ -126,6 +163,13 @@ class RecoveryStore:
         same = (base is None and now is None) or (
             isinstance(base, dict) and isinstance(now, dict) and base.get("sha256") == now.get("sha256"))
         return not same
+
+
+def _remove_pair(folder: Path, image: Path) -> None:
+    if folder.is_symlink():  # never delete through a link (Project.open refuses one beside the project)
+        return
+    for suffix in (".png", ".json"):
+        (folder / f"{Path(image).stem}{suffix}").unlink(missing_ok=True)
 
 
 def _recovery_files(folder: Path) -> list[Path]:

@@ -19,6 +19,7 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from app.document.undo_budget import dropped_sentence, plan_drops, without_oldest
 from segmodels.constants import IGNORE_INDEX
+from segmodels.stamps import FileStamp
 
 
 @dataclass(eq=False)
@@ -27,6 +28,9 @@ class ImageSession:
 
     label_map: np.ndarray
     undo_stack: QUndoStack
+    #: The image and label files as read when the session began, or as last saved (conflicts.py)
+    image_stamp: FileStamp | None = None
+    label_stamp: FileStamp | None = None
 
 
 class ImageSessions:
@@ -60,6 +64,12 @@ class ImageSessions:
     def mark_saved(self, path: Path) -> None:
         """`path`'s label file now matches memory (`leave(path)` then forgets it unless shown)."""
         self._sessions[path].undo_stack.setClean()
+
+    def forget(self, path: Path) -> None:
+        """Drop `path`'s session with its edits and undo steps (the user chose the file on disk)."""
+        session = self.get(path)
+        if session is not None:
+            self._drop(Path(path), session)
 
     def clear(self) -> None:
         for path, session in list(self._sessions.items()):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar,
 from app import messages
 from app.canvas.tools import Tool, ToolController
 from app.canvas.view import Canvas
+from app.document.conflicts import Choice, Conflict
 from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.document = LabelDocument(self)
         self.document.error.connect(lambda text: messages.error(self, text))  # the document opens no box itself
         self.document.warning.connect(lambda text: messages.warning(self, text))
+        self.document.resolve_conflict = self._ask_conflict  # a file changed on disk under unsaved edits
         self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/document/recovery.py)
         self.label_guard = LabelGuard(self.document, self)  # keeps unshowable label files, names bad values
         self.tools = ToolController(self.document, self)
@@ -104,13 +106,15 @@ class MainWindow(QMainWindow):
         return self.image_list
 
     def open_path(self, path: str | Path) -> bool:
-        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback."""
-        if not self._confirm_discard():
-            return False
+        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback.
+        The new project is read before the user is asked about unsaved edits: a failed Open leaves
+        the open project, its edits and their recovery files as they were."""
         try:
             project, image = open_path(path)
         except SegError as exc:
             messages.error(self, str(exc))
+            return False
+        if not self._confirm_discard():
             return False
         self.document.open_project(project, image)
         # Temporaries left by a killed write go first, so the restore below sees only finished files.
@@ -287,8 +291,12 @@ class MainWindow(QMainWindow):
             return False
         if answer is messages.Answer.YES:
             return self.document.save_all()
-        self.autosave.discard_all()  # the user chose not to keep them
+        self.autosave.discard(unsaved)  # only the edits the user was asked about: other recovery files stay
         return True
+
+    def _ask_conflict(self, conflict: Conflict) -> Choice:
+        index = messages.choose(self, conflict.sentence, [choice.value for choice in conflict.choices])
+        return Choice.CANCEL if index is None else conflict.choices[index]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_discard():
@@ -299,4 +307,5 @@ class MainWindow(QMainWindow):
             hook()
         if self.image_list is not None:
             self.image_list.cancel_thumbnails()
+        self.autosave.release()  # the next window on this project may own the recovery folder
         event.accept()

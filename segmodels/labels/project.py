@@ -14,16 +14,17 @@ from __future__ import annotations
 import enum
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
-from segmodels.errors import SegError, describe
+from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.labelio import read_label_png, write_label_png
+from segmodels.stamps import FileStamp, changed_since
 
 PROJECT_FILE = "segstudio.json"
 PROJECT_VERSION = 1
@@ -61,6 +62,8 @@ class Project:
     predictions_dir: Path
     models_dir: Path
     kind: ProjectKind = ProjectKind.PROJECT
+    #: segstudio.json as it was read (None: there was none); `save` refuses to replace a changed one.
+    config_stamp: FileStamp | None = field(default=None, compare=False)
 
     # -- opening and creating -----------------------------------------------------------------
     @classmethod
@@ -95,11 +98,11 @@ class Project:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise SegError(f"Cannot create {describe(folder)}: {exc.strerror or exc}.", path=folder) from exc
-        project.save()
-        return project
+        return project.save(force=True)
 
     @classmethod
     def _from_config(cls, root: Path, config_path: Path) -> Project:
+        stamp = FileStamp.of(config_path)  # before reading: a change in between shows as a conflict, never hides
         try:
             data = json.loads(read_regular_bytes(config_path, "project file").decode("utf-8"))
         except OSError as exc:
@@ -121,7 +124,7 @@ class Project:
         classes = ClassTable.from_json(data["classes"], source=f"project file {describe(config_path)}")
         images = _folder_entry(root, config_path, data, "images")
         labels = _folder_entry(root, config_path, data, "labels")
-        project = cls(root, classes, images, labels, root / "predictions", root / "models")
+        project = cls(root, classes, images, labels, root / "predictions", root / "models", config_stamp=stamp)
         folders = {"images": images, "labels": labels, "predictions": project.predictions_dir,
                    "models": project.models_dir}
         seen: dict[str, str] = {}
@@ -151,11 +154,17 @@ class Project:
         return {"version": PROJECT_VERSION, "classes": self.classes.to_json(), "ignore_index": IGNORE_INDEX,
                 "images": rel(self.images_dir), "labels": rel(self.labels_dir)}
 
-    def save(self) -> Project:
-        """Write segstudio.json atomically. A plain folder becomes a project; a VOC root stays VOC
-        (its classes are the VOC ones) unless it already has a JSON."""
+    def save(self, *, force: bool = False) -> Project:
+        """Write segstudio.json atomically and return the project as saved. A plain folder becomes a
+        project; a VOC root stays VOC (its classes are the VOC ones) unless it already has a JSON.
+        Raises ChangedOnDisk, writing nothing, when the file changed since it was read (another window
+        or program saved it), unless `force`: the caller asks the user first."""
+        if not force and changed_since(self.config_path, self.config_stamp):
+            raise ChangedOnDisk(f"Project file {describe(self.config_path)} was changed by another program "
+                                "since it was opened.", path=self.config_path)
         atomic_write_text(self.config_path, json.dumps(self.to_json(), indent=2) + "\n")
-        return self if self.kind is not ProjectKind.FOLDER else replace(self, kind=ProjectKind.PROJECT)
+        kind = ProjectKind.PROJECT if self.kind is ProjectKind.FOLDER else self.kind
+        return replace(self, kind=kind, config_stamp=FileStamp.of(self.config_path))
 
     def with_classes(self, classes: ClassTable) -> Project:
         return replace(self, classes=classes)

@@ -157,7 +157,7 @@ def test_window_open_removes_stale_temporaries_and_says_so(qtbot, messages, tmp_
     assert window.open_path(project.root)
     assert window.statusBar().currentMessage() == ("Removed 1 temporary file(s) left by an interrupted write "
                                                    "(2.5 KB freed).")
-    assert list(recovery.iterdir()) == []
+    assert [p.name for p in recovery.iterdir()] == ["owner.lock"]  # this window now owns the folder
 
 
 def test_require_regular_file_names_a_folder_and_a_missing_file(tmp_path):
