@@ -293,9 +293,9 @@ def read_header(path: str | os.PathLike[str]) -> ImageHeader:
 
 
 def _stored_size(image: Image.Image) -> tuple[int, int]:
-    """(width, height) of the pixels as stored, before any orientation. Pillow's TIFF reader (13 does,
-    10 did not) already reports the upright size, and turns the pixels as it decodes them; the TIFF
-    tags still hold the stored size, so every Pillow gives the same upright size here."""
+    """(width, height) of the pixels as stored, before any orientation. Pillow 13's TIFF reader
+    already reports the upright size, and turns the pixels as it decodes them; the TIFF tags hold the
+    stored size whether or not a Pillow version does that, so the upright size here never depends on it."""
     tags = getattr(image, "tag_v2", None)
     if image.format == "TIFF" and tags is not None and 256 in tags and 257 in tags:  # ImageWidth, ImageLength
         return int(tags[256]), int(tags[257])
