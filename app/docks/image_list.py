@@ -24,6 +24,7 @@ from app.jobs.worker import CancelFlag
 from app.startup.first_paint import after_first_paint
 from segmodels.atomic import require_regular_file
 from segmodels.errors import SegError
+from segmodels.labels.imageio import exif_orientation, upright
 from segmodels.labels.project import ImageStatus
 
 THUMBNAIL_SIDE = 64
@@ -39,7 +40,8 @@ STATUS_COLORS: dict[ImageStatus, QColor] = {
 
 def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path, QImage]]:
     """Yield (path, small QImage) per readable image; unreadable ones are skipped (the document
-    reports them when opened). Runs in a worker thread: Pillow decodes, JPEGs in draft mode."""
+    reports them when opened). Runs in a worker thread: Pillow decodes, JPEGs in draft mode; each is
+    turned upright by its EXIF orientation, as the document shows it."""
     import cv2  # noqa: F401 - loaded here, off the GUI thread, so the first stroke does not wait for it
     from PIL import Image
 
@@ -49,9 +51,10 @@ def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path
         try:
             require_regular_file(path, "image")  # a FIFO would block this thread for good
             with Image.open(path) as image:
+                orientation = exif_orientation(image)  # before decoding, as read_image asks it
                 image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
                 image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-                rgb = image.convert("RGB")
+                rgb = upright(image, orientation).convert("RGB")
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, SegError):
             continue
         data = rgb.tobytes()

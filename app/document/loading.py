@@ -21,7 +21,7 @@ from app.jobs.pools import Pool, pool
 from app.jobs.slot import JobSlot, StartPolicy
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.labels.imageio import image_size, read_image
+from segmodels.labels.imageio import image_size, read_image, upright_note
 from segmodels.labels.labelio import read_label_png
 from segmodels.labels.project import Project
 from segmodels.stamps import FileStamp
@@ -72,7 +72,7 @@ def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
     shape = loaded.rgb.shape[:2]
     if not cancel():
         view.label_stamp = FileStamp.of(project.label_path(path))
-        view.label_map = _read_label(project.label_path(path), shape, view.label_errors)
+        view.label_map = _read_label(project.label_path(path), shape, view.label_errors, loaded.orientation)
     if not cancel():
         view.prediction = read_side_file(project.prediction_path(path), shape, view.notes)
         view.confidence = read_side_file(project.confidence_path(path), shape, view.notes)
@@ -141,7 +141,7 @@ class ImageLoader(QObject):
         self.busy_changed.emit(None)
 
 
-def _read_label(file: Path, shape: tuple[int, ...], errors: list[str]) -> np.ndarray | None:
+def _read_label(file: Path, shape: tuple[int, ...], errors: list[str], orientation: int) -> np.ndarray | None:
     if not file.exists():
         return None
     try:
@@ -151,7 +151,7 @@ def _read_label(file: Path, shape: tuple[int, ...], errors: list[str]) -> np.nda
         return None
     if stored.shape != shape:
         errors.append(f"Label {describe(file)} is {stored.shape[1]}x{stored.shape[0]} but the image is "
-                      f"{shape[1]}x{shape[0]}; showing an empty label.")
+                      f"{shape[1]}x{shape[0]}{upright_note(orientation)}; showing an empty label.")
         return None
     return np.ascontiguousarray(stored)
 

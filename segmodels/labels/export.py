@@ -60,12 +60,14 @@ def render(project: Project, image: Path, fmt: ExportFormat, alpha: float) -> by
         return encode_label_png(label_map, project.classes)
     if fmt is ExportFormat.COLOR:
         return encode_rgb_png(project.classes.palette()[label_map])
-    from segmodels.labels.imageio import read_image
+    from segmodels.labels.imageio import read_image, upright_note
 
-    rgb = read_image(image).rgb
+    loaded = read_image(image)
+    rgb = loaded.rgb
     if rgb.shape[:2] != label_map.shape:
         raise SegError(f"Label {describe(project.label_path(image))} is {label_map.shape[1]}x{label_map.shape[0]} "
-                       f"but its image is {rgb.shape[1]}x{rgb.shape[0]}.", path=image)
+                       f"but its image is {rgb.shape[1]}x{rgb.shape[0]}{upright_note(loaded.orientation)}.",
+                       path=image)
     return encode_rgb_png(blend(rgb, label_map, project.classes, alpha))
 
 

@@ -1,7 +1,9 @@
 """Reading images of any common format and bit depth as H x W x 3 uint8 RGB.
 
-Grey, 16-bit, RGBA, palette, CMYK and 1-bit inputs are converted on load and each conversion is
-reported (`LoadedImage.conversions`), so the GUI and CLI can tell the user instead of hiding it.
+Grey, 16-bit, RGBA, palette, CMYK and 1-bit inputs are converted on load, and an image with an EXIF
+orientation is turned upright (as every viewer and `cv2.imread` show it); each conversion is reported
+(`LoadedImage.conversions`), so the GUI and CLI can tell the user instead of hiding it. Sizes read from
+the header alone (`image_size`) are the upright sizes too, so labels are compared with what is shown.
 Every failure becomes a SegError naming the file: unreadable, empty, truncated (`TruncatedFile`), not an
 image, not a regular file (a FIFO or a link to a device is never opened), or larger than the pixel limit
 (a decompression bomb is refused before it is decoded).
@@ -9,12 +11,15 @@ image, not a regular file (a FIFO or a link to a device is never opened), or lar
 from __future__ import annotations
 
 import os
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFile
+from PIL import ExifTags, Image, ImageFile, ImageOps
 
 from segmodels.atomic import require_regular_file
 from segmodels.errors import SegError, TruncatedFile, describe
@@ -37,12 +42,17 @@ FAST_PNG_MIN_PIXELS: int = 4 * 1024 * 1024
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
+#: EXIF orientations whose upright image has width and height swapped (a quarter turn, with or
+#: without a mirror); 2, 3 and 4 only mirror or turn by 180 degrees.
+SWAPS_AXES: frozenset[int] = frozenset({5, 6, 7, 8})
+
 
 @dataclass(frozen=True)
 class LoadedImage:
-    rgb: np.ndarray                      # H x W x 3 uint8
+    rgb: np.ndarray                      # H x W x 3 uint8, upright
     conversions: tuple[str, ...] = field(default_factory=tuple)
     source_mode: str = "RGB"
+    orientation: int = 1                 # the EXIF orientation the file declared (1 = stored upright)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -56,17 +66,24 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
     path = Path(path)
     if require_regular_file(path, what).st_size == 0:  # a FIFO or /dev/zero is refused, never read
         raise SegError(f"{what.capitalize()} {describe(path)} is empty (0 bytes).", path=path)
+    with _one_sentence(path, what):
+        image = Image.open(path)
+        width, height = image.size
+        reason = oversize_reason(image.format, width, height, path.stat().st_size)
+        if reason:
+            raise SegError(f"{what.capitalize()} {describe(path)} {reason}.", path=path)
+        if decode:
+            image.load()
+    return image
+
+
+@contextmanager
+def _one_sentence(path: Path, what: str) -> Iterator[None]:
+    """Pillow's failures while opening or decoding `path`, each as one SegError sentence naming it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
-            width, height = image.size
-            reason = oversize_reason(image.format, width, height, path.stat().st_size)
-            if reason:
-                raise SegError(f"{what.capitalize()} {describe(path)} {reason}.", path=path)
-            if decode:
-                image.load()
-        return image
+            yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise SegError(f"{what.capitalize()} {describe(path)} is over the pixel limit "
                        "(possible decompression bomb); refused.", path=path) from None
@@ -78,6 +95,47 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
         if isinstance(exc, (EOFError, SyntaxError)) or decoder_says_truncated(exc):
             raise TruncatedFile(f"{what.capitalize()} {describe(path)} is truncated or corrupt.", path=path) from None
         raise SegError(f"{what.capitalize()} {describe(path)} is unreadable ({exc}).", path=path) from None
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1-8) an opened, not yet decoded image declares; 1 when it declares none,
+    or a damaged or out-of-range one.
+
+    The one place segstudio reads the orientation: `read_image`, `image_size`, the fast PNG path and
+    the thumbnails ask it before decoding, so they agree on the upright size and pixels. It reads
+    what Pillow's `ImageOps.exif_transpose` reads (EXIF in JPEG, WebP, TIFF and PNG eXIf, a PNG's
+    "Raw profile type exif" text, an XMP tiff:Orientation), but only from the header: Pillow's PNG
+    reader would otherwise decode every pixel to look for an eXIf chunk after the image data, and a
+    header-only size could then disagree with the decoded image. Pillow caches what is read here,
+    so `upright` later turns the image by this same value.
+    """
+    try:
+        # Image.getexif, not the PNG reader's override, which decodes the file first (see above).
+        value = Image.Image.getexif(image).get(ExifTags.Base.Orientation, 1)
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, KeyError, IndexError, TypeError):
+        return 1  # a damaged EXIF block must not make an otherwise good image unreadable
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def upright(image: Image.Image, orientation: int) -> Image.Image:
+    """`image` turned upright by Pillow (`ImageOps.exif_transpose`), given `exif_orientation(image)`
+    as read before decoding; the image itself when that is 1."""
+    if orientation == 1:
+        return image
+    return ImageOps.exif_transpose(image)
+
+
+def orientation_conversion(orientation: int) -> str:
+    """How turning an image upright is reported, beside "16-bit grey scaled to 8-bit" and the rest."""
+    how = {3: "rotated", 6: "rotated", 8: "rotated", 2: "mirrored", 4: "mirrored"}.get(orientation,
+                                                                                      "mirrored and rotated")
+    return f"{how} upright by its EXIF orientation ({orientation})"
+
+
+def upright_note(orientation: int) -> str:
+    """Words to put after an image's upright size in a size-mismatch sentence, so that a label made
+    for the stored, unturned pixels (by a segstudio before orientation was honoured) explains itself."""
+    return "" if orientation == 1 else f" once turned upright by its EXIF orientation ({orientation})"
 
 
 def decoder_says_truncated(exc: BaseException) -> bool:
@@ -151,13 +209,17 @@ def _read_large_plain_png(path: str | os.PathLike[str]) -> LoadedImage | None:
     check refuse a decompression bomb before any decoding. PNG only, and only when Pillow would not
     convert anything: PNG decoding is lossless, so both readers give the same pixels, whereas
     libjpeg fills a truncated JPEG with grey where Pillow refuses it. On any decoding trouble this
-    returns None and Pillow's reader gives its one-sentence error.
+    returns None and Pillow's reader gives its one-sentence error. A PNG that declares an EXIF
+    orientation (an eXIf chunk) is left to Pillow too, so one reader turns it upright (`upright`);
+    OpenCV is told to ignore orientation, so an eXIf after the pixels, which the header check does
+    not see, cannot turn it either.
     """
     with open_pil(path, what="image", decode=False) as header:
         width, height = header.size
         rawmode = header.tile[0].args if len(header.tile) == 1 else None
         plain = (header.format == "PNG" and header.mode in ("RGB", "L") and rawmode == header.mode
-                 and not getattr(header, "is_animated", False) and width * height >= FAST_PNG_MIN_PIXELS)
+                 and not getattr(header, "is_animated", False) and width * height >= FAST_PNG_MIN_PIXELS
+                 and exif_orientation(header) == 1)
         mode = header.mode
     if not plain:
         return None
@@ -177,31 +239,44 @@ def _read_large_plain_png(path: str | os.PathLike[str]) -> LoadedImage | None:
 
 
 def read_image(path: str | os.PathLike[str]) -> LoadedImage:
-    """Read any common image file as RGB uint8; raises SegError with one sentence on failure."""
+    """Read any common image file as upright RGB uint8; raises SegError with one sentence on failure."""
     fast = _read_large_plain_png(path)
     if fast is not None:
         return fast
-    image = open_pil(path, what="image")
+    image = open_pil(path, what="image", decode=False)
+    orientation = exif_orientation(image)  # before decoding: see exif_orientation
+    with _one_sentence(Path(path), "image"):
+        image.load()
     mode = image.mode
     try:
-        rgb, conversions = to_rgb(image)
+        rgb, conversions = to_rgb(upright(image, orientation))
     except (OSError, ValueError) as exc:
         raise SegError(f"Image {describe(path)} could not be converted to RGB ({exc}).", path=path) from None
     if rgb.ndim != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise SegError(f"Image {describe(path)} has no pixels.", path=path)
-    return LoadedImage(rgb, conversions, mode)
+    if orientation != 1:
+        conversions = (orientation_conversion(orientation), *conversions)
+    return LoadedImage(rgb, conversions, mode, orientation)
 
 
-def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """(height, width) from the header only, without decoding the pixels."""
+@dataclass(frozen=True)
+class ImageHeader:
+    height: int       # upright, as `read_image` returns the pixels
+    width: int
+    orientation: int  # the EXIF orientation (1 = stored upright)
+
+
+def read_header(path: str | os.PathLike[str]) -> ImageHeader:
+    """The upright size and the EXIF orientation from the header only, without decoding the pixels."""
     require_regular_file(path, "image")
     try:
         with warnings.catch_warnings():
             # The header is all we read, so a huge size is no decompression risk here.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                width, height = image.size
+                width, height = _stored_size(image)
                 fmt = image.format
+                orientation = exif_orientation(image)
         reason = oversize_reason(fmt, width, height, Path(path).stat().st_size)
         if reason:
             raise SegError(f"Image {describe(path)} {reason}.", path=path)
@@ -212,4 +287,22 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
                        "refused.", path=path) from None
     except (OSError, Image.UnidentifiedImageError, SyntaxError, ValueError):
         raise SegError(f"Image {describe(path)} is not a readable image file.", path=path) from None
-    return height, width
+    if orientation in SWAPS_AXES:
+        width, height = height, width
+    return ImageHeader(height, width, orientation)
+
+
+def _stored_size(image: Image.Image) -> tuple[int, int]:
+    """(width, height) of the pixels as stored, before any orientation. Pillow 13's TIFF reader
+    already reports the upright size, and turns the pixels as it decodes them; the TIFF tags hold the
+    stored size whether or not a Pillow version does that, so the upright size here never depends on it."""
+    tags = getattr(image, "tag_v2", None)
+    if image.format == "TIFF" and tags is not None and 256 in tags and 257 in tags:  # ImageWidth, ImageLength
+        return int(tags[256]), int(tags[257])
+    return image.size
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """(height, width) of the upright image, from the header only (see `read_header`)."""
+    header = read_header(path)
+    return header.height, header.width

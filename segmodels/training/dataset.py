@@ -26,7 +26,7 @@ from torch.utils.data import Dataset
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.labels.imageio import read_image
+from segmodels.labels.imageio import read_image, upright_note
 from segmodels.labels.project import Project
 
 #: Projects whose decoded pixels fit in this many bytes are cached in memory.
@@ -70,14 +70,15 @@ def split_images(project: Project, split: dict, part: str) -> list[Path]:
 
 def load_pair(project: Project, image_path: Path) -> Pair:
     """(image 3 x H x W uint8, label map H x W uint8) with size and class-range checks."""
-    rgb = read_image(image_path).rgb
+    loaded = read_image(image_path)
+    rgb = loaded.rgb
     label_map = project.read_label(image_path)
     label_file = project.label_path(image_path)
     if label_map is None:
         raise SegError(f"Label {describe(label_file)} disappeared during training.", path=label_file)
     if label_map.shape != rgb.shape[:2]:
         raise SegError(f"Label {describe(label_file)} is {label_map.shape[1]}x{label_map.shape[0]} but its image "
-                       f"is {rgb.shape[1]}x{rgb.shape[0]}.", path=label_file)
+                       f"is {rgb.shape[1]}x{rgb.shape[0]}{upright_note(loaded.orientation)}.", path=label_file)
     bad = (label_map >= len(project.classes)) & (label_map != IGNORE_INDEX)
     if bad.any():
         raise SegError(f"Label {describe(label_file)} holds class index {int(label_map[bad].max())} but the project "

@@ -21,7 +21,7 @@ import numpy as np
 
 from segmodels.errors import SegError
 from segmodels.labels.classes import ClassTable, Color
-from segmodels.labels.imageio import image_size
+from segmodels.labels.imageio import read_header, upright_note
 from segmodels.validation.decode import decode_label
 from segmodels.validation.previews import write_preview
 from segmodels.validation.report import (
@@ -43,16 +43,16 @@ def _check_image(job: LabelJob, label_shape: tuple[int, ...] | None) -> tuple[Pr
             return ()
         return (make_problem(job.label, ProblemKind.MISSING_IMAGE, "Label has no image with the same name"),)
     try:
-        height, width = image_size(job.image)
+        header = read_header(job.image)
     except SegError as exc:
         return (make_problem(job.label, ProblemKind.IMAGE_UNREADABLE, f"Label's image: {str(exc).rstrip('.')}"),)
     except Exception as exc:  # noqa: BLE001 - a damaged image header is a finding too
         return (make_problem(job.label, ProblemKind.IMAGE_UNREADABLE,
                          f"Label's image '{job.image.name}' has a corrupt header ({type(exc).__name__})"),)
-    if label_shape is not None and tuple(label_shape[:2]) != (height, width):
+    if label_shape is not None and tuple(label_shape[:2]) != (header.height, header.width):
         return (make_problem(job.label, ProblemKind.SIZE_MISMATCH,
                          f"Label is {label_shape[1]}x{label_shape[0]} but its image '{job.image.name}' is "
-                         f"{width}x{height} (width x height)"),)
+                         f"{header.width}x{header.height} (width x height){upright_note(header.orientation)}"),)
     return ()
 
 
