@@ -188,7 +188,7 @@ class Autosave(QObject):
         edits, problems = self.store.entries()
         current = self.document.image_path
         restored = [edit.image for edit in edits if self._restore_one(edit, problems)]
-        if restored and current is not None and self.document.image_path != current:
+        if current is not None and self.document.image_path != current:  # back to the image shown before
             self.document.open_image(current)
         notice = _restore_notice(restored, edits, problems)
         if notice:
