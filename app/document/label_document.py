@@ -365,6 +365,7 @@ class LabelDocument(QObject):
         session = self._sessions.get(path)
         try:
             if self._project.kind.value == "folder":  # a plain folder becomes a project on first save
+                self._project.refuse_stem_clash(path)  # ... but not on a save that write_label refuses
                 self._project = self._project.save()
             self._project.write_label(path, session.label_map)
         except (SegError, OSError) as exc:

@@ -104,13 +104,16 @@ class MainWindow(QMainWindow):
         return self.image_list
 
     def open_path(self, path: str | Path) -> bool:
-        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback."""
-        if not self._confirm_discard():
-            return False
+        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback.
+        The path is opened (read only) before the user is asked about unsaved edits: a refused one
+        (broken JSON, two images with one stem) leaves the current project as it was, edits,
+        recovery files and all."""
         try:
             project, image = open_path(path)
         except SegError as exc:
             messages.error(self, str(exc))
+            return False
+        if not self._confirm_discard():
             return False
         self.document.open_project(project, image)
         # Temporaries left by a killed write go first, so the restore below sees only finished files.
