@@ -4,7 +4,8 @@ Every expected failure (bad file, bad argument, missing labels, unreadable check
 `SegError` with one plain sentence that names the file and the problem. The CLI prints that sentence
 without a traceback (unless --debug) and the GUI shows it in a message box; anything else is a bug.
 Where a caller must act on *why* a file failed, the reason is a subclass, caught by type (never by
-matching the sentence): `TruncatedFile` for a file that ends early or whose data is damaged.
+matching the sentence): `TruncatedFile` for a file that ends early or whose data is damaged,
+`StemClash` for two images that would share one label file.
 """
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class SegError(Exception):
     def __init__(self, message: str, *, path: str | PathLike[str] | None = None) -> None:
         super().__init__(message)
         self.path = None if path is None else str(path)
+
+
+class StemClash(SegError):
+    """Two image files share a stem (`frame.png`, `frame.jpg`), so they would share one label,
+    prediction and recovery file: the project is refused rather than one image's label lost."""
 
 
 class TruncatedFile(SegError):

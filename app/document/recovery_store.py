@@ -4,6 +4,11 @@ The folder is `<project>/.segstudio-recovery/` (the user's data folder for a pro
 written). Each unsaved image has `<stem>.png` (palette PNG, like a label) and `<stem>.json` (the image,
 when, and the size, mtime and SHA-256 of the label file the edit started from). Autosave
 (app/document/recovery.py) drives it.
+
+Being named by stem like labels, a recovery file is never written for an image that shares its stem
+with another (segmodels.labels.stems: the two edits would overwrite each other), and one is restored
+only to the image its `.json` names: a stem that now belongs to another image (one of a clashing pair
+renamed) keeps its file and says so.
 """
 from __future__ import annotations
 
@@ -116,6 +121,7 @@ class RecoveryStore:
         label_file = self.project.label_path(image)
         if png.resolve() == label_file.resolve():  # never over the label itself
             raise SegError(f"Recovery file {describe(png)} would overwrite the label; not written.", path=png)
+        self.project.refuse_stem_clash(image, png, "recovery file")
         atomic_write_bytes(png, encode_label_png(label_map, self.project.classes))
         meta = {"version": RECOVERY_VERSION, "image": _relative(image, self.project.root),
                 "label": _relative(label_file, self.project.root), "shape": list(label_map.shape),
@@ -145,6 +151,11 @@ class RecoveryStore:
                 if image is None:
                     problems.append(f"Recovery file {describe(png)} has no image in this project; kept.")
                     continue
+                written_for = _meta(png).get("image")  # compared by name: the project may have moved
+                if isinstance(written_for, str) and Path(written_for).name != image.name:
+                    problems.append(f"Recovery file {describe(png)} holds edits of {describe(written_for)}, "
+                                    f"not of {describe(image.name)}; kept.")
+                    continue
                 try:
                     label_map = read_label_png(png)
                 except SegError as exc:
@@ -154,11 +165,10 @@ class RecoveryStore:
         return edits, problems
 
     def _base_changed(self, png: Path, image: Path) -> bool:
-        try:
-            meta = json.loads(read_regular_bytes(png.with_suffix(".json"), "recovery file").decode("utf-8"))
-            base = meta.get("base")
-        except (OSError, ValueError, AttributeError, SegError):
+        meta = _meta(png)
+        if not meta:
             return False  # no metadata (crash between the two writes): the PNG alone is the edit
+        base = meta.get("base")
         now = file_facts(self.project.label_path(image))
         same = (base is None and now is None) or (
             isinstance(base, dict) and isinstance(now, dict) and base.get("sha256") == now.get("sha256"))
@@ -170,6 +180,15 @@ def _remove_pair(folder: Path, image: Path) -> None:
         return
     for suffix in (".png", ".json"):
         (folder / f"{Path(image).stem}{suffix}").unlink(missing_ok=True)
+
+
+def _meta(png: Path) -> dict:
+    """The `.json` beside a recovery PNG; empty when missing or unreadable (the PNG alone is the edit)."""
+    try:
+        meta = json.loads(read_regular_bytes(png.with_suffix(".json"), "recovery file").decode("utf-8"))
+    except (OSError, ValueError, SegError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _recovery_files(folder: Path) -> list[Path]:

@@ -154,8 +154,14 @@ class DocumentSaving:
 
     def _save_image(self, path: Path) -> bool:
         session = self._sessions.get(path)
-        if self._project.kind is ProjectKind.FOLDER and not self._write_project(self._project):
-            return False  # a plain folder becomes a project on first save
+        if self._project.kind is ProjectKind.FOLDER:  # a plain folder becomes a project on first save...
+            try:
+                self._project.refuse_stem_clash(path)  # ... but not on a save that write_label refuses
+            except SegError as exc:
+                self.error.emit(f"Could not save the label of {describe(path)}: {exc} The edit is kept in memory.")
+                return False
+            if not self._write_project(self._project):
+                return False
         result = save_session(self._project, path, session, self.resolve_conflict)
         if result.outcome is Outcome.FAILED:
             self.error.emit(result.sentence)

@@ -205,9 +205,10 @@ def predict_job(checkpoint_path: Path, project: Project, images: Sequence[Path],
     total = len(images)
     # num_workers 0: decoding in this worker thread; spawning loader processes costs seconds of
     # torch imports, more than a GUI-sized batch of images takes to decode.
+    # An image that got a twin with its stem since the project was opened is skipped with the sentence.
     results = predict_files(checkpoint, list(images), out_dir=project.predictions_dir, classes=project.classes,
                             device=device, batch_size=PREDICT_BATCH, num_workers=0, save_confidence=True,
-                            cancel=cancel)
+                            cancel=cancel, refuse=project.refuse_prediction_clash)
     for done, result in enumerate(results, start=1):
         summary.device_reason = result.device or summary.device_reason
         if not result.ok:

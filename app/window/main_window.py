@@ -107,8 +107,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> bool:
         """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback.
-        The new project is read before the user is asked about unsaved edits: a failed Open leaves
-        the open project, its edits and their recovery files as they were."""
+        The path is opened (read only) before the user is asked about unsaved edits: a refused one
+        (broken JSON, two images with one stem) leaves the current project as it was, edits,
+        recovery files and all."""
         try:
             project, image = open_path(path)
         except SegError as exc:

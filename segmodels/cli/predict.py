@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         raise SegError(f"No images found in {describe(project.images_dir)}.", path=project.images_dir)
     out_dir = Path(args.out) if args.out else project.predictions_dir
-    if real(out_dir) == real(project.predictions_dir):
+    into_project = real(out_dir) == real(project.predictions_dir)
+    if into_project:
         refuse_symlinked_folder(project.predictions_dir)
     check_output_folder(out_dir, ProtectedData.of_project(project, own=project.predictions_dir), "--out")
     # A real project (or VOC root) fixes the classes, so the checkpoint must match them; a plain
@@ -85,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     _make_out_dir(out_dir)
     results = predict_files(checkpoint, paths, out_dir=out_dir, classes=project_classes, device=args.device,
                             batch_size=args.batch_size, num_workers=args.num_workers,
-                            save_confidence=args.save_confidence, tile_size=args.tile_size)
+                            save_confidence=args.save_confidence, tile_size=args.tile_size,
+                            refuse=project.refuse_prediction_clash if into_project else None)
     failed = done = 0
     device_line = ""
     converted: collections.Counter[str] = collections.Counter()

@@ -6,7 +6,9 @@ written by a small thread pool (zlib releases the GIL), so the three stages over
 whose cores torch's threads already use, nothing overlaps: decoding and writing run inline
 (`useful_workers`, `_writer`), because any concurrent work there preempts the forward pass's
 threads and costs it more than the work itself. A file that cannot be read or written gives a
-failed result with one sentence and the rest go on. `cancel`
+failed result with one sentence and the rest go on; so does each of two files with one stem
+(`frame.png`, `frame.jpg`: their outputs would be one file, segmodels.labels.stems), and any file the
+caller's `refuse` check turns down (a project passes its own stem-clash check). `cancel`
 (segmodels.cancel.CancelFlag) is checked between batches.
 
 Outputs: `<out_dir>/<stem>.png` (palette PNG, segmodels.labels.labelio) and, with `save_confidence`,
@@ -47,6 +49,7 @@ from segmodels.inference.preprocess import Normalization, to_input_tensor
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.imageio import read_image
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL, write_label_png
+from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case
 from segmodels.models.checkpoint import Checkpoint, load_checkpoint
 
 
@@ -199,6 +202,8 @@ class _Run:
     tile_size: int
     tile_overlap: int
     amp: bool | None
+    refuse: Callable[[Path], None] | None = None
+    clashes: dict[Path, Path] = dataclasses.field(default_factory=dict)  # paths sharing a stem: skipped
     conversions: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def result(self, index: int, error: str | None = None, written: tuple[Path, ...] = ()) -> FileResult:
@@ -244,17 +249,18 @@ def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[st
                   classes: ClassTable | None = None, device: str | torch.device = "auto", batch_size: int = 4,
                   num_workers: int = 2, save_confidence: bool = False, cancel: CancelFlag = never,
                   tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int = DEFAULT_TILE_OVERLAP,
-                  amp: bool | None = None) -> Iterator[FileResult]:
-    """Predict every file, writing `<out_dir>/<stem>.png` (+ `.conf.png`); yield one FileResult each."""
+                  amp: bool | None = None, refuse: Callable[[Path], None] | None = None) -> Iterator[FileResult]:
+    """Predict every file, writing `<out_dir>/<stem>.png` (+ `.conf.png`); yield one FileResult each.
+    `refuse(path)` runs just before a file's outputs are written; the SegError it raises skips that file."""
     model, classes, normalization = load_predictor(checkpoint_or_model, classes)
     target, description = (device, str(device)) if isinstance(device, torch.device) else select_device(device)
     run = _Run(prepare_model(model, target), classes, normalization, target, description, [Path(p) for p in paths],
-               Path(out_dir), save_confidence, max(1, int(tile_size)), int(tile_overlap), amp)
+               Path(out_dir), save_confidence, max(1, int(tile_size)), int(tile_overlap), amp, refuse)
+    run.clashes = find_stem_clashes(run.paths, fold_case=folds_case(run.out_dir))
     dataset = ImageFiles(run.paths, normalization, normalize=target.type == "cpu", tile_size=run.tile_size)
     batch_size = max(1, batch_size)
     workers = useful_workers(max(0, num_workers), len(run.paths), batch_size, target)
     pending: collections.deque[tuple[int, Future | str | None]] = collections.deque()
-    stems: dict[str, Path] = {}
     with _writer(target) as writer:
         loader = iter(_loader(dataset, batch_size, workers, target.type == "cuda"))
         for items in loader:
@@ -268,21 +274,24 @@ def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[st
                     run.conversions[item["index"]] = item.get("conversions", ())
                     decoded.append(item)
             for index, label_map, confidence in _predict_items(run, decoded):
-                pending.append((index, _submit(run, writer, stems, index, label_map, confidence)))
+                pending.append((index, _submit(run, writer, index, label_map, confidence)))
             pending = collections.deque(sorted(pending, key=lambda entry: entry[0]))
             yield from _drain(run, pending, keep=2 * batch_size)
         del loader  # shuts the workers down before the writes are awaited
         yield from _drain(run, pending, keep=0)
 
 
-def _submit(run: _Run, writer: Executor, stems: dict[str, Path], index: int, label_map: np.ndarray,
+def _submit(run: _Run, writer: Executor, index: int, label_map: np.ndarray,
             confidence: np.ndarray | None) -> Future | str:
     path = run.paths[index]
-    first = stems.setdefault(path.stem, path)
-    if first != path:
-        return (f"Image {describe(path)} has the same name as {describe(first)} apart from its suffix; its "
-                "prediction would overwrite that one's, so it was skipped.")
     label_path = run.out_dir / f"{path.stem}.png"
+    try:  # checked at the write, not up front: an image may get a twin while the batch runs
+        if path in run.clashes:
+            raise clash_error(path, run.clashes[path], label_path, "prediction file")
+        if run.refuse is not None:
+            run.refuse(path)
+    except SegError as exc:
+        return str(exc)
     confidence_path = run.out_dir / f"{path.stem}.conf.png"
     return writer.submit(_write_outputs, label_map, confidence if run.save_confidence else None,
                          label_path, confidence_path, run.classes)

@@ -7,7 +7,9 @@ Formats:
 
 `iter_export` yields one `ExportStep` per image so the CLI and the GUI can show progress and cancel
 between files. Every file is written atomically; an image whose label or image cannot be read is
-reported in its step and skipped, never aborting the rest.
+reported in its step and skipped, never aborting the rest, and so is one that got a twin with its stem
+since the project was opened (both would export as one `<stem>.png`; Project.open refuses a project
+that already has one).
 """
 from __future__ import annotations
 
@@ -83,6 +85,7 @@ def iter_export(project: Project, out_dir: str | os.PathLike[str], fmt: ExportFo
     for index, image in enumerate(images, start=1):
         target = out / f"{image.stem}.png"
         try:
+            project.refuse_stem_clash(image, target, "exported file")
             atomic_write_bytes(target, render(project, image, fmt, alpha))
         except SegError as exc:
             yield ExportStep(index, total, image, None, str(exc))

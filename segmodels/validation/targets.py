@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError, StemClash, describe
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
 from segmodels.validation.report import LabelJob
@@ -44,7 +44,7 @@ def project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
     """One job per label file in the project's label folder (or just `only`), paired by stem."""
     images = {}
     for image in project.image_paths():
-        images.setdefault(image.stem, image)  # a stem with two images: the first by name pairs
+        images.setdefault(image.stem, image)  # one with a twin added since Project.open refused: the first pairs
     labels = [only] if only is not None else (_label_files(project.labels_dir) if project.labels_dir.is_dir() else [])
     return [LabelJob(label, images.get(label.stem), expect_image=True) for label in labels]
 
@@ -56,6 +56,8 @@ def _owning_project(folder: Path) -> Project | None:
         return None
     try:
         project = Project.open(folder.parent)
+    except StemClash:
+        raise  # the project's label folder, but two of its images share one label: refused as the project is
     except SegError:
         return None
     return project if project.labels_dir.resolve() == folder else None
