@@ -1,10 +1,13 @@
-"""Every message box goes through here, so tests can replace one seam instead of many dialogs.
+"""Every message box, and the folder question of Save Labels As, goes through here, so tests can
+replace one seam instead of many dialogs.
 
-Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes.
+Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes
+and QFileDialogs.
 """
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,6 +52,12 @@ class QtBackend:
             return Answer.NO
         return Answer.CANCEL
 
+    def choose_folder(self, parent: QWidget | None, title: str) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(parent, title)
+        return Path(folder) if folder else None
+
 
 backend = QtBackend()
 
@@ -67,3 +76,8 @@ def info(parent: QWidget | None, text: str, title: str = "segstudio") -> None:
 
 def ask(parent: QWidget | None, text: str, title: str = "segstudio", *, cancel: bool = False) -> Answer:
     return backend.ask(parent, title, text, cancel=cancel)
+
+
+def choose_folder(parent: QWidget | None, title: str) -> Path | None:
+    """An existing folder the user picks, or None when they cancel."""
+    return backend.choose_folder(parent, title)

@@ -49,6 +49,7 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
+from app.document.save_as import read_only_warning
 from app.document.sessions import ImageSessions
 from app.document.undo import PaintCommand, Stroke
 from app.document.undo_budget import UNDO_LIMIT_BYTES
@@ -193,8 +194,7 @@ class LabelDocument(QObject):
         self.project_changed.emit()
         self.classes_changed.emit()
         if not self._writable:
-            self.warning.emit(f"Labels cannot be saved in {describe(project.labels_dir)} "
-                              "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
+            self.warning.emit(read_only_warning(project))  # names File → Save Labels As…
         images = project.image_paths()
         target = Path(image) if image is not None else (images[0] if images else None)
         if target is None or not self.request_image(target) or self.is_loading:
@@ -375,6 +375,9 @@ class LabelDocument(QObject):
         if path != self._image_path:
             self._sessions.leave(path)  # saved in the background: nothing left to keep
         return True
+
+    def mark_saved_elsewhere(self, path: Path) -> None:  # Save Labels As: app/document/save_as.py
+        self._sessions.saved_elsewhere(path)
 
     def set_classes(self, class_table: ClassTable) -> bool:
         """Use `class_table` and write it to segstudio.json; False (and a message) on failure."""
