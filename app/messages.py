@@ -1,10 +1,13 @@
-"""Every message box goes through here, so tests can replace one seam instead of many dialogs.
+"""Every message box, and the folder question of Save Labels As, goes through here, so tests can
+replace one seam instead of many dialogs.
 
-Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes.
+Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes
+and QFileDialogs.
 """
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,6 +63,12 @@ class QtBackend:
         clicked = box.clickedButton()
         return buttons.index(clicked) if clicked in buttons else None
 
+    def choose_folder(self, parent: QWidget | None, title: str) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(parent, title)
+        return Path(folder) if folder else None
+
 
 backend = QtBackend()
 
@@ -83,3 +92,7 @@ def ask(parent: QWidget | None, text: str, title: str = "segstudio", *, cancel: 
 def choose(parent: QWidget | None, text: str, options: list[str], title: str = "segstudio") -> int | None:
     """Ask with one button per option (plus Cancel); the chosen index, or None for Cancel."""
     return backend.choose(parent, title, text, options)
+
+def choose_folder(parent: QWidget | None, title: str) -> Path | None:
+    """An existing folder the user picks, or None when they cancel."""
+    return backend.choose_folder(parent, title)

@@ -14,6 +14,7 @@ class RecordingMessages:
     def __init__(self) -> None:
         self.shown: list[tuple[str, str]] = []
         self.answers: list = []
+        self.folders: list = []   # what choose_folder answers, in order (None = cancelled)
 
     def error(self, parent, title, text):
         self.shown.append(("error", text))
@@ -35,6 +36,10 @@ class RecordingMessages:
         self.shown.append(("choose", text))
         answer = self.answers.pop(0) if self.answers else None
         return options.index(answer) if answer in options else None
+
+    def choose_folder(self, parent, title):
+        self.shown.append(("folder", title))
+        return self.folders.pop(0) if self.folders else None
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [t for k, t in self.shown if kind is None or k == kind]

@@ -47,12 +47,13 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 from app.document.conflicts import Resolver, safest
 from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
+from app.document.save_as import read_only_warning
 from app.document.saving import DocumentSaving, Outcome, replaced_image_choice
 from app.document.sessions import ImageSessions
 from app.document.undo import PaintCommand, Stroke
 from app.document.undo_budget import UNDO_LIMIT_BYTES
 from app.document.view_state import ViewMode, ViewState
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.edits import Box
 from segmodels.labels.project import Project
@@ -193,8 +194,7 @@ class LabelDocument(DocumentSaving, QObject):
         self.project_changed.emit()
         self.classes_changed.emit()
         if not self._writable:
-            self.warning.emit(f"Labels cannot be saved in {describe(project.labels_dir)} "
-                              "(read-only); you can paint, but edits stay in memory until you save elsewhere.")
+            self.warning.emit(read_only_warning(project))  # names File → Save Labels As…
         images = project.image_paths()
         target = Path(image) if image is not None else (images[0] if images else None)
         if target is None or not self.request_image(target) or self.is_loading:

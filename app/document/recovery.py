@@ -12,8 +12,10 @@ Contract:
 - `restore()` (called once a project is open) puts recovered edits back into the document as one
   undo step per image ("Recovered unsaved edits"), so they show as unsaved; the status bar says so.
   The user saves them, or undoes / closes without saving to discard them.
-- A failing recovery write (full disk) is one status-bar sentence; the edit stays in memory and the
-  next edit tries again.
+- A recovery write the disk refuses (full disk, read-only) goes to the other recovery folder (the
+  user's data folder, or back beside the project), and the status bar names the folder once
+  (app/document/recovery_fallback.py). Only when both refuse is it "Autosave failed", one status-bar
+  sentence; the edit stays in memory and the next edit tries again.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.document.recovery_fallback import newest_per_image, write_recovery
 from app.document.recovery_store import RecoveredEdit, RecoveryStore
 from segmodels.errors import SegError, describe
 
@@ -41,18 +44,19 @@ WriteJob = tuple[Path, "np.ndarray | None", float]   # image, label map copy (No
 Failure = tuple[Path, float, str]                      # image, edited at, sentence
 
 
-def _write_jobs(store: RecoveryStore, jobs: list[WriteJob]) -> list[Failure]:
-    """Runs on the autosave thread: encode and write (or remove) each recovery file."""
-    failures = []
+def _write_jobs(store: RecoveryStore, jobs: list[WriteJob]) -> tuple[list[Failure], list[str]]:
+    """Runs on the autosave thread: encode and write (or remove) each recovery file. Returns the
+    failures and the notices (the folder in use changed)."""
+    failures, notices = [], []
     for image, label_map, edited_at in jobs:
         try:
             if label_map is None:
                 store.remove(image)   # undone back to the saved state
-            else:
-                store.write(image, label_map, edited_at)
+            elif (notice := write_recovery(store, image, label_map, edited_at)) is not None:
+                notices.append(notice)
         except (SegError, OSError) as exc:
             failures.append((image, edited_at, str(exc)))
-    return failures
+    return failures, notices
 
 
 class Autosave(QObject):
@@ -63,7 +67,7 @@ class Autosave(QObject):
     be overtaken by an older write.
     """
 
-    _jobs_done = Signal(object)   # list[Failure], from the autosave thread
+    _jobs_done = Signal(object)   # (list[Failure], list[str] notices), from the autosave thread
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,7 +85,7 @@ class Autosave(QObject):
         document.edit_committed.connect(self._on_edit)
         self._last_stack = None
         document.undo_group.indexChanged.connect(self._on_undo_index)
-        document.image_saved.connect(self._on_saved)
+        document.image_saved.connect(self.forget)
 
     # -- writing -----------------------------------------------------------------------------------
     def _on_project_changed(self) -> None:
@@ -128,7 +132,9 @@ class Autosave(QObject):
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segstudio-autosave")
         return self._pool
 
-    def _on_saved(self, image: Path) -> None:
+    def forget(self, image: Path) -> None:
+        """`image`'s edits are kept for good (saved, or written elsewhere by Save Labels As): its
+        recovery files go, after any write already queued."""
         self._pending.pop(Path(image), None)
         if self.store is not None:
             self._executor.submit(self.store.remove, Path(image))
@@ -154,8 +160,12 @@ class Autosave(QObject):
         future.add_done_callback(lambda done: self._jobs_done.emit(done.result()))
         return True
 
-    def _handle_result(self, failures: list[Failure]) -> bool:
+    def _handle_result(self, result: tuple[list[Failure], list[str]]) -> bool:
         """On the GUI thread: failed images go back to pending (the next edit retries them)."""
+        failures, notices = result
+        for notice in notices:
+            self.document.status_message.emit(notice)
+            log.warning("%s", notice)
         for image, edited_at, sentence in failures:
             self._pending.setdefault(image, edited_at)
             if not self._failed:  # one notice per failure streak, not one per stroke
@@ -186,6 +196,7 @@ class Autosave(QObject):
         if self.store is None:
             return []
         edits, problems = self.store.entries()
+        edits = newest_per_image(self.store, edits)  # one copy per image, should both folders hold one
         current = self.document.image_path
         restored = [edit.image for edit in edits if self._restore_one(edit, problems)]
         if current is not None and self.document.image_path != current:  # back to the image shown before

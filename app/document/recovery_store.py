@@ -79,32 +79,44 @@ class RecoveryStore:
         beside = project.root / RECOVERY_DIR
         self.folders = [beside, fallback_folder(project)]
         writable = project.is_writable() and os.access(project.root, os.W_OK | os.X_OK)
-        self.folder = beside if writable else self.folders[1]
+        #: Where recovery folders may be, the one to write under first: the project's own folder, or
+        #: the user's data folder for a project that cannot be written (recovery_fallback.py switches).
+        self.bases = self.folders if writable else self.folders[::-1]
+        self.folder = self.bases[0]
+        self._write_base = self.folder
         self._claimed: list[Path] = []
-        self._primary: Path | None = None  # set by claim(): writes go under it, to a folder owned first
-        self._writable_claimed = False
+        self._writing: dict[Path, Path] | None = None  # base -> its folder this process writes to; None: unclaimed
+
+    @property
+    def write_base(self) -> Path:
+        return self._write_base
+
+    @write_base.setter
+    def write_base(self, base: Path) -> None:
+        self._write_base = base
+        self.folder = base if self._writing is None else self._writing.get(base, base)
 
     def claim(self) -> None:
         """Own this process's recovery folders that exist (free ones, and those of dead windows).
         The folder written to is claimed, and made, at the first write: opening a project to look
         at it leaves no trace in it."""
         owned: list[Path] = []
-        for base in self.folders:
+        for base in self.bases:
             owned += claim_folders(base, writes=False)[1]
-        self._claimed = owned
-        self._primary = self.folder
-        self._writable_claimed = self.folder in owned
-        self.folders = list(owned)
+        self._claimed, self.folders = owned, list(owned)
+        self._writing = {base: base for base in self.bases if base in owned}
 
     def _claim_for_writing(self) -> None:
-        if self._primary is None or self._writable_claimed:
+        if self._writing is None or self._write_base in self._writing:
             return
-        self.folder, owned = claim_folders(self._primary)
+        folder, owned = claim_folders(self._write_base)
+        self.folder = folder
+        if folder in owned:  # else (the disk refused even the lock) the next write tries again
+            self._writing[self._write_base] = folder
         for folder in owned:
             if folder not in self._claimed:
                 self._claimed.append(folder)
                 self.folders.append(folder)
-        self._writable_claimed = True
 
     def release(self) -> None:
         for folder in self._claimed:
@@ -115,7 +127,8 @@ class RecoveryStore:
         return self.folder / f"{Path(image).stem}.png"
 
     def write(self, image: Path, label_map: np.ndarray, edited_at: float) -> Path:
-        """Write one image's unsaved label map; SegError when the disk refuses."""
+        """Write one image's unsaved label map into `folder`; SegError when the disk refuses. (An older
+        copy in another folder is removed by the caller: recovery_fallback.remove_elsewhere.)"""
         self._claim_for_writing()
         png = self.png_path(image)
         label_file = self.project.label_path(image)
@@ -127,9 +140,6 @@ class RecoveryStore:
                 "label": _relative(label_file, self.project.root), "shape": list(label_map.shape),
                 "base": file_facts(label_file), "edited_at": edited_at, "written_at": time.time()}
         atomic_write_text(png.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
-        for folder in self.folders:  # an older copy elsewhere (a dead window's folder) must not come back
-            if folder != self.folder:
-                _remove_pair(folder, image)
         return png
 
     def remove(self, image: Path) -> None:

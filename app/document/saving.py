@@ -187,6 +187,9 @@ class DocumentSaving:
             self._image_path = None  # not "left": its session is gone
             self.open_image(path)
 
+    def mark_saved_elsewhere(self, path: Path) -> None:  # Save Labels As: app/document/save_as.py
+        self._sessions.saved_elsewhere(path)
+
     def set_classes(self, class_table: ClassTable) -> bool:
         """Use `class_table` and write it to segstudio.json; False (and a message) when it was not."""
         if self._project is None:

@@ -4,7 +4,10 @@ An `ImageSession` is one visited image's in-memory label map and its QUndoStack 
 document's `undo_group`). `ImageSessions` keeps a session while its image is shown and, after the user
 switches away, for as long as it holds unsaved edits: they are never dropped silently (`unsaved()`
 lists them for save-all and the close question). A session whose stack is clean is forgotten when
-its image is left or saved in the background, so memory grows with unsaved images only.
+its image is left or saved in the background, so memory grows with unsaved images only. A session
+whose edits were written outside the project (Save Labels As, `saved_elsewhere`) is clean but kept for
+the rest of the project: the project's label file does not hold those edits, so forgetting the
+session would show the old label on the next visit (and a second Save Labels As would write it).
 `trim_undo(limit)` keeps the undo steps of all sessions within a memory cap, dropping the oldest
 steps first (app/document/undo_budget.py), and says so once per project.
 """
@@ -39,6 +42,7 @@ class ImageSessions:
         self._owner = owner  # parent of the undo stacks
         self._sessions: dict[Path, ImageSession] = {}
         self._told_dropped = False  # the status bar says once per project that undo steps were dropped
+        self._elsewhere: set[Path] = set()  # saved outside the project: kept though clean (see above)
 
     def get(self, path: Path | None) -> ImageSession | None:
         return self._sessions.get(Path(path)) if path is not None else None
@@ -58,11 +62,12 @@ class ImageSessions:
     def leave(self, path: Path | None) -> None:
         """The user leaves image `path`: forget its session unless it holds unsaved edits."""
         session = self.get(path)
-        if session is not None and session.undo_stack.isClean():
+        if session is not None and session.undo_stack.isClean() and Path(path) not in self._elsewhere:
             self._drop(path, session)
 
     def mark_saved(self, path: Path) -> None:
         """`path`'s label file now matches memory (`leave(path)` then forgets it unless shown)."""
+        self._elsewhere.discard(path)
         self._sessions[path].undo_stack.setClean()
 
     def forget(self, path: Path) -> None:
@@ -71,10 +76,16 @@ class ImageSessions:
         if session is not None:
             self._drop(Path(path), session)
 
+    def saved_elsewhere(self, path: Path) -> None:
+        """`path`'s label map was written outside the project: no longer unsaved, but kept in memory."""
+        self._sessions[path].undo_stack.setClean()
+        self._elsewhere.add(path)
+
     def clear(self) -> None:
         for path, session in list(self._sessions.items()):
             self._drop(path, session)
         self._told_dropped = False
+        self._elsewhere.clear()
 
     def trim_undo(self, limit: int) -> str | None:
         """Drop the oldest undo steps, across all sessions, until they hold at most `limit` bytes.
@@ -101,5 +112,6 @@ class ImageSessions:
 
     def _drop(self, path: Path, session: ImageSession) -> None:
         del self._sessions[path]
+        self._elsewhere.discard(path)
         self._undo_group.removeStack(session.undo_stack)
         session.undo_stack.deleteLater()

@@ -26,6 +26,7 @@ from app.document.conflicts import Choice, Conflict
 from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
+from app.document.save_as import SHORTCUT as SAVE_AS_SHORTCUT
 from segmodels.atomic import project_folders, sweep_stale_temporaries
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
@@ -142,7 +143,10 @@ class MainWindow(QMainWindow):
         doc = self.document
         self._action("open", "&Open folder…", self._ask_open_folder, QKeySequence.StandardKey.Open)
         self._action("save", "&Save label", doc.save, QKeySequence.StandardKey.Save)
-        self._action("save_all", "Save &all", doc.save_all, "Ctrl+Shift+S")
+        self._action("save_all", "Save &all", doc.save_all, "Ctrl+Alt+S")  # Ctrl+Shift+S: Save Labels As (Save As key)
+        save_as = self._action("save_as", "Save Labels &As…", self._save_labels_as, SAVE_AS_SHORTCUT)
+        save_as.setEnabled(doc.project is not None)
+        doc.project_changed.connect(lambda: save_as.setEnabled(doc.project is not None))
         self._action("quit", "&Quit", self.close, "Ctrl+Q")
         undo = self._action("undo", "&Undo", doc.undo, "Ctrl+Z")
         redo = self._action("redo", "&Redo", doc.redo, "Ctrl+Shift+Z")
@@ -162,7 +166,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         named = self.actions_by_name
         file_menu = self.menuBar().addMenu("&File")
-        for name in ("open", "save", "save_all", None, "quit"):
+        for name in ("open", "save", "save_all", "save_as", None, "quit"):
             file_menu.addSeparator() if name is None else file_menu.addAction(named[name])
         edit_menu = self.menuBar().addMenu("&Edit")
         for name in ("undo", "redo", None, "accept_prediction"):
@@ -280,6 +284,11 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Open a folder, project or VOC root")
         if folder:
             self.open_path(folder)
+
+    def _save_labels_as(self) -> None:
+        from app.window.save_as_command import save_labels_as
+
+        save_labels_as(self)
 
     # -- closing -----------------------------------------------------------------------------------
     def _confirm_discard(self) -> bool:

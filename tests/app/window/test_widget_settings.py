@@ -38,7 +38,7 @@ def test_main_window_actions_have_their_shortcuts(qtbot, messages):
     shortcut = {name: action.shortcut() for name, action in window.actions_by_name.items()}
     assert shortcut["save"] == QKeySequence(QKeySequence.StandardKey.Save)
     assert shortcut["open"] == QKeySequence(QKeySequence.StandardKey.Open)
-    assert shortcut["save_all"] == QKeySequence("Ctrl+Shift+S") and shortcut["fit"] == QKeySequence("Ctrl+0")
+    assert shortcut["save_all"] == QKeySequence("Ctrl+Alt+S") and shortcut["fit"] == QKeySequence("Ctrl+0")
     assert shortcut["undo"] == QKeySequence("Ctrl+Z")
 
 
