@@ -46,6 +46,19 @@ class Conflict:
 
 Resolver = Callable[[Conflict], Choice]
 
+#: What each button does, said under the question so nobody has to guess which version survives.
+EXPLAINED = {
+    Choice.KEEP_MINE: "Keep mine writes your edits over the other version.",
+    Choice.TAKE_THEIRS: "Take theirs drops your edits and shows the file on disk.",
+    Choice.SAVE_COPY: f"Save mine as a copy writes your edits to the project's {CONFLICTS_DIR}/ folder "
+                      "and shows the file on disk.",
+}
+
+
+def explain(conflict: Conflict) -> str:
+    """The question's text with one line per offered choice."""
+    return "\n\n".join([conflict.sentence, " ".join(EXPLAINED[choice] for choice in conflict.choices)])
+
 
 def safest(conflict: Conflict) -> Choice:
     """The answer when nobody can be asked: keep both versions, never overwrite, never drop."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar,
 from app import messages
 from app.canvas.tools import Tool, ToolController
 from app.canvas.view import Canvas
-from app.document.conflicts import Choice, Conflict
+from app.document.conflicts import Choice, Conflict, explain
 from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _ask_conflict(self, conflict: Conflict) -> Choice:
-        index = messages.choose(self, conflict.sentence, [choice.value for choice in conflict.choices])
+        index = messages.choose(self, explain(conflict), [choice.value for choice in conflict.choices])
         return Choice.CANCEL if index is None else conflict.choices[index]
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -58,8 +58,9 @@ def test_second_window_saving_a_label_the_first_saved_is_asked(qtbot, messages, 
     mine = second.document.label_map.copy()
     messages.answers = [answer.value]
     saved = second.document.save()
-    assert messages.texts("choose") == [f"Label '{label_file}' was changed by another window or program since "
-                                        "you opened it, and you have unsaved edits of it."]
+    question, = messages.texts("choose")
+    assert question.startswith(f"Label '{label_file}' was changed by another window or program since "
+                               "you opened it, and you have unsaved edits of it.\n\nKeep mine writes your edits")
     on_disk = read_label_png(label_file)
     copies = list((project.root / CONFLICTS_DIR).glob("*.png")) if answer is Choice.SAVE_COPY else []
     if answer is Choice.KEEP_MINE:
