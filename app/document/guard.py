@@ -22,7 +22,6 @@ from app.document.recovery_store import RecoveryStore
 from segmodels.atomic import atomic_write_bytes, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.labels.labelio import read_label_png
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ class LabelGuard(QObject):
         if not label_file.exists():
             return None
         note = None
-        if int(label_map.min()) == IGNORE_INDEX and not self._file_matches(label_file, label_map):
+        if int(label_map.min()) == IGNORE_INDEX and not self._file_matches(project, label_file, label_map):
             note = self._keep(project, label_file)
         else:
             note = self._range_note(label_file, label_map, len(project.classes))
@@ -89,9 +88,9 @@ class LabelGuard(QObject):
         return note
 
     @staticmethod
-    def _file_matches(label_file: Path, label_map: np.ndarray) -> bool:
+    def _file_matches(project, label_file: Path, label_map: np.ndarray) -> bool:
         try:
-            stored = read_label_png(label_file)
+            stored = project.read_label_file(label_file)
         except SegError:
             return False
         return stored.shape == label_map.shape and bool((stored == label_map).all())

@@ -72,7 +72,8 @@ def load_view(project: Project, path: Path, *, build_pyramid: bool = False,
     shape = loaded.rgb.shape[:2]
     if not cancel():
         view.label_stamp = FileStamp.of(project.label_path(path))
-        view.label_map = _read_label(project.label_path(path), shape, view.label_errors, loaded.orientation)
+        view.label_map = _read_label(project, project.label_path(path), shape, view.label_errors,
+                                     loaded.orientation)
     if not cancel():
         view.prediction = read_side_file(project.prediction_path(path), shape, view.notes)
         view.confidence = read_side_file(project.confidence_path(path), shape, view.notes)
@@ -141,11 +142,12 @@ class ImageLoader(QObject):
         self.busy_changed.emit(None)
 
 
-def _read_label(file: Path, shape: tuple[int, ...], errors: list[str], orientation: int) -> np.ndarray | None:
+def _read_label(project: Project, file: Path, shape: tuple[int, ...], errors: list[str],
+                orientation: int) -> np.ndarray | None:
     if not file.exists():
         return None
     try:
-        stored = read_label_png(file)
+        stored = project.read_label_file(file)  # in the file's own encoding (grey, colour, one-hot...)
     except SegError as exc:
         errors.append(f"{exc} Showing an empty label; saving will replace the file.")
         return None

@@ -25,6 +25,8 @@ import numpy as np
 from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
+from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
+from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, VOC, Layout, image_names
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
@@ -53,16 +55,6 @@ def is_image_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
-def image_names(folder: Path) -> list[str]:
-    """The names `is_image_file` accepts in `folder`, sorted ignoring case, from one scandir: the OS
-    gives each entry's type, so there is no stat per file (100k images list in about 0.1 s, where
-    a pathlib listing with is_file() took over a second, too long to do twice at every open)."""
-    with os.scandir(folder) as entries:
-        names = [entry.name for entry in entries if not entry.name.startswith(".")
-                 and entry.name[entry.name.rfind("."):].lower() in IMAGE_SUFFIXES and entry.is_file()]
-    return sorted(names, key=str.lower)
-
-
 def default_classes() -> ClassTable:
     return ClassTable.from_names(["background", "foreground"])
 
@@ -76,6 +68,10 @@ class Project:
     predictions_dir: Path
     models_dir: Path
     kind: ProjectKind = ProjectKind.PROJECT
+    #: Where images and labels are and how a label is named (segmodels/formats/layouts.py)
+    layout: Layout = PROJECT
+    #: How new label files are stored; an existing file keeps its own (segmodels/formats/encodings.py)
+    label_encoding: LabelEncoding = LabelEncoding.PALETTE
     #: segstudio.json as it was read (None: there was none); `save` refuses to replace a changed one.
     config_stamp: FileStamp | None = field(default=None, compare=False)
 
@@ -93,11 +89,11 @@ class Project:
             project = cls._from_config(root, config_path)
         elif (root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir():
             project = cls(root, voc_classes(), root / "JPEGImages", root / "SegmentationClass",
-                          root / "predictions", root / "models", ProjectKind.VOC)
+                          root / "predictions", root / "models", ProjectKind.VOC, VOC)
         else:
             images_dir = root / "images" if (root / "images").is_dir() else root
             project = cls(root, default_classes(), images_dir, root / "labels", root / "predictions",
-                          root / "models", ProjectKind.FOLDER)
+                          root / "models", ProjectKind.FOLDER, FOLDER)
         for folder in (project.labels_dir, project.predictions_dir, project.models_dir, root / RECOVERY_DIR):
             refuse_symlinked_folder(folder)
         project.refuse_stem_clashes()
@@ -139,7 +135,9 @@ class Project:
         classes = ClassTable.from_json(data["classes"], source=f"project file {describe(config_path)}")
         images = _folder_entry(root, config_path, data, "images")
         labels = _folder_entry(root, config_path, data, "labels")
-        project = cls(root, classes, images, labels, root / "predictions", root / "models", config_stamp=stamp)
+        layout, encoding = _layout_entries(config_path, data)
+        project = cls(root, classes, images, labels, root / "predictions", root / "models", layout=layout,
+                      label_encoding=encoding, config_stamp=stamp)
         folders = {"images": images, "labels": labels, "predictions": project.predictions_dir,
                    "models": project.models_dir}
         seen: dict[str, str] = {}
@@ -166,8 +164,10 @@ class Project:
                 return folder.relative_to(self.root).as_posix() or "."
             except ValueError:
                 return str(folder)
+        layout = PROJECT if self.layout is FOLDER else self.layout
         return {"version": PROJECT_VERSION, "classes": self.classes.to_json(), "ignore_index": IGNORE_INDEX,
-                "images": rel(self.images_dir), "labels": rel(self.labels_dir)}
+                "images": rel(self.images_dir), "labels": rel(self.labels_dir), "layout": layout.name,
+                "label_encoding": self.label_encoding.value}
 
     def save(self, *, force: bool = False) -> Project:
         """Write segstudio.json atomically and return the project as saved. A plain folder becomes a
@@ -179,7 +179,8 @@ class Project:
                                 "since it was opened.", path=self.config_path)
         atomic_write_text(self.config_path, json.dumps(self.to_json(), indent=2) + "\n")
         kind = ProjectKind.PROJECT if self.kind is ProjectKind.FOLDER else self.kind
-        return replace(self, kind=kind, config_stamp=FileStamp.of(self.config_path))
+        layout = PROJECT if self.layout is FOLDER else self.layout
+        return replace(self, kind=kind, layout=layout, config_stamp=FileStamp.of(self.config_path))
 
     def with_classes(self, classes: ClassTable) -> Project:
         return replace(self, classes=classes)
@@ -191,9 +192,7 @@ class Project:
 
     # -- images and their labels ------------------------------------------------------------------
     def image_paths(self) -> list[Path]:
-        if not self.images_dir.is_dir():
-            return []
-        return [self.images_dir / name for name in image_names(self.images_dir)]
+        return self.layout.image_paths(self.images_dir)
 
     def refuse_stem_clashes(self) -> None:
         """StemClash (one sentence: the first pair, and how many more) when two images share a stem."""
@@ -210,7 +209,7 @@ class Project:
     def stem_clash(self, image: Path) -> Path | None:
         """Another image in the images folder with `image`'s stem (added since the project was opened,
         or `image` is not one of the project's own), whose label would be `image`'s; cheap (no listing)."""
-        return stem_clash(image, self.images_dir)
+        return stem_clash(image, Path(image).parent if self.layout.recursive else self.images_dir)
 
     def refuse_stem_clash(self, image: Path, target: Path | None = None, what: str = "label file") -> None:
         """StemClash before writing `target` (default: the label) for `image` when another image shares its stem."""
@@ -223,14 +222,27 @@ class Project:
         self.refuse_stem_clash(image, self.prediction_path(image), "prediction file")
 
     def label_path(self, image: Path) -> Path:
-        return self.labels_dir / f"{Path(image).stem}.png"
+        """The label file of `image` under the layout's naming (it may not exist yet). A one-hot
+        project's label may be .npy or .npz: the existing one, else .npy."""
+        base = self.layout.label_base(self.images_dir, self.labels_dir, image, self.label_encoding)
+        if self.label_encoding is LabelEncoding.ONEHOT:
+            npz = base.with_name(base.name + ".npz")
+            return npz if npz.exists() else base.with_name(base.name + ".npy")
+        return base.with_name(base.name + ".png")
+
+    def label_encoding_of(self, label_file: Path) -> LabelEncoding:
+        """How an existing label file is stored (its name and header say; a grey file is the
+        project's grey-stored encoding, binary or labelIds, when the project uses one)."""
+        return detect_encoding(label_file, default=self.label_encoding)
 
     def prediction_path(self, image: Path) -> Path:
-        return self.predictions_dir / f"{Path(image).stem}.png"
+        stem = self.layout.relative_stem(self.images_dir, image)
+        return self.predictions_dir / stem.with_name(stem.name + ".png")
 
     def confidence_path(self, image: Path) -> Path:
         """Per-pixel confidence (max softmax) saved as 8-bit grey PNG, 255 = 1.0."""
-        return self.predictions_dir / f"{Path(image).stem}.conf.png"
+        stem = self.layout.relative_stem(self.images_dir, image)
+        return self.predictions_dir / stem.with_name(stem.name + ".conf.png")
 
     def status(self, image: Path) -> ImageStatus:
         """Status from the files present (cheap: no decoding). INVALID comes from validation."""
@@ -241,6 +253,8 @@ class Project:
         return ImageStatus.UNLABELLED
 
     def statuses(self) -> dict[Path, ImageStatus]:
+        if self.layout.recursive or self.label_encoding is LabelEncoding.ONEHOT:
+            return {image: self.status(image) for image in self.image_paths()}
         labels = {p.stem for p in self.labels_dir.glob("*.png")} if self.labels_dir.is_dir() else set()
         predictions = {p.stem for p in self.predictions_dir.glob("*.png")} if self.predictions_dir.is_dir() else set()
         result = {}
@@ -259,7 +273,11 @@ class Project:
 
     def read_label(self, image: Path) -> np.ndarray | None:
         path = self.label_path(image)
-        return read_label_png(path) if path.exists() else None
+        return self.read_label_file(path) if path.exists() else None
+
+    def read_label_file(self, label_file: Path) -> np.ndarray:
+        """A label file of this project as an index map, whatever its encoding; SegError naming it."""
+        return read_label_file(label_file, self.classes, self.label_encoding_of(label_file))
 
     def read_prediction(self, image: Path) -> np.ndarray | None:
         path = self.prediction_path(image)
@@ -269,13 +287,22 @@ class Project:
         refuse_symlinked_folder(self.labels_dir)
         path = self.label_path(image)
         self.refuse_stem_clash(image, path)
-        write_label_png(path, label_map, self.classes)
+        encoding = self.label_encoding
+        if path.is_file():
+            try:
+                encoding = self.label_encoding_of(path)
+            except SegError:
+                pass  # an unreadable file is replaced in the project's encoding (the window kept a copy)
+        if self.layout.recursive:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        write_label_file(path, label_map, self.classes, encoding)  # in the file's own encoding: same meaning
         return path
 
     def write_prediction(self, image: Path, label_map: np.ndarray) -> Path:
         refuse_symlinked_folder(self.predictions_dir)
         path = self.prediction_path(image)
         self.refuse_prediction_clash(image)
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_label_png(path, label_map, self.classes)
         return path
 
@@ -312,6 +339,21 @@ def _folder_entry(root: Path, config_path: Path, data: dict, key: str) -> Path:
         raise SegError(f"Project file {describe(config_path)} sets '{key}' to {json.dumps(entry)}, which is not "
                        "a folder.", path=config_path)
     return folder
+
+
+def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding]:
+    """The layout and label encoding a segstudio.json names (the segstudio ones when absent)."""
+    name = data.get("layout", PROJECT.name)
+    layout = LAYOUTS.get(name) if isinstance(name, str) else None
+    if layout is None:
+        raise SegError(f"Project file {describe(config_path)} names layout {json.dumps(name)[:40]}; known: "
+                       f"{', '.join(sorted(LAYOUTS))}.", path=config_path)
+    encoding = data.get("label_encoding", LabelEncoding.PALETTE.value)
+    try:
+        return layout, LabelEncoding(encoding)
+    except ValueError:
+        raise SegError(f"Project file {describe(config_path)} names label encoding {json.dumps(encoding)[:40]}; "
+                       f"known: {', '.join(e.value for e in LabelEncoding)}.", path=config_path) from None
 
 
 def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
