@@ -351,10 +351,19 @@ class LabelDocument(DocumentSaving, QObject):
         if not stroke.atoms or stroke.label_map is None or stroke.label_map is not self._label_map:
             return
         self.undo_stack.push(PaintCommand(stroke.text, stroke.label_map, stroke.atoms, self._notify_label))
+        self._trim_undo()
+        self.edit_committed.emit(self._image_path)
+
+    def set_undo_limit(self, limit_bytes: int) -> None:
+        """A new cap on undo memory (Preferences): a lower one drops the oldest steps now, not at the
+        next stroke, so the memory is freed when the user asks for it."""
+        self.undo_limit_bytes = limit_bytes
+        self._trim_undo()
+
+    def _trim_undo(self) -> None:
         dropped = self._sessions.trim_undo(self.undo_limit_bytes)
         if dropped:
             self.status_message.emit(dropped)
-        self.edit_committed.emit(self._image_path)
 
     def _notify_label(self, label_map: np.ndarray, box: Box) -> None:
         if label_map is self._label_map:

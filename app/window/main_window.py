@@ -27,6 +27,7 @@ from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
 from app.document.save_as import SHORTCUT as SAVE_AS_SHORTCUT
+from app.preferences import Preferences
 from segmodels.atomic import project_folders, sweep_stale_temporaries
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.document.error.connect(lambda text: messages.error(self, text))  # the document opens no box itself
         self.document.warning.connect(lambda text: messages.warning(self, text))
         self.document.resolve_conflict = self._ask_conflict  # a file changed on disk under unsaved edits
+        self.document.set_undo_limit(Preferences().undo_limit_bytes)  # Edit → Preferences… changes it
         self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/document/recovery.py)
         self.label_guard = LabelGuard(self.document, self)  # keeps unshowable label files, names bad values
         self.tools = ToolController(self.document, self)
@@ -158,6 +160,9 @@ class MainWindow(QMainWindow):
             can_change.connect(action.setEnabled)
             text_change.connect(lambda text, a=action, v=verb: a.setText(f"&{v} {text}".strip()))
         self._action("accept_prediction", "&Accept prediction", doc.accept_prediction, "Ctrl+Return")
+        from app.window.preferences_dialog import shortcut, show_preferences  # with the chrome, after the image
+
+        self._action("preferences", "&Preferences…", lambda: show_preferences(doc, self), shortcut())
         self._action("fit", "&Fit to window", self.canvas.fit_to_window, "Ctrl+0")
         self._action("zoom_100", "Actual &pixels", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
         for mode, key in ((ViewMode.LABEL, "Ctrl+L"), (ViewMode.PREDICTION, "Ctrl+P"), (ViewMode.CONFIDENCE, "Ctrl+K")):
@@ -169,7 +174,7 @@ class MainWindow(QMainWindow):
         for name in ("open", "save", "save_all", "save_as", None, "quit"):
             file_menu.addSeparator() if name is None else file_menu.addAction(named[name])
         edit_menu = self.menuBar().addMenu("&Edit")
-        for name in ("undo", "redo", None, "accept_prediction"):
+        for name in ("undo", "redo", None, "accept_prediction", None, "preferences"):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(named[name])
         tools_menu = self.menuBar().addMenu("&Tools")
         tools = self.tool_actions
