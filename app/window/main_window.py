@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             return False
         self.document.open_project(project, image)
+        if project.origin:
+            self.document.status_message.emit(project.origin)  # what was recognised, which classes and why
         # Temporaries left by a killed write go first, so the restore below sees only finished files.
         swept = sweep_stale_temporaries(project_folders(project)).sentence()
         if swept:

@@ -25,9 +25,10 @@ import numpy as np
 from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
+from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
-from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, VOC, Layout, image_names
-from segmodels.labels.classes import ClassTable, voc_classes
+from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout, image_names
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
 from segmodels.stamps import FileStamp, changed_since
@@ -41,7 +42,7 @@ RECOVERY_DIR = ".segstudio-recovery"
 class ProjectKind(enum.Enum):
     PROJECT = "project"   # has segstudio.json
     FOLDER = "folder"     # plain folder of images, becomes a project on first save
-    VOC = "voc"           # PASCAL VOC root, used in place
+    VOC = "voc"           # a dataset in its own layout (VOC, Cityscapes...), used in place: formats/detection.py
 
 
 class ImageStatus(enum.Enum):
@@ -72,6 +73,8 @@ class Project:
     layout: Layout = PROJECT
     #: How new label files are stored; an existing file keeps its own (segmodels/formats/encodings.py)
     label_encoding: LabelEncoding = LabelEncoding.PALETTE
+    #: One sentence: what was recognised at open and where the classes came from (shown to the user)
+    origin: str = field(default="", compare=False)
     #: segstudio.json as it was read (None: there was none); `save` refuses to replace a changed one.
     config_stamp: FileStamp | None = field(default=None, compare=False)
 
@@ -87,9 +90,9 @@ class Project:
         config_path = root / PROJECT_FILE
         if config_path.exists():
             project = cls._from_config(root, config_path)
-        elif (root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir():
-            project = cls(root, voc_classes(), root / "JPEGImages", root / "SegmentationClass",
-                          root / "predictions", root / "models", ProjectKind.VOC, VOC)
+        elif (guess := detect_dataset(root)) is not None:  # a dataset in its own layout, used in place
+            project = cls(root, guess.classes, guess.images_dir, guess.labels_dir, root / "predictions",
+                          root / "models", ProjectKind.VOC, guess.layout, guess.encoding, origin=guess.origin)
         else:
             images_dir = root / "images" if (root / "images").is_dir() else root
             project = cls(root, default_classes(), images_dir, root / "labels", root / "predictions",
@@ -97,6 +100,8 @@ class Project:
         for folder in (project.labels_dir, project.predictions_dir, project.models_dir, root / RECOVERY_DIR):
             refuse_symlinked_folder(folder)
         project.refuse_stem_clashes()
+        if not project.origin:
+            project = replace(project, origin=_origin(project, config_path))
         return project
 
     @classmethod
@@ -339,6 +344,14 @@ def _folder_entry(root: Path, config_path: Path, data: dict, key: str) -> Path:
         raise SegError(f"Project file {describe(config_path)} sets '{key}' to {json.dumps(entry)}, which is not "
                        "a folder.", path=config_path)
     return folder
+
+
+def _origin(project: Project, config_path: Path) -> str:
+    if project.kind is ProjectKind.FOLDER:
+        return (f"Plain image folder; labels go to {project.labels_dir.name}/ with the default "
+                f"{len(project.classes)} classes until you save.")
+    return (f"segstudio project ({project.layout.description}, {project.label_encoding.value} labels), "
+            f"{len(project.classes)} classes from {config_path.name}.")
 
 
 def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding]:
