@@ -350,8 +350,9 @@ def _origin(project: Project, config_path: Path) -> str:
     if project.kind is ProjectKind.FOLDER:
         return (f"Plain image folder; labels go to {project.labels_dir.name}/ with the default "
                 f"{len(project.classes)} classes until you save.")
-    return (f"segstudio project ({project.layout.description}, {project.label_encoding.value} labels), "
-            f"{len(project.classes)} classes from {config_path.name}.")
+    where = "" if project.layout is PROJECT else f"{project.layout.description}, "
+    return (f"segstudio project ({where}{project.label_encoding.value} labels), {len(project.classes)} classes "
+            f"from {config_path.name}.")
 
 
 def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding]:
