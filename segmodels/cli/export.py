@@ -1,4 +1,7 @@
 """`segstudio export PROJECT --format palette|color|overlay --out DIR`: one PNG per labelled image.
+`--format cityscapes-trainids|cityscapes-labelids|cityscapes-color`: Cityscapes label files,
+gtFine/<split>/<city>/X_gtFine_<kind>.png, as cityscapesScripts writes them (one flag names both
+the layout and the encoding: only these three combinations exist).
 
 Files are named by the image stem and written atomically. An image whose label or image cannot be
 read is named on stderr and skipped; the exit status is then 1 (0 when every file was written).
@@ -8,6 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+#: segmodels.labels.export.ExportFormat's values (not imported: `--help` stays fast)
+FORMATS = ("palette", "color", "overlay", "cityscapes-trainids", "cityscapes-labelids", "cityscapes-color")
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -16,7 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "the class indices (8-bit palette PNG), 'color' paints the class colours, 'overlay' "
                     "blends them over the image.")
     parser.add_argument("project", metavar="PROJECT", help="a project folder or VOC root")
-    parser.add_argument("--format", choices=("palette", "color", "overlay"), default="palette")
+    parser.add_argument("--format", default="palette", choices=FORMATS,
+                        help="palette, color or overlay: <stem>.png; cityscapes-trainids|labelids|color: "
+                             "gtFine/<split>/<city>/X_gtFine_<kind>.png as cityscapesScripts writes them")
     parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed)")
     parser.add_argument("--alpha", type=float, default=0.5, help="label opacity for 'overlay' (0..1, default 0.5)")
     return parser
