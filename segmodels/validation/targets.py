@@ -28,8 +28,13 @@ LABEL_SUFFIXES = (".png", ".npy", ".npz", ".bmp", ".tif", ".tiff")
 
 def is_label_file(path: Path) -> bool:
     # Not is_file(): a FIFO or a link to a device is listed, so the validator names it (never reads it).
-    return (path.exists() and not path.is_dir() and path.suffix.lower() in LABEL_SUFFIXES
-            and not path.name.startswith(".") and not path.name.lower().endswith(".conf.png"))
+    return path.exists() and not path.is_dir() and _is_label_name(path.name)
+
+
+def _is_label_name(name: str) -> bool:
+    lower = name.lower()
+    return (lower[lower.rfind("."):] in LABEL_SUFFIXES and "." in lower and not name.startswith(".")
+            and not lower.endswith(".conf.png"))
 
 
 def _label_files(folder: Path) -> list[Path]:
@@ -64,12 +69,13 @@ def _recursive_jobs(project: Project, only: Path | None) -> list[LabelJob]:
     if only is not None:
         key = Path(os.path.realpath(only.parent)) / only.name  # _owning_project opened the real root
         return [LabelJob(only, images.get(key) or images.get(only), expect_image=True, encoding=encoding)]
-    labels = []
-    for folder, dirs, files in os.walk(project.labels_dir):
+    found = []  # names first, paths only for labels: gtFine holds four other files per label
+    for folder, dirs, files in os.walk(project.labels_dir):  # files: anything but folders (FIFOs are named)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        labels += [Path(folder) / name for name in files if is_label_file(Path(folder) / name)
-                   and layout.image_stem(Path(name).stem, encoding) is not None]
-    labels.sort(key=lambda p: p.relative_to(project.labels_dir).as_posix().lower())
+        relative = os.path.relpath(folder, project.labels_dir).lower()
+        found += [(f"{relative}/{name.lower()}", folder, name) for name in files
+                  if _is_label_name(name) and layout.image_stem(name[:name.rfind(".")], encoding) is not None]
+    labels = [Path(folder, name) for _key, folder, name in sorted(found)]
     return [LabelJob(label, images.get(label), expect_image=True, encoding=encoding) for label in labels]
 
 
