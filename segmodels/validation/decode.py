@@ -2,7 +2,9 @@
 
 Checks per label file:
 - the file: empty (0 bytes), truncated, unreadable (not an image / corrupt, not a regular file),
-  unsupported format;
+  unsupported format, or an annotation file of another format (a labelme or COCO .json, a CVAT .zip:
+  named as what it is, with the command that imports it);
+- a 1-bit PNG is read as the indices 0 and 1;
 - palette or grey PNG: every index < number of classes or == 255 (IGNORE_INDEX);
 - colour-coded PNG (RGB/RGBA): every colour is in the class table;
 - one-hot stack (.npy/.npz): rows with no 1, several 1s, NaN, values other than 0/1, wrong rank or
@@ -23,6 +25,7 @@ from PIL import Image
 from segmodels.atomic import read_regular_bytes, require_regular_file
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, TruncatedFile
+from segmodels.formats.foreign import foreign_predicate, is_foreign_name
 from segmodels.labels.colorlabels import color_lookup, colors_to_label_map, pack_rgb
 from segmodels.labels.imageio import decoder_says_truncated, oversize_reason
 from segmodels.labels.onehot import decode_onehot, load_array
@@ -57,10 +60,12 @@ def _read_image_array(path: Path) -> tuple[np.ndarray, str]:
                 raise _ReadFailure(ProblemKind.UNREADABLE, oversize)
             image.load()
             mode = image.mode
-            if mode not in ("P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
+            if mode not in ("1", "P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
                 raise _ReadFailure(ProblemKind.UNSUPPORTED_FORMAT,
                                    f"is a {mode} image, not a palette, grey or RGB label")
             values = np.asarray(image)
+            if mode == "1":  # a 1-bit mask: its two values are the indices 0 and 1 (as encodings.py reads it)
+                values = values.astype(np.uint8)
     except _ReadFailure:
         raise
     except Image.UnidentifiedImageError:
@@ -119,6 +124,9 @@ def decode_label(path: Path, options: ValidationOptions) -> DecodedLabel:
             return DecodedLabel(None, None, (make_problem(path, ProblemKind.EMPTY_FILE, "Label is empty (0 bytes)"),))
     except SegError as exc:
         return DecodedLabel(None, None, (Problem(str(path), ProblemKind.UNREADABLE, 1, None, str(exc)),))
+    foreign = foreign_predicate(path) if is_foreign_name(path, text_too=True) else None
+    if foreign is not None:  # a labelme/COCO .json, a CVAT .zip...: named as what it is, never decoded
+        return DecodedLabel(None, None, (make_problem(path, ProblemKind.UNSUPPORTED_FORMAT, f"Label {foreign}"),))
     try:
         if path.suffix.lower() in ONEHOT_SUFFIXES:
             return _decode_onehot_file(path, options)

@@ -7,6 +7,8 @@ PATH may be:
   `labels/` subfolder: every label file in the label folder, each paired with the image of the same
   stem (a label without one is reported);
 - any other folder: every label file in it, checked alone.
+Annotation files of other formats in a label folder (`.json`, `.zip`, `.xml`: segmodels/formats/foreign.py)
+are listed too, so each is named as what it is, with the command that imports it.
 The class table is the one given, else the project's, else VOC's.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 from pathlib import Path
 
 from segmodels.errors import SegError, StemClash, describe
+from segmodels.formats.foreign import is_foreign_name
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
 from segmodels.validation.report import LabelJob
@@ -28,9 +31,15 @@ def is_label_file(path: Path) -> bool:
             and not path.name.startswith(".") and not path.name.lower().endswith(".conf.png"))
 
 
+def _is_listed(path: Path) -> bool:
+    """A label file, or an annotation file of another format (a labelme .json, a CVAT .zip), which
+    the validator names as what it is rather than leave the user thinking it was checked."""
+    return is_label_file(path) or (is_foreign_name(path) and path.is_file())
+
+
 def _label_files(folder: Path) -> list[Path]:
     try:
-        return sorted((p for p in folder.iterdir() if is_label_file(p)), key=lambda p: p.name.lower())
+        return sorted((p for p in folder.iterdir() if _is_listed(p)), key=lambda p: p.name.lower())
     except OSError as exc:
         raise SegError(f"Cannot list {describe(folder)}: {exc.strerror or exc}.", path=folder) from exc
 
@@ -46,7 +55,8 @@ def project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
     for image in project.image_paths():
         images.setdefault(image.stem, image)  # one with a twin added since Project.open refused: the first pairs
     labels = [only] if only is not None else (_label_files(project.labels_dir) if project.labels_dir.is_dir() else [])
-    return [LabelJob(label, images.get(label.stem), expect_image=True) for label in labels]
+    return [LabelJob(label) if is_foreign_name(label) else LabelJob(label, images.get(label.stem), expect_image=True)
+            for label in labels]
 
 
 def _owning_project(folder: Path) -> Project | None:
