@@ -12,7 +12,7 @@ import sys
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "export", help="write label PNGs (palette, colour or overlay) for every labelled image",
+        "export", help="write label PNGs (palette, colour or overlay) or one COCO file for the labelled images",
         description="Export each reviewed label of a project (or VOC root) as <stem>.png: 'palette' keeps "
                     "the class indices (8-bit palette PNG), 'color' paints the class colours, 'overlay' "
                     "blends them over the image; 'coco' writes one COCO file (compressed RLE per image and class).")

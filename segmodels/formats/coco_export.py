@@ -6,8 +6,9 @@ exported: to a COCO reader a pixel under no annotation is background. Unlabelled
 be said in COCO either; they are left out too, and each image holding some is named in a note.
 
 Category ids, image ids, file names and the `info`/`licenses` of an imported COCO file come back as
-recorded at import (coco.SIDE_FILE); classes and images added since get new ids above the recorded
-ones. Only reviewed labels are exported (an image without a label is not known to be background).
+recorded at import (coco.SIDE_FILE): a class keeps the id recorded under its name (or, renamed since,
+the one recorded at its index); classes and images added since get new ids above the recorded ones.
+Only reviewed labels are exported (an image without a label is not known to be background).
 The file is written once, atomically, after the last image: an export stopped early writes nothing.
 """
 from __future__ import annotations
@@ -47,16 +48,23 @@ def check_export_file(project: Project, out: str | os.PathLike[str], *, overwrit
 
 def coco_categories(project: Project, record: dict | None) -> tuple[list[dict], dict[int, int]]:
     """(COCO categories, class index -> category id) for every class but background."""
-    recorded = {r.get("index"): r for r in (record or {}).get("categories", []) if isinstance(r, dict)}
-    used = [r["id"] for r in recorded.values() if isinstance(r.get("id"), int)]
-    next_id = max(used, default=0) + 1
-    categories, ids = [], {}
+    recorded = [r for r in (record or {}).get("categories", []) if isinstance(r, dict) and isinstance(r.get("id"), int)]
+    by_name = {r.get("name"): r for r in recorded}
+    by_index = {r.get("index"): r for r in recorded}
+    names = set(project.classes.names)
+    next_id = max((r["id"] for r in recorded), default=0) + 1
+    categories, ids, taken = [], {}, set()
     for info in project.classes.classes[1:]:
-        old = recorded.get(info.id)
-        if old is not None and isinstance(old.get("id"), int):
+        # Its category: the one recorded under its name; else, renamed since, the one at its index
+        # whose name no class has now; else a new id (a class added since the import).
+        old = by_name.get(info.name)
+        if old is None and by_index.get(info.id, {}).get("name") not in names:
+            old = by_index.get(info.id)
+        if old is not None and old["id"] not in taken:
             category_id = old["id"]
         else:
-            category_id, next_id = next_id, next_id + 1
+            old, category_id, next_id = None, next_id, next_id + 1
+        taken.add(category_id)
         ids[info.id] = category_id
         categories.append({"id": category_id, "name": info.name,
                            "supercategory": (old or {}).get("supercategory", "") or ""})

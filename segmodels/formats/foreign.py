@@ -39,6 +39,7 @@ IMPORT_USAGE = {
 class Foreign:
     what: str        # "a labelme annotation"
     hint: str        # "import it with: segstudio import labelme DIR --out PROJECT"
+    recognised: bool = True  # False: only its suffix is known ("a JSON file", "a zip archive")
 
     def predicate(self, noun: str = "a label image") -> str:
         """The words after the file's name: "is a labelme annotation, not a label image; import it ..." """
@@ -51,8 +52,11 @@ def _usage(kind: str, path: Path) -> str:
 
 
 def is_foreign_name(path: Path, *, text_too: bool = False) -> bool:
+    """Named like an annotation file of another format (segstudio's own files, segstudio.json and
+    segstudio-coco.json, are not)."""
     suffixes = FOREIGN_SUFFIXES + (TEXT_SUFFIXES if text_too else ())
-    return not path.name.startswith(".") and path.suffix.lower() in suffixes
+    name = path.name.lower()
+    return not name.startswith((".", "segstudio")) and path.suffix.lower() in suffixes
 
 
 def identify(path: str | os.PathLike[str]) -> Foreign | None:
@@ -80,7 +84,7 @@ def foreign_predicate(path: str | os.PathLike[str], noun: str = "a label image")
 
 def _unreadable(suffix: str) -> Foreign:
     kind = {".json": "a JSON file", ".zip": "a zip archive", ".xml": "an XML file"}.get(suffix, "a text file")
-    return Foreign(f"{kind} that cannot be read", "label images are PNG files")
+    return Foreign(f"{kind} that cannot be read", "label images are PNG files", False)
 
 
 def _json_keys(path: Path) -> set[str]:
@@ -98,7 +102,7 @@ def _identify_json(path: Path) -> Foreign:
     try:
         keys = _json_keys(path)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return Foreign("a file named .json that is not valid JSON", "label images are PNG files")
+        return Foreign("a file named .json that is not valid JSON", "label images are PNG files", False)
     if "shapes" in keys and ("imagePath" in keys or "version" in keys):
         return Foreign("a labelme annotation", _usage("labelme", path))
     if "annotations" in keys and ("images" in keys or "categories" in keys):
@@ -111,7 +115,7 @@ def _identify_json(path: Path) -> Foreign:
     if "classes" in keys and "version" in keys:
         return Foreign("a segstudio project file", "open its folder instead")
     return Foreign("a JSON file", "label images are PNG files (segstudio imports labelme and COCO JSON with "
-                   "segstudio import)")
+                   "segstudio import)", False)
 
 
 def _identify_zip(path: Path) -> Foreign:
@@ -130,7 +134,7 @@ def _identify_zip(path: Path) -> Foreign:
     if any(name.endswith(".json") for name in names):
         return Foreign("a zip archive of JSON annotations", "unpack it, then import them with segstudio import "
                        "labelme or segstudio import coco")
-    return Foreign("a zip archive", "unpack it first")
+    return Foreign("a zip archive", "unpack it first", False)
 
 
 def _identify_xml(path: Path) -> Foreign:
@@ -145,7 +149,7 @@ def _identify_xml(path: Path) -> Foreign:
     if tag == "annotation" and ("<object" in head or "<bndbox" in head or "<folder" in head):
         return Foreign("a PASCAL VOC box annotation (bounding boxes, no pixel labels)",
                        "VOC's segmentation labels are the PNG files in SegmentationClass/")
-    return Foreign("an XML file", "label images are PNG files")
+    return Foreign("an XML file", "label images are PNG files", False)
 
 
 def _identify_text(path: Path) -> Foreign:
@@ -157,7 +161,7 @@ def _identify_text(path: Path) -> Foreign:
         return Foreign("a YOLO annotation (boxes or polygons, no pixel labels)", "segstudio does not import YOLO")
     if lines and all(len(line) < 80 and not re.search(r"\s{2,}|[.!?]$", line) for line in lines[:50]):
         return Foreign("a class list", f"give it to an import with --classes {shlex.quote(str(path))}")
-    return Foreign("a text file", "label images are PNG files")
+    return Foreign("a text file", "label images are PNG files", False)
 
 
 def folder_note(folder: Path, limit: int = 3) -> str | None:
@@ -171,8 +175,8 @@ def folder_note(folder: Path, limit: int = 3) -> str | None:
     if not found:
         return None
     first = identify(found[0])  # one file says what they are: a folder of 10 000 is not parsed at open
-    if first is None:
-        return None
+    if first is None or not first.recognised:
+        return None  # some other JSON or zip beside the images: not worth a word at every open
     shown = ", ".join(describe(p.name) for p in found[:limit]) + (", ..." if len(found) > limit else "")
     hint = first.hint.replace("import it with", "import them with") if len(found) > 1 else first.hint
     return (f"{describe(folder)} also holds {len(found)} file(s) of another format ({shown}; the first is "

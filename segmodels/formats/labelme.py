@@ -168,6 +168,8 @@ def shapes_to_label(shapes: list, size: tuple[int, int], classes: ClassTable,
     label = np.zeros(size, dtype=np.uint8)
     notes = []
     names = {info.name: info.id for info in classes}
+    if classes[0].name.lower() in (BACKGROUND, "background"):
+        names.setdefault(BACKGROUND, 0)  # labelme's background label, whatever the class list calls class 0
     for number, shape in enumerate(shapes, start=1):
         if not isinstance(shape, dict) or not isinstance(shape.get("label"), str):
             raise SegError(f"{where}, shape {number}, is not an object with a 'label'; image not imported.")
@@ -188,7 +190,7 @@ def shapes_to_label(shapes: list, size: tuple[int, int], classes: ClassTable,
 def found_classes(files: list[LabelmeFile]) -> ClassTable:
     """`_background_` and the labels found, sorted (labelme's own names kept)."""
     labels = {s["label"] for f in files for s in f.shapes if isinstance(s, dict) and isinstance(s.get("label"), str)}
-    return ClassTable.from_names([BACKGROUND, *sorted(labels - {BACKGROUND, IGNORE, "background"})])
+    return ClassTable.from_names([BACKGROUND, *sorted(labels - {BACKGROUND, IGNORE})])
 
 
 def plan_labelme_import(source: str | os.PathLike[str], out: str | os.PathLike[str],

@@ -82,6 +82,22 @@ def test_import_then_export_pycocotools_decodes_our_label_maps(tmp_path):
         assert np.array_equal(~seen, label == 0)  # background is what no annotation covers
 
 
+def test_renamed_and_added_classes_keep_and_get_category_ids(tmp_path):
+    annotations, images, _ = make_coco_dataset(tmp_path / "coco")
+    _, _, project = import_coco(annotations, images, tmp_path / "p")
+    project = project.with_classes(project.classes.renamed(2, "kitty").with_class("bird")).save()
+    label = project.read_label(project.images_dir / "b.png")
+    label[0, 0] = 4
+    project.write_label(project.images_dir / "b.png", label)
+    out = tmp_path / "out.json"
+    list(iter_export_coco(project, out))
+    data = json.loads(out.read_text())
+    assert [(c["id"], c["name"], c["supercategory"]) for c in data["categories"]] == [
+        (1, "person", "person"), (17, "kitty", "animal"), (18, "dog", "animal"), (19, "bird", "")]
+    bird = [a for a in data["annotations"] if a["category_id"] == 19]
+    assert len(bird) == 1 and bird[0]["image_id"] == 7 and bird[0]["area"] == 1.0
+
+
 def test_export_then_import_gives_the_same_label_maps(tmp_path):
     classes = ClassTable.from_names(["background", "road", "car", "tree"])
     project = Project.create(tmp_path / "mine", classes)

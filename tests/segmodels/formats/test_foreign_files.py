@@ -109,6 +109,7 @@ def test_opening_a_labelme_folder_says_how_to_import_it(tmp_path):
     assert "a labelme annotation" in project.origin and "segstudio import labelme" in project.origin
     assert project.origin.startswith("Plain image folder")
     write_image(tmp_path / "plain" / "b.png", 8, 8)
+    (tmp_path / "plain" / "meta.json").write_text('{"camera": "x"}')  # some other JSON: no word at every open
     assert "another format" not in Project.open(tmp_path / "plain").origin
 
 
@@ -135,3 +136,14 @@ def test_a_folder_of_only_foreign_files_is_validated_file_by_file(tmp_path, fore
     assert main(["validate", str(folder), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["files_checked"] == 1 and "labelme annotation" in data["problems"][0]["message"]
+
+
+def test_training_without_labels_but_with_labelme_files_says_how_to_import_them(tmp_path, foreign):
+    from segmodels.training.dataset import reviewed_images
+
+    project = Project.create(tmp_path / "p", ClassTable.from_names(["background", "cat"]))
+    write_image(project.images_dir / "a.jpg", 4, 4)
+    (project.labels_dir / "a.json").write_bytes(foreign["labelme"].read_bytes())
+    with pytest.raises(SegError, match="no reviewed labels") as info:
+        reviewed_images(project)
+    assert "a labelme annotation" in str(info.value) and "segstudio import labelme" in str(info.value)
