@@ -102,7 +102,7 @@ def _identify_json(path: Path) -> Foreign:
     try:
         keys = _json_keys(path)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return Foreign("a file named .json that is not valid JSON", "label images are PNG files", False)
+        return Foreign("a .json file that is not valid JSON", "label images are PNG files", False)
     if "shapes" in keys and ("imagePath" in keys or "version" in keys):
         return Foreign("a labelme annotation", _usage("labelme", path))
     if "annotations" in keys and ("images" in keys or "categories" in keys):

@@ -80,7 +80,7 @@ def read_json(path: Path, what: str) -> Any:
         return json.loads(read_regular_bytes(path, what).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise SegError(f"{what.capitalize()} {describe(path)} is not valid JSON{where}.", path=path) from None
+        raise SegError(f"{what[:1].upper()}{what[1:]} {describe(path)} is not valid JSON{where}.", path=path) from None
 
 
 def check_import_output(out: str | os.PathLike[str], classes: ClassTable) -> Project | None:
