@@ -28,6 +28,7 @@ from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.formats.cityscapes import cityscapes_root_of
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
+from segmodels.formats.foreign import folder_note
 from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
@@ -103,7 +104,9 @@ class Project:
         project.refuse_stem_clashes()
         if not project.origin:
             project = replace(project, origin=_origin(project, config_path))
-        return project
+        notes = [note for folder in dict.fromkeys((project.images_dir, project.labels_dir))
+                 if (note := folder_note(folder))]  # a labelme/COCO .json beside the images: say how to import it
+        return replace(project, origin=" ".join([project.origin, *notes])) if notes else project
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], classes: ClassTable) -> Project:

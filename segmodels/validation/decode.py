@@ -2,7 +2,9 @@
 
 Checks per label file:
 - the file: empty (0 bytes), truncated, unreadable (not an image / corrupt, not a regular file),
-  unsupported format;
+  unsupported format, or an annotation file of another format (a labelme or COCO .json, a CVAT .zip:
+  named as what it is, with the command that imports it);
+- a 1-bit PNG is read as the indices 0 and 1;
 - palette or grey PNG: every index < number of classes or == 255 (IGNORE_INDEX);
 - Cityscapes labelIds PNG (by --encoding, the `_labelIds` file name or the project): every id in
   0..33, read as its train id;
@@ -27,6 +29,7 @@ from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, TruncatedFile
 from segmodels.formats.cityscapes import MAX_LABEL_ID
 from segmodels.formats.encodings import LabelEncoding, encoding_from_name
+from segmodels.formats.foreign import foreign_predicate, is_foreign_name
 from segmodels.labels.classes import cityscapes_id_to_train_id
 from segmodels.labels.colorlabels import colors_to_label_map, label_file_lookup, pack_rgb
 from segmodels.labels.imageio import decoder_says_truncated, oversize_reason
@@ -62,10 +65,12 @@ def _read_image_array(path: Path) -> tuple[np.ndarray, str]:
                 raise _ReadFailure(ProblemKind.UNREADABLE, oversize)
             image.load()
             mode = image.mode
-            if mode not in ("P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
+            if mode not in ("1", "P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
                 raise _ReadFailure(ProblemKind.UNSUPPORTED_FORMAT,
                                    f"is a {mode} image, not a palette, grey or RGB label")
             values = np.asarray(image)
+            if mode == "1":  # a 1-bit mask: its two values are the indices 0 and 1 (as encodings.py reads it)
+                values = values.astype(np.uint8)
     except _ReadFailure:
         raise
     except Image.UnidentifiedImageError:
@@ -125,6 +130,9 @@ def decode_label(path: Path, options: ValidationOptions, encoding: LabelEncoding
             return DecodedLabel(None, None, (make_problem(path, ProblemKind.EMPTY_FILE, "Label is empty (0 bytes)"),))
     except SegError as exc:
         return DecodedLabel(None, None, (Problem(str(path), ProblemKind.UNREADABLE, 1, None, str(exc)),))
+    foreign = foreign_predicate(path) if is_foreign_name(path, text_too=True) else None
+    if foreign is not None:  # a labelme/COCO .json, a CVAT .zip...: named as what it is, never decoded
+        return DecodedLabel(None, None, (make_problem(path, ProblemKind.UNSUPPORTED_FORMAT, f"Label {foreign}"),))
     try:
         if path.suffix.lower() in ONEHOT_SUFFIXES:
             return _decode_onehot_file(path, options)

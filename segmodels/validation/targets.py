@@ -7,6 +7,8 @@ PATH may be:
   folder with a `labels/` subfolder: every label file in the label folder (and its sub-folders, for
   Cityscapes), each paired with its image (a label without one is reported);
 - any other folder: every label file in it, checked alone.
+Annotation files of other formats in a label folder (`.json`, `.zip`, `.xml`: segmodels/formats/foreign.py)
+are listed too, so each is named as what it is, with the command that imports it.
 The class table is the one given, else the project's, else Cityscapes' for labelIds or
 Cityscapes-named files, else VOC's.
 """
@@ -19,6 +21,7 @@ from segmodels.errors import SegError, StemClash, describe
 from segmodels.formats.cityscapes import is_cityscapes_label_name
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding
+from segmodels.formats.foreign import is_foreign_name
 from segmodels.labels.classes import ClassTable, cityscapes_classes, voc_classes
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
 from segmodels.validation.report import LabelJob
@@ -37,9 +40,15 @@ def _is_label_name(name: str) -> bool:
             and not lower.endswith(".conf.png"))
 
 
+def _is_listed(path: Path) -> bool:
+    """A label file, or an annotation file of another format (a labelme .json, a CVAT .zip), which
+    the validator names as what it is rather than leave the user thinking it was checked."""
+    return is_label_file(path) or (is_foreign_name(path) and path.is_file())
+
+
 def _label_files(folder: Path) -> list[Path]:
     try:
-        return sorted((p for p in folder.iterdir() if is_label_file(p)), key=lambda p: p.name.lower())
+        return sorted((p for p in folder.iterdir() if _is_listed(p)), key=lambda p: p.name.lower())
     except OSError as exc:
         raise SegError(f"Cannot list {describe(folder)}: {exc.strerror or exc}.", path=folder) from exc
 
@@ -58,7 +67,8 @@ def project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
     for image in project.image_paths():
         images.setdefault(image.stem, image)  # one with a twin added since Project.open refused: the first pairs
     labels = [only] if only is not None else (_label_files(project.labels_dir) if project.labels_dir.is_dir() else [])
-    return [LabelJob(label, images.get(label.stem), expect_image=True, encoding=encoding) for label in labels]
+    return [LabelJob(label) if is_foreign_name(label) else
+            LabelJob(label, images.get(label.stem), expect_image=True, encoding=encoding) for label in labels]
 
 
 def _recursive_jobs(project: Project, only: Path | None) -> list[LabelJob]:
