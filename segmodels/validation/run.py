@@ -9,7 +9,7 @@ comes from the header only, so images are never decoded unless previews are aske
 cancel between files; `validate_path` is the one-call form returning a `ValidationReport`. Which files
 a path stands for (file, folder, project, VOC root) is decided by `segmodels.validation.targets`.
 
-Layering (each imports only those before it): report -> decode, targets, previews -> run.
+Layering (each imports only those before it): report -> decode, tables, previews -> targets -> run.
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ from segmodels.validation.report import (
     ValidationReport,
     make_problem,
 )
-from segmodels.validation.targets import plan_validation
+from segmodels.validation.tables import given
+from segmodels.validation.targets import plan
 
 
 def _check_image(job: LabelJob, label_shape: tuple[int, ...] | None) -> tuple[Problem, ...]:
@@ -77,12 +78,14 @@ def iter_validate(jobs: Sequence[LabelJob], options: ValidationOptions,
 
 def validate_path(path: str | os.PathLike[str], class_table: ClassTable | None = None, *,
                   implicit_background: bool = False, ignore_colors: Sequence[Color] = (),
-                  previews_dir: str | os.PathLike[str] | None = None) -> ValidationReport:
-    """Validate a label file, a folder of labels, a project or a VOC root (SegError if it cannot run)."""
-    table, jobs = plan_validation(path, class_table)
-    options = ValidationOptions(table, implicit_background, tuple(ignore_colors))
-    report = ValidationReport()
-    for result in iter_validate(jobs, options, previews_dir):
+                  previews_dir: str | os.PathLike[str] | None = None, binary: bool = False) -> ValidationReport:
+    """Validate a label file, a folder of labels, a project or a dataset root (SegError if it cannot run).
+    The report names the class table used and why (`report.class_table`)."""
+    planned = plan(path, None if class_table is None else given(class_table), binary=binary,
+                   implicit_background=implicit_background)
+    options = ValidationOptions(planned.table.table, implicit_background, tuple(ignore_colors), binary)
+    report = ValidationReport(class_table=planned.table)
+    for result in iter_validate(planned.jobs, options, previews_dir):
         report.add(result)
     return report
 
