@@ -203,13 +203,18 @@ class Project:
         """StemClash (one sentence: the first pair, and how many more) when two images share a stem."""
         if not self.images_dir.is_dir():
             return
-        names = image_names(self.images_dir)
-        clashes = find_stem_clashes(names, fold_case=folds_case(self.images_dir))
-        if clashes:
-            first = next(name for name in names if name in clashes)
-            image = self.images_dir / first
-            raise clash_error(image, self.images_dir / clashes[first], self.label_path(image),
-                              others=len(clashes) - 2)
+        folders: dict[Path, list[str]] = {}
+        if self.layout.recursive:  # split folders: only images in one folder would share a label
+            for path in self.image_paths():
+                folders.setdefault(path.parent, []).append(path.name)
+        else:
+            folders[self.images_dir] = image_names(self.images_dir)
+        for folder, names in folders.items():
+            clashes = find_stem_clashes(names, fold_case=folds_case(folder))
+            if clashes:
+                first = next(name for name in names if name in clashes)
+                image = folder / first
+                raise clash_error(image, folder / clashes[first], self.label_path(image), others=len(clashes) - 2)
 
     def stem_clash(self, image: Path) -> Path | None:
         """Another image in the images folder with `image`'s stem (added since the project was opened,

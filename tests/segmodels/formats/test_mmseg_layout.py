@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from segmodels.cli import main
+from segmodels.errors import StemClash
 from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.mmseg import MMSEG, values_found
 from segmodels.labels.project import Project, ProjectKind
@@ -78,3 +80,12 @@ def test_validate_pairs_each_split_label_with_its_own_image(tmp_path, capsys):
     assert data["class_table"]["source"] == "the mmseg dataset layout"
     assert data["class_table"]["classes"] == ["a", "b", "c", "d", "e"]
     assert "classes.txt" in data["class_table"]["why"]
+
+
+def test_two_images_with_one_stem_in_one_split_are_refused_at_open(tmp_path):
+    make_mmseg(tmp_path / "data")
+    Image.new("RGB", (4, 4)).save(tmp_path / "data" / "img_dir" / "val" / "a.png")  # beside val/a.jpg
+    with pytest.raises(StemClash) as caught:
+        Project.open(tmp_path / "data")
+    message = str(caught.value)
+    assert "'a'" in message and "a.png" in message and "a.jpg" in message and "ann_dir" in message
