@@ -145,11 +145,12 @@ class ValidationDock(QDockWidget):
             self.summary.setText("This image has no saved label yet: nothing to check." if image is not None
                                  else "The project has no label files yet: nothing to check.")
             return False
+        from segmodels.formats.encodings import LabelEncoding
         from segmodels.validation.report import ValidationOptions
         from segmodels.validation.run import iter_validate
 
         self._show_table()
-        options = ValidationOptions(class_table)
+        options = ValidationOptions(class_table, binary=project.label_encoding is LabelEncoding.BINARY)
         self.progress.setRange(0, len(jobs))
         self.progress.setValue(0)
         self._error: str | None = None

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.previews is not None:
         check_output_folder(args.previews, _protected(args.path, jobs, planned.project), "--previews")
     ignore = cityscapes_ignore_colors() if str(args.classes).lower() == "cityscapes" else ()
-    options = ValidationOptions(planned.table.table, args.implicit_background, ignore, args.binary)
+    options = ValidationOptions(planned.table.table, args.implicit_background, ignore, planned.binary)
     report = ValidationReport(class_table=planned.table)
     results = iter_validate(jobs, options, args.previews)
     bar = progress(results, total=len(jobs), desc="validate", unit="label",

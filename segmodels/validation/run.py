@@ -83,7 +83,7 @@ def validate_path(path: str | os.PathLike[str], class_table: ClassTable | None =
     The report names the class table used and why (`report.class_table`)."""
     planned = plan(path, None if class_table is None else given(class_table), binary=binary,
                    implicit_background=implicit_background)
-    options = ValidationOptions(planned.table.table, implicit_background, tuple(ignore_colors), binary)
+    options = ValidationOptions(planned.table.table, implicit_background, tuple(ignore_colors), planned.binary)
     report = ValidationReport(class_table=planned.table)
     for result in iter_validate(planned.jobs, options, previews_dir):
         report.add(result)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from segmodels.errors import SegError, StemClash, describe
 from segmodels.formats.detection import detect_dataset
+from segmodels.formats.encodings import LabelEncoding
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
 from segmodels.validation import tables
@@ -31,11 +32,13 @@ OWNER_DEPTH = 3
 
 @dataclass(frozen=True)
 class Plan:
-    """What a run checks: the named class table, the label jobs, and the project PATH belongs to."""
+    """What a run checks: the named class table, the label jobs, the project PATH belongs to, and whether
+    grey labels are binary masks (asked for, or the project's label encoding)."""
 
     table: NamedTable
     jobs: list[LabelJob]
     project: Project | None
+    binary: bool = False
 
 
 def is_label_file(path: Path) -> bool:
@@ -115,8 +118,9 @@ def plan(path: str | os.PathLike[str], chosen: NamedTable | None = None, *, bina
          implicit_background: bool = False) -> Plan:
     """The named class table, label jobs and project for whatever PATH names; SegError when it cannot run."""
     project, jobs = _targets(Path(path))
+    binary = binary or (project is not None and project.label_encoding is LabelEncoding.BINARY)
     named = tables.choose(project, jobs, chosen, binary=binary, implicit_background=implicit_background)
-    return Plan(named, jobs, project)
+    return Plan(named, jobs, project, binary)
 
 
 def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None = None

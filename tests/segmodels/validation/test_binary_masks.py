@@ -101,3 +101,19 @@ def test_the_binary_mask_pixels_are_what_the_window_highlights(tmp_path):
     _grey(tmp_path / "m.png", MASK)
     assert ProblemKind.BINARY_MASK in PIXEL_KINDS
     np.testing.assert_array_equal(invalid_pixels(tmp_path / "m.png", ClassTable.from_names(["a", "b"])), MASK == 255)
+
+
+def test_a_project_storing_binary_masks_reads_them_as_such(tmp_path):
+    from dataclasses import replace
+
+    from segmodels.formats.encodings import LabelEncoding
+
+    project = Project.create(tmp_path / "cells", ClassTable.from_names(["background", "cell"]))
+    replace(project, label_encoding=LabelEncoding.BINARY).save(force=True)
+    Image.new("RGB", (10, 8)).save(project.images_dir / "a.png")
+    _grey(project.labels_dir / "a.png", MASK)
+    assert Project.open(project.root).label_encoding is LabelEncoding.BINARY
+    assert validate_path(project.root).ok  # 255 is its foreground, not a suspicious "unlabelled"
+    project.labels_dir.joinpath("a.png").unlink()
+    _grey(project.labels_dir / "a.png", np.where(MASK == 255, 7, 0))
+    assert [p.kind for p in validate_path(project.root).problems] == [ProblemKind.INDEX_OUT_OF_RANGE]
