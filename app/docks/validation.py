@@ -6,6 +6,9 @@ kind, message); images with problems are marked invalid in the image list (and u
 run that finds them clean). Clicking a problem opens its image (`document.open_image`) and marks
 its invalid pixels on the canvas through a `HighlightOverlay`, centred on the first bad pixel.
 
+A line above the results names the class table the labels are checked against and why it is the
+one (`segmodels.validation.tables.of_project`): a file valid against one table is invalid against another.
+
 Validation reads the label files on disk (what training and export read); unsaved edits are not
 seen until saved. The dock's parts are given explicitly (document, image list, canvas) so tests can
 build it around a real window or pieces of one.
@@ -78,6 +81,7 @@ class ValidationDock(QDockWidget):
         self._build()
         document.project_changed.connect(self._on_project_changed)
         document.image_changed.connect(self._update_buttons)
+        self._show_table()
         self._update_buttons()
 
     def _build(self) -> None:
@@ -93,6 +97,9 @@ class ValidationDock(QDockWidget):
         self.progress.setTextVisible(True)
         self.summary = QLabel("Not run yet.")
         self.summary.setWordWrap(True)
+        self.table_label = QLabel("")  # which class table the labels are checked against, and why
+        self.table_label.setWordWrap(True)
+        self.table_label.setObjectName("validation_class_table")
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(("File", "Problem", "Message"))
         self.table.verticalHeader().setVisible(False)
@@ -114,6 +121,7 @@ class ValidationDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
+        layout.addWidget(self.table_label)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         self.setWidget(body)
@@ -137,10 +145,12 @@ class ValidationDock(QDockWidget):
             self.summary.setText("This image has no saved label yet: nothing to check." if image is not None
                                  else "The project has no label files yet: nothing to check.")
             return False
+        from segmodels.formats.encodings import LabelEncoding
         from segmodels.validation.report import ValidationOptions
         from segmodels.validation.run import iter_validate
 
-        options = ValidationOptions(class_table)
+        self._show_table()
+        options = ValidationOptions(class_table, binary=project.label_encoding is LabelEncoding.BINARY)
         self.progress.setRange(0, len(jobs))
         self.progress.setValue(0)
         self._error: str | None = None
@@ -259,7 +269,21 @@ class ValidationDock(QDockWidget):
         self._marked.clear()
         self._clear_results()
         self.summary.setText("Not run yet.")
+        self._show_table()
         self._update_buttons()
+
+    def _show_table(self) -> None:
+        """Name the class table the labels are checked against and why it is the one (the document's,
+        edits included; where it came from: the project's origin)."""
+        project, class_table = self.document.project, self.document.class_table
+        if project is None or class_table is None:
+            self.table_label.setText("")
+            return
+        from segmodels.validation.tables import of_project
+
+        named = of_project(project, class_table)
+        self.table_label.setText(named.sentence())
+        self.table_label.setToolTip(", ".join(named.table.names))
 
     def _update_buttons(self) -> None:
         running = self.is_running

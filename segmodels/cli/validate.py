@@ -1,8 +1,10 @@
 """`segstudio validate PATH`: check every pixel of every label under PATH.
 
 Exit status: 0 all labels valid, 1 problems found, 2 validation could not run (bad path, bad class
-table). Plain output is one line per problem (file: what is wrong) and a summary line; `--json`
-prints exactly one JSON object: {"files_checked": N, "problems": [{file, kind, count, first, message}]}.
+table). Plain output is a line naming the class table and why it was chosen, one line per problem
+(file: kind: what is wrong) and a summary line; `--json` prints exactly one JSON object:
+{"files_checked": N, "problems": [{file, kind, count, first, message}],
+ "class_table": {"source", "why", "classes": [names]}}.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from segmodels.labels.outputs import ProtectedData
+    from segmodels.labels.project import Project
 
 #: Show a progress bar from this many files on (fewer finish before a bar is worth drawing).
 PROGRESS_FROM = 20
@@ -20,14 +23,20 @@ PROGRESS_FROM = 20
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "validate", help="check label files, a folder, a project or a VOC root",
+        "validate", help="check label files, a folder, a project or a dataset root (VOC, ADE20K, mmseg)",
         description="Check every pixel of every label: class indices in range (255 = unlabelled), "
                     "one-hot rows, colours in the class table, label size equal to its image, "
-                    "missing images, unreadable/truncated/empty files. Exit 0 = valid, 1 = problems, "
-                    "2 = could not run.")
-    parser.add_argument("path", metavar="PATH", help="a label file, a folder, a project or a VOC root")
+                    "missing images, unreadable/truncated/empty files, grey files holding only 0 and 255 "
+                    "(binary masks). The output names the class table used and why. Exit 0 = valid, "
+                    "1 = problems, 2 = could not run.")
+    parser.add_argument("path", metavar="PATH",
+                        help="a label file, a folder, a project or a dataset root (VOC, ADE20K, mmseg)")
     parser.add_argument("--classes", metavar="voc|cityscapes|FILE", default=None,
-                        help="class table (default: the project's, else VOC)")
+                        help="class table (default: the project's or dataset's, else one class per channel of one-hot "
+                             "stacks, else VOC); every run names the table it used")
+    parser.add_argument("--binary", action="store_true",
+                        help="grey labels are binary masks: 0 = background, 255 = foreground (class 1); "
+                             "without a table, the classes are background and foreground")
     parser.add_argument("--encoding", metavar="labelIds|trainIds|color", default=None,
                         help="how the label files store classes (default: by file name, e.g. Cityscapes "
                              "*_labelIds.png, else by the project, else by the PNG mode); labelIds files are "
@@ -40,9 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def _protected(path: str, jobs: list) -> ProtectedData:
+def _protected(path: str, jobs: list, project: Project | None) -> ProtectedData:
     """What previews must not land on: the folders of the labels and images checked, and the project's
-    data when PATH is, or lies in, a project."""
+    data when PATH is, or lies in, a project or dataset (`project`, else found near PATH)."""
     from pathlib import Path
 
     from segmodels.errors import SegError
@@ -51,8 +60,8 @@ def _protected(path: str, jobs: list) -> ProtectedData:
 
     target = Path(path)
     folder = target if target.is_dir() else target.parent
-    protected = ProtectedData(())
-    for candidate in (folder, folder.parent, folder.parent.parent):
+    protected = ProtectedData(()) if project is None else ProtectedData.of_project(project)
+    for candidate in (folder, folder.parent, folder.parent.parent) if project is None else ():
         if (candidate / PROJECT_FILE).is_file() or (candidate / "JPEGImages").is_dir():
             try:
                 protected = ProtectedData.of_project(Project.open(candidate))
@@ -71,16 +80,20 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.labels.outputs import check_output_folder
     from segmodels.validation.report import ValidationOptions, ValidationReport
     from segmodels.validation.run import iter_validate
-    from segmodels.validation.targets import plan_validation
+    from segmodels.validation.tables import given
+    from segmodels.validation.targets import plan
 
-    explicit = load_class_table(args.classes) if args.classes else None
+    explicit = given(load_class_table(args.classes), args.classes) if args.classes else None
     encoding = parse_encoding(args.encoding) if args.encoding else None
-    table, jobs = plan_validation(args.path, explicit, encoding)
+    planned = plan(args.path, explicit, binary=args.binary, implicit_background=args.implicit_background,
+                   encoding=encoding)
+    jobs = planned.jobs
     if args.previews is not None:
-        check_output_folder(args.previews, _protected(args.path, jobs), "--previews")
+        check_output_folder(args.previews, _protected(args.path, jobs, planned.project), "--previews")
     ignore = cityscapes_ignore_colors() if str(args.classes).lower() == "cityscapes" else ()
-    options = ValidationOptions(table, args.implicit_background, ignore, encoding)
-    report = ValidationReport()
+    options = ValidationOptions(planned.table.table, args.implicit_background, ignore, encoding=encoding,
+                                binary=planned.binary)
+    report = ValidationReport(class_table=planned.table)
     results = iter_validate(jobs, options, args.previews)
     bar = progress(results, total=len(jobs), desc="validate", unit="label",
                    enabled=len(jobs) >= PROGRESS_FROM and sys.stderr.isatty())
@@ -89,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json()))
     else:
+        print(planned.table.sentence())
         for problem in report.problems:
             print(f"{problem.file}: {problem.kind.value}: {problem.message}")
         bad, problems = len(report.bad_files()), len(report.problems)

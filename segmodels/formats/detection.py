@@ -4,29 +4,21 @@
 first that recognises the folder says where the images and labels are, which class table applies,
 how the labels are stored, and one sentence (`origin`) telling the user what was recognised and why
 those classes were chosen. Nothing is written: a dataset is worked on in place, in its own format.
-A format module adds its detector to `DETECTORS` (one line here).
+A format module adds its detector to `DETECTORS` (one line here); it builds its `DatasetGuess` from
+`segmodels.formats.guess`, never from here, since this module imports it.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from segmodels.formats.ade20k import detect_ade20k
 from segmodels.formats.cityscapes import CITYSCAPES, IMAGES_FOLDER, LABELS_FOLDER, inspect_cityscapes
 from segmodels.formats.encodings import LabelEncoding
-from segmodels.formats.layouts import VOC, Layout
-from segmodels.labels.classes import ClassTable, cityscapes_classes, voc_classes
-
-
-@dataclass(frozen=True)
-class DatasetGuess:
-    layout: Layout
-    images_dir: Path
-    labels_dir: Path
-    classes: ClassTable
-    encoding: LabelEncoding
-    origin: str          # one sentence: the layout recognised and where the class table came from
-
+from segmodels.formats.guess import DatasetGuess
+from segmodels.formats.layouts import VOC
+from segmodels.formats.mmseg import detect_mmseg
+from segmodels.labels.classes import cityscapes_classes, voc_classes
 
 Detector = Callable[[Path], "DatasetGuess | None"]
 
@@ -48,7 +40,7 @@ def detect_cityscapes(root: Path) -> DatasetGuess | None:
 
 
 #: Asked in order; the first match wins.
-DETECTORS: list[Detector] = [detect_voc, detect_cityscapes]
+DETECTORS: list[Detector] = [detect_voc, detect_cityscapes, detect_ade20k, detect_mmseg]
 
 
 def detect_dataset(root: Path) -> DatasetGuess | None:

@@ -132,13 +132,26 @@ def _read_indices(path: Path) -> np.ndarray:
                    "read it as a colour-coded label (encoding color) with the dataset's class table.", path=path)
 
 
+#: What a binary mask may hold: 0 = background, 255 = foreground (1: a 1-bit PNG's foreground).
+BINARY_VALUES = (0, 1, 255)
+
+
+def binary_indices(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index map, mask of pixels holding no binary value) of a binary mask's stored values: 0 -> 0,
+    1 and 255 -> 1, anything else -> 255 (the validator reports those pixels; reading refuses them)."""
+    invalid = (raw != 0) & (raw != 1) & (raw != 255)
+    label_map = np.where(raw > 0, np.uint8(1), np.uint8(0))
+    label_map[invalid] = IGNORE_INDEX
+    return label_map, invalid
+
+
 def _read_binary(path: Path, raw: np.ndarray) -> np.ndarray:
-    values = np.unique(raw)
-    if not set(values.tolist()) <= {0, 1, 255}:
-        shown = ", ".join(str(v) for v in values[:6])
+    label_map, invalid = binary_indices(raw)
+    if invalid.any():
+        shown = ", ".join(str(v) for v in np.unique(raw[invalid])[:6])
         raise SegError(f"Label {describe(path)} is read as a binary mask (0 = background, 255 = foreground) "
                        f"but holds other values ({shown}).", path=path)
-    return np.where(raw > 0, np.uint8(1), np.uint8(0))
+    return label_map
 
 
 def _read_color(path: Path, classes: ClassTable) -> np.ndarray:

@@ -8,6 +8,9 @@ Checks per label file:
 - palette or grey PNG: every index < number of classes or == 255 (IGNORE_INDEX);
 - Cityscapes labelIds PNG (by --encoding, the `_labelIds` file name or the project): every id in
   0..33, read as its train id;
+- grey PNG holding only 0 and 255: reported as a likely binary mask (its foreground would read as
+  unlabelled); with `binary` a grey label is read as one (0 -> class 0, 255 or 1 -> class 1, any other
+  value reported);
 - colour-coded PNG (RGB/RGBA): every colour is in the class table;
 - one-hot stack (.npy/.npz): rows with no 1, several 1s, NaN, values other than 0/1, wrong rank or
   channel count (an all-zero row is fine only with `implicit_background`).
@@ -28,17 +31,19 @@ from segmodels.atomic import read_regular_bytes, require_regular_file
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, TruncatedFile
 from segmodels.formats.cityscapes import MAX_LABEL_ID
-from segmodels.formats.encodings import LabelEncoding, encoding_from_name
+from segmodels.formats.encodings import LabelEncoding, binary_indices, encoding_from_name
 from segmodels.formats.foreign import foreign_predicate, is_foreign_name
 from segmodels.labels.classes import cityscapes_id_to_train_id
 from segmodels.labels.colorlabels import colors_to_label_map, label_file_lookup, pack_rgb
 from segmodels.labels.imageio import decoder_says_truncated, oversize_reason
-from segmodels.labels.onehot import decode_onehot, load_array
+from segmodels.labels.onehot import decode_onehot, first_true, load_array
 from segmodels.validation.report import DecodedLabel, Problem, ProblemKind, ValidationOptions, make_problem
 
 ONEHOT_SUFFIXES = (".npy", ".npz")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk type and its fixed CRC
+#: Modes of grey labels (value = index); only these can be binary masks. "1" is a 1-bit mask (0/1).
+GREY_MODES = ("L", "LA", "1", "I;16", "I;16B", "I;16L", "I")
 
 
 class _ReadFailure(Exception):
@@ -65,7 +70,7 @@ def _read_image_array(path: Path) -> tuple[np.ndarray, str]:
                 raise _ReadFailure(ProblemKind.UNREADABLE, oversize)
             image.load()
             mode = image.mode
-            if mode not in ("1", "P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
+            if mode not in ("P", "RGB", "RGBA", "PA", *GREY_MODES):
                 raise _ReadFailure(ProblemKind.UNSUPPORTED_FORMAT,
                                    f"is a {mode} image, not a palette, grey or RGB label")
             values = np.asarray(image)
@@ -86,6 +91,8 @@ def _read_image_array(path: Path) -> tuple[np.ndarray, str]:
         values = values[..., 0]
     elif mode == "RGBA":
         values = values[..., :3]
+    elif mode == "1":
+        values = values.astype(np.uint8)
     return values, mode
 
 
@@ -169,8 +176,12 @@ def _decode_image_file(path: Path, options: ValidationOptions, stored_as: LabelE
         values = values.astype(np.uint8)
     if stored_as is LabelEncoding.LABEL_IDS:
         return _decode_label_ids(path, values, num_classes)
+    if options.binary and mode in GREY_MODES:
+        return _decode_binary(path, values)
     problems = _check_indices(path, values, num_classes)
     invalid = index_invalid_mask(values, num_classes) if problems else None
+    if not problems and mode in ("L", "LA") and _only_0_and_255(values):
+        return _binary_mask_found(path, values)
     return DecodedLabel(values, invalid, problems)
 
 
@@ -190,6 +201,37 @@ def _decode_label_ids(path: Path, ids: np.ndarray, num_classes: int) -> DecodedL
     problems += _check_indices(path, train, num_classes)
     invalid = unknown | index_invalid_mask(train, num_classes) if problems else None
     return DecodedLabel(train, invalid, tuple(problems))
+
+
+def _only_0_and_255(values: np.ndarray) -> bool:
+    """Whether a grey label holds 255 and nothing but 0 besides: a 0/255 mask, not an index map."""
+    if values.size == 0 or int(values.max()) != IGNORE_INDEX:
+        return False
+    return not np.count_nonzero((values != 0) & (values != IGNORE_INDEX))
+
+
+def _binary_mask_found(path: Path, values: np.ndarray) -> DecodedLabel:
+    """A 0/255 grey file read as an index map makes its whole foreground "unlabelled": said, with
+    the 255 pixels marked (what `--binary` would read as class 1)."""
+    foreground = values == IGNORE_INDEX
+    count = int(np.count_nonzero(foreground))
+    message = (f"Label holds only 0 and 255: a binary mask? 255 is read as unlabelled ({count} "
+               f"pixel{'s' * (count != 1)}); use --binary to read 255 as foreground.")
+    problem = Problem(str(path), ProblemKind.BINARY_MASK, count, first_true(foreground), message)
+    return DecodedLabel(values, foreground, (problem,))
+
+
+def _decode_binary(path: Path, values: np.ndarray) -> DecodedLabel:
+    """A grey label read as a binary mask (`--binary`): values other than 0, 1 and 255 are reported."""
+    label_map, invalid = binary_indices(values)
+    if not invalid.any():
+        return DecodedLabel(label_map, None, ())
+    found = np.unique(values[invalid])
+    shown = ", ".join(str(v) for v in found[:8]) + (", ..." if len(found) > 8 else "")
+    return DecodedLabel(label_map, invalid, (make_problem(
+        path, ProblemKind.INDEX_OUT_OF_RANGE,
+        f"{_pixels(int(invalid.sum()))} values other than 0 and 255 (values {shown}), read as a binary mask "
+        "(--binary: 0 = background, 255 = foreground)", invalid),))
 
 
 def _distinct_colors(values: np.ndarray, unknown: np.ndarray, rows: int = 512) -> np.ndarray:

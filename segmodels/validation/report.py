@@ -5,6 +5,7 @@ validation module and importing none of them.
   `make_problem` writes the sentence with the first pixel's coordinates;
 - `FileResult`, `ValidationReport`: per file and for a whole run;
 - `LabelJob`, `ValidationOptions`: what to check and how;
+- `NamedTable`: the class table a run checks against, where it came from and why it was chosen;
 - `DecodedLabel`: a label file as read for checking (label map and invalid-pixel mask).
 """
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ProblemKind(str, enum.Enum):
     SIZE_MISMATCH = "size_mismatch"
     MISSING_IMAGE = "missing_image"
     IMAGE_UNREADABLE = "image_unreadable"
+    BINARY_MASK = "binary_mask"     # a grey file holding only 0 and 255: its foreground reads as unlabelled
 
     def __str__(self) -> str:
         return self.value
@@ -44,7 +46,8 @@ class ProblemKind(str, enum.Enum):
 
 #: Kinds that mark pixels (and so have a count of pixels and a first [y, x]).
 PIXEL_KINDS = frozenset({ProblemKind.INDEX_OUT_OF_RANGE, ProblemKind.UNKNOWN_COLOR, ProblemKind.ONEHOT_EMPTY,
-                         ProblemKind.ONEHOT_MULTIPLE, ProblemKind.ONEHOT_NAN, ProblemKind.ONEHOT_NOT_BINARY})
+                         ProblemKind.ONEHOT_MULTIPLE, ProblemKind.ONEHOT_NAN, ProblemKind.ONEHOT_NOT_BINARY,
+                         ProblemKind.BINARY_MASK})
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,28 @@ class FileResult:
         return not self.problems
 
 
+@dataclass(frozen=True)
+class NamedTable:
+    """A class table with where it came from and why it was chosen. One label file can be valid
+    against one table and invalid against another, so every run says which it assumed (issue 14)."""
+
+    table: ClassTable
+    source: str   # where: "project file segstudio.json", "--classes labels.json", "VOC preset", ...
+    why: str      # a because-clause: "it is the project's own table", "no table was given and ..."
+
+    def sentence(self) -> str:
+        count = len(self.table)
+        return f"Class table: {self.source} ({count} class{'es' * (count != 1)}), because {self.why}."
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "why": self.why, "classes": self.table.names}
+
+
 @dataclass
 class ValidationReport:
     files_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
+    class_table: NamedTable | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,7 +115,10 @@ class ValidationReport:
         self.problems.extend(result.problems)
 
     def to_json(self) -> dict:
-        return {"files_checked": self.files_checked, "problems": [p.to_json() for p in self.problems]}
+        data: dict = {"files_checked": self.files_checked, "problems": [p.to_json() for p in self.problems]}
+        if self.class_table is not None:
+            data["class_table"] = self.class_table.to_json()
+        return data
 
 
 @dataclass(frozen=True)
@@ -114,6 +138,7 @@ class ValidationOptions:
     implicit_background: bool = False   # one-hot stacks without a background channel (M2NIST)
     ignore_colors: tuple[Color, ...] = ()  # colour-coded labels: extra colours meaning "unlabelled"
     encoding: LabelEncoding | None = None  # the user's --encoding: how every file is read, whatever its name
+    binary: bool = False                # grey labels are binary masks: 0 = class 0, 255 (or 1) = class 1
 
 
 @dataclass(frozen=True)

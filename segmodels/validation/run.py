@@ -9,7 +9,7 @@ comes from the header only, so images are never decoded unless previews are aske
 cancel between files; `validate_path` is the one-call form returning a `ValidationReport`. Which files
 a path stands for (file, folder, project, VOC root) is decided by `segmodels.validation.targets`.
 
-Layering (each imports only those before it): report -> decode, targets, previews -> run.
+Layering (each imports only those before it): report -> decode, tables, previews -> targets -> run.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.errors import SegError
+from segmodels.formats.encodings import LabelEncoding
 from segmodels.labels.classes import ClassTable, Color
 from segmodels.labels.imageio import read_header, upright_note
 from segmodels.validation.decode import decode_label
@@ -34,7 +35,8 @@ from segmodels.validation.report import (
     ValidationReport,
     make_problem,
 )
-from segmodels.validation.targets import plan_validation
+from segmodels.validation.tables import given
+from segmodels.validation.targets import plan
 
 
 def _check_image(job: LabelJob, label_shape: tuple[int, ...] | None) -> tuple[Problem, ...]:
@@ -77,12 +79,16 @@ def iter_validate(jobs: Sequence[LabelJob], options: ValidationOptions,
 
 def validate_path(path: str | os.PathLike[str], class_table: ClassTable | None = None, *,
                   implicit_background: bool = False, ignore_colors: Sequence[Color] = (),
-                  previews_dir: str | os.PathLike[str] | None = None) -> ValidationReport:
-    """Validate a label file, a folder of labels, a project or a VOC root (SegError if it cannot run)."""
-    table, jobs = plan_validation(path, class_table)
-    options = ValidationOptions(table, implicit_background, tuple(ignore_colors))
-    report = ValidationReport()
-    for result in iter_validate(jobs, options, previews_dir):
+                  previews_dir: str | os.PathLike[str] | None = None, binary: bool = False,
+                  encoding: LabelEncoding | None = None) -> ValidationReport:
+    """Validate a label file, a folder of labels, a project or a dataset root (SegError if it cannot run).
+    The report names the class table used and why (`report.class_table`)."""
+    planned = plan(path, None if class_table is None else given(class_table), binary=binary,
+                   implicit_background=implicit_background, encoding=encoding)
+    options = ValidationOptions(planned.table.table, implicit_background, tuple(ignore_colors), encoding=encoding,
+                                binary=planned.binary)
+    report = ValidationReport(class_table=planned.table)
+    for result in iter_validate(planned.jobs, options, previews_dir):
         report.add(result)
     return report
 

@@ -1,32 +1,47 @@
 """What `validate PATH` checks: the class table and the list of `LabelJob`s a path stands for.
 
 PATH may be:
-- a label file (`.png`, `.npy`, `.npz`), or the label folder of a project or VOC root: checked alone,
-  or paired with its image when it sits in a project's or VOC root's label folder;
-- a project (`segstudio.json`), a dataset root (VOC, Cityscapes: segmodels/formats/detection.py) or a
-  folder with a `labels/` subfolder: every label file in the label folder (and its sub-folders, for
-  Cityscapes), each paired with its image (a label without one is reported);
+- a label file (`.png`, `.npy`, `.npz`), or the label folder of a project or dataset root: checked
+  alone, or paired with its image when it sits in a project's or dataset's label folder;
+- a project (`segstudio.json`), a dataset root in a layout `Project.open` recognises (VOC, ADE20K,
+  mmseg...: segmodels/formats/detection.py) or a folder with a `labels/` subfolder: every label file
+  in the label folder, each paired with its image (a label without one is reported). Layouts with
+  split folders (ADE20K's training/validation, mmseg's train/val) are walked, and PATH may be one
+  split's label folder;
 - any other folder: every label file in it, checked alone.
+The class table, and why it was chosen, comes from `segmodels.validation.tables`.
 Annotation files of other formats in a label folder (`.json`, `.zip`, `.xml`: segmodels/formats/foreign.py)
 are listed too, so each is named as what it is, with the command that imports it.
-The class table is the one given, else the project's, else Cityscapes' for labelIds or
-Cityscapes-named files, else VOC's.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from segmodels.errors import SegError, StemClash, describe
-from segmodels.formats.cityscapes import is_cityscapes_label_name
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.foreign import is_foreign_name
-from segmodels.labels.classes import ClassTable, cityscapes_classes, voc_classes
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
-from segmodels.validation.report import LabelJob
+from segmodels.validation import tables
+from segmodels.validation.report import LabelJob, NamedTable
 
 LABEL_SUFFIXES = (".png", ".npy", ".npz", ".bmp", ".tif", ".tiff")
+#: How far above a label file its dataset's root may be (ADE20K: annotations/training/x.png).
+OWNER_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run checks: the named class table, the label jobs, the project PATH belongs to, and whether
+    grey labels are binary masks (asked for, or the project's label encoding)."""
+
+    table: NamedTable
+    jobs: list[LabelJob]
+    project: Project | None
+    binary: bool = False
 
 
 def is_label_file(path: Path) -> bool:
@@ -46,11 +61,21 @@ def _is_listed(path: Path) -> bool:
     return is_label_file(path) or (is_foreign_name(path) and path.is_file())
 
 
-def _label_files(folder: Path) -> list[Path]:
+def _label_files(folder: Path, recursive: bool = False) -> list[Path]:
     try:
-        return sorted((p for p in folder.iterdir() if _is_listed(p)), key=lambda p: p.name.lower())
+        if not recursive:
+            return sorted((p for p in folder.iterdir() if _is_listed(p)), key=lambda p: p.name.lower())
+        found = []
+        for where, dirs, files in os.walk(folder, onerror=_raise):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found += [p for p in (Path(where) / name for name in files) if is_label_file(p)]
+        return sorted(found, key=lambda p: p.relative_to(folder).as_posix().lower())
     except OSError as exc:
         raise SegError(f"Cannot list {describe(folder)}: {exc.strerror or exc}.", path=folder) from exc
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def _is_project_like(folder: Path) -> bool:
@@ -93,7 +118,7 @@ def _owning_project(folder: Path) -> Project | None:
     """The project or dataset root whose label folder is `folder`, or holds it in a layout with
     sub-folders (Cityscapes: gtFine/<split>/<city>/), if any."""
     folder = folder.resolve()
-    for root in list(folder.parents)[:3]:
+    for root in list(folder.parents)[:OWNER_DEPTH]:
         if not _is_project_like(root):
             continue
         try:
@@ -108,37 +133,48 @@ def _owning_project(folder: Path) -> Project | None:
     return None
 
 
-def _default_table(labels: list[Path], encoding: LabelEncoding | None) -> ClassTable:
-    """Without --classes: Cityscapes' 19 classes for labelIds or Cityscapes-named files, else VOC's."""
-    cityscapes = encoding is LabelEncoding.LABEL_IDS or any(is_cityscapes_label_name(label) for label in labels)
-    return cityscapes_classes() if cityscapes else voc_classes()
+def plan(path: str | os.PathLike[str], chosen: NamedTable | None = None, *, binary: bool = False,
+         implicit_background: bool = False, encoding: LabelEncoding | None = None) -> Plan:
+    """The named class table, label jobs and project for whatever PATH names; SegError when it cannot run.
+    `encoding`: the user's --encoding (labelIds files outside a project are checked against Cityscapes')."""
+    project, jobs = _targets(Path(path))
+    binary = binary or (project is not None and project.label_encoding is LabelEncoding.BINARY)
+    if chosen is None and project is None and tables.wants_cityscapes([job.label for job in jobs], encoding):
+        chosen = tables.cityscapes_default(encoding)
+    named = tables.choose(project, jobs, chosen, binary=binary, implicit_background=implicit_background)
+    return Plan(named, jobs, project, binary)
 
 
 def plan_validation(path: str | os.PathLike[str], class_table: ClassTable | None = None,
                     encoding: LabelEncoding | None = None) -> tuple[ClassTable, list[LabelJob]]:
-    """(class table, list of LabelJob) for whatever PATH names; SegError when it cannot run.
-    `encoding`: the user's --encoding (it picks the default class table for files outside a project)."""
-    target = Path(path)
+    """(class table, list of LabelJob) for whatever PATH names; SegError when it cannot run."""
+    planned = plan(path, None if class_table is None else tables.given(class_table), encoding=encoding)
+    return planned.table.table, planned.jobs
+
+
+def _targets(target: Path) -> tuple[Project | None, list[LabelJob]]:
+    """The project PATH belongs to (None: loose label files) and the label jobs it stands for."""
     if not target.exists():
         raise SegError(f"{describe(target)} does not exist.", path=target)
     if not target.is_dir():  # a file, or a FIFO / device the validator refuses by name
         if target.name == PROJECT_FILE:
-            return plan_validation(target.parent, class_table, encoding)
+            return _targets(target.parent)
         project = _owning_project(target.parent)
         if project is not None:
-            return class_table or project.classes, project_jobs(project, only=target)
-        return class_table or _default_table([target], encoding), [LabelJob(target)]
+            return project, project_jobs(project, only=target)
+        return None, [LabelJob(target)]
     if _is_project_like(target):
         project = Project.open(target)
         if project.kind is ProjectKind.FOLDER and not project.labels_dir.is_dir():
             raise SegError(f"{describe(target)} has no label folder to validate.", path=target)
-        return class_table or project.classes, project_jobs(project)
-    project = _owning_project(target)  # e.g. PATH is a VOC root's SegmentationClass folder, or gtFine/val
+        return project, project_jobs(project)
+    project = _owning_project(target)  # e.g. PATH is a VOC root's SegmentationClass folder, gtFine/val or an ADE split
     if project is not None:
         inside = target.resolve()
-        jobs = [job for job in project_jobs(project) if inside == job.label.parent or inside in job.label.parents]
-        return class_table or project.classes, jobs
+        jobs = [job for job in project_jobs(project)
+                if inside == job.label.resolve().parent or inside in job.label.resolve().parents]
+        return project, jobs
     labels = _label_files(target)
     if not labels:
         raise SegError(f"{describe(target)} holds no label files (.png, .npy, .npz).", path=target)
-    return class_table or _default_table(labels, encoding), [LabelJob(label) for label in labels]
+    return None, [LabelJob(label) for label in labels]

@@ -22,7 +22,9 @@ def test_validate_voc_mix_json_names_exactly_the_bad_files(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "VOC mix"), "--json"]) == 1
     out = capsys.readouterr().out
     data = json.loads(out)  # exactly one object, nothing else on stdout
-    assert set(data) == {"files_checked", "problems"} and data["files_checked"] == 3 + len(planted)
+    assert set(data) == {"files_checked", "problems", "class_table"} and data["files_checked"] == 3 + len(planted)
+    assert data["class_table"]["source"] == "the voc dataset layout" and len(data["class_table"]["classes"]) == 21
+    assert "PASCAL VOC layout" in data["class_table"]["why"]
     assert {Path(p["file"]).name for p in data["problems"]} == set(planted)
     for problem in data["problems"]:
         assert set(problem) == {"file", "kind", "count", "first", "message"}
@@ -37,7 +39,9 @@ def test_validate_plain_output_one_line_per_problem_and_a_summary(tmp_path, caps
     planted = make_voc_mix(tmp_path / "voc")
     assert main(["validate", str(tmp_path / "voc")]) == 1
     lines = capsys.readouterr().out.strip().splitlines()
-    problem_lines, summary = lines[:-1], lines[-1]
+    assert lines[0].startswith("Class table: the voc dataset layout (21 classes), because the folder was recognised "
+                               "at open: PASCAL VOC layout")
+    problem_lines, summary = lines[1:-1], lines[-1]
     assert {Path(line.split(": ")[0]).name for line in problem_lines} == set(planted)
     assert f"{3 + len(planted)} label files checked" in summary and f"{len(planted)} with problems" in summary
 
@@ -48,7 +52,9 @@ def test_validate_clean_folder_exits_0(tmp_path, capsys):
     assert main(["validate", str(tmp_path), "--classes", "voc"]) == 0
     assert "all valid" in capsys.readouterr().out
     assert main(["validate", str(tmp_path), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"files_checked": 3, "problems": []}
+    assert json.loads(capsys.readouterr().out) == {"files_checked": 3, "problems": [], "class_table": {
+        "source": "VOC preset", "why": "no table was given and no class list was found",
+        "classes": voc_classes().names}}
 
 
 def test_validate_could_not_run_exits_2_with_one_sentence(tmp_path, capsys):
