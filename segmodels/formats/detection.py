@@ -14,7 +14,8 @@ from pathlib import Path
 
 from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.layouts import VOC, Layout
-from segmodels.labels.classes import ClassTable, voc_classes
+from segmodels.formats.voc import inspect_voc
+from segmodels.labels.classes import ClassTable
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,11 @@ Detector = Callable[[Path], "DatasetGuess | None"]
 
 
 def detect_voc(root: Path) -> DatasetGuess | None:
-    if not ((root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir()):
+    """VOC devkit, labelme2voc and CVAT roots, with their own class list (segmodels/formats/voc.py)."""
+    found = inspect_voc(root)
+    if found is None:
         return None
-    return DatasetGuess(VOC, root / "JPEGImages", root / "SegmentationClass", voc_classes(), LabelEncoding.PALETTE,
-                        "PASCAL VOC layout (JPEGImages/ + SegmentationClass/), the 21 VOC classes.")
+    return DatasetGuess(VOC, root / "JPEGImages", found.labels_dir, found.classes, found.encoding, found.origin)
 
 
 #: Asked in order; the first match wins.

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from segmodels.errors import SegError, StemClash, describe
+from segmodels.formats.detection import detect_dataset
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.project import PROJECT_FILE, Project, ProjectKind
 from segmodels.validation.report import LabelJob
@@ -37,7 +38,7 @@ def _label_files(folder: Path) -> list[Path]:
 
 def _is_project_like(folder: Path) -> bool:
     return ((folder / PROJECT_FILE).is_file() or (folder / "labels").is_dir()
-            or ((folder / "JPEGImages").is_dir() and (folder / "SegmentationClass").is_dir()))
+            or detect_dataset(folder) is not None)  # a dataset in its own layout (segmodels/formats/detection.py)
 
 
 def project_jobs(project: Project, only: Path | None = None) -> list[LabelJob]:
