@@ -1,4 +1,6 @@
-"""`segstudio export PROJECT --format palette|color|overlay --out DIR`: one PNG per labelled image.
+"""`segstudio export PROJECT --format palette|color|overlay|index --out DIR`: one PNG per labelled image.
+`--layout voc` writes a whole PASCAL VOC tree instead (segmodels/formats/voc_export.py), and
+`--format cvat --out OUT.zip` a CVAT "Segmentation mask 1.1" zip (segmodels/formats/cvat_export.py).
 
 Files are named by the image stem and written atomically. An image whose label or image cannot be
 read is named on stderr and skipped; the exit status is then 1 (0 when every file was written).
@@ -7,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from segmodels.labels.project import Project
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -16,7 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "the class indices (8-bit palette PNG), 'color' paints the class colours, 'overlay' "
                     "blends them over the image.")
     parser.add_argument("project", metavar="PROJECT", help="a project folder or VOC root")
-    parser.add_argument("--format", choices=("palette", "color", "overlay"), default="palette")
+    parser.add_argument("--format", choices=("palette", "color", "overlay", "index", "cvat"), default="palette",
+                        help="index = grey index PNGs; cvat = a CVAT 'Segmentation mask 1.1' zip (--out OUT.zip)")
+    parser.add_argument("--layout", choices=("files", "voc"), default="files",
+                        help="voc = a VOCdevkit/VOC2012 tree torchvision's VOCSegmentation loads (palette or index)")
     parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed)")
     parser.add_argument("--alpha", type=float, default=0.5, help="label opacity for 'overlay' (0..1, default 0.5)")
     return parser
@@ -35,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     labelled = len(project.labelled_images())
     if labelled == 0:
         raise SegError(f"Project '{args.project}' has no labelled images to export.", path=args.project)
+    if args.format == "cvat" or args.layout != "files":
+        return _run_dataset_export(args, project)
     check_output_folder(args.out, ProtectedData.of_project(project), "--out")  # iter_export checks it too (GUI)
     written = failed = 0
     steps = iter_export(project, args.out, args.format, args.alpha)
@@ -47,4 +58,37 @@ def run(args: argparse.Namespace) -> int:
             written += 1
     print(f"Exported {written} of {labelled} labelled images as {args.format} PNGs to '{args.out}'."
           + (f" {failed} skipped." if failed else ""))
+    return 1 if failed else 0
+
+
+def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
+    """A whole dataset in a tool's own layout: a VOC tree or a CVAT zip, then what the user must know."""
+    from segmodels.cli.common import progress
+    from segmodels.errors import SegError
+
+    if args.format == "cvat":
+        if args.layout != "files":
+            raise SegError("--format cvat writes a zip in CVAT's own layout; leave out --layout.")
+        from segmodels.formats.cvat_export import CvatExport
+
+        export, what = CvatExport(project, args.out), "CVAT 'Segmentation mask 1.1' zip"
+    else:
+        if args.format not in ("palette", "index"):
+            raise SegError(f"--layout voc stores labels as palette or index PNGs, not {args.format}.")
+        from segmodels.formats.voc_export import VocExport
+
+        export, what = VocExport(project, args.out, index_png=args.format == "index"), "PASCAL VOC tree"
+    written = failed = 0
+    steps = progress(export.steps(), total=len(export), desc="export", unit="image",
+                     enabled=len(export) > 1 and sys.stderr.isatty())
+    for step in steps:
+        if step.error:
+            failed += 1
+            print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
+        else:
+            written += 1
+    print(f"Exported {written} of {len(export)} labelled images as a {what} to '{args.out}'."
+          + (f" {failed} skipped." if failed else ""))
+    for note in export.notes:
+        print(note)
     return 1 if failed else 0
