@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segmodels.formats.encodings import LabelEncoding
-from segmodels.formats.layouts import VOC, Layout
+from segmodels.formats.layouts import Layout
 from segmodels.formats.voc import inspect_voc
 from segmodels.labels.classes import ClassTable
 
@@ -36,7 +36,8 @@ def detect_voc(root: Path) -> DatasetGuess | None:
     found = inspect_voc(root)
     if found is None:
         return None
-    return DatasetGuess(VOC, root / "JPEGImages", found.labels_dir, found.classes, found.encoding, found.origin)
+    return DatasetGuess(found.layout, root / "JPEGImages", found.labels_dir, found.classes, found.encoding,
+                        found.origin)
 
 
 #: Asked in order; the first match wins.

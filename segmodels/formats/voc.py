@@ -8,7 +8,9 @@ What a root is read as:
   (labelme: names; colours from the label PNGs' palette), else the 21 VOC classes;
 - encoding of new labels: that of the existing ones (CVAT writes RGB colour PNGs, VOC and labelme
   palette PNGs, SegmentationClassAug grey PNGs);
-- splits: `ImageSets/Segmentation/<name>.txt`, one image id a line (`voc_splits`).
+- splits: `ImageSets/Segmentation/<name>.txt`, one image id a line (`voc_splits`);
+- layout: `voc`, or `voc-nested` when images or labels sit in sub-folders (datumaro writes an item
+  id with '/' as `JPEGImages/<dir>/<name>.jpg` and `SegmentationClass/<dir>/<name>.png`).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from segmodels.atomic import read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.formats.classlists import LABELMAP_FILE, ListKind, find_class_list, kind_of
 from segmodels.formats.encodings import LabelEncoding, detect_encoding
+from segmodels.formats.layouts import VOC, Layout, register
 from segmodels.labels.classes import ClassTable, load_class_table, voc_classes
 from segmodels.labels.labelio import read_label_palette
 
@@ -31,10 +34,14 @@ LABEL_DIRS = ("SegmentationClass", "SegmentationClassAug", "SegmentationClassPNG
 SPLITS_DIR = Path("ImageSets") / "Segmentation"
 #: A split list longer than this is not a VOC split list.
 MAX_SPLIT_BYTES = 64 * 1024 * 1024
+VOC_NESTED = register(Layout("voc-nested", "PASCAL VOC with sub-folders (JPEGImages/<dir>/ + SegmentationClass/<dir>/)",
+                             recursive=True))
+VOC_LAYOUTS = (VOC.name, VOC_NESTED.name)
 
 
 @dataclass(frozen=True)
 class VocRoot:
+    layout: Layout
     labels_dir: Path
     classes: ClassTable
     encoding: LabelEncoding
@@ -49,6 +56,14 @@ def _first_png(folder: Path) -> Path | None:
     except OSError:
         return None
     return folder / min(names, key=str.lower) if names else None
+
+
+def _has_subfolders(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return any(not e.name.startswith(".") and e.is_dir() for e in entries)
+    except OSError:
+        return False
 
 
 def voc_label_folder(root: Path) -> Path | None:
@@ -71,14 +86,16 @@ def inspect_voc(root: Path) -> VocRoot | None:
     first = _first_png(labels_dir)
     classes, source = voc_class_table(root, first)
     encoding = _encoding(first, LabelEncoding.COLOR if (root / LABELMAP_FILE).is_file() else None)
-    parts = [f"PASCAL VOC layout ({IMAGES_DIR}/ + {labels_dir.name}/)", source, f"{encoding.value} labels"]
+    nested = _has_subfolders(root / IMAGES_DIR) or _has_subfolders(labels_dir)
+    where = f"{IMAGES_DIR}/ + {labels_dir.name}/" + (", with sub-folders" if nested else "")
+    parts = [f"PASCAL VOC layout ({where})", source, f"{encoding.value} labels"]
     splits = voc_splits(root)
     if splits:
         parts.append("splits " + ", ".join(f"{name} {len(ids)}" for name, ids in splits.items())
                      + f" ({SPLITS_DIR.as_posix()})")
     if not has_images:
         parts.append(f"no {IMAGES_DIR}/ yet: put the images there, named by the label files")
-    return VocRoot(labels_dir, classes, encoding, ", ".join(parts) + ".")
+    return VocRoot(VOC_NESTED if nested else VOC, labels_dir, classes, encoding, ", ".join(parts) + ".")
 
 
 def voc_class_table(root: Path, first_label: Path | None) -> tuple[ClassTable, str]:

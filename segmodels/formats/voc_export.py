@@ -26,7 +26,7 @@ from segmodels.atomic import atomic_write_bytes, atomic_write_text, open_regular
 from segmodels.errors import SegError, describe
 from segmodels.formats.classlists import LABELMAP_FILE, LABELME_FILE, format_labelmap, labelmap_problem
 from segmodels.formats.splits import dataset_split, seeded_split
-from segmodels.formats.voc import IMAGES_DIR, SPLITS_DIR
+from segmodels.formats.voc import IMAGES_DIR, SPLITS_DIR, VOC_LAYOUTS
 from segmodels.labels.export import ExportStep, encode_grey_png
 from segmodels.labels.imageio import ImageHeader, read_header, read_image, upright_note
 from segmodels.labels.labelio import encode_label_png
@@ -136,7 +136,7 @@ class VocExport:
     def _finish(self, written: list[str], reencoded: dict[str, int], rotated: int) -> None:
         if not written:
             return
-        own = dataset_split(self.project.root, written) if self.project.layout.name == "voc" else None
+        own = dataset_split(self.project.root, written) if self.project.layout.name in VOC_LAYOUTS else None
         if own is not None:
             train, val, note = own
             unlisted = sorted(set(written) - set(train) - set(val))

@@ -27,6 +27,7 @@ from torch.utils.data import Dataset
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.formats.splits import dataset_split, seeded_split
+from segmodels.formats.voc import VOC_LAYOUTS
 from segmodels.labels.imageio import read_image, upright_note
 from segmodels.labels.project import Project
 
@@ -50,7 +51,7 @@ def make_split(project: Project, val_fraction: float, seed: int) -> dict:
     """{'seed', 'val_fraction', 'train': [stems], 'val': [stems]}; val is empty for a single image.
     A VOC-style root's own ImageSets/Segmentation train/val lists win, with a 'source' sentence saying so."""
     stems = [p.stem for p in reviewed_images(project)]
-    own = dataset_split(project.root, stems) if project.layout.name == "voc" else None
+    own = dataset_split(project.root, stems) if project.layout.name in VOC_LAYOUTS else None
     if own is not None:
         train, val, note = own
         return {"seed": int(seed), "val_fraction": float(val_fraction), "train": train, "val": val, "source": note}

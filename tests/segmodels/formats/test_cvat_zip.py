@@ -175,3 +175,17 @@ def test_datumaro_imports_our_zip(tmp_path):
                 decoded[annotation.image.astype(bool)] = annotation.label
         assert np.array_equal(decoded, expected)
         assert items[stem].media is not None
+
+
+def test_item_ids_with_folders_round_trip(tmp_path):
+    labels = {"city/a": cvat_label(seed=0), "city/b": cvat_label(seed=1), "c": cvat_label(seed=2)}
+    project, _notes = _import(tmp_path, labels)
+    assert project.layout.name == "voc-nested" and "sub-folders" in project.origin
+    found = {image.relative_to(project.images_dir).with_suffix("").as_posix(): image for image in project.image_paths()}
+    assert set(found) == set(labels)
+    for item, image in found.items():
+        assert np.array_equal(project.read_label(image), labels[item])
+    list(CvatExport(project, tmp_path / "out.zip").steps())
+    with zipfile.ZipFile(tmp_path / "out.zip") as archive:
+        assert sorted(archive.read("ImageSets/Segmentation/default.txt").decode().split()) == sorted(labels)
+        assert "SegmentationClass/city/a.png" in archive.namelist()
