@@ -6,7 +6,8 @@ member, a NUL in the name, a name given twice, and a member that claims to expan
 `MAX_RATIO` times (a zip bomb). The declared total must stay under `MAX_TOTAL_BYTES` and fit on the
 disk. While extracting, a member that yields more bytes than its header declared, or fails its CRC,
 stops the extraction with a sentence naming it. Backslashes count as folder separators (zips made on
-Windows by some tools use them).
+Windows by some tools use them). Files are written in place, not atomically: callers extract into a
+fresh staging folder and rename it into place when extraction is complete (segmodels/formats/cvat_import.py).
 """
 from __future__ import annotations
 
