@@ -1,4 +1,7 @@
 """`segstudio export PROJECT --format palette|color|overlay|index --out DIR`: one PNG per labelled image.
+`--format cityscapes-trainids|cityscapes-labelids|cityscapes-color`: Cityscapes label files,
+gtFine/<split>/<city>/X_gtFine_<kind>.png, as cityscapesScripts writes them (one flag names both
+the layout and the encoding: only these three combinations exist).
 `--layout voc` writes a whole PASCAL VOC tree instead (segmodels/formats/voc_export.py), and
 `--format cvat --out OUT.zip` a CVAT "Segmentation mask 1.1" zip (segmodels/formats/cvat_export.py).
 
@@ -14,6 +17,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from segmodels.labels.project import Project
 
+#: segmodels.labels.export.ExportFormat's values (not imported: `--help` stays fast)
+FORMATS = ("palette", "color", "overlay", "index", "cityscapes-trainids", "cityscapes-labelids", "cityscapes-color",
+           "cvat")
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -22,8 +29,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "the class indices (8-bit palette PNG), 'color' paints the class colours, 'overlay' "
                     "blends them over the image.")
     parser.add_argument("project", metavar="PROJECT", help="a project folder or VOC root")
-    parser.add_argument("--format", choices=("palette", "color", "overlay", "index", "cvat"), default="palette",
-                        help="index = grey index PNGs; cvat = a CVAT 'Segmentation mask 1.1' zip (--out OUT.zip)")
+    parser.add_argument("--format", default="palette", choices=FORMATS,
+                        help="palette, color or overlay: <stem>.png; index: grey index PNGs; "
+                             "cityscapes-trainids|labelids|color: gtFine/<split>/<city>/X_gtFine_<kind>.png as "
+                             "cityscapesScripts writes them; cvat: a CVAT 'Segmentation mask 1.1' zip (--out OUT.zip)")
     parser.add_argument("--layout", choices=("files", "voc"), default="files",
                         help="voc = a VOCdevkit/VOC2012 tree torchvision's VOCSegmentation loads (palette or index)")
     parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed)")

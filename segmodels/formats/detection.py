@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from segmodels.formats.cityscapes import CITYSCAPES, IMAGES_FOLDER, LABELS_FOLDER, inspect_cityscapes
 from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.layouts import Layout
 from segmodels.formats.voc import inspect_voc
-from segmodels.labels.classes import ClassTable
+from segmodels.labels.classes import ClassTable, cityscapes_classes
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,17 @@ def detect_voc(root: Path) -> DatasetGuess | None:
                         found.origin)
 
 
+def detect_cityscapes(root: Path) -> DatasetGuess | None:
+    """leftImg8bit/ + gtFine/: the 19 train classes, labels in the kind the files have (formats/cityscapes.py)."""
+    found = inspect_cityscapes(root)
+    if found is None:
+        return None
+    encoding, origin = found
+    return DatasetGuess(CITYSCAPES, root / IMAGES_FOLDER, root / LABELS_FOLDER, cityscapes_classes(), encoding, origin)
+
+
 #: Asked in order; the first match wins.
-DETECTORS: list[Detector] = [detect_voc]
+DETECTORS: list[Detector] = [detect_voc, detect_cityscapes]
 
 
 def detect_dataset(root: Path) -> DatasetGuess | None:

@@ -32,7 +32,7 @@ from segmodels.atomic import atomic_write_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable, cityscapes_id_to_train_id, cityscapes_labels
-from segmodels.labels.colorlabels import color_lookup, colors_to_label_map
+from segmodels.labels.colorlabels import colors_to_label_map, label_file_colors, label_file_lookup
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL, encode_label_png
 
@@ -144,7 +144,7 @@ def _read_binary(path: Path, raw: np.ndarray) -> np.ndarray:
 def _read_color(path: Path, classes: ClassTable) -> np.ndarray:
     image = open_pil(path, what="label")
     rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
-    label_map, unknown = colors_to_label_map(rgb, color_lookup(classes))
+    label_map, unknown = colors_to_label_map(rgb, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())
         y, x = divmod(int(np.argmax(unknown.reshape(-1))), unknown.shape[1])
@@ -187,7 +187,10 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
         atomic_write_bytes(path, encode_label_png(label_map, classes))
         return
     if encoding is LabelEncoding.COLOR:
-        stored = classes.palette()[label_map]
+        stored = label_file_colors(classes)[label_map]
+        channels = previous[0].shape[-1] if previous is not None else stored.shape[-1]
+        if channels != stored.shape[-1]:  # the replaced file's RGB or RGBA is kept
+            stored = stored[..., :3] if channels == 3 else np.dstack([stored, np.full(label_map.shape, 255, np.uint8)])
     elif encoding is LabelEncoding.LABEL_IDS:
         stored = train_id_to_label_id()[label_map]
     elif encoding is LabelEncoding.BINARY:
@@ -211,7 +214,7 @@ def _previous(path: Path, classes: ClassTable, encoding: LabelEncoding) -> tuple
             return None
         if encoding is LabelEncoding.COLOR:
             image = open_pil(path, what="label")
-            raw = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+            raw = np.asarray(image if image.mode in ("RGB", "RGBA") else image.convert("RGB"), dtype=np.uint8)
         else:
             raw = _read_indices(path)
         return raw, read_label_file(path, classes, encoding)
@@ -229,7 +232,7 @@ def train_id_to_label_id() -> np.ndarray:
 
 
 def _encode_png(stored: np.ndarray) -> bytes:
-    mode = "RGB" if stored.ndim == 3 else "L"
+    mode = "L" if stored.ndim == 2 else ("RGBA" if stored.shape[2] == 4 else "RGB")
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(stored), mode=mode).save(buffer, format="PNG",
                                                                   compress_level=PNG_COMPRESS_LEVEL)

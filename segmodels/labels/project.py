@@ -25,9 +25,10 @@ import numpy as np
 from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
+from segmodels.formats.cityscapes import cityscapes_root_of
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
-from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout, image_names
+from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
@@ -203,13 +204,13 @@ class Project:
         """StemClash (one sentence: the first pair, and how many more) when two images share a stem."""
         if not self.images_dir.is_dir():
             return
-        names = image_names(self.images_dir)
-        clashes = find_stem_clashes(names, fold_case=folds_case(self.images_dir))
-        if clashes:
-            first = next(name for name in names if name in clashes)
-            image = self.images_dir / first
-            raise clash_error(image, self.images_dir / clashes[first], self.label_path(image),
-                              others=len(clashes) - 2)
+        fold_case = folds_case(self.images_dir)
+        for folder, names in self.layout.images_by_folder(self.images_dir).items():
+            clashes = find_stem_clashes(names, fold_case=fold_case)
+            if clashes:
+                first = next(name for name in names if name in clashes)
+                image = folder / first
+                raise clash_error(image, folder / clashes[first], self.label_path(image), others=len(clashes) - 2)
 
     def stem_clash(self, image: Path) -> Path | None:
         """Another image in the images folder with `image`'s stem (added since the project was opened,
@@ -350,8 +351,9 @@ def _origin(project: Project, config_path: Path) -> str:
     if project.kind is ProjectKind.FOLDER:
         return (f"Plain image folder; labels go to {project.labels_dir.name}/ with the default "
                 f"{len(project.classes)} classes until you save.")
-    return (f"segstudio project ({project.layout.description}, {project.label_encoding.value} labels), "
-            f"{len(project.classes)} classes from {config_path.name}.")
+    where = "" if project.layout is PROJECT else f"{project.layout.description}, "
+    return (f"segstudio project ({where}{project.label_encoding.value} labels), {len(project.classes)} classes "
+            f"from {config_path.name}.")
 
 
 def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding]:
@@ -377,6 +379,8 @@ def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
         if target.name == PROJECT_FILE:
             return Project.open(target.parent), None
         folder = target.parent
+        if (root := cityscapes_root_of(target)) is not None:  # leftImg8bit/<split>/<city>/<image>
+            return Project.open(root), target
         if folder.name in ("images", "JPEGImages") and (
                 (folder.parent / PROJECT_FILE).exists() or folder.name == "JPEGImages"):
             folder = folder.parent
