@@ -40,7 +40,8 @@ FolderChooser = Callable[[str, QWidget | None], str]
 
 FORMAT_TEXT = {ExportFormat.PALETTE: "Palette PNG (class indices)",
                ExportFormat.COLOR: "Colour PNG (class colours)",
-               ExportFormat.OVERLAY: "Overlay (colours over the image)"}
+               ExportFormat.OVERLAY: "Overlay (colours over the image)",
+               ExportFormat.INDEX: "Index PNG (grey, class indices)"}
 DEFAULT_ALPHA = 0.5
 
 

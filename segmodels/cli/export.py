@@ -1,8 +1,10 @@
-"""`segstudio export PROJECT --format palette|color|overlay --out DIR`: one PNG per labelled image.
+"""`segstudio export PROJECT --format palette|color|overlay|index --out DIR`: one PNG per labelled image.
 `--format cityscapes-trainids|cityscapes-labelids|cityscapes-color`: Cityscapes label files,
 gtFine/<split>/<city>/X_gtFine_<kind>.png, as cityscapesScripts writes them (one flag names both
 the layout and the encoding: only these three combinations exist).
 `--format coco --out FILE.json`: one COCO file (segmodels/cli/_coco_export.py).
+`--layout voc` writes a whole PASCAL VOC tree instead (segmodels/formats/voc_export.py), and
+`--format cvat --out OUT.zip` a CVAT "Segmentation mask 1.1" zip (segmodels/formats/cvat_export.py).
 
 Files are named by the image stem and written atomically. An image whose label or image cannot be
 read is named on stderr and skipped; the exit status is then 1 (0 when every file was written).
@@ -11,9 +13,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from segmodels.labels.project import Project
 
 #: segmodels.labels.export.ExportFormat's values (not imported: `--help` stays fast)
-FORMATS = ("palette", "color", "overlay", "cityscapes-trainids", "cityscapes-labelids", "cityscapes-color", "coco")
+FORMATS = ("palette", "color", "overlay", "index", "cityscapes-trainids", "cityscapes-labelids", "cityscapes-color",
+           "cvat", "coco")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -24,11 +31,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "blends them over the image; 'coco' writes one COCO file (compressed RLE per image and class).")
     parser.add_argument("project", metavar="PROJECT", help="a project folder or VOC root")
     parser.add_argument("--format", default="palette", choices=FORMATS,
-                        help="palette, color or overlay: <stem>.png; cityscapes-trainids|labelids|color: "
-                             "gtFine/<split>/<city>/X_gtFine_<kind>.png as cityscapesScripts writes them; "
-                             "coco: one COCO .json (compressed RLE per image and class)")
+                        help="palette, color or overlay: <stem>.png; index: grey index PNGs; "
+                             "cityscapes-trainids|labelids|color: gtFine/<split>/<city>/X_gtFine_<kind>.png as "
+                             "cityscapesScripts writes them; cvat: a CVAT 'Segmentation mask 1.1' zip (--out OUT.zip); "
+                             "coco: one COCO .json (--out FILE.json, compressed RLE per image and class)")
+    parser.add_argument("--layout", choices=("files", "voc"), default="files",
+                        help="voc = a VOCdevkit/VOC2012 tree torchvision's VOCSegmentation loads (palette or index)")
     parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed); "
-                        "for coco, the .json file to write")
+                        "for cvat the .zip and for coco the .json file to write")
     parser.add_argument("--alpha", type=float, default=0.5, help="label opacity for 'overlay' (0..1, default 0.5)")
     return parser
 
@@ -50,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         from segmodels.cli._coco_export import run_coco_export
 
         return run_coco_export(project, args.out, labelled)
+    if args.format == "cvat" or args.layout != "files":
+        return _run_dataset_export(args, project)
     check_output_folder(args.out, ProtectedData.of_project(project), "--out")  # iter_export checks it too (GUI)
     written = failed = 0
     steps = iter_export(project, args.out, args.format, args.alpha)
@@ -62,4 +74,37 @@ def run(args: argparse.Namespace) -> int:
             written += 1
     print(f"Exported {written} of {labelled} labelled images as {args.format} PNGs to '{args.out}'."
           + (f" {failed} skipped." if failed else ""))
+    return 1 if failed else 0
+
+
+def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
+    """A whole dataset in a tool's own layout: a VOC tree or a CVAT zip, then what the user must know."""
+    from segmodels.cli.common import progress
+    from segmodels.errors import SegError
+
+    if args.format == "cvat":
+        if args.layout != "files":
+            raise SegError("--format cvat writes a zip in CVAT's own layout; leave out --layout.")
+        from segmodels.formats.cvat_export import CvatExport
+
+        export, what = CvatExport(project, args.out), "CVAT 'Segmentation mask 1.1' zip"
+    else:
+        if args.format not in ("palette", "index"):
+            raise SegError(f"--layout voc stores labels as palette or index PNGs, not {args.format}.")
+        from segmodels.formats.voc_export import VocExport
+
+        export, what = VocExport(project, args.out, index_png=args.format == "index"), "PASCAL VOC tree"
+    written = failed = 0
+    steps = progress(export.steps(), total=len(export), desc="export", unit="image",
+                     enabled=len(export) > 1 and sys.stderr.isatty())
+    for step in steps:
+        if step.error:
+            failed += 1
+            print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
+        else:
+            written += 1
+    print(f"Exported {written} of {len(export)} labelled images as a {what} to '{args.out}'."
+          + (f" {failed} skipped." if failed else ""))
+    for note in export.notes:
+        print(note)
     return 1 if failed else 0

@@ -2,6 +2,7 @@
 
     segstudio import coco ANNOTATIONS.json --images DIR --out PROJECT
     segstudio import labelme DIR --out PROJECT [--classes class_names.txt]
+    segstudio import cvat TASK.zip --out FOLDER    (kept in CVAT's own format: segmodels/formats/cvat_import.py)
 
 Each kind is one entry of `KINDS`: its help, its arguments and the function that reads the source
 into an `ImportPlan` (segmodels/formats/importing.py); everything else (progress, naming each skipped
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from segmodels.formats.importing import ImportPlan
+    from segmodels.labels.project import Project
 
 COMMAND = "import"
 
@@ -29,7 +31,10 @@ COMMAND = "import"
 class ImportKind:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    plan: Callable[[argparse.Namespace], ImportPlan]
+    plan: Callable[[argparse.Namespace], ImportPlan] | None = None
+    #: A kind that unpacks a dataset to be worked on in place, in its own format (no conversion plan):
+    #: returns the opened project and sentences for the user.
+    unpack: Callable[[argparse.Namespace], tuple[Project, list[str]]] | None = None
 
 
 def _coco_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,12 +61,24 @@ def _labelme_plan(args: argparse.Namespace) -> ImportPlan:
     return plan_labelme_import(args.source, args.out, args.classes)
 
 
+def _cvat_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="TASK.zip", help="a CVAT 'Segmentation mask 1.1' export")
+
+
+def _cvat_unpack(args: argparse.Namespace) -> tuple[Project, list[str]]:
+    from segmodels.formats.cvat_import import import_cvat
+
+    return import_cvat(args.source, args.out)
+
+
 #: One entry per importable format.
 KINDS: dict[str, ImportKind] = {
     "coco": ImportKind("COCO instance or stuff annotations (polygons, RLE) as semantic labels",
                        _coco_arguments, _coco_plan),
     "labelme": ImportKind("labelme JSON files (polygons, rectangles, circles, lines, points, masks)",
                           _labelme_arguments, _labelme_plan),
+    "cvat": ImportKind("a CVAT 'Segmentation mask 1.1' zip, unpacked into a folder opened in place (colours and "
+                       "labelmap.txt kept)", _cvat_arguments, unpack=_cvat_unpack),
 }
 
 
@@ -85,7 +102,15 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
     from segmodels.formats.importing import iter_import
 
-    plan = KINDS[args.kind].plan(args)
+    kind = KINDS[args.kind]
+    if kind.unpack is not None:
+        project, notes = kind.unpack(args)
+        for note in notes:
+            print(note)
+        print(f"Imported into '{args.out}': {project.origin} {len(project.image_paths())} images, "
+              f"{len(project.labelled_images())} labelled.")
+        return 0
+    plan = kind.plan(args)
     problems = len(plan.notes)
     for note in plan.notes:
         print(f"segstudio import: {note}", file=sys.stderr)

@@ -14,20 +14,21 @@ from pathlib import Path
 
 from segmodels.formats.ade20k import detect_ade20k
 from segmodels.formats.cityscapes import CITYSCAPES, IMAGES_FOLDER, LABELS_FOLDER, inspect_cityscapes
-from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.guess import DatasetGuess
-from segmodels.formats.layouts import VOC
 from segmodels.formats.mmseg import detect_mmseg
-from segmodels.labels.classes import cityscapes_classes, voc_classes
+from segmodels.formats.voc import inspect_voc
+from segmodels.labels.classes import cityscapes_classes
 
 Detector = Callable[[Path], "DatasetGuess | None"]
 
 
 def detect_voc(root: Path) -> DatasetGuess | None:
-    if not ((root / "JPEGImages").is_dir() and (root / "SegmentationClass").is_dir()):
+    """VOC devkit, labelme2voc and CVAT roots, with their own class list (segmodels/formats/voc.py)."""
+    found = inspect_voc(root)
+    if found is None:
         return None
-    return DatasetGuess(VOC, root / "JPEGImages", root / "SegmentationClass", voc_classes(), LabelEncoding.PALETTE,
-                        "PASCAL VOC layout (JPEGImages/ + SegmentationClass/), the 21 VOC classes.")
+    return DatasetGuess(found.layout, root / "JPEGImages", found.labels_dir, found.classes, found.encoding,
+                        found.origin)
 
 
 def detect_cityscapes(root: Path) -> DatasetGuess | None:

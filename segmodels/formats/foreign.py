@@ -32,6 +32,7 @@ PREFIX = 1024 * 1024
 IMPORT_USAGE = {
     "labelme": "segstudio import labelme {folder} --out PROJECT",
     "coco": "segstudio import coco {path} --images DIR --out PROJECT",
+    "cvat": "segstudio import cvat {path} --out FOLDER",
 }
 
 
@@ -128,6 +129,8 @@ def _identify_zip(path: Path) -> Foreign:
     if any(name.endswith("annotations.xml") for name in names):
         return Foreign("a zip archive of a CVAT for images export", "segstudio reads CVAT's 'Segmentation mask' "
                        "or 'COCO' exports: export the task as one of those, unpack it and open or import it")
+    if "labelmap.txt" in names and any(name.startswith("segmentationclass/") for name in names):
+        return Foreign("a zip archive of a CVAT 'Segmentation mask 1.1' export", _usage("cvat", path))
     if any("segmentationclass/" in name for name in names):
         return Foreign("a zip archive of a PASCAL VOC dataset", "unpack it and open the folder that holds "
                        "JPEGImages/ and SegmentationClass/")

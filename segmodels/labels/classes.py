@@ -222,7 +222,8 @@ def cityscapes_id_to_train_id() -> np.ndarray:
 
 
 def load_class_table(spec: str | Path) -> ClassTable:
-    """A preset name ('voc', 'cityscapes'), a segstudio.json, or a JSON class list file."""
+    """A preset name ('voc', 'cityscapes'), a segstudio.json, a JSON class list file, or a text class
+    list: labelme's class_names.txt, CVAT's labelmap.txt or one name a line (segmodels/formats/classlists.py)."""
     if str(spec).lower() == "voc":
         return voc_classes()
     if str(spec).lower() == "cityscapes":
@@ -231,6 +232,8 @@ def load_class_table(spec: str | Path) -> ClassTable:
     if not path.is_file():
         raise SegError(f"Class table {describe(path)} is neither a preset ({', '.join(PRESETS)}) nor a file.",
                        path=path)
+    if not _looks_like_json(path):
+        return class_table_from_list(path)
     data = _read_preset_json(path)
     entries = data.get("classes") if isinstance(data, dict) else data
     if entries is None and isinstance(data, dict) and "names" in data:
@@ -238,3 +241,26 @@ def load_class_table(spec: str | Path) -> ClassTable:
     if not isinstance(entries, list):
         raise SegError(f"Class table {describe(path)} has no 'classes' list.", path=path)
     return ClassTable.from_json(entries, source=f"class table {describe(path)}")
+
+
+def _looks_like_json(path: Path) -> bool:
+    if path.suffix.lower() == ".json":
+        return True
+    with open(path, "rb") as handle:  # a JSON list or object starts with [ or {; a text list with a name
+        head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"[", b"{")
+
+
+def class_table_from_list(path: Path) -> ClassTable:
+    """The table a text class list names; a class the file gives no colour gets the VOC colour of its
+    index (labelme's label PNGs use exactly that palette)."""
+    from segmodels.formats.classlists import read_class_list
+
+    found = read_class_list(path)
+    palette = voc_palette()
+    colors = [color if color is not None else tuple(int(v) for v in palette[index])
+              for index, color in enumerate(found.colors)]
+    try:
+        return ClassTable.from_names(found.names, colors)
+    except SegError as exc:  # too many classes: still name the file
+        raise SegError(f"Class list {describe(path)}: {exc}", path=path) from None

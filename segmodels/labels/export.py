@@ -4,8 +4,11 @@ Formats:
 - `palette`: the label map as an 8-bit palette PNG (indices kept, 255 included; palette = class colours);
 - `color`:   an RGB PNG of the class colours (unlabelled pixels in the palette's void colour);
 - `overlay`: the colours blended over the image with `alpha` (unlabelled pixels show the image);
+- `index`:   an 8-bit grey PNG, value = class index, 255 = unlabelled (mmseg's and ADE20K's form);
 - `cityscapes-trainids|labelids|color`: Cityscapes files `gtFine/<split>/<city>/X_gtFine_<kind>.png`,
   as cityscapesScripts writes them (segmodels/formats/cityscapes_export.py).
+Whole dataset layouts (`--layout voc`, `--format cvat`) are written by segmodels/formats/voc_export.py
+and segmodels/formats/cvat_export.py.
 
 `iter_export` yields one `ExportStep` per image so the CLI and the GUI can show progress and cancel
 between files. Every file is written atomically; an image whose label or image cannot be read is
@@ -41,6 +44,7 @@ class ExportFormat(str, enum.Enum):
     PALETTE = "palette"
     COLOR = "color"
     OVERLAY = "overlay"
+    INDEX = "index"
     #: Cityscapes files under gtFine/<split>/<city>/ (segmodels/formats/cityscapes_export.py)
     CITYSCAPES_TRAINIDS = "cityscapes-trainids"
     CITYSCAPES_LABELIDS = "cityscapes-labelids"
@@ -65,6 +69,16 @@ def encode_rgb_png(rgb: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
+def encode_grey_png(label_map: np.ndarray) -> bytes:
+    """An H x W uint8 label map as an 8-bit grey PNG (mode L): value = index, 255 = unlabelled."""
+    import cv2
+
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(label_map), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return encoded.tobytes()
+
+
 def render(project: Project, image: Path, fmt: ExportFormat, alpha: float) -> bytes:
     """The PNG bytes for one labelled image in the given format (SegError if unreadable)."""
     label_map = project.read_label(image)
@@ -72,6 +86,8 @@ def render(project: Project, image: Path, fmt: ExportFormat, alpha: float) -> by
         raise SegError(f"{describe(image)} has no label.", path=image)
     if fmt is ExportFormat.PALETTE:
         return encode_label_png(label_map, project.classes)
+    if fmt is ExportFormat.INDEX:
+        return encode_grey_png(label_map)
     if fmt is ExportFormat.COLOR:
         return encode_rgb_png(project.classes.palette()[label_map])
     from segmodels.labels.imageio import read_image, upright_note

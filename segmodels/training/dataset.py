@@ -26,6 +26,8 @@ from torch.utils.data import Dataset
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
+from segmodels.formats.splits import dataset_split, seeded_split
+from segmodels.formats.voc import VOC_LAYOUTS
 from segmodels.labels.imageio import read_image, upright_note
 from segmodels.labels.project import Project
 
@@ -50,14 +52,14 @@ def reviewed_images(project: Project) -> list[Path]:
 
 
 def make_split(project: Project, val_fraction: float, seed: int) -> dict:
-    """{'seed', 'val_fraction', 'train': [stems], 'val': [stems]}; val is empty for a single image."""
-    stems = sorted(p.stem for p in reviewed_images(project))
-    order = np.random.default_rng(seed).permutation(len(stems))
-    n_val = int(round(len(stems) * val_fraction))
-    if val_fraction > 0 and len(stems) >= 2:
-        n_val = min(max(n_val, 1), len(stems) - 1)  # at least one image on each side
-    val = sorted(stems[i] for i in order[:n_val])
-    train = sorted(stems[i] for i in order[n_val:])
+    """{'seed', 'val_fraction', 'train': [stems], 'val': [stems]}; val is empty for a single image.
+    A VOC-style root's own ImageSets/Segmentation train/val lists win, with a 'source' sentence saying so."""
+    stems = [p.stem for p in reviewed_images(project)]
+    own = dataset_split(project.root, stems) if project.layout.name in VOC_LAYOUTS else None
+    if own is not None:
+        train, val, note = own
+        return {"seed": int(seed), "val_fraction": float(val_fraction), "train": train, "val": val, "source": note}
+    train, val = seeded_split(stems, val_fraction, seed)
     return {"seed": int(seed), "val_fraction": float(val_fraction), "train": train, "val": val}
 
 

@@ -186,6 +186,8 @@ def prepare_run(config: TrainConfig) -> RunState:
                            f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
     scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and config.amp else None
     note = f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
+    if split.get("source"):  # the dataset's own train/val lists were used (segmodels/formats/splits.py)
+        note += f"; {split['source']}"
     return RunState(config, ctx, device, project, project.classes, model, train_model, model.normalization,
                     optimizer, scheduler, scaler, train_batches, val_batches, train_sampler, steps_per_epoch,
                     start_epoch, split, best_path, last_path, best_miou, None, note, (train_set, val_set))

@@ -247,6 +247,8 @@ REPO = Path(__file__).resolve().parents[2]
 #: Writes that are safe without segmodels.atomic, with the reason.
 ALLOWED = {
     ("app/startup/gui.py", "copy2"): "copies into .demo-partial-<pid>/, which is renamed into place only when complete",
+    ("segmodels/formats/safezip.py", "open"): "extracts into a fresh .sgs-import-* staging folder, renamed into "
+                                             "place only when complete (segmodels/formats/cvat_import.py)",
 }
 
 
