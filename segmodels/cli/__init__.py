@@ -23,7 +23,7 @@ from segmodels import __version__
 from segmodels.errors import SegError
 
 #: Commands in the order `--help` lists them; any other command module found is listed after.
-ORDER = ("validate", "export", "predict", "models", "train", "evaluate", "demo")
+ORDER = ("validate", "export", "convert", "predict", "models", "train", "evaluate", "demo")
 EXIT_USAGE = 2
 
 
