@@ -16,7 +16,9 @@ A dataset must not change meaning on the way in or out, so a label saved in plac
 encoding (grey stays grey: readers using `cv2.imread(path, IMREAD_GRAYSCALE)` would otherwise get
 palette luminances). Several encodings lose information on reading (labelIds maps 16 ids to 255;
 an unknown colour reads as 255), so writing over an existing file keeps the file's own value at every
-pixel whose class did not change: untouched pixels stay byte-identical (`write_label_file`).
+pixel whose class did not change: untouched pixels stay byte-identical (`write_label_file`). It also
+keeps the file's palette, bit depth and alpha, or an array's form (segmodels/formats/arrays.py), and
+refuses a value the encoding would store as another (docs/formats.md, "Encodings in a project").
 """
 from __future__ import annotations
 
@@ -191,7 +193,7 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
     if encoding is LabelEncoding.PALETTE:
         palette = classes.palette().reshape(-1).tolist()
         if old is not None and old.palette:  # the file's own palette, extended only by entries it lacks
-            needed = 3 * (int(label_map.max()) + 1)
+            needed = 3 * (int(label_map.max(initial=0)) + 1)
             palette = old.palette if len(old.palette) >= needed else old.palette + palette[len(old.palette):needed]
         atomic_write_bytes(path, _encode_png(label_map, "P", palette, None if old is None else old.transparency))
         return
@@ -263,7 +265,7 @@ def _png_mode(encoding: LabelEncoding, stored: np.ndarray, old: _Replaced | None
     if stored.ndim == 3:
         return "RGBA" if stored.shape[2] == 4 else "RGB"
     if old is not None and encoding is LabelEncoding.GREY:
-        if old.mode == "1" and int(stored.max()) <= 1:
+        if old.mode == "1" and int(stored.max(initial=0)) <= 1:
             return "1"
         if old.mode.startswith("I;16") or old.mode == "I":  # a PNG has no 32-bit grey: "I" is 16-bit
             return "I;16"

@@ -147,3 +147,13 @@ def test_one_hot_and_colour_projects_train_evaluate_and_export(tmp_path, capsys)
         out = tmp_path / f"export-{encoding}"
         assert cli_main(["export", str(project.root), "--format", "palette", "--out", str(out)]) == 0
         assert all(np.array_equal(np.array(Image.open(out / f"{s}.png")), m) for s, m in maps.items())
+
+
+def test_from_reads_grey_masks_as_binary(tmp_path, capsys):
+    folder = tmp_path / "masks"
+    folder.mkdir()
+    Image.fromarray(np.array([[0, 255], [255, 0]], np.uint8), mode="L").save(folder / "m.png")
+    assert cli_main(["convert", str(folder), "--to", "grey", "--from", "binary", "--out", str(tmp_path / "out")]) == 0
+    assert np.array(Image.open(tmp_path / "out" / "m.png")).tolist() == [[0, 1], [1, 0]]
+    assert cli_main(["convert", str(folder), "--to", "grey", "--from", "jpeg", "--out", str(tmp_path / "x")]) == 2
+    assert "Unknown label encoding 'jpeg'" in capsys.readouterr().err
