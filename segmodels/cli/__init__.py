@@ -23,7 +23,9 @@ from segmodels import __version__
 from segmodels.errors import SegError
 
 #: Commands in the order `--help` lists them; any other command module found is listed after.
-ORDER = ("validate", "export", "convert", "predict", "models", "train", "evaluate", "demo")
+ORDER = ("validate", "export", "imports", "convert", "predict", "models", "train", "evaluate", "demo")
+#: Modules named otherwise than their command (`import` is a Python keyword).
+RENAMED = {"imports": "import"}
 EXIT_USAGE = 2
 
 
@@ -34,13 +36,13 @@ def command_modules() -> dict[str, ModuleType]:
     for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
         if hasattr(module, "add_parser") and hasattr(module, "run"):
-            modules[name.replace("_", "-")] = module
+            modules[RENAMED.get(name, name.replace("_", "-"))] = module
     return modules
 
 
 def command_names() -> list[str]:
     names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "common"]
-    return [n.replace("_", "-") for n in names]
+    return [RENAMED.get(n, n.replace("_", "-")) for n in names]
 
 
 class _Parser(argparse.ArgumentParser):

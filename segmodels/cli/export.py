@@ -1,4 +1,8 @@
 """`segstudio export PROJECT --format palette|color|overlay --out DIR`: one PNG per labelled image.
+`--format cityscapes-trainids|cityscapes-labelids|cityscapes-color`: Cityscapes label files,
+gtFine/<split>/<city>/X_gtFine_<kind>.png, as cityscapesScripts writes them (one flag names both
+the layout and the encoding: only these three combinations exist).
+`--format coco --out FILE.json`: one COCO file (segmodels/cli/_coco_export.py).
 
 Files are named by the image stem and written atomically. An image whose label or image cannot be
 read is named on stderr and skipped; the exit status is then 1 (0 when every file was written).
@@ -8,16 +12,23 @@ from __future__ import annotations
 import argparse
 import sys
 
+#: segmodels.labels.export.ExportFormat's values (not imported: `--help` stays fast)
+FORMATS = ("palette", "color", "overlay", "cityscapes-trainids", "cityscapes-labelids", "cityscapes-color", "coco")
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "export", help="write label PNGs (palette, colour or overlay) for every labelled image",
+        "export", help="write label PNGs (palette, colour or overlay) or one COCO file for the labelled images",
         description="Export each reviewed label of a project (or VOC root) as <stem>.png: 'palette' keeps "
                     "the class indices (8-bit palette PNG), 'color' paints the class colours, 'overlay' "
-                    "blends them over the image.")
+                    "blends them over the image; 'coco' writes one COCO file (compressed RLE per image and class).")
     parser.add_argument("project", metavar="PROJECT", help="a project folder or VOC root")
-    parser.add_argument("--format", choices=("palette", "color", "overlay"), default="palette")
-    parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed)")
+    parser.add_argument("--format", default="palette", choices=FORMATS,
+                        help="palette, color or overlay: <stem>.png; cityscapes-trainids|labelids|color: "
+                             "gtFine/<split>/<city>/X_gtFine_<kind>.png as cityscapesScripts writes them; "
+                             "coco: one COCO .json (compressed RLE per image and class)")
+    parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed); "
+                        "for coco, the .json file to write")
     parser.add_argument("--alpha", type=float, default=0.5, help="label opacity for 'overlay' (0..1, default 0.5)")
     return parser
 
@@ -35,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     labelled = len(project.labelled_images())
     if labelled == 0:
         raise SegError(f"Project '{args.project}' has no labelled images to export.", path=args.project)
+    if args.format == "coco":
+        from segmodels.cli._coco_export import run_coco_export
+
+        return run_coco_export(project, args.out, labelled)
     check_output_folder(args.out, ProtectedData.of_project(project), "--out")  # iter_export checks it too (GUI)
     written = failed = 0
     steps = iter_export(project, args.out, args.format, args.alpha)

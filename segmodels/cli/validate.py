@@ -28,6 +28,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("path", metavar="PATH", help="a label file, a folder, a project or a VOC root")
     parser.add_argument("--classes", metavar="voc|cityscapes|FILE", default=None,
                         help="class table (default: the project's, else VOC)")
+    parser.add_argument("--encoding", metavar="labelIds|trainIds|color", default=None,
+                        help="how the label files store classes (default: by file name, e.g. Cityscapes "
+                             "*_labelIds.png, else by the project, else by the PNG mode); labelIds files are "
+                             "read as Cityscapes train ids")
     parser.add_argument("--implicit-background", action="store_true",
                         help="one-hot stacks have no background channel (M2NIST): all-zero rows are class 0")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -61,6 +65,7 @@ def _protected(path: str, jobs: list) -> ProtectedData:
 
 def run(args: argparse.Namespace) -> int:
     from segmodels.cli.common import progress
+    from segmodels.formats.encodings import parse_encoding
     from segmodels.labels.classes import load_class_table
     from segmodels.labels.colorlabels import cityscapes_ignore_colors
     from segmodels.labels.outputs import check_output_folder
@@ -69,11 +74,12 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.validation.targets import plan_validation
 
     explicit = load_class_table(args.classes) if args.classes else None
-    table, jobs = plan_validation(args.path, explicit)
+    encoding = parse_encoding(args.encoding) if args.encoding else None
+    table, jobs = plan_validation(args.path, explicit, encoding)
     if args.previews is not None:
         check_output_folder(args.previews, _protected(args.path, jobs), "--previews")
     ignore = cityscapes_ignore_colors() if str(args.classes).lower() == "cityscapes" else ()
-    options = ValidationOptions(table, args.implicit_background, ignore)
+    options = ValidationOptions(table, args.implicit_background, ignore, encoding)
     report = ValidationReport()
     results = iter_validate(jobs, options, args.previews)
     bar = progress(results, total=len(jobs), desc="validate", unit="label",

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from segmodels.formats.cityscapes import CITYSCAPES, IMAGES_FOLDER, LABELS_FOLDER, inspect_cityscapes
 from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.layouts import VOC, Layout
-from segmodels.labels.classes import ClassTable, voc_classes
+from segmodels.labels.classes import ClassTable, cityscapes_classes, voc_classes
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,17 @@ def detect_voc(root: Path) -> DatasetGuess | None:
                         "PASCAL VOC layout (JPEGImages/ + SegmentationClass/), the 21 VOC classes.")
 
 
+def detect_cityscapes(root: Path) -> DatasetGuess | None:
+    """leftImg8bit/ + gtFine/: the 19 train classes, labels in the kind the files have (formats/cityscapes.py)."""
+    found = inspect_cityscapes(root)
+    if found is None:
+        return None
+    encoding, origin = found
+    return DatasetGuess(CITYSCAPES, root / IMAGES_FOLDER, root / LABELS_FOLDER, cityscapes_classes(), encoding, origin)
+
+
 #: Asked in order; the first match wins.
-DETECTORS: list[Detector] = [detect_voc]
+DETECTORS: list[Detector] = [detect_voc, detect_cityscapes]
 
 
 def detect_dataset(root: Path) -> DatasetGuess | None:

@@ -36,7 +36,7 @@ from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.formats.arrays import encode_array_label, read_array_label
 from segmodels.labels.classes import ClassTable, cityscapes_id_to_train_id, cityscapes_labels
-from segmodels.labels.colorlabels import color_lookup, colors_to_label_map
+from segmodels.labels.colorlabels import colors_to_label_map, label_file_colors, label_file_lookup
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL
 
@@ -152,7 +152,7 @@ def _color_values(path: Path) -> np.ndarray:
 
 def _read_color(path: Path, classes: ClassTable) -> np.ndarray:
     rgb = _color_values(path)[..., :3]
-    label_map, unknown = colors_to_label_map(rgb, color_lookup(classes))
+    label_map, unknown = colors_to_label_map(rgb, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())
         y, x = divmod(int(np.argmax(unknown.reshape(-1))), unknown.shape[1])
@@ -175,18 +175,20 @@ class _Replaced:
 
 
 def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classes: ClassTable,
-                     encoding: LabelEncoding, *, like: str | os.PathLike[str] | None = None) -> None:
+                     encoding: LabelEncoding, *, like: str | os.PathLike[str] | None = None,
+                     exact: bool = True) -> None:
     """Write `label_map` to `path` in `encoding`, atomically. Over an existing file of the same encoding
     every pixel whose class did not change keeps the file's stored value exactly, and the file keeps
     its palette and bit depth (an array its form: segmodels/formats/arrays.py). A new one-hot file takes
-    the form of `like`. SegError, writing nothing, when the encoding cannot hold a value of the map."""
+    the form of `like`. SegError, writing nothing, when the encoding cannot hold a value of the map; with
+    `exact=False`, classes the table gives one colour may share it (Cityscapes' colour files do)."""
     path = Path(path)
     if label_map.ndim != 2 or label_map.dtype != np.uint8:
         raise ValueError(f"label map must be H x W uint8, got {label_map.shape} {label_map.dtype}")
     if encoding is LabelEncoding.ONEHOT:
         atomic_write_bytes(path, encode_array_label(path, label_map, classes, None if like is None else Path(like)))
         return
-    _refuse_unstorable(path, label_map, classes, encoding)
+    _refuse_unstorable(path, label_map, classes, encoding, exact)
     old = _replaced(path, classes, encoding)
     if old is not None and old.raw is not None and old.raw.shape[:2] != label_map.shape:
         old = replace(old, raw=None, label_map=None)  # another size: nothing to keep pixel by pixel
@@ -198,9 +200,10 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
         atomic_write_bytes(path, _encode_png(label_map, "P", palette, None if old is None else old.transparency))
         return
     if encoding is LabelEncoding.COLOR:
-        stored = classes.palette()[label_map]
-        if old is not None and old.mode == "RGBA":
-            stored = np.dstack([stored, np.full(label_map.shape, 255, np.uint8)])
+        stored = label_file_colors(classes)[label_map]
+        if old is not None and (old.mode == "RGBA") != (stored.shape[-1] == 4):  # the file's RGB or RGBA is kept
+            opaque = np.full(label_map.shape, 255, np.uint8)
+            stored = stored[..., :3] if old.mode == "RGB" else np.dstack([stored, opaque])
     elif encoding is LabelEncoding.LABEL_IDS:
         stored = train_id_to_label_id()[label_map]
     elif encoding is LabelEncoding.BINARY:
@@ -214,14 +217,15 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
     atomic_write_bytes(path, _encode_png(stored, _png_mode(encoding, stored, old)))
 
 
-def _refuse_unstorable(path: Path, label_map: np.ndarray, classes: ClassTable, encoding: LabelEncoding) -> None:
+def _refuse_unstorable(path: Path, label_map: np.ndarray, classes: ClassTable, encoding: LabelEncoding,
+                       exact: bool) -> None:
     """SegError for a value the encoding would store as another one (never written silently). Binary
     masks have no 'unlabelled': 255 is stored as background, as such datasets mean it (docs/formats.md)."""
     values = np.unique(label_map)
     if encoding is LabelEncoding.COLOR:
-        colors = classes.palette()[values][np.newaxis]
-        back = colors_to_label_map(colors, color_lookup(classes))[0][0]
-        bad = values[back != values]
+        colors = label_file_colors(classes)[values][np.newaxis, :, :3]
+        back = colors_to_label_map(colors, label_file_lookup(classes))[0][0]
+        bad = values[(back != values) if exact else ((back == IGNORE_INDEX) != (values == IGNORE_INDEX))]
         why = "has no colour of its own in the class table"
     elif encoding is LabelEncoding.LABEL_IDS:
         bad = values[cityscapes_id_to_train_id()[train_id_to_label_id()[values]] != values]
@@ -245,7 +249,7 @@ def _replaced(path: Path, classes: ClassTable, encoding: LabelEncoding) -> _Repl
             return None
         if encoding is LabelEncoding.COLOR:
             raw = _color_values(path)
-            label_map = colors_to_label_map(raw[..., :3], color_lookup(classes))[0]  # unknown colours kept as stored
+            label_map = colors_to_label_map(raw[..., :3], label_file_lookup(classes))[0]  # unknown colours: as stored
             return _Replaced("RGBA" if raw.shape[2] == 4 else "RGB", raw, label_map)
         with open_pil(path, what="label") as image:
             mode = image.mode

@@ -25,6 +25,10 @@ def _same_stem(stem: str, encoding: LabelEncoding) -> str:
     return stem
 
 
+def _same_image_stem(stem: str, encoding: LabelEncoding) -> str | None:
+    return stem
+
+
 @dataclass(frozen=True)
 class Layout:
     name: str
@@ -32,6 +36,9 @@ class Layout:
     recursive: bool = False             # images in sub-folders (splits, cities), labels mirrored
     #: The label file's stem for an image stem (Cityscapes: X_leftImg8bit -> X_gtFine_labelTrainIds)
     label_stem: Callable[[str, LabelEncoding], str] = field(default=_same_stem, compare=False)
+    #: The inverse: the image stem a label file's stem belongs to, None for a file that is no label of
+    #: this encoding (Cityscapes keeps *_color.png, *_instanceIds.png beside *_labelIds.png)
+    image_stem: Callable[[str, LabelEncoding], str | None] = field(default=_same_image_stem, compare=False)
 
     def image_paths(self, images_dir: Path) -> list[Path]:
         """The layout's images, sorted by relative path (case-insensitively), hidden files skipped."""
@@ -39,12 +46,20 @@ class Layout:
             return []
         if not self.recursive:
             return [images_dir / name for name in image_names(images_dir)]
-        found = []
-        for folder, dirs, files in os.walk(images_dir):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            base = Path(folder)
-            found += [base / name for name in files if _is_image_name(name) and (base / name).is_file()]
-        return sorted(found, key=lambda p: p.relative_to(images_dir).as_posix().lower())
+        found: list[tuple[str, str]] = []
+        _walk_images(os.fspath(images_dir), "", found)
+        found.sort()
+        return [Path(path) for _key, path in found]
+
+    def images_by_folder(self, images_dir: Path) -> dict[Path, list[str]]:
+        """Image names per folder, for the stem-clash check: a recursive layout mirrors each folder in
+        its labels, so two stems clash only within one folder (Cityscapes: one city)."""
+        if not self.recursive:
+            return {images_dir: image_names(images_dir)} if images_dir.is_dir() else {}
+        folders: dict[Path, list[str]] = {}
+        for image in self.image_paths(images_dir):
+            folders.setdefault(image.parent, []).append(image.name)
+        return folders
 
     def label_base(self, images_dir: Path, labels_dir: Path, image: Path, encoding: LabelEncoding) -> Path:
         """The label file of `image` without its suffix."""
@@ -66,6 +81,21 @@ class Layout:
             except ValueError:
                 pass
         return Path(image.stem)
+
+
+def _walk_images(folder: str, relative: str, found: list[tuple[str, str]]) -> None:
+    """(relative path in lower case, path) of every image under `folder`, hidden entries skipped and
+    linked folders not followed (as os.walk). Strings, not Paths, and no stat per file where the file
+    system says the entry's type: opening Cityscapes lists 5000 images several times."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                _walk_images(entry.path, f"{relative}{name.lower()}/", found)
+            elif _is_image_name(name) and entry.is_file():
+                found.append((relative + name.lower(), entry.path))
 
 
 def _is_image_name(name: str) -> bool:

@@ -200,6 +200,19 @@ def cityscapes_classes() -> ClassTable:
     return ClassTable(tuple(ClassInfo(label.train_id, label.name, label.color) for label in train))
 
 
+@cache
+def cityscapes_id_table() -> ClassTable:
+    """All 34 label ids (0..33) with their names and colours: what a Cityscapes labelIds or colour file
+    holds before ids are mapped to train ids ('license plate', id -1, is never in a label image)."""
+    labels = sorted((label for label in cityscapes_labels() if label.id >= 0), key=lambda label: label.id)
+    return ClassTable(tuple(ClassInfo(label.id, label.name, label.color) for label in labels))
+
+
+def is_cityscapes_table(classes: ClassTable) -> bool:
+    """The 19 Cityscapes train classes, by name (the user may have changed colours)."""
+    return classes.names == cityscapes_classes().names
+
+
 def cityscapes_id_to_train_id() -> np.ndarray:
     """A 256-entry lookup table: Cityscapes label id -> train id (255 for ignored ids)."""
     lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)

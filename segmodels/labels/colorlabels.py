@@ -16,7 +16,7 @@ import numpy as np
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.labels.classes import ClassTable, Color, cityscapes_labels
+from segmodels.labels.classes import ClassTable, Color, cityscapes_id_table, cityscapes_labels, is_cityscapes_table
 from segmodels.labels.imageio import open_pil
 
 
@@ -54,6 +54,25 @@ def _pack_one(color: Iterable[int]) -> int:
 def cityscapes_ignore_colors() -> tuple[Color, ...]:
     """Colours of Cityscapes labels that are not training classes (void, ego vehicle, ...)."""
     return tuple(label.color for label in cityscapes_labels() if label.train_id == IGNORE_INDEX)
+
+
+def label_file_lookup(class_table: ClassTable, ignore_colors: Iterable[Color] = ()) -> ColorLookup:
+    """How a colour-coded label file is read with this table: a Cityscapes colour file also paints
+    the labels that are no train class (unlabeled, ego vehicle, dynamic...) in their own colours, all
+    read as unlabelled (docs/formats.md, "Cityscapes")."""
+    extra = cityscapes_ignore_colors() if is_cityscapes_table(class_table) else ()
+    return color_lookup(class_table, (*ignore_colors, *extra))
+
+
+def label_file_colors(class_table: ClassTable) -> np.ndarray:
+    """256 x 3 (RGB) or 256 x 4 (RGBA): what a new colour-coded label file of this table stores for
+    each index; unlabelled is the table's void colour. Cityscapes colour files (the 19 train classes or
+    the 34 label ids) are RGBA with alpha 255 and 'unlabeled' (0, 0, 0), as json2labelImg writes them."""
+    palette = class_table.palette()
+    if not (is_cityscapes_table(class_table) or class_table.names == cityscapes_id_table().names):
+        return palette
+    palette[IGNORE_INDEX] = 0
+    return np.column_stack([palette, np.full(len(palette), 255, np.uint8)])
 
 
 def colors_to_label_map(rgb: np.ndarray, lookup: ColorLookup) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,9 @@
 Formats:
 - `palette`: the label map as an 8-bit palette PNG (indices kept, 255 included; palette = class colours);
 - `color`:   an RGB PNG of the class colours (unlabelled pixels in the palette's void colour);
-- `overlay`: the colours blended over the image with `alpha` (unlabelled pixels show the image).
+- `overlay`: the colours blended over the image with `alpha` (unlabelled pixels show the image);
+- `cityscapes-trainids|labelids|color`: Cityscapes files `gtFine/<split>/<city>/X_gtFine_<kind>.png`,
+  as cityscapesScripts writes them (segmodels/formats/cityscapes_export.py).
 
 `iter_export` yields one `ExportStep` per image so the CLI and the GUI can show progress and cancel
 between files. Every file is written atomically; an image whose label or image cannot be read is
@@ -23,6 +25,12 @@ import numpy as np
 
 from segmodels.atomic import atomic_write_bytes
 from segmodels.errors import SegError, describe
+from segmodels.formats.cityscapes_export import (
+    CITYSCAPES_FORMATS,
+    export_label,
+    export_target,
+    require_cityscapes_classes,
+)
 from segmodels.labels.blend import blend
 from segmodels.labels.labelio import encode_label_png
 from segmodels.labels.outputs import ProtectedData, check_output_folder
@@ -33,6 +41,10 @@ class ExportFormat(str, enum.Enum):
     PALETTE = "palette"
     COLOR = "color"
     OVERLAY = "overlay"
+    #: Cityscapes files under gtFine/<split>/<city>/ (segmodels/formats/cityscapes_export.py)
+    CITYSCAPES_TRAINIDS = "cityscapes-trainids"
+    CITYSCAPES_LABELIDS = "cityscapes-labelids"
+    CITYSCAPES_COLOR = "cityscapes-color"
 
 
 @dataclass(frozen=True)
@@ -79,14 +91,20 @@ def iter_export(project: Project, out_dir: str | os.PathLike[str], fmt: ExportFo
     fmt = ExportFormat(fmt)
     if not 0.0 <= alpha <= 1.0:
         raise SegError(f"Alpha must be between 0 and 1, got {alpha}.")
+    cityscapes = CITYSCAPES_FORMATS.get(fmt.value)
+    if cityscapes is not None:
+        require_cityscapes_classes(project)
     out = check_output_folder(out_dir, ProtectedData.of_project(project), "Output")
     images = project.labelled_images()
     total = len(images)
     for index, image in enumerate(images, start=1):
-        target = out / f"{image.stem}.png"
+        target = out / f"{image.stem}.png" if cityscapes is None else export_target(project, out, image, cityscapes)
         try:
             project.refuse_stem_clash(image, target, "exported file")
-            atomic_write_bytes(target, render(project, image, fmt, alpha))
+            if cityscapes is not None:
+                export_label(project, image, target, cityscapes)
+            else:
+                atomic_write_bytes(target, render(project, image, fmt, alpha))
         except SegError as exc:
             yield ExportStep(index, total, image, None, str(exc))
             continue

@@ -90,11 +90,22 @@ def _one_sentence(path: Path, what: str) -> Iterator[None]:
     except SegError:
         raise
     except Image.UnidentifiedImageError:
-        raise SegError(f"{what.capitalize()} {describe(path)} is not a readable image file.", path=path) from None
+        raise SegError(not_an_image(path, what), path=path) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         if isinstance(exc, (EOFError, SyntaxError)) or decoder_says_truncated(exc):
             raise TruncatedFile(f"{what.capitalize()} {describe(path)} is truncated or corrupt.", path=path) from None
         raise SegError(f"{what.capitalize()} {describe(path)} is unreadable ({exc}).", path=path) from None
+
+
+def not_an_image(path: Path, what: str) -> str:
+    """The sentence for a file Pillow cannot identify: what it is when it is an annotation file of
+    another format (a labelme or COCO .json, a CVAT .zip: segmodels/formats/foreign.py), with the
+    command that imports it; else "not a readable image file"."""
+    from segmodels.formats.foreign import foreign_predicate  # only on this failure path
+
+    noun = "a label image" if what == "label" else "an image"
+    predicate = foreign_predicate(path, noun) or "is not a readable image file"
+    return f"{what.capitalize()} {describe(path)} {predicate}."
 
 
 def exif_orientation(image: Image.Image) -> int:
@@ -286,7 +297,7 @@ def read_header(path: str | os.PathLike[str]) -> ImageHeader:
         raise SegError(f"Image {describe(path)} is over the pixel limit (possible decompression bomb); "
                        "refused.", path=path) from None
     except (OSError, Image.UnidentifiedImageError, SyntaxError, ValueError):
-        raise SegError(f"Image {describe(path)} is not a readable image file.", path=path) from None
+        raise SegError(not_an_image(Path(path), "image"), path=path) from None
     if orientation in SWAPS_AXES:
         width, height = height, width
     return ImageHeader(height, width, orientation)

@@ -44,7 +44,7 @@ def read_label_png(path: str | os.PathLike[str]) -> np.ndarray:
     A colour PNG is refused with a sentence saying how to read it (through a class table).
     """
     image = open_pil(path, what="label")
-    if image.mode in ("P", "L"):
+    if image.mode in ("P", "L", "1"):  # a 1-bit mask: its two values are the indices 0 and 1
         return np.array(image, dtype=np.uint8)
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         values = np.array(image)

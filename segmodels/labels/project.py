@@ -26,10 +26,12 @@ import numpy as np
 from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
+from segmodels.formats.cityscapes import cityscapes_root_of
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
+from segmodels.formats.foreign import folder_note
 from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, labelled_stems
-from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout, image_names
+from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
@@ -105,7 +107,9 @@ class Project:
         project.refuse_stem_clashes()
         if not project.origin:
             project = replace(project, origin=_origin(project, config_path))
-        return project
+        notes = [note for folder in dict.fromkeys((project.images_dir, project.labels_dir))
+                 if (note := folder_note(folder))]  # a labelme/COCO .json beside the images: say how to import it
+        return replace(project, origin=" ".join([project.origin, *notes])) if notes else project
 
     @classmethod
     def create(cls, root: str | os.PathLike[str], classes: ClassTable) -> Project:
@@ -208,13 +212,13 @@ class Project:
         """StemClash (one sentence: the first pair, and how many more) when two images share a stem."""
         if not self.images_dir.is_dir():
             return
-        names = image_names(self.images_dir)
-        clashes = find_stem_clashes(names, fold_case=folds_case(self.images_dir))
-        if clashes:
-            first = next(name for name in names if name in clashes)
-            image = self.images_dir / first
-            raise clash_error(image, self.images_dir / clashes[first], self.label_path(image),
-                              others=len(clashes) - 2)
+        fold_case = folds_case(self.images_dir)
+        for folder, names in self.layout.images_by_folder(self.images_dir).items():
+            clashes = find_stem_clashes(names, fold_case=fold_case)
+            if clashes:
+                first = next(name for name in names if name in clashes)
+                image = folder / first
+                raise clash_error(image, folder / clashes[first], self.label_path(image), others=len(clashes) - 2)
 
     def stem_clash(self, image: Path) -> Path | None:
         """Another image in the images folder with `image`'s stem (added since the project was opened,
@@ -239,8 +243,7 @@ class Project:
 
     @cached_property
     def label_model(self) -> Path | None:
-        """An existing label file of the project's encoding that new labels are modelled on (a one-hot
-        project's suffix, array form and npz member: segmodels/formats/arrays.py); found once."""
+        """The first label file of the project's encoding: new one-hot labels take its suffix and form."""
         return first_label_file(self.labels_dir, self.label_encoding, recursive=self.layout.recursive)
 
     def label_encoding_of(self, label_file: Path) -> LabelEncoding:
@@ -359,23 +362,21 @@ def _origin(project: Project, config_path: Path) -> str:
     if project.kind is ProjectKind.FOLDER:
         return (f"Plain image folder; labels go to {project.labels_dir.name}/ as {project.label_encoding.value} "
                 f"labels with the default {len(project.classes)} classes until you save.")
-    return (f"segstudio project ({project.layout.description}, {project.label_encoding.value} labels), "
-            f"{len(project.classes)} classes from {config_path.name}.")
+    where = "" if project.layout is PROJECT else f"{project.layout.description}, "
+    return (f"segstudio project ({where}{project.label_encoding.value} labels), {len(project.classes)} classes "
+            f"from {config_path.name}.")
 
 
 def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding | None]:
-    """The layout and label encoding a segstudio.json names (the segstudio layout when absent; no
-    encoding when absent: Project.open infers it from the labels)."""
+    """The layout (the segstudio one when absent) and label encoding (None when absent) a segstudio.json names."""
     name = data.get("layout", PROJECT.name)
     layout = LAYOUTS.get(name) if isinstance(name, str) else None
     if layout is None:
         raise SegError(f"Project file {describe(config_path)} names layout {json.dumps(name)[:40]}; known: "
                        f"{', '.join(sorted(LAYOUTS))}.", path=config_path)
     encoding = data.get("label_encoding")
-    if encoding is None:
-        return layout, None
     try:
-        return layout, LabelEncoding(encoding)
+        return layout, None if encoding is None else LabelEncoding(encoding)
     except ValueError:
         raise SegError(f"Project file {describe(config_path)} names label encoding {json.dumps(encoding)[:40]}; "
                        f"known: {', '.join(e.value for e in LabelEncoding)}.", path=config_path) from None
@@ -389,6 +390,8 @@ def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
         if target.name == PROJECT_FILE:
             return Project.open(target.parent), None
         folder = target.parent
+        if (root := cityscapes_root_of(target)) is not None:  # leftImg8bit/<split>/<city>/<image>
+            return Project.open(root), target
         if folder.name in ("images", "JPEGImages") and (
                 (folder.parent / PROJECT_FILE).exists() or folder.name == "JPEGImages"):
             folder = folder.parent

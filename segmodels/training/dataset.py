@@ -39,9 +39,13 @@ def reviewed_images(project: Project) -> list[Path]:
     """The images that have a reviewed label, or a SegError saying there are none."""
     images = project.labelled_images()
     if not images:
+        from segmodels.formats.foreign import folder_note
+
+        # labelme/COCO files where labels were expected: say how to import them, the likely way out
+        notes = [note for folder in (project.labels_dir, project.images_dir) if (note := folder_note(folder))]
         raise SegError(f"Project {describe(project.root)} has no reviewed labels in "
-                       f"{describe(project.labels_dir)}; label (or accept) some images before training.",
-                       path=project.root)
+                       f"{describe(project.labels_dir)}; label (or accept) some images before training."
+                       + "".join(f" {note}" for note in notes[:1]), path=project.root)
     return images
 
 

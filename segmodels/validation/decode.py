@@ -2,8 +2,12 @@
 
 Checks per label file:
 - the file: empty (0 bytes), truncated, unreadable (not an image / corrupt, not a regular file),
-  unsupported format;
+  unsupported format, or an annotation file of another format (a labelme or COCO .json, a CVAT .zip:
+  named as what it is, with the command that imports it);
+- a 1-bit PNG is read as the indices 0 and 1;
 - palette or grey PNG: every index < number of classes or == 255 (IGNORE_INDEX);
+- Cityscapes labelIds PNG (by --encoding, the `_labelIds` file name or the project): every id in
+  0..33, read as its train id;
 - colour-coded PNG (RGB/RGBA): every colour is in the class table;
 - one-hot stack (.npy/.npz): rows with no 1, several 1s, NaN, values other than 0/1, wrong rank or
   channel count (an all-zero row is fine only with `implicit_background`).
@@ -23,7 +27,11 @@ from PIL import Image
 from segmodels.atomic import read_regular_bytes, require_regular_file
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, TruncatedFile
-from segmodels.labels.colorlabels import color_lookup, colors_to_label_map, pack_rgb
+from segmodels.formats.cityscapes import MAX_LABEL_ID
+from segmodels.formats.encodings import LabelEncoding, encoding_from_name
+from segmodels.formats.foreign import foreign_predicate, is_foreign_name
+from segmodels.labels.classes import cityscapes_id_to_train_id
+from segmodels.labels.colorlabels import colors_to_label_map, label_file_lookup, pack_rgb
 from segmodels.labels.imageio import decoder_says_truncated, oversize_reason
 from segmodels.labels.onehot import decode_onehot, load_array
 from segmodels.validation.report import DecodedLabel, Problem, ProblemKind, ValidationOptions, make_problem
@@ -57,10 +65,12 @@ def _read_image_array(path: Path) -> tuple[np.ndarray, str]:
                 raise _ReadFailure(ProblemKind.UNREADABLE, oversize)
             image.load()
             mode = image.mode
-            if mode not in ("P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
+            if mode not in ("1", "P", "L", "RGB", "RGBA", "PA", "LA", "I;16", "I;16B", "I;16L", "I"):
                 raise _ReadFailure(ProblemKind.UNSUPPORTED_FORMAT,
                                    f"is a {mode} image, not a palette, grey or RGB label")
             values = np.asarray(image)
+            if mode == "1":  # a 1-bit mask: its two values are the indices 0 and 1 (as encodings.py reads it)
+                values = values.astype(np.uint8)
     except _ReadFailure:
         raise
     except Image.UnidentifiedImageError:
@@ -112,17 +122,21 @@ def _check_indices(path: Path, label_map: np.ndarray, num_classes: int) -> tuple
                      f"{IGNORE_INDEX} = unlabelled is allowed)", mask, bad_count),)
 
 
-def decode_label(path: Path, options: ValidationOptions) -> DecodedLabel:
-    """Read one label file of any supported kind and check its pixels (not its image)."""
+def decode_label(path: Path, options: ValidationOptions, encoding: LabelEncoding | None = None) -> DecodedLabel:
+    """Read one label file of any supported kind and check its pixels (not its image). `encoding`:
+    how the project stores its labels; the user's --encoding, then the file's name, say first."""
     try:  # a FIFO or a link to a device is refused here, never opened
         if require_regular_file(path, "label").st_size == 0:
             return DecodedLabel(None, None, (make_problem(path, ProblemKind.EMPTY_FILE, "Label is empty (0 bytes)"),))
     except SegError as exc:
         return DecodedLabel(None, None, (Problem(str(path), ProblemKind.UNREADABLE, 1, None, str(exc)),))
+    foreign = foreign_predicate(path) if is_foreign_name(path, text_too=True) else None
+    if foreign is not None:  # a labelme/COCO .json, a CVAT .zip...: named as what it is, never decoded
+        return DecodedLabel(None, None, (make_problem(path, ProblemKind.UNSUPPORTED_FORMAT, f"Label {foreign}"),))
     try:
         if path.suffix.lower() in ONEHOT_SUFFIXES:
             return _decode_onehot_file(path, options)
-        return _decode_image_file(path, options)
+        return _decode_image_file(path, options, options.encoding or encoding_from_name(path) or encoding)
     except _ReadFailure as failure:
         return DecodedLabel(None, None, (make_problem(path, failure.kind, f"Label {failure}"),))
     except SegError as exc:  # cannot be read, or not a regular file: the sentence names the file
@@ -134,11 +148,11 @@ def decode_label(path: Path, options: ValidationOptions) -> DecodedLabel:
                                                   f"Label is unreadable or corrupt ({type(exc).__name__})"),))
 
 
-def _decode_image_file(path: Path, options: ValidationOptions) -> DecodedLabel:
+def _decode_image_file(path: Path, options: ValidationOptions, stored_as: LabelEncoding | None) -> DecodedLabel:
     values, mode = _read_image_array(path)
     num_classes = len(options.class_table)
     if values.ndim == 3:  # colour-coded (RGB, or RGBA/PA/LA converted)
-        label_map, unknown = colors_to_label_map(values, color_lookup(options.class_table, options.ignore_colors))
+        label_map, unknown = colors_to_label_map(values, label_file_lookup(options.class_table, options.ignore_colors))
         if not unknown.any():
             return DecodedLabel(label_map, unknown, ())
         distinct = _distinct_colors(values, unknown)
@@ -153,9 +167,29 @@ def _decode_image_file(path: Path, options: ValidationOptions) -> DecodedLabel:
             raise _ReadFailure(ProblemKind.UNSUPPORTED_FORMAT,
                                f"is a {mode} image with values outside 0..255; labels are 8-bit class indices")
         values = values.astype(np.uint8)
+    if stored_as is LabelEncoding.LABEL_IDS:
+        return _decode_label_ids(path, values, num_classes)
     problems = _check_indices(path, values, num_classes)
     invalid = index_invalid_mask(values, num_classes) if problems else None
     return DecodedLabel(values, invalid, problems)
+
+
+def _decode_label_ids(path: Path, ids: np.ndarray, num_classes: int) -> DecodedLabel:
+    """A Cityscapes labelIds file: ids 0..33 read as train ids, where an id of no train class (ego
+    vehicle, static...) is unlabelled, which is fine; an id above 33 is no Cityscapes label at all
+    (docs/formats.md, "Cityscapes")."""
+    unknown = ids > MAX_LABEL_ID
+    train = cityscapes_id_to_train_id()[ids]
+    problems = []
+    if unknown.any():
+        values = np.unique(ids[unknown])
+        shown = ", ".join(str(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
+        problems.append(make_problem(path, ProblemKind.INDEX_OUT_OF_RANGE,
+                                     f"{_pixels(int(unknown.sum()))} label ids outside 0..{MAX_LABEL_ID} (values "
+                                     f"{shown}; read as Cityscapes labelIds)", unknown))
+    problems += _check_indices(path, train, num_classes)
+    invalid = unknown | index_invalid_mask(train, num_classes) if problems else None
+    return DecodedLabel(train, invalid, tuple(problems))
 
 
 def _distinct_colors(values: np.ndarray, unknown: np.ndarray, rows: int = 512) -> np.ndarray:

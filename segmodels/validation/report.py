@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from segmodels.formats.encodings import LabelEncoding
 from segmodels.labels.classes import ClassTable, Color
 from segmodels.labels.onehot import first_true
 
@@ -103,6 +104,8 @@ class LabelJob:
     label: Path
     image: Path | None = None
     expect_image: bool = False
+    #: How the project stores its labels; the file's name (Cityscapes' *_labelIds.png) says first
+    encoding: LabelEncoding | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class ValidationOptions:
     class_table: ClassTable
     implicit_background: bool = False   # one-hot stacks without a background channel (M2NIST)
     ignore_colors: tuple[Color, ...] = ()  # colour-coded labels: extra colours meaning "unlabelled"
+    encoding: LabelEncoding | None = None  # the user's --encoding: how every file is read, whatever its name
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _check_image(job: LabelJob, label_shape: tuple[int, ...] | None) -> tuple[Pr
 
 def check_label(job: LabelJob, options: ValidationOptions) -> tuple[FileResult, DecodedLabel]:
     """Check one label file and its image; also returns the decoded label (for previews)."""
-    decoded = decode_label(job.label, options)
+    decoded = decode_label(job.label, options, job.encoding)
     shape = None if decoded.label_map is None else decoded.label_map.shape
     problems = decoded.problems + _check_image(job, shape)
     return FileResult(job.label, job.image, problems), decoded

@@ -133,9 +133,12 @@ def test_restore_marks_unsaved_and_user_can_discard(qtbot, messages, project):
     # a second window stands for the next start after a crash (the first never saved)
     second = MainWindow()
     qtbot.addWidget(second)
-    with qtbot.waitSignal(second.document.status_message, timeout=2000) as notice:
-        assert second.open_path(project.root)
-    assert "Restored unsaved edits of 1 image" in notice.args[0] and image.name in notice.args[0]
+    notices: list[str] = []
+    second.document.status_message.connect(notices.append)
+    assert second.open_path(project.root)
+    restored = [n for n in notices if n.startswith("Restored unsaved edits of 1 image")]
+    assert len(restored) == 1 and image.name in restored[0]
+    assert second.statusBar().currentMessage() == restored[0]  # the last word: what needs the user's action
     assert second.document.is_dirty and second.isWindowModified()
     np.testing.assert_array_equal(second.document.label_map, painted)
     second.document.undo_stack.undo()  # discard by undo: back to the label on disk

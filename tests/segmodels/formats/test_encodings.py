@@ -173,6 +173,11 @@ def test_colour_refuses_a_class_it_cannot_tell_apart(tmp_path):
     with pytest.raises(SegError, match="class index 7"):
         write_label_file(path, np.array([[0, 7]], np.uint8), CLASSES, LabelEncoding.COLOR)
     assert not path.exists()
+    # A format that shares colours on purpose (Cityscapes' ids 0..5 are all black) asks for it.
+    write_label_file(path, np.array([[0, 2]], np.uint8), shared, LabelEncoding.COLOR, exact=False)
+    assert read_label_file(path, shared).tolist() == [[0, 1]]
+    with pytest.raises(SegError, match="class index 7"):
+        write_label_file(path, np.array([[0, 7]], np.uint8), shared, LabelEncoding.COLOR, exact=False)
 
 
 # -- Cityscapes labelIds and binary masks ---------------------------------------------------------------
