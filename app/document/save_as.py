@@ -1,7 +1,8 @@
 """Save Labels As: write the labels being edited to a folder the user picks (issue 13, item 17).
 
 What is written: the label map of every image with unsaved edits, plus the current image's, each as
-`<stem>.png`, a palette PNG with the project's class table (as a label file), written atomically.
+`<stem>.png` (`<stem>.npy` for one-hot) in the project's label encoding with its class table (as a
+label file: a grey project's labels stay grey, docs/formats.md), written atomically.
 Which folders are refused, with one sentence and nothing written: the project's images folder (a
 `<stem>.png` there could replace a PNG image of the same stem, and every label would show up as an
 image), a folder that does not exist, and one that cannot be written. This module is Qt-free and
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segmodels.errors import SegError, describe
-from segmodels.labels.labelio import write_label_png
+from segmodels.formats.encodings import LabelEncoding, write_label_file
+from segmodels.formats.labelfiles import label_file
 
 if TYPE_CHECKING:
     from app.document.label_document import LabelDocument
@@ -56,9 +58,9 @@ def refusal(project: Project, folder: Path) -> str | None:
     return None
 
 
-def targets(folder: Path, images: list[Path]) -> dict[Path, Path]:
-    """image -> the file its label is written to in `folder`."""
-    return {image: folder / f"{image.stem}.png" for image in images}
+def targets(folder: Path, images: list[Path], encoding: LabelEncoding = LabelEncoding.PALETTE) -> dict[Path, Path]:
+    """image -> the file its label is written to in `folder` (the encoding's suffix)."""
+    return {image: label_file(folder / image.stem, encoding, lambda: None) for image in images}
 
 
 def existing(paths: dict[Path, Path]) -> list[Path]:
@@ -70,13 +72,15 @@ def write_all(document: LabelDocument, paths: dict[Path, Path]) -> None:
     """Write each image's in-memory label map to its target. At the first that fails: SegError, one
     sentence naming the folder and file; files written before it stay (each complete: atomic writes),
     but the caller marks nothing saved."""
-    classes = document.class_table
+    classes, project = document.class_table, document.project
+    encoding = project.label_encoding if project is not None else LabelEncoding.PALETTE
+    like = project.label_model if project is not None and encoding is LabelEncoding.ONEHOT else None
     for image, target in paths.items():
         label_map = document.label_map_of(image)
         try:
             if label_map is None:  # unsaved and current images always have one
                 raise SegError(f"the label of {image.name} is no longer in memory")
-            write_label_png(target, label_map, classes)
+            write_label_file(target, label_map, classes, encoding, like=like)
         except (SegError, OSError) as exc:
             cause = exc if isinstance(exc, OSError) else exc.__cause__
             reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(exc).rstrip(".")

@@ -36,7 +36,7 @@ def save_labels_as(window: MainWindow) -> bool:
     if refused is not None:
         messages.error(window, refused)
         return False
-    paths = save_as.targets(folder, images)
+    paths = save_as.targets(folder, images, project.label_encoding)
     replaced = save_as.existing(paths)
     if replaced:
         names = ", ".join(path.name for path in replaced[:5]) + (" …" if len(replaced) > 5 else "")

@@ -23,7 +23,7 @@ from segmodels import __version__
 from segmodels.errors import SegError
 
 #: Commands in the order `--help` lists them; any other command module found is listed after.
-ORDER = ("validate", "export", "imports", "predict", "models", "train", "evaluate", "demo")
+ORDER = ("validate", "export", "imports", "convert", "predict", "models", "train", "evaluate", "demo")
 #: Modules named otherwise than their command (`import` is a Python keyword).
 RENAMED = {"imports": "import"}
 EXIT_USAGE = 2

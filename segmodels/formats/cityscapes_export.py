@@ -60,7 +60,7 @@ def export_label(project: Project, image: Path, target: Path, encoding: LabelEnc
         write_label_file(target, cityscapes_id_to_train_id()[ids], cityscapes_classes(), LabelEncoding.GREY)
     else:  # the ids themselves, or their colours: both from the 34-id table
         stored_as = LabelEncoding.COLOR if encoding is LabelEncoding.COLOR else LabelEncoding.GREY
-        write_label_file(target, ids, cityscapes_id_table(), stored_as)
+        write_label_file(target, ids, cityscapes_id_table(), stored_as, exact=False)  # ids share colours there
 
 
 def label_ids(project: Project, image: Path) -> np.ndarray:

@@ -16,13 +16,16 @@ A dataset must not change meaning on the way in or out, so a label saved in plac
 encoding (grey stays grey: readers using `cv2.imread(path, IMREAD_GRAYSCALE)` would otherwise get
 palette luminances). Several encodings lose information on reading (labelIds maps 16 ids to 255;
 an unknown colour reads as 255), so writing over an existing file keeps the file's own value at every
-pixel whose class did not change: untouched pixels stay byte-identical (`write_label_file`).
+pixel whose class did not change: untouched pixels stay byte-identical (`write_label_file`). It also
+keeps the file's palette, bit depth and alpha, or an array's form (segmodels/formats/arrays.py), and
+refuses a value the encoding would store as another (docs/formats.md, "Encodings in a project").
 """
 from __future__ import annotations
 
 import enum
 import io
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +34,11 @@ from PIL import Image
 from segmodels.atomic import atomic_write_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
+from segmodels.formats.arrays import encode_array_label, read_array_label
 from segmodels.labels.classes import ClassTable, cityscapes_id_to_train_id, cityscapes_labels
 from segmodels.labels.colorlabels import colors_to_label_map, label_file_colors, label_file_lookup
 from segmodels.labels.imageio import open_pil
-from segmodels.labels.labelio import PNG_COMPRESS_LEVEL, encode_label_png
+from segmodels.labels.labelio import PNG_COMPRESS_LEVEL
 
 
 class LabelEncoding(str, enum.Enum):
@@ -96,6 +100,7 @@ def detect_encoding(path: str | os.PathLike[str], default: LabelEncoding | None 
     return LabelEncoding.GREY
 
 
+
 # -- reading -------------------------------------------------------------------------------------------
 def read_label_file(path: str | os.PathLike[str], classes: ClassTable,
                     encoding: LabelEncoding | None = None) -> np.ndarray:
@@ -103,7 +108,7 @@ def read_label_file(path: str | os.PathLike[str], classes: ClassTable,
     path = Path(path)
     encoding = encoding or detect_encoding(path)
     if encoding is LabelEncoding.ONEHOT:
-        return _read_onehot(path, classes)
+        return read_array_label(path, classes)
     if encoding is LabelEncoding.COLOR:
         return _read_color(path, classes)
     raw = _read_indices(path)
@@ -116,9 +121,7 @@ def read_label_file(path: str | os.PathLike[str], classes: ClassTable,
 
 def _read_indices(path: Path) -> np.ndarray:
     image = open_pil(path, what="label")
-    if image.mode in ("P", "L"):
-        return np.array(image, dtype=np.uint8)
-    if image.mode == "1":  # a 1-bit mask: its two values are the indices 0 and 1
+    if image.mode in ("P", "L", "1"):  # a 1-bit mask: its two values are the indices 0 and 1
         return np.array(image, dtype=np.uint8)
     if image.mode in ("PA", "LA"):
         return np.array(image, dtype=np.uint8)[..., 0]
@@ -154,9 +157,14 @@ def _read_binary(path: Path, raw: np.ndarray) -> np.ndarray:
     return label_map
 
 
-def _read_color(path: Path, classes: ClassTable) -> np.ndarray:
+def _color_values(path: Path) -> np.ndarray:
+    """H x W x 3 (or x 4 for RGBA) colours as stored; other modes are expanded to RGB."""
     image = open_pil(path, what="label")
-    rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+    return np.asarray(image if image.mode in ("RGB", "RGBA") else image.convert("RGB"), dtype=np.uint8)
+
+
+def _read_color(path: Path, classes: ClassTable) -> np.ndarray:
+    rgb = _color_values(path)[..., :3]
     label_map, unknown = colors_to_label_map(rgb, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())
@@ -167,72 +175,118 @@ def _read_color(path: Path, classes: ClassTable) -> np.ndarray:
     return label_map
 
 
-def _read_onehot(path: Path, classes: ClassTable) -> np.ndarray:
-    from segmodels.labels.onehot import decode_onehot, load_array
-
-    array = load_array(path)
-    if array.ndim == 2:
-        if not np.issubdtype(array.dtype, np.integer):
-            raise SegError(f"Label {describe(path)} is a 2-D {array.dtype} array; an index array must hold "
-                           "integers.", path=path)
-        values = array.astype(np.int64)
-        values[values < 0] = IGNORE_INDEX  # labelme's SegmentationClassNpy: -1 = unlabelled
-        if values.max(initial=0) > IGNORE_INDEX:
-            raise SegError(f"Label {describe(path)} holds index values above 255.", path=path)
-        return values.astype(np.uint8)
-    try:
-        return decode_onehot(array, num_classes=len(classes)).label_map
-    except ValueError as exc:
-        raise SegError(f"Label {describe(path)}: {exc}.", path=path) from None
-
-
 # -- writing -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Replaced:
+    """What writing over an existing file of the same encoding keeps from it."""
+
+    mode: str
+    raw: np.ndarray | None = None          # stored values, where the encoding loses information on reading
+    label_map: np.ndarray | None = None    # what `raw` reads as (unknown colours as 255)
+    palette: list[int] | None = None       # a palette PNG's own palette, entry count included
+    transparency: object = None            # and its tRNS entry
+
+
 def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classes: ClassTable,
-                     encoding: LabelEncoding) -> None:
-    """Write `label_map` to `path` in `encoding`, atomically. Over an existing file of the same
-    encoding, every pixel whose class did not change keeps the file's stored value exactly."""
+                     encoding: LabelEncoding, *, like: str | os.PathLike[str] | None = None,
+                     exact: bool = True) -> None:
+    """Write `label_map` to `path` in `encoding`, atomically. Over an existing file of the same encoding
+    every pixel whose class did not change keeps the file's stored value exactly, and the file keeps
+    its palette and bit depth (an array its form: segmodels/formats/arrays.py). A new one-hot file takes
+    the form of `like`. SegError, writing nothing, when the encoding cannot hold a value of the map; with
+    `exact=False`, classes the table gives one colour may share it (Cityscapes' colour files do)."""
     path = Path(path)
-    previous = _previous(path, classes, encoding)
+    if label_map.ndim != 2 or label_map.dtype != np.uint8:
+        raise ValueError(f"label map must be H x W uint8, got {label_map.shape} {label_map.dtype}")
     if encoding is LabelEncoding.ONEHOT:
-        atomic_write_bytes(path, _encode_onehot(path, label_map, classes))
+        atomic_write_bytes(path, encode_array_label(path, label_map, classes, None if like is None else Path(like)))
         return
+    _refuse_unstorable(path, label_map, classes, encoding, exact)
+    old = _replaced(path, classes, encoding)
+    if old is not None and old.raw is not None and old.raw.shape[:2] != label_map.shape:
+        old = replace(old, raw=None, label_map=None)  # another size: nothing to keep pixel by pixel
     if encoding is LabelEncoding.PALETTE:
-        atomic_write_bytes(path, encode_label_png(label_map, classes))
+        palette = classes.palette().reshape(-1).tolist()
+        if old is not None and old.palette:  # the file's own palette, extended only by entries it lacks
+            needed = 3 * (int(label_map.max(initial=0)) + 1)
+            palette = old.palette if len(old.palette) >= needed else old.palette + palette[len(old.palette):needed]
+        atomic_write_bytes(path, _encode_png(label_map, "P", palette, None if old is None else old.transparency))
         return
     if encoding is LabelEncoding.COLOR:
         stored = label_file_colors(classes)[label_map]
-        channels = previous[0].shape[-1] if previous is not None else stored.shape[-1]
-        if channels != stored.shape[-1]:  # the replaced file's RGB or RGBA is kept
-            stored = stored[..., :3] if channels == 3 else np.dstack([stored, np.full(label_map.shape, 255, np.uint8)])
+        if old is not None and (old.mode == "RGBA") != (stored.shape[-1] == 4):  # the file's RGB or RGBA is kept
+            opaque = np.full(label_map.shape, 255, np.uint8)
+            stored = stored[..., :3] if old.mode == "RGB" else np.dstack([stored, opaque])
     elif encoding is LabelEncoding.LABEL_IDS:
         stored = train_id_to_label_id()[label_map]
     elif encoding is LabelEncoding.BINARY:
         stored = np.where(label_map == 1, np.uint8(255), np.uint8(0))
     else:
         stored = label_map
-    if previous is not None:
-        old_raw, old_map = previous
-        same = old_map == label_map
+    if old is not None and old.raw is not None:
+        same = old.label_map == label_map
         stored = stored.copy()
-        stored[same] = old_raw[same]
-    atomic_write_bytes(path, _encode_png(stored))
+        stored[same] = old.raw[same]
+    atomic_write_bytes(path, _encode_png(stored, _png_mode(encoding, stored, old)))
 
 
-def _previous(path: Path, classes: ClassTable, encoding: LabelEncoding) -> tuple[np.ndarray, np.ndarray] | None:
-    """(stored values, decoded map) of the file being replaced, when its encoding loses information."""
-    if encoding not in (LabelEncoding.COLOR, LabelEncoding.LABEL_IDS, LabelEncoding.BINARY) or not path.is_file():
+def _refuse_unstorable(path: Path, label_map: np.ndarray, classes: ClassTable, encoding: LabelEncoding,
+                       exact: bool) -> None:
+    """SegError for a value the encoding would store as another one (never written silently). Binary
+    masks have no 'unlabelled': 255 is stored as background, as such datasets mean it (docs/formats.md)."""
+    values = np.unique(label_map)
+    if encoding is LabelEncoding.COLOR:
+        colors = label_file_colors(classes)[values][np.newaxis, :, :3]
+        back = colors_to_label_map(colors, label_file_lookup(classes))[0][0]
+        bad = values[(back != values) if exact else ((back == IGNORE_INDEX) != (values == IGNORE_INDEX))]
+        why = "has no colour of its own in the class table"
+    elif encoding is LabelEncoding.LABEL_IDS:
+        bad = values[cityscapes_id_to_train_id()[train_id_to_label_id()[values]] != values]
+        why = "is no Cityscapes train id"
+    elif encoding is LabelEncoding.BINARY:
+        bad = values[(values > 1) & (values != IGNORE_INDEX)]
+        why = "is neither background (0) nor foreground (1)"
+    else:
+        return
+    if bad.size:
+        raise SegError(f"Label {describe(path)} is stored as {encoding.value}, where class index {int(bad[0])} "
+                       f"{why}; nothing was written.", path=path)
+
+
+def _replaced(path: Path, classes: ClassTable, encoding: LabelEncoding) -> _Replaced | None:
+    """What to keep of the file `path` replaces, when it is a readable file of `encoding`."""
+    if not path.is_file():
         return None
     try:
         if detect_encoding(path, encoding) is not encoding:
             return None
         if encoding is LabelEncoding.COLOR:
-            image = open_pil(path, what="label")
-            raw = np.asarray(image if image.mode in ("RGB", "RGBA") else image.convert("RGB"), dtype=np.uint8)
-        else:
-            raw = _read_indices(path)
-        return raw, read_label_file(path, classes, encoding)
+            raw = _color_values(path)
+            label_map = colors_to_label_map(raw[..., :3], label_file_lookup(classes))[0]  # unknown colours: as stored
+            return _Replaced("RGBA" if raw.shape[2] == 4 else "RGB", raw, label_map)
+        with open_pil(path, what="label") as image:
+            mode = image.mode
+            palette, transparency = image.getpalette(), image.info.get("transparency")
+        if encoding is LabelEncoding.PALETTE:
+            return _Replaced(mode, palette=palette, transparency=transparency)
+        if encoding is LabelEncoding.GREY:
+            return _Replaced(mode)
+        raw = _read_indices(path)
+        return _Replaced(mode, raw, read_label_file(path, classes, encoding))
     except SegError:
         return None  # unreadable: written fresh (the window keeps a copy of such a file first)
+
+
+def _png_mode(encoding: LabelEncoding, stored: np.ndarray, old: _Replaced | None) -> str:
+    """The replaced file's bit depth where it can hold the values (1-bit, 16-bit grey), else 8-bit."""
+    if stored.ndim == 3:
+        return "RGBA" if stored.shape[2] == 4 else "RGB"
+    if old is not None and encoding is LabelEncoding.GREY:
+        if old.mode == "1" and int(stored.max(initial=0)) <= 1:
+            return "1"
+        if old.mode.startswith("I;16") or old.mode == "I":  # a PNG has no 32-bit grey: "I" is 16-bit
+            return "I;16"
+    return "L"
 
 
 def train_id_to_label_id() -> np.ndarray:
@@ -244,38 +298,16 @@ def train_id_to_label_id() -> np.ndarray:
     return lut
 
 
-def _encode_png(stored: np.ndarray) -> bytes:
-    mode = "L" if stored.ndim == 2 else ("RGBA" if stored.shape[2] == 4 else "RGB")
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(stored), mode=mode).save(buffer, format="PNG",
-                                                                  compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
-
-
-def _encode_onehot(path: Path, label_map: np.ndarray, classes: ClassTable) -> bytes:
-    """The array file for `label_map` in the shape and type of the file it replaces: an index array
-    stays an index array (255 back to -1 for a signed one), a one-hot stack keeps its axis order."""
-    from segmodels.labels.onehot import load_array
-
-    template = load_array(path) if path.is_file() else None
-    if template is not None and template.ndim == 2:
-        array = label_map.astype(template.dtype)
-        if np.issubdtype(template.dtype, np.signedinteger):
-            array[label_map == IGNORE_INDEX] = -1
+def _encode_png(stored: np.ndarray, mode: str, palette: list[int] | None = None, transparency: object = None) -> bytes:
+    if mode == "1":
+        image = Image.fromarray(stored.astype(bool))
+    elif mode == "I;16":
+        image = Image.fromarray(stored.astype(np.uint16))
     else:
-        count = len(classes)
-        hot = np.zeros((count,) + label_map.shape, dtype=template.dtype if template is not None else np.uint8)
-        for class_id in range(count):
-            hot[class_id] = label_map == class_id
-        channels_last = template is not None and template.shape[-1] == count and template.shape[0] != count
-        array = np.moveaxis(hot, 0, -1) if channels_last else hot
+        image = Image.frombytes(mode, (stored.shape[1], stored.shape[0]), np.ascontiguousarray(stored).tobytes())
+    if palette is not None:
+        image.putpalette(palette)
+    extra = {} if transparency is None else {"transparency": transparency}
     buffer = io.BytesIO()
-    if path.suffix.lower() == ".npz":
-        key = "label"
-        if template is not None:
-            with np.load(path, allow_pickle=False) as archive:
-                key = archive.files[0] if len(archive.files) == 1 else key  # a reader looks it up by name
-        np.savez_compressed(buffer, **{key: array})
-    else:
-        np.save(buffer, array, allow_pickle=False)
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL, **extra)
     return buffer.getvalue()

@@ -7,7 +7,8 @@ class 0 and channel k is class k + 1. Values other than 0/1 and NaN are reported
 
 The channel axis is the one whose length equals the expected channel count; failing that, the
 smaller of the first and last axes (images are larger than their class count).
-A 2-D integer array is taken as an index map as it is.
+A 2-D integer array is taken as an index map as it is (-1 in a signed one = unlabelled, labelme's
+convention).
 Sizes are checked before anything is allocated: an array's header (shape x dtype) and an archive's member
 sizes must stay under MAX_ARRAY_BYTES, so a small compressed file cannot ask for gigabytes.
 """
@@ -131,9 +132,11 @@ def _label_map(hot: np.ndarray, ones: np.ndarray, implicit_background: bool,
 
 def _decode_index_map(values: np.ndarray) -> OneHotResult:
     if values.dtype != np.uint8:
-        out_of_byte = (values < 0) | (values > IGNORE_INDEX)
+        # labelme's SegmentationClassNpy marks unlabelled pixels -1 (docs/formats.md): that is 255 here
+        unlabelled = values == -1 if values.dtype.kind == "i" else np.zeros(values.shape, dtype=bool)
+        out_of_byte = ((values < 0) | (values > IGNORE_INDEX)) & ~unlabelled
         found = _defect(out_of_byte)
-        label_map = np.where(out_of_byte, IGNORE_INDEX, values).astype(np.uint8)
+        label_map = np.where(out_of_byte | unlabelled, IGNORE_INDEX, values).astype(np.uint8)
         return OneHotResult(label_map, 0, "index", {"out_of_byte": found} if found else {})
     return OneHotResult(values, 0, "index")
 
@@ -220,13 +223,18 @@ def _megabytes(count: int) -> str:
     return f"{count / (1024 * 1024):.0f} MiB"
 
 
+def label_key(keys: list[str]) -> str | None:
+    """The member of an .npz holding the label array: its only one, else the first of NPZ_KEYS."""
+    if len(keys) == 1:
+        return keys[0]
+    return next((key for key in NPZ_KEYS if key in keys), None)
+
+
 def _pick_array(archive: np.lib.npyio.NpzFile, path: Path) -> np.ndarray:
     keys = list(archive.files)
-    if len(keys) == 1:
-        return archive[keys[0]]
-    for key in NPZ_KEYS:
-        if key in keys:
-            return archive[key]
+    key = label_key(keys)
+    if key is not None:
+        return archive[key]
     raise SegError(f"Label {describe(path)} holds arrays {', '.join(keys)}; name the label array one of "
                    f"{', '.join(NPZ_KEYS)}.", path=path)
 

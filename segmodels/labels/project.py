@@ -18,6 +18,7 @@ import enum
 import json
 import os
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from segmodels.formats.cityscapes import cityscapes_root_of
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
 from segmodels.formats.foreign import folder_note
+from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, labelled_stems
 from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
@@ -97,8 +99,9 @@ class Project:
                           root / "models", ProjectKind.VOC, guess.layout, guess.encoding, origin=guess.origin)
         else:
             images_dir = root / "images" if (root / "images").is_dir() else root
+            encoding, _ = infer_encoding(root / "labels")  # existing labels keep theirs (docs/formats.md)
             project = cls(root, default_classes(), images_dir, root / "labels", root / "predictions",
-                          root / "models", ProjectKind.FOLDER, FOLDER)
+                          root / "models", ProjectKind.FOLDER, FOLDER, encoding)
         for folder in (project.labels_dir, project.predictions_dir, project.models_dir, root / RECOVERY_DIR):
             refuse_symlinked_folder(folder)
         project.refuse_stem_clashes()
@@ -145,6 +148,8 @@ class Project:
         images = _folder_entry(root, config_path, data, "images")
         labels = _folder_entry(root, config_path, data, "labels")
         layout, encoding = _layout_entries(config_path, data)
+        if encoding is None:  # an older segstudio.json: its labels say (docs/formats.md), saved from then on
+            encoding, _ = infer_encoding(labels, recursive=layout.recursive)
         project = cls(root, classes, images, labels, root / "predictions", root / "models", layout=layout,
                       label_encoding=encoding, config_stamp=stamp)
         folders = {"images": images, "labels": labels, "predictions": project.predictions_dir,
@@ -232,12 +237,14 @@ class Project:
 
     def label_path(self, image: Path) -> Path:
         """The label file of `image` under the layout's naming (it may not exist yet). A one-hot
-        project's label may be .npy or .npz: the existing one, else .npy."""
+        project's label may be .npy or .npz: the existing one, else the suffix of `label_model`."""
         base = self.layout.label_base(self.images_dir, self.labels_dir, image, self.label_encoding)
-        if self.label_encoding is LabelEncoding.ONEHOT:
-            npz = base.with_name(base.name + ".npz")
-            return npz if npz.exists() else base.with_name(base.name + ".npy")
-        return base.with_name(base.name + ".png")
+        return label_file(base, self.label_encoding, lambda: self.label_model)
+
+    @cached_property
+    def label_model(self) -> Path | None:
+        """The first label file of the project's encoding: new one-hot labels take its suffix and form."""
+        return first_label_file(self.labels_dir, self.label_encoding, recursive=self.layout.recursive)
 
     def label_encoding_of(self, label_file: Path) -> LabelEncoding:
         """How an existing label file is stored (its name and header say; a grey file is the
@@ -262,9 +269,9 @@ class Project:
         return ImageStatus.UNLABELLED
 
     def statuses(self) -> dict[Path, ImageStatus]:
-        if self.layout.recursive or self.label_encoding is LabelEncoding.ONEHOT:
+        if self.layout.recursive or self.layout.label_stem is not PROJECT.label_stem:
             return {image: self.status(image) for image in self.image_paths()}
-        labels = {p.stem for p in self.labels_dir.glob("*.png")} if self.labels_dir.is_dir() else set()
+        labels = labelled_stems(self.labels_dir, self.label_encoding)  # .png, or .npy/.npz for one-hot
         predictions = {p.stem for p in self.predictions_dir.glob("*.png")} if self.predictions_dir.is_dir() else set()
         result = {}
         for image in self.image_paths():
@@ -304,7 +311,8 @@ class Project:
                 pass  # an unreadable file is replaced in the project's encoding (the window kept a copy)
         if self.layout.recursive:
             path.parent.mkdir(parents=True, exist_ok=True)
-        write_label_file(path, label_map, self.classes, encoding)  # in the file's own encoding: same meaning
+        like = self.label_model if encoding is LabelEncoding.ONEHOT else None  # a new array looks like the others
+        write_label_file(path, label_map, self.classes, encoding, like=like)  # the file's own encoding: same meaning
         return path
 
     def write_prediction(self, image: Path, label_map: np.ndarray) -> Path:
@@ -352,23 +360,23 @@ def _folder_entry(root: Path, config_path: Path, data: dict, key: str) -> Path:
 
 def _origin(project: Project, config_path: Path) -> str:
     if project.kind is ProjectKind.FOLDER:
-        return (f"Plain image folder; labels go to {project.labels_dir.name}/ with the default "
-                f"{len(project.classes)} classes until you save.")
+        return (f"Plain image folder; labels go to {project.labels_dir.name}/ as {project.label_encoding.value} "
+                f"labels with the default {len(project.classes)} classes until you save.")
     where = "" if project.layout is PROJECT else f"{project.layout.description}, "
     return (f"segstudio project ({where}{project.label_encoding.value} labels), {len(project.classes)} classes "
             f"from {config_path.name}.")
 
 
-def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding]:
-    """The layout and label encoding a segstudio.json names (the segstudio ones when absent)."""
+def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding | None]:
+    """The layout (the segstudio one when absent) and label encoding (None when absent) a segstudio.json names."""
     name = data.get("layout", PROJECT.name)
     layout = LAYOUTS.get(name) if isinstance(name, str) else None
     if layout is None:
         raise SegError(f"Project file {describe(config_path)} names layout {json.dumps(name)[:40]}; known: "
                        f"{', '.join(sorted(LAYOUTS))}.", path=config_path)
-    encoding = data.get("label_encoding", LabelEncoding.PALETTE.value)
+    encoding = data.get("label_encoding")
     try:
-        return layout, LabelEncoding(encoding)
+        return layout, None if encoding is None else LabelEncoding(encoding)
     except ValueError:
         raise SegError(f"Project file {describe(config_path)} names label encoding {json.dumps(encoding)[:40]}; "
                        f"known: {', '.join(e.value for e in LabelEncoding)}.", path=config_path) from None
