@@ -35,8 +35,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                              "cityscapes-trainids|labelids|color: gtFine/<split>/<city>/X_gtFine_<kind>.png as "
                              "cityscapesScripts writes them; cvat: a CVAT 'Segmentation mask 1.1' zip (--out OUT.zip); "
                              "coco: one COCO .json (--out FILE.json, compressed RLE per image and class)")
-    parser.add_argument("--layout", choices=("files", "voc"), default="files",
-                        help="voc = a VOCdevkit/VOC2012 tree torchvision's VOCSegmentation loads (palette or index)")
+    parser.add_argument("--layout", choices=("files", "voc", "same"), default="files",
+                        help="voc = a VOCdevkit/VOC2012 tree torchvision's VOCSegmentation loads (palette or index); "
+                             "same = the dataset again in its own layout and label encoding (ADE20K, mmseg, "
+                             "Cityscapes, VOC...), edits included")
     parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created if needed); "
                         "for cvat the .zip and for coco the .json file to write")
     parser.add_argument("--alpha", type=float, default=0.5, help="label opacity for 'overlay' (0..1, default 0.5)")
@@ -82,7 +84,13 @@ def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
     from segmodels.cli.common import progress
     from segmodels.errors import SegError
 
-    if args.format == "cvat":
+    if args.layout == "same":
+        if args.format != "palette":
+            raise SegError("--layout same keeps each label file's own encoding; leave out --format.")
+        from segmodels.formats.tree_export import TreeExport
+
+        export, what = TreeExport(project, args.out), f"{project.layout.name} tree"
+    elif args.format == "cvat":
         if args.layout != "files":
             raise SegError("--format cvat writes a zip in CVAT's own layout; leave out --layout.")
         from segmodels.formats.cvat_export import CvatExport
