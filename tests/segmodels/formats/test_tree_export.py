@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from support.projects import make_project
-from support.splits_datasets import make_ade20k, make_mmseg
 
 from segmodels.cli import main
 from segmodels.labels.project import Project
+from support.projects import make_project
+from support.splits_datasets import make_ade20k, make_mmseg
 
 
 def _edit_and_export(root, out, capsys) -> tuple[Project, Project]:
