@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(named[name])
         tools_menu = self.menuBar().addMenu("&Tools")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill, tools.grow, tools.shrink):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.grow, tools.shrink):
             tools_menu.addAction(action)
         self.addActions(tools.class_keys)  # shortcuts only: ten menu entries would be noise
         self._view_menu: QMenu = self.menuBar().addMenu("&View")
@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region):
             bar.addAction(action)
         self.class_combo = ActiveClassCombo(self.document, bar)
         self.brush_slider = BrushSizeSlider(self.tools, bar)
