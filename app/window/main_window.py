@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
             self._view_menu.addAction(dock.toggleViewAction())
 
     def install_image_list(self) -> ImageListDock:
-        """The image list dock, docked on the left, with its Page Up / Page Down in the Go menu. It
+        """The image list dock, docked on the left, with its Page Up / Page Down / N in the Go menu. It
         lists the open project at once, so it may come after `open_path`."""
         if self.image_list is None:
             from app.docks.image_list import ImageListDock
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
             self.add_dock(self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
             self._go_menu.addAction(self.image_list.previous_action)
             self._go_menu.addAction(self.image_list.next_action)
+            self._go_menu.addAction(self.image_list.next_unreviewed_action)
             if self.document.project is not None:
                 self.image_list.reload()
         return self.image_list
