@@ -4,7 +4,9 @@ A reviewed label is one a person looked at and that has at least one labelled pi
 255), and whose every value is a class of the project or 255. `save_refusal` gives the one sentence
 why a label map may not be saved as reviewed, or None; the window's save and the training data use
 these checks, so a label the window refused never reaches training, and one written by another
-program is named there instead of turning the loss into NaN. numpy only: no torch, no Qt.
+program is named there instead of turning the loss into NaN. `class_mismatch` is the rule for the
+other way in: a model proposes labels for a project only when its classes are the project's, by name
+and order. numpy only: no torch, no Qt.
 """
 from __future__ import annotations
 
@@ -63,3 +65,15 @@ def save_refusal(label_map: np.ndarray, classes: ClassTable, image: Path) -> str
         return (f"Did not save the label of {describe(image)}: it has no labelled pixel, and a reviewed label needs "
                 "at least one. Paint, or accept the proposal (Ctrl+Return), first; the image stays unreviewed.")
     return None
+
+
+def class_mismatch(checkpoint: Path, model_classes: ClassTable, project_classes: ClassTable) -> str | None:
+    """Why a model may not propose labels for this project, or None: its classes must be the project's,
+    by name and in order (channel k is written as index k, so a reordered table mislabels every pixel).
+    Colours may differ. The window checks the same (app/jobs/predict.classes_match)."""
+    model, project = list(model_classes.names), list(project_classes.names)
+    if model == project:
+        return None
+    how = " (the same names in another order)" if sorted(model) == sorted(project) else ""
+    return (f"Checkpoint {describe(checkpoint)} predicts the classes {', '.join(model)}{how}, not this project's "
+            f"{', '.join(project)}; fine-tune it on this project (segstudio train PROJECT --from CHECKPOINT).")
