@@ -51,8 +51,8 @@ def unknown_classes_sentence(values: list[int], classes: ClassTable) -> str:
     """'class indices 2 and 5, which are not among the project's 2 classes (0 background, 1 digit)'."""
     shown = [str(v) for v in values[:8]] + (["…"] if len(values) > 8 else [])
     listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    noun = "class index" if len(values) == 1 else "class indices"
-    return f"{noun} {listed}, which are not among the project's {len(classes)} classes ({class_list(classes)})"
+    noun, verb = ("class index", "is") if len(values) == 1 else ("class indices", "are")
+    return f"{noun} {listed}, which {verb} not among the project's {len(classes)} classes ({class_list(classes)})"
 
 
 def save_refusal(label_map: np.ndarray, classes: ClassTable, image: Path) -> str | None:
