@@ -1,10 +1,15 @@
-"""Editing tools: brush, eraser, flood fill and the Alt+click class picker.
+"""Editing tools: brush, eraser, flood fill, accept region and the Alt+click class picker.
 
 Tools work in image coordinates (row y, column x) and know nothing about mouse events or zoom: the
 canvas translates Qt events and calls `ToolController.press/move/release`, and tests call the same
 methods with synthetic coordinates. Every pixel change goes through the document (a `Stroke`), so a
 drag is one undo step; consecutive mouse positions are joined by `paint.stroke_segment`, so a fast
 drag leaves no gaps.
+
+A stroke (brush, eraser, fill) that starts while the proposal is shown (the prediction view) edits the
+proposal: `app.document.proposal.accept_into` takes it into the label's unlabelled pixels first, in the
+same undo step, and the label view is shown. "Accept region" copies the proposal's one-class region
+under a click into the label and leaves the view as it is, so the next region can be picked.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import enum
 from PySide6.QtCore import QObject, Signal
 
 from app.document.label_document import LabelDocument, Stroke, ViewMode
+from app.document.proposal import accept_into, accept_region
 from segmodels.constants import IGNORE_INDEX
 from segmodels.labels.edits import flood_fill_mask, stroke_segment
 
@@ -25,6 +31,7 @@ class Tool(enum.Enum):
     BRUSH = "brush"
     ERASER = "eraser"
     FILL = "fill"
+    ACCEPT_REGION = "accept_region"  # the proposal's region under a click becomes label
 
 
 #: Key -> class id: 1-9 pick classes 1-9, 0 picks class 10, backtick picks class 0.
@@ -95,12 +102,20 @@ class ToolController(QObject):
         if pick:
             self._pick(y, x)
             return
+        if self._tool is Tool.ACCEPT_REGION:
+            accept_region(document, y, x)
+            return
+        # Painting on the shown proposal edits the proposal (it is accepted first, same undo step),
+        # where switching to the empty label threw it away.
+        on_proposal = document.view.view_mode is ViewMode.PREDICTION and document.prediction is not None
         if document.view.view_mode is not ViewMode.LABEL:
             document.view.set_view_mode(ViewMode.LABEL)  # painting edits the label: show what changes
         if self._tool is Tool.FILL:
-            self._fill(y, x)
+            self._fill(y, x, on_proposal)
             return
         self._stroke = document.begin_stroke("Eraser" if self._tool is Tool.ERASER else "Brush")
+        if on_proposal and self._stroke is not None:
+            accept_into(document, self._stroke)
         self._last = (y, x)
         self._dab(y, x)
 
@@ -129,11 +144,13 @@ class ToolController(QObject):
         self._stroke.paint(y0, x0, mask, self._value())
         self._last = (y, x)
 
-    def _fill(self, y: int, x: int) -> None:
-        region = flood_fill_mask(self.document.label_map, y, x)
-        if region is not None:
-            y0, x0, mask = region
-            with self.document.edit("Fill") as stroke:
+    def _fill(self, y: int, x: int, on_proposal: bool = False) -> None:
+        with self.document.edit("Fill") as stroke:
+            if on_proposal:
+                accept_into(self.document, stroke)  # the region filled is then the proposal's
+            region = flood_fill_mask(self.document.label_map, y, x)
+            if region is not None:
+                y0, x0, mask = region
                 stroke.paint(y0, x0, mask, self.document.view.active_class)
 
     def _pick(self, y: int, x: int) -> None:

@@ -225,4 +225,5 @@ class Canvas(QGraphicsView):
         y, x = point
         top, left = y - size // 2, x - size // 2
         self._brush_outline.setRect(QRectF(left, top, size, size))
-        self._brush_outline.setVisible(self.tools.tool is not Tool.FILL and self.document.label_map is not None)
+        self._brush_outline.setVisible(self.tools.tool not in (Tool.FILL, Tool.ACCEPT_REGION)
+                                        and self.document.label_map is not None)

@@ -5,7 +5,9 @@ unsaved edits gets a trailing "*". Thumbnails are decoded in a `JobSlot` job off
 (each QImage `.copy()`-ed before it crosses threads) and turned into icons on the GUI thread. The
 worker starts only after the dock has been painted once, so it never competes with the first frame.
 Selecting a row opens that image in the document; Page Up / Page Down (the `previous_action` and
-`next_action`) step through the list. `set_order(paths)` re-orders the list (e.g. by uncertainty),
+`next_action`) step through the list, and N (`next_unreviewed_action`) goes to the next image without a
+reviewed label in list order, so after "Rank by uncertainty" it walks the ranking. `set_order(paths,
+notes)` re-orders the list (e.g. by uncertainty) and shows a note per image (its score),
 `mark_invalid(path, reason)` flags an image that failed to load or validate.
 """
 from __future__ import annotations
@@ -76,6 +78,7 @@ class ImageListDock(QDockWidget):
         self._reasons: dict[Path, str] = {}
         self._unreadable: set[Path] = set()  # failed to open: Page Up/Down skip them
         self._unsaved: set[Path] = set()  # rows drawn with the "*" marker
+        self._notes: dict[Path, str] = {}  # e.g. the uncertainty score of the last ranking
         # Thumbnails on their own low-priority pool: they never delay an image load or a check.
         self.thumbnail_job = JobSlot(pool(Pool.THUMBNAILS), self)
         self._pending_thumbnails: list[Path] = []  # waiting for the dock's first paint
@@ -83,6 +86,10 @@ class ImageListDock(QDockWidget):
         after_first_paint(self, self._on_first_paint)  # the dock itself: see Canvas on viewport()
         self.next_action = self._make_action("Next image", QKeySequence.StandardKey.MoveToNextPage, 1)
         self.previous_action = self._make_action("Previous image", QKeySequence.StandardKey.MoveToPreviousPage, -1)
+        self.next_unreviewed_action = QAction("Next unreviewed image", self)
+        self.next_unreviewed_action.setShortcut(QKeySequence("N"))
+        self.next_unreviewed_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.next_unreviewed_action.triggered.connect(lambda: self.next_unreviewed())
         self.list_widget.currentItemChanged.connect(self._on_current_item_changed)
         document.project_changed.connect(self.reload)
         document.image_changed.connect(self._select_current)
@@ -107,6 +114,7 @@ class ImageListDock(QDockWidget):
         self.list_widget.clear()
         self._items.clear()
         self._reasons.clear()
+        self._notes.clear()
         self._unreadable.clear()
         self._unsaved = set(self.document.unsaved_images())
         project = self.document.project
@@ -159,6 +167,8 @@ class ImageListDock(QDockWidget):
             self._statuses[path] = status
             if status is not ImageStatus.INVALID:
                 self._reasons.pop(path, None)
+            if status is ImageStatus.REVIEWED:
+                self._notes.pop(path, None)  # a score of the proposal says nothing about a reviewed label
             self._render(path)
 
     def mark_invalid(self, path: Path, reason: str = "") -> None:
@@ -172,8 +182,9 @@ class ImageListDock(QDockWidget):
         if not self.document.is_loading:
             self._select_current()  # a worker's failure arrives after the row was selected
 
-    def set_order(self, paths: Sequence[Path]) -> None:
-        """Show the images in this order; images not named keep their relative order at the end."""
+    def set_order(self, paths: Sequence[Path], notes: dict[Path, str] | None = None) -> None:
+        """Show the images in this order; images not named keep their relative order at the end.
+        `notes` (image -> short text, e.g. its uncertainty score) replace the rows' previous notes."""
         wanted = [Path(p) for p in paths if Path(p) in self._items]
         named = set(wanted)  # built once: a set per row made ranking O(images squared)
         rest = [p for p in self.paths() if p not in named]
@@ -186,12 +197,21 @@ class ImageListDock(QDockWidget):
         if current in self._items:
             self.list_widget.setCurrentItem(self._items[current])
         self.list_widget.blockSignals(False)
+        if notes is not None:
+            changed = set(self._notes) | {Path(p) for p in notes}
+            self._notes = {Path(p): text for p, text in notes.items() if Path(p) in self._items}
+            for path in changed & set(self._items):
+                self._render(path)
+
+    def note(self, path: Path) -> str | None:
+        return self._notes.get(Path(path))
 
     def _render(self, path: Path) -> None:
         item = self._items[path]
         status = self._statuses.get(path, ImageStatus.UNLABELLED)
         unsaved = " *" if path in self._unsaved else ""
-        item.setText(f"{path.name}{unsaved}\n{status.value}")
+        note = f" · {self._notes[path]}" if path in self._notes else ""
+        item.setText(f"{path.name}{unsaved}\n{status.value}{note}")
         item.setForeground(STATUS_COLORS[status])
         reason = self._reasons.get(path)
         item.setToolTip(f"{path}\n{status.value}" + (f": {reason}" if reason else ""))
@@ -231,6 +251,21 @@ class ImageListDock(QDockWidget):
             row += delta
         if 0 <= row < count:
             self.list_widget.setCurrentRow(row)
+
+    def next_unreviewed(self) -> bool:
+        """Open the next image in list order that has no reviewed label (wrapping round once); False,
+        with a note in the status bar, when every readable image is reviewed."""
+        count = self.list_widget.count()
+        start = self.list_widget.currentRow()
+        for offset in range(1, count + 1):
+            row = (start + offset) % count
+            path = self._path_at(row)
+            if path not in self._unreadable and path != self.document.image_path \
+                    and self._statuses.get(path) not in (ImageStatus.REVIEWED, ImageStatus.INVALID):
+                self.list_widget.setCurrentRow(row)
+                return True
+        self.document.status_message.emit("No other image is waiting for review.")
+        return False
 
     def _path_at(self, row: int) -> Path:
         return Path(self.list_widget.item(row).data(PATH_ROLE))

@@ -3,8 +3,9 @@
 Models are checkpoints: the bundled demo model, the project's models/ folder (newest first), or any
 file the user opens. Prediction runs `app.jobs.predict.predict_job` in the dock's JobSlot (model pool) with
 a progress bar and Cancel; each finished image is written to predictions/ (label PNG + confidence
-PNG) and shown at once through the host. "Rank by uncertainty" orders the image list least
-confident first, by mean or 10th-percentile confidence.
+PNG) and shown at once through the host. "Rank by uncertainty" orders the unreviewed images most
+uncertain first (segmodels.inference.uncertainty: the share of unsure pixels, or the mean) and shows
+each score in the image list; a ranking whose scores are all equal says so instead of claiming an order.
 
 A checkpoint whose classes differ from the project's cannot predict here; the dock says so and
 offers to fine-tune it with a new head (`fine_tune_requested`, which the training dock follows).
@@ -42,11 +43,20 @@ from app.jobs.predict import (
 )
 from app.jobs.slot import JobSlot
 from app.jobs.worker import CancelFlag, one_call
-from segmodels.inference.uncertainty import RankingMode, confidence_scores, uncertainty_order
+from segmodels.inference.uncertainty import (
+    UNSURE_BELOW,
+    RankingMode,
+    confidence_scores,
+    review_order,
+    score_text,
+    separates,
+    unreviewed_images,
+)
 from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
 
 FileChooser = Callable[[QWidget], "str | None"]
-RANK_MODES = (("10th-percentile confidence", RankingMode.LOW_QUANTILE), ("mean confidence", RankingMode.MEAN))
+RANK_MODES = ((f"share of pixels below {UNSURE_BELOW:g} confidence", RankingMode.UNSURE),
+              ("mean uncertainty", RankingMode.MEAN))
 
 
 def choose_checkpoint_file(parent: QWidget) -> str | None:
@@ -128,8 +138,8 @@ class ModelDock(QDockWidget):
         for text, mode in RANK_MODES:
             self.rank_combo.addItem(text, mode)
         self.rank_button = QPushButton("Rank by uncertainty")
-        self.rank_button.setToolTip("Order the image list least confident first, "
-                                    "so you correct the most useful images first")
+        self.rank_button.setToolTip("Order the unreviewed images most uncertain first, so you correct the "
+                                    "most useful images first; N goes to the next unreviewed one")
         self.rank_button.clicked.connect(self.rank_by_uncertainty)
         layout.addWidget(form_row(self.rank_button, self.rank_combo))
         layout.addStretch(1)
@@ -311,18 +321,34 @@ class ModelDock(QDockWidget):
         project = self.host.project()
         if project is None or self.is_busy():
             return
-        images = project.image_paths()
         mode = self.rank_combo.currentData()
 
-        self._start(one_call(lambda _cancel: confidence_scores(project, images, mode)), "Ranking by uncertainty…",
-                    on_returned=lambda scores: self._apply_ranking(images, scores))
+        def rank(_cancel: CancelFlag) -> tuple[list[Path], list[Path], dict[Path, float]]:
+            todo = unreviewed_images(project)  # reviewed images need no correction: never ranked
+            return project.image_paths(), todo, confidence_scores(project, todo, mode)
 
-    def _apply_ranking(self, images: list[Path], scores: dict[Path, float]) -> None:
-        if not scores:
-            messages.info(self, "No image has a confidence map yet: predict first, then rank.")
+        self._start(one_call(rank), "Ranking by uncertainty…",
+                    on_returned=lambda ranked: self._apply_ranking(*ranked, mode))
+
+    def _apply_ranking(self, images: list[Path], todo: list[Path], scores: dict[Path, float],
+                       mode: RankingMode) -> None:
+        if not todo:
+            self.status_label.setText("Every image is reviewed: nothing to rank.")
             return
-        self.host.set_image_order(uncertainty_order(images, scores))
-        self.status_label.setText(f"Ranked {len(scores)} image(s), least confident first.")
+        if not scores:
+            messages.info(self, "No unreviewed image has a confidence map yet: predict first, then rank.")
+            return
+        reviewed = set(images) - set(todo)
+        self.host.set_image_order(review_order(images, scores, reviewed),
+                                  {path: score_text(score, mode) for path, score in scores.items()})
+        if len(scores) > 1 and not separates(scores):  # says so, rather than "ranked" over an order that means nothing
+            messages.info(self, f"All {len(scores)} unreviewed image(s) with a prediction scored the same "
+                                f"({score_text(next(iter(scores.values())), mode)}), so the ranking cannot tell "
+                                "them apart; try the other score.")
+            self.status_label.setText("Ranking: every score is the same.")
+            return
+        self.status_label.setText(f"Ranked {len(scores)} unreviewed image(s), most uncertain first "
+                                  f"(scores in the image list); N opens the next unreviewed image.")
 
     # -- job plumbing -------------------------------------------------------------------------
     def _start(self, make_generator: Callable[[CancelFlag], Iterator[Any]], status: str, **callbacks: Any) -> None:

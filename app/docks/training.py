@@ -7,8 +7,10 @@ trains exactly as `segstudio train PROJECT --arch ARCH` does.
 Training runs `app.jobs.train.training_job` (segmodels' `fit()`) in the dock's JobSlot (model pool);
 the window keeps painting, zooming and switching images meanwhile. Step reports arrive throttled
 (at most ~20 a second) and move the progress bar and the loss curve; each epoch adds a validation
-mIoU point and refills the IoU table. When a run ends, finished or cancelled, its best checkpoint is
-announced through `checkpoint_ready` so the model dock can predict with it at once.
+mIoU point and refills the IoU table (with the validation pixels per class). Too little data (one
+reviewed image, a two-image validation) is a warning as the run starts. When a run ends, finished or
+cancelled, its best checkpoint is announced through `checkpoint_ready` so the model dock can predict
+with it at once.
 
 Failures are messages, never crashes, and labels are never touched: no reviewed labels, CUDA out of
 memory (offer a retry with half the batch), a NaN loss (lower the learning rate). Closing the window
@@ -16,27 +18,22 @@ during a run asks first, then cancels and waits for the worker (`confirm_close`)
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -44,10 +41,12 @@ from PySide6.QtWidgets import (
 from app import messages
 from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
+from app.docks.iou_table import IouTable
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import checkpoint_architecture, demo_model_path, project_checkpoints
 from app.jobs.slot import JobSlot, StartPolicy
 from app.jobs.train import (
+    DataUpdate,
     EpochUpdate,
     FailureKind,
     StepUpdate,
@@ -58,6 +57,7 @@ from app.jobs.train import (
 )
 from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
 from segmodels.training.config import base_stem, fine_tune_lr, new_checkpoint_path
+from segmodels.training.data_size import validation_summary
 
 #: Closing during a run asks first; on yes the window waits this long for fit() to finish its step
 #: and return (the one GUI-thread wait over CLOSE_BUDGET_S, which the user agreed to).
@@ -81,6 +81,7 @@ class TrainingDock(QDockWidget):
             name: {**entry.training_defaults(), "fine_tune_lr": fine_tune_lr(entry.training_defaults()["lr"])}
             for name, entry in ARCHITECTURES.items()}
         self._retry = False  # set by the out-of-memory offer: start again once this run is done
+        self._val_images = 0  # of the run shown (its DataUpdate), for the validation summary
         self._build()
         self.apply_defaults(DEFAULT_ARCH)
         self.refresh_checkpoints()
@@ -145,14 +146,10 @@ class TrainingDock(QDockWidget):
         layout.addWidget(self.status_label)
         self.curves = TrainingCurves()
         layout.addWidget(self.curves, 1)
-        self.iou_table = QTableWidget(0, 2)
-        self.iou_table.setHorizontalHeaderLabels(["class", "IoU"])
-        self.iou_table.horizontalHeader().setStretchLastSection(True)
-        self.iou_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.iou_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.iou_table.verticalHeader().setVisible(False)
-        self.iou_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.iou_table.setMinimumHeight(90)
+        self.data_label = QLabel("")  # what the run learns from and validates on (docs/models-and-labels.md)
+        self.data_label.setWordWrap(True)
+        layout.addWidget(self.data_label)
+        self.iou_table = IouTable()
         layout.addWidget(self.iou_table)
         self.setWidget(body)
         self.visibilityChanged.connect(self._on_visibility)
@@ -276,6 +273,8 @@ class TrainingDock(QDockWidget):
         self.curves.ensure_plots()
         self.curves.clear()
         self.iou_table.setRowCount(0)
+        self.data_label.setText("")
+        self._val_images = 0
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.status_label.setText("Loading data and model…")
@@ -293,7 +292,9 @@ class TrainingDock(QDockWidget):
             self.status_label.setText("Cancelling after this step; the best checkpoint so far is kept…")
 
     def _on_report(self, report: Any) -> None:
-        if isinstance(report, StepUpdate):
+        if isinstance(report, DataUpdate):
+            self._show_data(report)
+        elif isinstance(report, StepUpdate):
             self.progress.setValue(int(report.fraction * 1000))
             self.progress.setFormat(f"epoch {report.epoch}/{report.epochs} · %p% · {format_eta(report.eta_s)}")
             self.curves.add_loss(report.epoch - 1 + report.step / max(report.steps, 1), report.loss)
@@ -301,21 +302,19 @@ class TrainingDock(QDockWidget):
                                       f"loss {report.loss:.4f}")
         elif isinstance(report, EpochUpdate):
             self.curves.add_miou(report.epoch, report.miou)
-            self._fill_iou_table(report)
+            self.iou_table.show_epoch(report.class_names, report.per_class_iou, report.per_class_pixels)
+            if report.per_class_pixels:
+                self.data_label.setText(validation_summary(self._val_images, report.per_class_pixels,
+                                                           report.class_names))
             self.status_label.setText(f"Epoch {report.epoch}/{report.epochs}: train loss {report.train_loss:.4f}, "
                                       f"validation mIoU {report.miou:.3f}")
 
-    def _fill_iou_table(self, report: EpochUpdate) -> None:
-        # Texts change in place: new items every epoch would re-lay the table each time.
-        table = self.iou_table
-        table.setRowCount(len(report.per_class_iou))
-        for row, (name, iou) in enumerate(zip(report.class_names, report.per_class_iou, strict=False)):
-            for column, text in ((0, name), (1, "—" if not math.isfinite(iou) else f"{iou:.3f}")):
-                item = table.item(row, column)
-                if item is None:
-                    table.setItem(row, column, QTableWidgetItem(text))
-                elif item.text() != text:
-                    item.setText(text)
+    def _show_data(self, report: DataUpdate) -> None:
+        """Too little data is said once, as the run starts (it goes on: the user may know better)."""
+        self._val_images = report.val_images
+        self.data_label.setText(f"Training on {report.train_images} image(s), validating on {report.val_images}.")
+        if report.warnings:
+            messages.warning(self, " ".join(report.warnings))
 
     def _on_outcome(self, outcome: TrainingOutcome) -> None:
         self.outcome = outcome
@@ -333,7 +332,7 @@ class TrainingDock(QDockWidget):
             note = f" ({outcome.message})" if outcome.message else ""
             self.status_label.setText(f"{done}{best}{saved}{note}")
         if outcome.skipped:  # once per run, when it ends: the files to fix or remove
-            messages.warning(self, f"Training skipped {len(outcome.skipped)} unreadable file(s): "
+            messages.warning(self, f"Training left out {len(outcome.skipped)} unusable file(s): "
                              + " ".join(outcome.skipped))
         self.progress.setFormat("cancelled" if outcome.cancelled else "done")
         if not outcome.cancelled and outcome.failure is None:

@@ -20,6 +20,7 @@ Public API (other docks plug in here):
     document.set_classes(class_table) -> bool  # also writes segstudio.json
     document.reload_prediction()               # after a model wrote predictions/<stem>.png
     document.accept_prediction() -> bool       # prediction -> label, one undo step
+    app.document.proposal: accept_into(document, stroke), accept_region(document, y, x)   # parts of it
     document.label_at(y, x) -> int | None; prediction_at(y, x); confidence_at(y, x)
     with document.edit("Fill") as stroke:      # one undo step (rolled back on an exception):
         stroke.paint(y0, x0, mask, value)      #   writes now, records bbox + mask + old values
@@ -47,6 +48,7 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 from app.document.conflicts import Resolver, safest
 from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
+from app.document.proposal import warn_unknown
 from app.document.save_as import read_only_warning
 from app.document.saving import DocumentSaving, Outcome, replaced_image_choice
 from app.document.sessions import ImageSessions
@@ -338,6 +340,7 @@ class LabelDocument(DocumentSaving, QObject):
         accepted = self.apply_mask(0, 0, mask, self._prediction, "Accept prediction")
         if accepted:
             self.view.set_view_mode(ViewMode.LABEL)  # the proposal is now the label: show the label
+            warn_unknown(self)  # a model made for other classes: said now, not first when saving
         return accepted
 
     def _finish_stroke(self) -> None:

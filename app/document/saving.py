@@ -4,7 +4,8 @@
 were read; then the resolver is asked (app/document/conflicts.py) and the answer carried out.
 `replaced_image_choice` is the same question when the user comes back to an image with unsaved
 edits and the image file was replaced meanwhile; `write_project` for segstudio.json. They are Qt-free;
-`DocumentSaving` (LabelDocument's save methods) applies the outcome.
+`DocumentSaving` (LabelDocument's save methods) applies the outcome, and refuses a label map that is no
+reviewed label (no labelled pixel, or class indices the project lacks: segmodels.labels.review).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.imageio import image_size
 from segmodels.labels.project import Project, ProjectKind
+from segmodels.labels.review import has_labelled_pixel, save_refusal
 from segmodels.stamps import FileStamp, changed_since
 
 
@@ -154,6 +156,12 @@ class DocumentSaving:
 
     def _save_image(self, path: Path) -> bool:
         session = self._sessions.get(path)
+        # "Reviewed" means a person looked and labelled something the project knows (docs/models-and-labels.md
+        # #reviewed-labels): an all-255 map or unknown class indices would be trained on as ground truth.
+        refusal = save_refusal(session.label_map, self._project.classes, path)
+        if refusal is not None:
+            (self.error if has_labelled_pixel(session.label_map) else self.warning).emit(refusal)
+            return False
         if self._project.kind is ProjectKind.FOLDER:  # a plain folder becomes a project on first save...
             try:
                 self._project.refuse_stem_clash(path)  # ... but not on a save that write_label refuses

@@ -6,7 +6,9 @@ and yields:
 
 - `StepUpdate` at most `MAX_UPDATES_PER_S` times a second (a tiny model steps hundreds of times a
   second; one queued signal per step would flood the event loop and stall painting);
-- `EpochUpdate` after every validation, with per-class IoU.
+- `EpochUpdate` after every validation, with per-class IoU and the labelled pixels each rests on;
+- `DataUpdate` once, first: how many images the run trains and validates on, and a sentence for each
+  reason that is too few (segmodels.training.data_size).
 
 It returns a `TrainingOutcome`: the best checkpoint (kept even when cancelled: the job winds down
 on the cancel flag and returns), a `FailureKind` the dock acts on (fit()'s typed exceptions:
@@ -74,6 +76,14 @@ class EpochUpdate:
     miou: float
     per_class_iou: tuple[float, ...]
     class_names: tuple[str, ...]
+    per_class_pixels: tuple[int, ...] = ()   # labelled validation pixels per class
+
+
+@dataclass(frozen=True)
+class DataUpdate:
+    train_images: int
+    val_images: int
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,17 +156,20 @@ def training_job(request: TrainingRequest, cancel: CancelFlag) -> Iterator[Any]:
 
 def _translate(reports: Iterator[Any], outcome: TrainingOutcome) -> Iterator[Any]:
     """Turn fit()'s reports into throttled StepUpdates and EpochUpdates; fill `outcome`."""
-    from segmodels.training import EpochReport, FitResult, StepReport
+    from segmodels.training import DataReport, EpochReport, FitResult, StepReport
 
     throttle = Throttle()
     for report in reports:
-        if isinstance(report, StepReport):
+        if isinstance(report, DataReport):
+            yield DataUpdate(report.train_images, report.val_images, tuple(report.warnings))
+        elif isinstance(report, StepReport):
             # Always pass the last step of an epoch, so the bar and curve end where the epoch ends.
             if throttle.ready() or report.step == report.steps_per_epoch:
                 yield _step_update(report)
         elif isinstance(report, EpochReport):
             yield EpochUpdate(report.epoch, report.epochs, report.train_loss, report.miou,
-                              tuple(report.per_class_iou), tuple(report.class_names))
+                              tuple(report.per_class_iou), tuple(report.class_names),
+                              tuple(report.metrics.per_class_pixels))
         elif isinstance(report, FitResult):
             _take_result(report, outcome)
 

@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
             self._view_menu.addAction(dock.toggleViewAction())
 
     def install_image_list(self) -> ImageListDock:
-        """The image list dock, docked on the left, with its Page Up / Page Down in the Go menu. It
+        """The image list dock, docked on the left, with its Page Up / Page Down / N in the Go menu. It
         lists the open project at once, so it may come after `open_path`."""
         if self.image_list is None:
             from app.docks.image_list import ImageListDock
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
             self.add_dock(self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea)
             self._go_menu.addAction(self.image_list.previous_action)
             self._go_menu.addAction(self.image_list.next_action)
+            self._go_menu.addAction(self.image_list.next_unreviewed_action)
             if self.document.project is not None:
                 self.image_list.reload()
         return self.image_list
@@ -180,7 +181,7 @@ class MainWindow(QMainWindow):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(named[name])
         tools_menu = self.menuBar().addMenu("&Tools")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill, tools.grow, tools.shrink):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.grow, tools.shrink):
             tools_menu.addAction(action)
         self.addActions(tools.class_keys)  # shortcuts only: ten menu entries would be noise
         self._view_menu: QMenu = self.menuBar().addMenu("&View")
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region):
             bar.addAction(action)
         self.class_combo = ActiveClassCombo(self.document, bar)
         self.brush_slider = BrushSizeSlider(self.tools, bar)

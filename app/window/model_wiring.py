@@ -41,8 +41,8 @@ class WindowHost:
         if document.image_path is not None and Path(image) == document.image_path:
             document.reload_prediction()
 
-    def set_image_order(self, images: list[Path]) -> None:
-        self.window.image_list.set_order(images)
+    def set_image_order(self, images: list[Path], notes: dict[Path, str] | None = None) -> None:
+        self.window.image_list.set_order(images, notes)
 
 
 class _CloseGuard(QObject):

@@ -2,8 +2,8 @@
 
 `OpacitySlider` <-> document.view.opacity, `BrushSizeSlider` <-> tools.brush_size, `ViewModeCombo` <->
 document.view.view_mode, `ActiveClassCombo` <-> document.view.active_class, and `ToolActions` (checkable
-B / E / F actions) <-> tools.tool. Each control sets its value from the model without re-emitting
-(signals blocked) and writes the model when the user moves it.
+B / E / F / A actions: brush, eraser, flood fill, accept region) <-> tools.tool. Each control sets its value
+from the model without re-emitting (signals blocked) and writes the model when the user moves it.
 """
 from __future__ import annotations
 
@@ -110,19 +110,22 @@ class ToolActions(NamedTuple):
     brush: QAction
     eraser: QAction
     fill: QAction
+    accept_region: QAction
     grow: QAction
     shrink: QAction
     class_keys: list[QAction]
 
 
 def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
-    """Checkable tool actions (B, E, F), brush size keys ([ ]) and class keys (1-9, 0, `)."""
+    """Checkable tool actions (B, E, F, A), brush size keys ([ ]) and class keys (1-9, 0, `)."""
     group = QActionGroup(parent)
     by_tool: dict[Tool, QAction] = {}
-    for tool, text, key in ((Tool.BRUSH, "Brush", "B"), (Tool.ERASER, "Eraser", "E"), (Tool.FILL, "Flood fill", "F")):
+    for tool, text, key, tip in (
+            (Tool.BRUSH, "Brush", "B", ""), (Tool.ERASER, "Eraser", "E", ""), (Tool.FILL, "Flood fill", "F", ""),
+            (Tool.ACCEPT_REGION, "Accept region", "A", ": a click keeps the proposal's region under it")):
         action = QAction(f"{text}", parent, checkable=True)
         action.setShortcut(QKeySequence(key))
-        action.setToolTip(f"{text} ({key})")
+        action.setToolTip(f"{text} ({key}){tip}")
         action.triggered.connect(lambda _=False, t=tool: tools.set_tool(t))
         group.addAction(action)
         by_tool[tool] = action
@@ -140,4 +143,5 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _=False, k=key: tools.pick_class_key(k))
         class_keys.append(action)
-    return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], grow, shrink, class_keys)
+    return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], by_tool[Tool.ACCEPT_REGION],
+                       grow, shrink, class_keys)

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from segmodels.inference.batch import predict_files
     from segmodels.labels.outputs import ProtectedData, check_output_folder, real
     from segmodels.labels.project import ProjectKind, open_path, refuse_symlinked_folder
+    from segmodels.labels.review import class_mismatch
     from segmodels.models.checkpoint import load_checkpoint
 
     for option in ("batch_size", "tile_size"):
@@ -79,10 +80,14 @@ def run(args: argparse.Namespace) -> int:
     if into_project:
         refuse_symlinked_folder(project.predictions_dir)
     check_output_folder(out_dir, ProtectedData.of_project(project, own=project.predictions_dir), "--out")
-    # A real project (or VOC root) fixes the classes, so the checkpoint must match them; a plain
-    # folder takes the checkpoint's own classes.
+    # A real project (or VOC root) fixes the classes, so the checkpoint must match them (count, names and
+    # order); a plain folder takes the checkpoint's own classes.
     project_classes = None if project.kind is ProjectKind.FOLDER else project.classes
     checkpoint = load_checkpoint(args.model, num_classes=None if project_classes is None else len(project_classes))
+    model_path = Path(args.model)
+    mismatch = None if project_classes is None else class_mismatch(model_path, checkpoint.classes, project_classes)
+    if mismatch:  # by name and order, as the window checks: a reordered table passed the count check
+        raise SegError(mismatch, path=model_path)
     _make_out_dir(out_dir)
     results = predict_files(checkpoint, paths, out_dir=out_dir, classes=project_classes, device=args.device,
                             batch_size=args.batch_size, num_workers=args.num_workers,

@@ -73,7 +73,8 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 
 
 def format_iou_table(class_names: list[str] | tuple[str, ...], per_class_iou: list[float] | tuple[float, ...],
-                     per_class_dice: list[float] | tuple[float, ...]) -> str:
+                     per_class_dice: list[float] | tuple[float, ...], per_class_pixels: tuple[int, ...] = ()) -> str:
+    """The per-class table; with `per_class_pixels`, a column of what each IoU rests on."""
     from segmodels.cli.common import format_table
 
     def cell(value: float | None) -> str:
@@ -81,7 +82,9 @@ def format_iou_table(class_names: list[str] | tuple[str, ...], per_class_iou: li
 
     rows = [[str(i), name, cell(iou), cell(dice)]
             for i, (name, iou, dice) in enumerate(zip(class_names, per_class_iou, per_class_dice, strict=False))]
-    return format_table(rows, ["id", "class", "IoU", "Dice"])
+    if per_class_pixels:
+        rows = [row + [f"{pixels:,}"] for row, pixels in zip(rows, per_class_pixels, strict=False)]
+    return format_table(rows, ["id", "class", "IoU", "Dice"] + (["val pixels"] if per_class_pixels else []))
 
 
 def _warn_skipped(skipped: tuple[str, ...], warned: set[str]) -> None:
@@ -114,8 +117,9 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from segmodels.training import EpochReport, FitResult, StepReport, fit
+    from segmodels.training import DataReport, EpochReport, FitResult, StepReport, fit
     from segmodels.training.build import cpu_threads_for_load
+    from segmodels.training.data_size import validation_summary
 
     if os.environ.get("OMP_NUM_THREADS") is None:
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -123,9 +127,13 @@ def run(args: argparse.Namespace) -> int:
     quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
     if args.out:  # before any training: a refused path must not cost an epoch
         _refuse_project_data(args.out, args.project)
-    bar, result, warned = None, None, set()
+    bar, result, warned, data = None, None, set(), None
     for report in fit(_config(args)):
-        if isinstance(report, StepReport) and not quiet:
+        if isinstance(report, DataReport):
+            data = report
+            for sentence in () if quiet else report.warnings:  # before the first step: too little data
+                print(f"warning: {sentence}", file=sys.stderr)
+        elif isinstance(report, StepReport) and not quiet:
             if bar is None:
                 bar = tqdm(total=report.steps_per_epoch, desc=f"epoch {report.epoch}/{report.epochs}",
                            unit="step", file=sys.stderr, dynamic_ncols=True, leave=False)
@@ -149,9 +157,12 @@ def run(args: argparse.Namespace) -> int:
     _warn_skipped(result.skipped, warned)  # only those not printed after an epoch
     print(result.note, file=sys.stderr)
     if result.metrics is not None:
-        print(format_iou_table(result.class_names, result.metrics.per_class_iou, result.metrics.per_class_dice))
+        print(format_iou_table(result.class_names, result.metrics.per_class_iou, result.metrics.per_class_dice,
+                               result.metrics.per_class_pixels))
         print(f"mIoU {result.metrics.miou:.4f}  Dice {result.metrics.dice:.4f}  "
               f"pixel accuracy {result.metrics.pixel_accuracy:.4f}  (validation split, best epoch)")
+        if data is not None:
+            print(validation_summary(data.val_images, result.metrics.per_class_pixels, result.class_names))
     print(f"Best checkpoint: {result.best_checkpoint}")
     print(f"Last checkpoint: {result.last_checkpoint}")
     return 0

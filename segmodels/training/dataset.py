@@ -5,8 +5,9 @@ image stems (sorted first, so the split depends only on the names and the seed);
 dict stored in the checkpoint, and `split_from_record` rebuilds it on resume. `LabelledImages` loads
 pairs as uint8 tensors (image 3 x H x W, grey expanded to RGB by segmodels.labels.imageio; label map H x W)
 and keeps them in memory when the project is small, which is what makes small projects train at
-the speed of a bare tensor loop. A label whose size differs from its image, or whose values exceed the
-class table, is a SegError naming the file (`load_pair`).
+the speed of a bare tensor loop. A label whose size differs from its image, whose values exceed the
+class table, or that has no labelled pixel at all (every pixel 255: nothing to learn, and its batches
+would make the loss NaN) is a SegError naming the file (`load_pair`), so the pair is left out.
 
 Unreadable pairs are skipped, not fatal: one corrupt file must not stop a long run. A cached dataset
 drops them while it loads; an uncached one returns `None` for them from `__getitem__`, which
@@ -30,6 +31,7 @@ from segmodels.formats.splits import dataset_split, seeded_split
 from segmodels.formats.voc import VOC_LAYOUTS
 from segmodels.labels.imageio import read_image, upright_note
 from segmodels.labels.project import Project
+from segmodels.labels.review import has_labelled_pixel
 
 #: Projects whose decoded pixels fit in this many bytes are cached in memory.
 CACHE_LIMIT_BYTES = 1 << 30
@@ -89,6 +91,9 @@ def load_pair(project: Project, image_path: Path) -> Pair:
     if bad.any():
         raise SegError(f"Label {describe(label_file)} holds class index {int(label_map[bad].max())} but the project "
                        f"has {len(project.classes)} classes.", path=label_file)
+    if not has_labelled_pixel(label_map):  # docs/models-and-labels.md#reviewed-labels
+        raise SegError(f"Label {describe(label_file)} has no labelled pixel (every pixel is 255, unlabelled), so it "
+                       "was left out of training; label or delete it.", path=label_file)
     image = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
     return image, torch.from_numpy(label_map)
 

@@ -9,7 +9,11 @@ GradScaler. A NaN or infinite loss raises `NonFiniteLoss` before the optimiser s
 the same value and stops at the same step.
 
 A batch that is `None` (every pair in it unreadable, see training.dataset) is passed over by both
-loops. (Under DDP such a batch can only come from uncached data; cached data drops bad pairs before
+loops, and so is a batch without one labelled pixel (a random crop of a sparsely labelled image):
+cross-entropy averaged over no pixels is 0/0, the NaN that used to stop training with "try a lower lr"
+(docs/models-and-labels.md#training). Under DDP the labelled pixels are counted over all ranks, so all
+skip together; a rank whose own batch has none adds a zero loss (`segmentation_loss` divides by at
+least one pixel). (Under DDP such a batch can only come from uncached data; cached data drops bad pairs before
 the split is sharded, so every rank still runs the same number of steps.)
 
 `evaluate` accumulates one confusion matrix over the whole split (summed over ranks) and returns
@@ -53,14 +57,30 @@ def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return 1.0 - ((2 * intersection + 1.0) / (total + 1.0)).mean()
 
 
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, labelled: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the labelled pixels; 0 (not NaN) when there are none."""
+    total = F.cross_entropy(logits.float(), target, ignore_index=IGNORE_INDEX, reduction="sum")
+    return total / labelled.clamp(min=1)
+
+
 def segmentation_loss(logits: torch.Tensor, aux_logits: torch.Tensor | None, target: torch.Tensor,
                       settings: LossSettings) -> torch.Tensor:
-    loss = F.cross_entropy(logits.float(), target, ignore_index=IGNORE_INDEX)
+    labelled = (target != IGNORE_INDEX).sum()
+    loss = _cross_entropy(logits, target, labelled)
     if settings.dice_weight > 0:
         loss = loss + settings.dice_weight * soft_dice_loss(logits, target)
     if aux_logits is not None and settings.aux_weight > 0:
-        loss = loss + settings.aux_weight * F.cross_entropy(aux_logits.float(), target, ignore_index=IGNORE_INDEX)
+        loss = loss + settings.aux_weight * _cross_entropy(aux_logits, target, labelled)
     return loss
+
+
+def has_labelled_pixels(labels: torch.Tensor, device: torch.device, ctx: DistContext = SINGLE_PROCESS) -> bool:
+    """Whether this step's batch (on any rank) has a labelled pixel; counted on the CPU labels, so
+    a single process adds no device synchronisation (NCCL reduces on the device only)."""
+    count = (labels != IGNORE_INDEX).sum()
+    if ctx.enabled:
+        count = all_reduce_sum(count.to(device), ctx)
+    return bool(count > 0)
 
 
 def to_device(batch: Batch, normalization: Normalization, device: torch.device) -> Batch:
@@ -111,6 +131,8 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimiz
     for batch in batches:
         if batch is None:
             continue  # every pair in it was unreadable (and is reported by the dataset)
+        if not has_labelled_pixels(batch[1], device, ctx):
+            continue  # nothing to learn, and a loss over no pixels would be NaN
         step += 1
         inputs, labels = to_device(batch, normalization, device)
         with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):

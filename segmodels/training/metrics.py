@@ -55,6 +55,8 @@ class SegMetrics:
     dice: float
     pixel_accuracy: float
     pixels: int
+    #: Labelled pixels of each class in the split (the confusion matrix's rows): what each IoU rests on.
+    per_class_pixels: tuple[int, ...] = ()
 
     @classmethod
     def from_confusion(cls, confusion: Any) -> SegMetrics:
@@ -75,6 +77,7 @@ class SegMetrics:
             dice=float(dice[occurs].mean()) if occurs.any() else float("nan"),
             pixel_accuracy=float(true_positive.sum() / total) if total else float("nan"),
             pixels=int(total),
+            per_class_pixels=tuple(int(v) for v in matrix.sum(axis=1)),
         )
 
     def to_json(self, class_names: list[str] | None = None) -> dict:
@@ -85,4 +88,6 @@ class SegMetrics:
 
         return {"miou": _nan_to_none(self.miou), "dice": _nan_to_none(self.dice),
                 "pixel_accuracy": _nan_to_none(self.pixel_accuracy), "pixels": self.pixels,
-                "per_class_iou": per_class(self.per_class_iou), "per_class_dice": per_class(self.per_class_dice)}
+                "per_class_iou": per_class(self.per_class_iou), "per_class_dice": per_class(self.per_class_dice),
+                "per_class_pixels": (dict(zip(class_names, self.per_class_pixels, strict=False)) if class_names
+                                     else list(self.per_class_pixels))}

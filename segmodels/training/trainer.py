@@ -1,8 +1,10 @@
 """`fit(config, cancel=never)`: the training run as a generator of reports (the GUI and CLI share it).
 
-It yields a `StepReport` after every optimiser step, an `EpochReport` after every epoch's validation,
-and finally a `FitResult`. `cancel` (segmodels.cancel.CancelFlag) is checked
-between steps; a cancelled run returns a FitResult with `cancelled=True` and writes nothing more.
+It yields one `DataReport` first (what the run learns from and validates on, with a sentence for each
+reason that is too little: segmodels.training.data_size), a `StepReport` after every optimiser step, an
+`EpochReport` after every epoch's validation, and finally a `FitResult`. `cancel`
+(segmodels.cancel.CancelFlag) is checked between steps; a cancelled run returns a FitResult with
+`cancelled=True` and writes nothing more.
 
 Checkpoints (rank 0 only, each written atomically): the best epoch by validation mIoU goes to the
 output path (a new `PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt` by default) with `<name>.json` metrics
@@ -28,9 +30,20 @@ from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.training import distributed
 from segmodels.training.config import TrainConfig
+from segmodels.training.data_size import data_warnings
 from segmodels.training.loops import LossSettings, NonFiniteLoss, evaluate, train_steps
 from segmodels.training.metrics import SegMetrics
 from segmodels.training.run import RunState, prepare_run, skipped_messages, write_checkpoints
+
+
+@dataclass(frozen=True)
+class DataReport:
+    """Once, before the first step: the images the run trains and validates on, and what to beware of."""
+
+    train_images: int               # readable reviewed images with a labelled pixel
+    val_images: int
+    validates_on_training: bool     # no separate validation image: the scores are on training images
+    warnings: tuple[str, ...] = ()  # one sentence each (data_size.data_warnings)
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,7 @@ class FitResult:
     skipped: tuple[str, ...] = ()   # unreadable pairs skipped, one sentence naming each file
 
 
-Report = StepReport | EpochReport | FitResult
+Report = DataReport | StepReport | EpochReport | FitResult
 
 
 class LossDiverged(SegError):
@@ -132,8 +145,19 @@ def _free_cuda() -> None:
         torch.cuda.empty_cache()
 
 
+def data_report(state: RunState) -> DataReport:
+    train, val = state.datasets
+    on_training = list(val.images) == list(train.images)  # one image, or no readable validation image
+    val_count = len(train) if on_training else len(val)
+    fine_tune = bool(state.config.from_checkpoint or state.config.resume)
+    return DataReport(len(train), val_count, on_training,
+                      tuple(data_warnings(len(train), val_count, validates_on_training=on_training,
+                                          fine_tune=fine_tune)))
+
+
 def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
     config = state.config
+    yield data_report(state)
     speed = deque(maxlen=20)  # (images, seconds) of recent steps
     run_start = time.perf_counter()
     steps_done = 0

@@ -146,4 +146,4 @@ def test_ranking_skips_damaged_confidence_maps(tmp_path, image_cases):
 
     Image.fromarray(np.full(corpus.SIZE, 128, np.uint8)).save(project.confidence_path(images[2]))
     scores = confidence_scores(project, images, RankingMode.MEAN)
-    assert list(scores) == [images[2]] and abs(scores[images[2]] - 128 / 255) < 1e-6
+    assert list(scores) == [images[2]] and abs(scores[images[2]] - (1 - 128 / 255)) < 1e-6

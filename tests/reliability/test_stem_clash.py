@@ -200,7 +200,7 @@ def test_twin_added_after_open_save_refused_edit_kept(qtbot, messages, tmp_path,
     images = document.project.images_dir
     labels_before = {p.name: p.read_bytes() for p in document.project.labels_dir.glob("*")}
     _image(images / TWIN, 5)
-    painted = _paint(document)
+    painted = _paint(document, 1)  # a class of both (a plain folder has 2): the refusal is the clash's
     assert not document.save()
     errors = messages.texts("error")
     assert len(errors) == 1 and "kept in memory" in errors[0]

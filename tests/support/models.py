@@ -15,6 +15,7 @@ class ProjectHost:
         self._project = project
         self.current = current
         self.order: list[Path] | None = None
+        self.notes: dict[Path, str] | None = None
 
     def project(self) -> Project | None:
         return self._project
@@ -25,8 +26,9 @@ class ProjectHost:
     def prediction_written(self, image: Path) -> None:
         pass
 
-    def set_image_order(self, images: list[Path]) -> None:
+    def set_image_order(self, images: list[Path], notes: dict[Path, str] | None = None) -> None:
         self.order = list(images)
+        self.notes = notes
 
 
 class FakeHost(ProjectHost):

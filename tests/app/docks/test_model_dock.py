@@ -9,7 +9,7 @@ from PIL import Image
 from app.docks.model import ModelDock
 from app.jobs.backend import ModelBackend
 from app.messages import Answer
-from segmodels.inference.uncertainty import RankingMode, confidence_stats
+from segmodels.inference.uncertainty import RankingMode, uncertainty
 from segmodels.labels.classes import ClassTable
 from support.models import FakeHost, demo_project, random_checkpoint
 
@@ -164,21 +164,37 @@ def test_class_mismatch_offers_fine_tuning(dock, qtbot, project, tmp_path, messa
     assert not project.predictions_dir.exists() or not any(project.predictions_dir.iterdir())
 
 
-def test_rank_by_uncertainty_orders_least_confident_first(dock, qtbot, project):
+def test_rank_by_uncertainty_orders_the_unreviewed_most_uncertain_first(dock, qtbot, project):
     images = project.image_paths()
-    levels = [200, 60, 255, 120]  # image 4 has no confidence and goes last
-    for image, level in zip(images, levels, strict=False):
-        confidence = np.full((64, 84), level, np.uint8)
-        confidence[:4] = 255  # the mean ranks differently from the 10th percentile only if skewed
+    for image in images[1:]:
+        project.label_path(image).unlink()  # image 0 stays reviewed: it is never ranked
+    unsure_rows = [40, 5, 0, 20]  # images 0..3; image 4 has no confidence and follows the scored ones
+    for image, rows in zip(images, unsure_rows, strict=False):
+        confidence = np.full((64, 84), 255, np.uint8)
+        confidence[:rows] = 100  # sure background, an unsure band of `rows` rows
         project.predictions_dir.mkdir(exist_ok=True)
         Image.fromarray(confidence, mode="L").save(project.confidence_path(image))
-    dock.rank_combo.setCurrentIndex(dock.rank_combo.findData(RankingMode.LOW_QUANTILE))
+    dock.rank_combo.setCurrentIndex(dock.rank_combo.findData(RankingMode.UNSURE))
     dock.rank_button.click()
     qtbot.waitUntil(lambda: dock.host.order is not None, timeout=WAIT_MS)
-    assert dock.host.order == [images[1], images[3], images[0], images[2], images[4]]
+    assert dock.host.order == [images[3], images[1], images[2], images[4], images[0]]
+    assert dock.host.notes[images[3]] == f"{20 / 64 * 100:.1f}% unsure" and images[0] not in dock.host.notes
+    assert "Ranked 3 unreviewed image(s)" in dock.status_label.text()
 
 
-def test_rank_without_confidence_says_predict_first(dock, qtbot, messages):
+def test_a_ranking_that_cannot_separate_says_so(dock, qtbot, project, messages):
+    images = project.image_paths()
+    for image in images:
+        project.label_path(image).unlink()
+        project.predictions_dir.mkdir(exist_ok=True)
+        Image.fromarray(np.full((64, 84), 255, np.uint8), mode="L").save(project.confidence_path(image))
+    dock.rank_button.click()
+    qtbot.waitUntil(lambda: bool(messages.texts("info")), timeout=WAIT_MS)
+    assert "scored the same" in messages.texts("info")[0] and "Ranked" not in dock.status_label.text()
+
+
+def test_rank_without_confidence_says_predict_first(dock, qtbot, messages, project):
+    project.label_path(project.image_paths()[0]).unlink()
     dock.rank_button.click()
     qtbot.waitUntil(lambda: bool(messages.texts("info")), timeout=WAIT_MS)
     assert "predict first" in messages.texts("info")[0]
@@ -191,7 +207,8 @@ def test_in_the_main_window_predictions_show_at_once(qtbot, project, checkpoint,
     from segmodels.labels.project import ImageStatus
 
     image = project.image_paths()[1]
-    project.label_path(image).unlink()           # an unlabelled image to predict
+    for unlabelled in project.image_paths()[1:4]:
+        project.label_path(unlabelled).unlink()  # unlabelled images to predict
     window = MainWindow()
     qtbot.addWidget(window)
     docks = install_model_docks(window)
@@ -205,11 +222,16 @@ def test_in_the_main_window_predictions_show_at_once(qtbot, project, checkpoint,
     assert window.image_list.status(project.image_paths()[0]) is ImageStatus.REVIEWED
     with qtbot.waitSignal(docks.model.predictions_finished, timeout=WAIT_MS):
         docks.model.predict_all_button.click()
-    docks.model.rank_button.click()
-    qtbot.waitUntil(lambda: "Ranked" in docks.model.status_label.text(), timeout=WAIT_MS)
-    scores = [confidence_stats(np.asarray(Image.open(project.confidence_path(p))))[1]
-              for p in window.image_list.paths()]
-    assert scores == sorted(scores)
+    model = docks.model
+    model.rank_combo.setCurrentIndex(model.rank_combo.findData(RankingMode.MEAN))  # a random model is unsure
+    docks.model.rank_button.click()                                             # everywhere: only means differ
+    qtbot.waitUntil(lambda: "Rank" in docks.model.status_label.text() and not docks.model.is_busy(), timeout=WAIT_MS)
+    assert "Ranked 3" in docks.model.status_label.text(), docks.model.status_label.text()
+    ranked = window.image_list.paths()[:3]
+    assert sorted(ranked) == project.image_paths()[1:4]  # the unreviewed ones, then the reviewed ones
+    scores = [uncertainty(np.asarray(Image.open(project.confidence_path(p))), RankingMode.MEAN) for p in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all("uncertainty 0." in window.image_list.list_widget.item(row).text() for row in range(3))
     docks.shutdown()
 
 

@@ -19,7 +19,9 @@ from support.projects import HEIGHT, WIDTH, make_project
 @pytest.fixture
 def document(qtbot, tmp_path, messages):
     document = LabelDocument()
-    document.open_project(make_project(tmp_path / "proj", count=2, labelled=0))
+    # 200 classes: the noisy steps paint values 0..199, and saving refuses values the project lacks.
+    many = ClassTable.from_names([f"class {i}" for i in range(200)])
+    document.open_project(make_project(tmp_path / "proj", count=2, labelled=0).with_classes(many))
     return document
 
 

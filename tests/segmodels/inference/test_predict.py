@@ -281,3 +281,16 @@ def test_write_failures_are_one_sentence_each_inline_or_threaded(checkpoint, fol
     assert all("Cannot write" in r.error and r.path.stem in r.error for r in results)
     failed = _InlineWriter().submit(lambda: 1 / 0)
     assert failed.done() and isinstance(failed.exception(), ZeroDivisionError)
+
+
+def test_cli_predict_refuses_a_reordered_or_renamed_class_table(checkpoint, tmp_path, capsys):
+    """Issue 15 item 2: the count matched, so a reordered table used to pass and mislabel every pixel."""
+    names = list(CLASSES.names)
+    for table, hint in ((ClassTable.from_names([names[0], names[2], names[1]]), "another order"),
+                        (ClassTable.from_names([names[0], names[1], "zebra"]), "")):
+        project = Project.create(tmp_path / f"proj-{table.names[-1]}", table)
+        Image.fromarray(_image(30, 30)).save(project.images_dir / "a.png")
+        assert cli_main(["predict", str(project.root), "--model", str(checkpoint), "--device", "cpu"]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "model.pt" in err and hint in err
+        assert ", ".join(table.names) in err and not project.predictions_dir.exists()

@@ -68,8 +68,9 @@ def test_cli_train_and_evaluate_warn_once(tiny_project: Path, capsys: pytest.Cap
     assert cli_main(["train", str(tiny_project), "--arch", "m2nist_fcn", "--epochs", "2", "--batch-size", "4",
                      "--device", "cpu"]) == 0
     err = capsys.readouterr().err
-    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    warnings = [line for line in err.splitlines() if line.startswith("warning: skipped:")]
     assert len(warnings) == 1 and label.name in warnings[0]  # once, not once per epoch
+    assert sum(label.name in line for line in err.splitlines()) == 1
     checkpoint = next(p for p in (tiny_project / "models").glob("m2nist_fcn-*.pt") if not p.name.endswith(".last.pt"))
     assert cli_main(["evaluate", str(tiny_project), "--model", str(checkpoint), "--json"]) == 0
     captured = capsys.readouterr()
