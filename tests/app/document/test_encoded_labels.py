@@ -112,10 +112,13 @@ def test_plain_folder_of_grey_labels_records_grey_on_first_save(qtbot, tmp_path,
     root = dataset(tmp_path / "plain", "grey", project_file=False)
     window = open_window(root)
     document = window.document
+    # The folder's labels use classes beyond segstudio's 2 default ones: saving refuses them until the
+    # table has them (issue 15, item 2), so the user adds the classes first, as a new user would.
+    assert document.set_classes(CLASSES)
+    assert json.loads((root / "segstudio.json").read_text())["label_encoding"] == "grey"
     document.apply_mask(2, 2, np.ones((3, 3), bool), 1, "Fill")
     expected = document.label_map.copy()
     save(qtbot, document)
-    assert json.loads((root / "segstudio.json").read_text())["label_encoding"] == "grey"
     assert np.array_equal(read_stored(root / "labels" / "im_0.png", "grey"), expected)
 
 
