@@ -151,7 +151,7 @@ def _make_trees(dataset: Dataset) -> None:
             shutil.copyfile(root / "palette" / f"{name}.png", target)
     labelmap = "# label:color_rgb:parts:actions\n" + "".join(
         f"{c.name}:{c.color[0]},{c.color[1]},{c.color[2]}::\n" for c in dataset.classes)
-    with zipfile.ZipFile(root / "cvat.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(root / "cvat.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("labelmap.txt", labelmap)
         archive.writestr("ImageSets/Segmentation/default.txt", "".join(f"{n}\n" for n in names))
         for name in names:
