@@ -1,5 +1,5 @@
-"""Every message box, and the folder question of Save Labels As, goes through here, so tests can
-replace one seam instead of many dialogs.
+"""Every message box, and the folder and file questions (Save Labels As, Import…), go through here,
+so tests can replace one seam instead of many dialogs.
 
 Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes
 and QFileDialogs.
@@ -69,6 +69,14 @@ class QtBackend:
         folder = QFileDialog.getExistingDirectory(parent, title)
         return Path(folder) if folder else None
 
+    def choose_file(self, parent: QWidget | None, title: str, filters: str, *, save: bool = False,
+                    start: str = "") -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        ask_for = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        name, _filter = ask_for(parent, title, start, filters)
+        return Path(name) if name else None
+
 
 backend = QtBackend()
 
@@ -96,3 +104,10 @@ def choose(parent: QWidget | None, text: str, options: list[str], title: str = "
 def choose_folder(parent: QWidget | None, title: str) -> Path | None:
     """An existing folder the user picks, or None when they cancel."""
     return backend.choose_folder(parent, title)
+
+
+def choose_file(parent: QWidget | None, title: str, filters: str, *, save: bool = False,
+                start: str = "") -> Path | None:
+    """A file to read (an existing one) or, with `save`, a file name to write; None when they cancel.
+    `filters` as Qt writes them: "COCO JSON (*.json)"."""
+    return backend.choose_file(parent, title, filters, save=save, start=start)

@@ -15,6 +15,7 @@ class RecordingMessages:
         self.shown: list[tuple[str, str]] = []
         self.answers: list = []
         self.folders: list = []   # what choose_folder answers, in order (None = cancelled)
+        self.files: list = []     # what choose_file answers, in order (None = cancelled)
 
     def error(self, parent, title, text):
         self.shown.append(("error", text))
@@ -40,6 +41,10 @@ class RecordingMessages:
     def choose_folder(self, parent, title):
         self.shown.append(("folder", title))
         return self.folders.pop(0) if self.folders else None
+
+    def choose_file(self, parent, title, filters, *, save=False, start=""):
+        self.shown.append(("file", title))
+        return self.files.pop(0) if self.files else None
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [t for k, t in self.shown if kind is None or k == kind]

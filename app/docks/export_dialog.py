@@ -1,13 +1,18 @@
-"""The export dialog: write the project's reviewed labels as palette, colour or overlay PNGs.
+"""The export dialog (File > Export…): write the project's reviewed labels in any format
+`segstudio export` writes.
 
-The user picks a format (palette = class indices with the class colours as palette; colour = RGB of
-the class colours; overlay = colours blended over the image), an output folder and, for overlays,
-the alpha. Export runs `segmodels.labels.export.iter_export` in a JobSlot job with a progress bar;
-Cancel stops it between files (files already written stay, each written atomically). Images whose
-label or image cannot be read are skipped and counted, never abort the rest.
+The formats are app/docks/export_choices.py's: palette, colour, overlay and grey index PNGs, a PASCAL
+VOC tree, Cityscapes trainIds / labelIds / colour files (only for a project of the 19 Cityscapes train
+classes), a CVAT zip and a COCO JSON file. The output is a folder, or one .zip / .json file; switching
+format keeps the folder and swaps the file name. The export runs in a JobSlot worker with a progress
+bar and Cancel (files already written stay, each written atomically; a .zip or .json is written only
+when complete, so a cancelled one is not written at all). Each skipped image is one line below the
+bar, and the end says how many labels were written, where, and what the format could not hold.
 
-Export reads the label files on disk, so unsaved edits are offered for saving first. The folder
-dialog is one injectable callable (`choose_folder(start, parent) -> str`), so tests need no dialog.
+Export reads the label files on disk, so unsaved edits are offered for saving first; an existing .zip
+or .json is replaced only when the user agrees. The folder dialog is one injectable callable
+(`choose_folder(start, parent) -> str`); the file dialog is `app.messages.choose_file`, so tests need
+no dialog.
 """
 from __future__ import annotations
 
@@ -22,27 +27,24 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app import messages
+from app.docks.export_choices import BY_KEY, CHOICES, ExportChoice, ExportOptions, Output, adapt_output, choices_for
+from app.docks.progress_panel import ProgressPanel
 from app.document.label_document import LabelDocument
 from app.jobs.pools import Pool, pool
 from app.jobs.slot import JobSlot, cancel_all
-from segmodels.labels.export import ExportFormat, ExportStep, iter_export
+from app.jobs.steps import FileStep, plain
 
 FolderChooser = Callable[[str, QWidget | None], str]
 
-FORMAT_TEXT = {ExportFormat.PALETTE: "Palette PNG (class indices)",
-               ExportFormat.COLOR: "Colour PNG (class colours)",
-               ExportFormat.OVERLAY: "Overlay (colours over the image)",
-               ExportFormat.INDEX: "Index PNG (grey, class indices)"}
 DEFAULT_ALPHA = 0.5
+FILE_FILTERS = {Output.ZIP: "Zip files (*.zip)", Output.JSON: "COCO JSON (*.json)"}
 
 
 def dialog_choose_folder(start: str, parent: QWidget | None) -> str:
@@ -61,21 +63,24 @@ class ExportDialog(QDialog):
         self.document = document
         self.choose_folder = choose_folder
         self.job = JobSlot(pool(Pool.CHECKS), self)  # refuses a second export while one runs
-        self.job.progress_changed.connect(self._show_progress)
-        self.steps: list[ExportStep] = []
+        self.job.progress_changed.connect(lambda done, total: self.panel.show_progress(done, total))
+        self.steps: list[FileStep] = []
+        self.notes: list[str] = []
         self._error: str | None = None
+        self._running: tuple[ExportChoice, Path] | None = None
         self._build()
         project = document.project
+        self._shown = self.choice
         if project is not None:
-            self.folder_edit.setText(str(project.root / "export"))
+            self.folder_edit.setText(str(self.choice.default_output(project)))
             count = len(project.labelled_images())
             self.status.setText(f"{count} reviewed label(s) to export.")
         self._update_controls()
 
     def _build(self) -> None:
         self.format_combo = QComboBox()
-        for fmt, text in FORMAT_TEXT.items():
-            self.format_combo.addItem(text, fmt.value)  # a str enum would come back as a plain str
+        for choice in choices_for(self.document.project):
+            self.format_combo.addItem(choice.text, choice.key)
         self.folder_edit = QLineEdit()
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(self._browse)
@@ -84,17 +89,16 @@ class ExportDialog(QDialog):
         self.alpha_spin.setSingleStep(0.05)
         self.alpha_spin.setValue(DEFAULT_ALPHA)
         self.alpha_spin.setToolTip("How strongly class colours cover the image (overlay only)")
-        self.format_combo.currentIndexChanged.connect(lambda _: self._update_controls())
+        self.format_combo.currentIndexChanged.connect(lambda _: self._format_changed())
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.browse_button)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Format", self.format_combo)
-        form.addRow("Output folder", folder_row)
+        form.addRow("Output", folder_row)
         form.addRow("Alpha", self.alpha_spin)
-        self.progress = QProgressBar()
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.panel = ProgressPanel()
+        self.progress, self.status = self.panel.progress, self.panel.status
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
         self.cancel_button = QPushButton("Close")
@@ -106,29 +110,51 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
+        layout.addWidget(self.panel, 1)
         layout.addLayout(buttons)
-        self.resize(520, 0)
+        self.resize(560, 0)
 
     # -- settings -------------------------------------------------------------------------------------
     @property
-    def export_format(self) -> ExportFormat:
-        return ExportFormat(self.format_combo.currentData())
+    def choice(self) -> ExportChoice:
+        return BY_KEY.get(self.format_combo.currentData(), CHOICES[0])
 
-    def set_export_format(self, fmt: ExportFormat | str) -> None:
-        self.format_combo.setCurrentIndex(self.format_combo.findData(ExportFormat(fmt).value))
+    @property
+    def export_format(self) -> str:
+        """The chosen format's key: `segstudio export --format`'s value ("voc" for the VOC tree)."""
+        return self.choice.key
+
+    def set_export_format(self, key: str) -> None:
+        index = self.format_combo.findData(str(getattr(key, "value", key)))
+        if index < 0:
+            raise ValueError(f"{key} is not offered for this project")
+        self.format_combo.setCurrentIndex(index)
+
+    def _format_changed(self) -> None:
+        project = self.document.project
+        if project is not None and self.choice.output is not self._shown.output:
+            self.folder_edit.setText(adapt_output(self.folder_edit.text(), self._shown, self.choice, project))
+        self._shown = self.choice
+        self._update_controls()
 
     def _browse(self) -> None:
-        folder = self.choose_folder(self.folder_edit.text(), self)
-        if folder:
-            self.folder_edit.setText(folder)
+        output = self.choice.output
+        if output is Output.FOLDER:
+            folder = self.choose_folder(self.folder_edit.text(), self)
+            if folder:
+                self.folder_edit.setText(folder)
+            return
+        chosen = messages.choose_file(self, "Export labels to", FILE_FILTERS[output], save=True,
+                                      start=self.folder_edit.text())
+        if chosen is not None:
+            self.folder_edit.setText(str(chosen))
 
     def _update_controls(self) -> None:
         running = self.job.is_busy()
         for widget in (self.format_combo, self.folder_edit, self.browse_button):
             widget.setEnabled(not running)
-        self.alpha_spin.setEnabled(not running and self.export_format is ExportFormat.OVERLAY)
+        self.alpha_spin.setEnabled(not running and self.choice.uses_alpha)
+        self.form.setRowVisible(self.alpha_spin, self.choice.uses_alpha)
         self.export_button.setEnabled(not running and self.document.project is not None)
         self.cancel_button.setText("Cancel" if running else "Close")
 
@@ -144,37 +170,45 @@ class ExportDialog(QDialog):
             return False
         return answer is messages.Answer.NO or self.document.save_all()
 
+    def _may_replace(self, out: Path) -> bool | None:
+        """For a one-file export: whether an existing file may be replaced (None: the user said no)."""
+        if self.choice.output is Output.FOLDER or not out.is_file():
+            return False
+        answer = messages.ask(self, f"{out} already exists. Replace it?")
+        return True if answer is messages.Answer.YES else None
+
     def start(self) -> bool:
         """Start exporting in the background; False when it could not start."""
         project = self.document.project
-        folder = self.folder_edit.text().strip()
+        text = self.folder_edit.text().strip()
         if project is None or self.job.is_busy():
             return False
-        if not folder:
-            messages.warning(self, "Choose an output folder first.")
+        if not text:
+            messages.warning(self, "Choose where to export first.")
             return False
-        if not self._save_edits_first():
+        out, choice = Path(text), self.choice
+        overwrite = self._may_replace(out)
+        if overwrite is None or not self._save_edits_first():
             return False
         project = self.document.project  # saving may have turned a plain folder into a project
-        fmt, alpha = self.export_format, self.alpha_spin.value()
-        self.steps, self._error = [], None
-        self.progress.setRange(0, max(len(project.labelled_images()), 1))
-        self.progress.setValue(0)
-        self.status.setText("Exporting…")
-        # iter_export does not watch the flag: the worker stops it between files.
-        self.job.start(lambda _cancel: iter_export(project, Path(folder), fmt, alpha), on_yielded=self._on_step,
-                       on_errored=self._on_error, on_finished=self._on_finished,
+        options = ExportOptions(alpha=self.alpha_spin.value(), overwrite=overwrite)
+        self.steps, self.notes, self._error = [], [], None
+        self._running = (choice, out)
+        self.panel.reset(max(len(project.labelled_images()), 1), "Exporting…")
+        self.job.start(lambda cancel: choice.run(project, out, options, cancel), on_yielded=self._on_step,
+                       on_returned=self._on_returned, on_errored=self._on_error, on_finished=self._on_finished,
                        progress_of=lambda step: (step.index, step.total))
         self._update_controls()
         return True
 
-    def _on_step(self, step: ExportStep) -> None:
+    def _on_step(self, step: FileStep) -> None:
         self.steps.append(step)
-        self.status.setText(f"{step.index} / {step.total}: {step.image.name}")
+        self.panel.add_step(step)
 
-    def _show_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
+    def _on_returned(self, notes: list[str] | None) -> None:
+        self.notes = list(notes or [])
+        for note in self.notes:
+            self.panel.add_line(note)
 
     def _on_error(self, sentence: str) -> None:
         self._error = sentence
@@ -183,19 +217,28 @@ class ExportDialog(QDialog):
         cancelled = self.job.was_cancelled
         self._update_controls()
         if self._error is not None:
-            self.status.setText(f"Export stopped: {self._error}")
-            messages.error(self, self._error)
+            self.panel.set_summary(f"Export stopped: {plain(self._error)}")
+            messages.error(self, plain(self._error))
             self.export_finished.emit()
             return
-        written = sum(1 for s in self.steps if s.written is not None)
-        skipped = [s for s in self.steps if s.error is not None]
-        text = f"{'Cancelled: ' if cancelled else ''}{written} file(s) written to {self.folder_edit.text().strip()}."
-        if skipped:
-            text += f" {len(skipped)} skipped, e.g. {skipped[0].error}"
-        if not self.steps and not cancelled:
-            text = "The project has no reviewed labels to export."
-        self.status.setText(text)
+        self.panel.set_summary(self._summary(cancelled))
         self.export_finished.emit()
+
+    def _summary(self, cancelled: bool) -> str:
+        choice, out = self._running or (self.choice, Path(self.folder_edit.text().strip()))
+        done = [s for s in self.steps if s.error is None]
+        skipped = len(self.steps) - len(done)
+        if not self.steps and not cancelled:
+            return "The project has no reviewed labels to export."
+        if cancelled and choice.output is not Output.FOLDER:
+            return f"Cancelled: {out.name} was not written (it is written once every label is done)."
+        text = f"{'Cancelled: ' if cancelled else ''}{len(done)} label(s) exported to {out}."
+        if skipped:
+            text += f" {skipped} skipped (listed below)."
+        noted = sum(len(s.notes) for s in self.steps) + len(self.notes)
+        if noted:
+            text += f" {noted} note(s) below."
+        return text
 
     def _cancel_or_close(self) -> None:
         if self.job.is_busy():

@@ -2,8 +2,9 @@
 `install_label_docks(window)`, called once by `app.startup.gui.create_window`.
 
 The classes dock goes on the left below the image list, the validation dock is tabbed with the model docks,
-and File gets "Export labels…" (Ctrl+E) and "Validate project". Closing the window cancels a running
-validation without waiting (the `about_to_close` hook; it only reads files).
+and File gets "Import…" (app/window/import_command.py), "Export…" (Ctrl+E) and "Validate project".
+Closing the window cancels a running validation without waiting (the `about_to_close` hook; it only
+reads files).
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def install_label_docks(window: Any) -> LabelDocks:
         # pyqtgraph (a second of start-up).
         window.tabifyDockWidget(model_docks.model, validation)
         model_docks.model.raise_()
-    export_action = QAction("&Export labels…", window)
+    export_action = QAction("&Export…", window)
     export_action.setShortcut(QKeySequence("Ctrl+E"))
     export_action.triggered.connect(lambda _=False: open_export_dialog(window))
     validate_action = QAction("&Validate project", window)
@@ -75,6 +76,9 @@ def install_label_docks(window: Any) -> LabelDocks:
         else:
             menu.insertAction(before, action)
     window.actions_by_name.update(export=export_action, validate=validate_action)
+    from app.window.import_command import install_import_action
+
+    install_import_action(window, menu)
     window.about_to_close.append(validation.shutdown)
     docks = LabelDocks(classes, validation, export_action, validate_action)
     window.label_docks = docks

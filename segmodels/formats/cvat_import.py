@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.formats.classlists import LABELMAP_FILE
 from segmodels.formats.safezip import extract_zip
@@ -39,8 +40,10 @@ def _check_out(out: Path) -> None:
         raise SegError(f"--out {describe(out)} is not empty; import into a new or empty folder.", path=out)
 
 
-def import_cvat(zip_path: str | os.PathLike[str], out: str | os.PathLike[str]) -> tuple[Project, list[str]]:
-    """(the opened project, sentences for the user) after extracting a CVAT segmentation-mask zip."""
+def import_cvat(zip_path: str | os.PathLike[str], out: str | os.PathLike[str],
+                cancel: CancelFlag = never) -> tuple[Project, list[str]]:
+    """(the opened project, sentences for the user) after extracting a CVAT segmentation-mask zip;
+    `cancel` (the window's Cancel) stops the extraction between members, leaving nothing behind."""
     zip_path, out = Path(zip_path), Path(out)
     if not zip_path.is_file():
         raise SegError(f"{describe(zip_path)} is not a file.", path=zip_path)
@@ -52,7 +55,7 @@ def import_cvat(zip_path: str | os.PathLike[str], out: str | os.PathLike[str]) -
     except OSError as exc:
         raise SegError(f"Cannot create {describe(out)}: {exc.strerror or exc}.", path=out) from exc
     try:
-        extract_zip(zip_path, staging)
+        extract_zip(zip_path, staging, cancel)
         root = _dataset_root(staging)
         if root is None:
             raise SegError(f"Zip {describe(zip_path)} holds no SegmentationClass/ folder; a CVAT 'Segmentation mask "

@@ -18,6 +18,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 
 MAX_TOTAL_BYTES = 32 << 30
@@ -88,8 +89,9 @@ def _refuse(sentences: list[str]) -> SegError:
     return SegError("\n".join(shown + ([f"... and {more} more."] if more else []) + ["Nothing was extracted."]))
 
 
-def extract_zip(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:
-    """Extract every member of `zip_path` under the existing folder `dest`, after checking them all."""
+def extract_zip(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str], cancel: CancelFlag = never) -> None:
+    """Extract every member of `zip_path` under the existing folder `dest`, after checking them all;
+    `cancel` is checked between members (SegError: the caller removes its staging folder)."""
     zip_path, dest = Path(zip_path), Path(dest)
     try:
         archive = zipfile.ZipFile(zip_path)
@@ -105,6 +107,8 @@ def extract_zip(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str]) 
             raise SegError(f"Zip {describe(zip_path)} expands to {needed >> 20} MiB but only {free >> 20} MiB are "
                            f"free at {describe(dest)}; nothing was extracted.", path=zip_path)
         for info in archive.infolist():
+            if cancel():
+                raise SegError(f"Extracting {describe(zip_path)} was cancelled; nothing was imported.", path=zip_path)
             _extract_one(archive, info, dest, zip_path)
 
 

@@ -41,11 +41,11 @@ def export(qtbot, dialog) -> None:
 
 
 def test_controls_both_ways(dialog, tmp_path):
-    assert dialog.export_format is ExportFormat.PALETTE and not dialog.alpha_spin.isEnabled()
+    assert dialog.export_format == ExportFormat.PALETTE and not dialog.alpha_spin.isEnabled()
     dialog.set_export_format("overlay")
     assert dialog.format_combo.currentText().startswith("Overlay") and dialog.alpha_spin.isEnabled()
     dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("color"))
-    assert dialog.export_format is ExportFormat.COLOR and not dialog.alpha_spin.isEnabled()
+    assert dialog.export_format == ExportFormat.COLOR and not dialog.alpha_spin.isEnabled()
     dialog.browse_button.click()  # the injected chooser stands in for the folder dialog
     assert dialog.folder_edit.text() == str(tmp_path / "chosen")
     assert "3 reviewed label(s)" in ExportDialog(dialog.document).status.text()
@@ -58,7 +58,7 @@ def test_palette_export_writes_the_labels(qtbot, dialog, project, tmp_path):
     for image in project.labelled_images():
         assert np.array_equal(read_label_png(tmp_path / "out" / f"{image.stem}.png"), project.read_label(image))
     assert dialog.progress.value() == dialog.progress.maximum() == 3
-    assert "3 file(s) written" in dialog.status.text()
+    assert f"3 label(s) exported to {tmp_path / 'out'}" in dialog.status.text()
     assert dialog.export_button.isEnabled() and dialog.cancel_button.text() == "Close"
 
 
@@ -109,7 +109,8 @@ def test_unreadable_label_is_skipped_and_reported(qtbot, dialog, project, tmp_pa
     broken.write_bytes(b"not a png")
     export(qtbot, dialog)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["img_0.png", "img_2.png"]
-    assert "2 file(s) written" in dialog.status.text() and "1 skipped" in dialog.status.text()
+    assert "2 label(s) exported" in dialog.status.text() and "1 skipped" in dialog.status.text()
+    assert dialog.panel.lines() == [f"Skipped: {dialog.steps[1].error}"] and "img_1" in dialog.panel.lines()[0]
 
 
 def test_bad_output_folder_is_one_message(qtbot, dialog, project, messages, tmp_path):
