@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="architecture to train from scratch: " + ", ".join(ARCHITECTURES)
                              + " (see `segstudio models`)")
     source.add_argument("--from", dest="from_checkpoint", metavar="CKPT",
-                        help="checkpoint to fine-tune (the head is replaced if the classes differ)")
+                        help="checkpoint to fine-tune (head rows follow the class names; new classes start fresh)")
     source.add_argument("--resume", metavar="CKPT", help="continue a run from its .last.pt checkpoint")
     parser.add_argument("project", help="project folder")
     parser.add_argument("--epochs", type=int, help="total number of epochs")

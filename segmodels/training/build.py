@@ -1,10 +1,11 @@
 """Building the pieces of a run: the model (scratch, fine-tune or resume), optimiser, schedule, loaders.
 
-Fine-tuning copies every weight whose name and shape match; layers whose shape depends on the class
-count (the head) stay freshly initialised when the class list changed, which is how the head is
-replaced for any architecture. Resuming rebuilds the checkpoint's model and restores the optimiser
-and schedule state. The schedule is a LambdaLR (its state is plain numbers, so it fits a safe
-checkpoint): one-cycle (warm up for 15% of the steps, then cosine down to 1/100), cosine, or constant.
+Fine-tuning copies every weight whose name and shape match, and maps the class-dependent ones (the
+head's rows) by class name from the source checkpoint's class table: a reordered table keeps every
+class's rows, and only classes the source lacks start fresh (segmodels.training.heads). Resuming
+rebuilds the checkpoint's model and restores the optimiser and schedule state. The schedule is a
+LambdaLR (its state is plain numbers, so it fits a safe checkpoint): one-cycle (warm up for 15% of the
+steps, then cosine down to 1/100), cosine, or constant.
 
 Loaders: a small cached project without per-sample transforms is served by `TensorBatches`, which
 indexes stacked tensors directly (what a bare PyTorch loop would do); anything else goes through a
@@ -44,16 +45,16 @@ def build_model(config: TrainConfig, arch: str, classes: ClassTable, source: Che
         model = get_model(arch, num_classes=len(classes), pretrained_backbone=config.pretrained_backbone,
                           require_pretrained=config.require_pretrained, **(config.model_kwargs or {}))
         return ModelStart(model, f"{arch} initialised from scratch")
+    from segmodels.training.heads import transfer
+
     model = source.build_architecture(len(classes))  # checked for size, never downloads
-    own = model.state_dict()
-    matching = {k: v for k, v in source.state_dict.items() if k in own and own[k].shape == v.shape}
-    model.load_state_dict(matching, strict=False)
-    replaced = sorted(set(own) - set(matching))
-    if source.classes.names == classes.names:
-        note = f"{source.arch} weights loaded from {source.path}"
-    else:
-        note = (f"{source.arch} weights loaded from {source.path}; the head was replaced for {len(classes)} classes "
-                f"({len(replaced)} tensors re-initialised)")
+    weights, mapping, fresh = transfer(source, model.state_dict(), classes)
+    model.load_state_dict(weights, strict=False)
+    note = f"{source.arch} weights loaded from {source.path}"
+    if source.classes.names != classes.names:
+        note += f"; {mapping.sentence()}"
+    if fresh:  # weights that fit neither as they are nor row by row (none for a catalog architecture)
+        note += f"; {len(fresh)} other tensors re-initialised (first: {fresh[0]})"
     model.normalization = source.normalization
     return ModelStart(model, note)
 
