@@ -1,8 +1,9 @@
 """Everything one training run holds (`RunState`), how it is prepared, and how its checkpoints are written.
 
 `prepare_run` resolves the config (architecture defaults, or the resumed run's settings), picks the
-device, starts DDP under torchrun, draws or restores the split, builds the data, the model (scratch,
-fine-tune or resume) and the optimiser. `write_checkpoints` is called once per epoch and writes, on
+device, starts DDP under torchrun, draws the split (or restores a resumed run's, or keeps a fine-tuned
+checkpoint's: segmodels.training.splits), builds the data, the model (scratch, fine-tune or resume)
+and the optimiser. `write_checkpoints` is called once per epoch and writes, on
 rank 0 only, `<name>.last.pt` (with optimiser/schedule state, for --resume) and, when the epoch is
 the best so far, `<name>.pt` plus `<name>.json` metrics. Every write is atomic. A new run gets new
 names (`<arch>-<YYYYmmdd-HHMM>.pt`, see `config.new_checkpoint_path`); an explicit --out whose files
@@ -36,6 +37,7 @@ from segmodels.training.config import TrainConfig, run_files
 from segmodels.training.dataset import LabelledImages, make_split, split_images
 from segmodels.training.loops import AuxForward
 from segmodels.training.metrics import SegMetrics
+from segmodels.training.splits import kept_split
 from segmodels.training.transforms import AugmentSettings, crop_transform, train_transform
 
 #: Settings a resumed run takes from the checkpoint's recorded config when not given again.
@@ -143,6 +145,20 @@ def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[Label
     return train, val
 
 
+def _split(config: TrainConfig, project: Project, source: Checkpoint | None) -> tuple[dict, str]:
+    """The run's split and a sentence for its note: a resumed run's own, a fine-tuned checkpoint's kept
+    (new images by stem hash, segmodels.training.splits), else a new seeded one."""
+    if config.resume and source is not None and source.split:
+        return source.split, ""
+    if config.from_checkpoint and source is not None:
+        kept = kept_split(project, source.split, config.val_fraction, describe(source.path))
+        if kept is not None:
+            return kept
+        return (make_split(project, config.val_fraction, config.seed),
+                f"{describe(source.path)} records no train/validation split, so a new one was drawn")
+    return make_split(project, config.val_fraction, config.seed), ""
+
+
 def prepare_run(config: TrainConfig) -> RunState:
     ctx = distributed.DistContext.from_env()
     device, device_note = select_device(config.device)
@@ -158,8 +174,7 @@ def prepare_run(config: TrainConfig) -> RunState:
     config, arch = _resolve(config, source)
     best_path, last_path = _paths(config, project, arch)  # before any data or model: refusals come first
     torch.manual_seed(config.seed)
-    resumed_split = config.resume and source and source.split
-    split = source.split if resumed_split else make_split(project, config.val_fraction, config.seed)
+    split, split_note = _split(config, project, source)
     train_set, val_set = _datasets(config, project, split)
     start = build_model(config, arch, project.classes, source)
     model = start.model.to(device)
@@ -185,7 +200,8 @@ def prepare_run(config: TrainConfig) -> RunState:
             raise SegError(f"Checkpoint {describe(source_path)} has already trained {start_epoch} epochs; "
                            f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
     scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and config.amp else None
-    note = f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
+    note = (f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
+            + (f"; {split_note}" if split_note else ""))
     return RunState(config, ctx, device, project, project.classes, model, train_model, model.normalization,
                     optimizer, scheduler, scaler, train_batches, val_batches, train_sampler, steps_per_epoch,
                     start_epoch, split, best_path, last_path, best_miou, None, note, (train_set, val_set))
