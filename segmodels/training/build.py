@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sized
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, Sampler, SequentialSampler
@@ -87,11 +88,55 @@ def schedule_factor(step: int, total_steps: int, kind: Schedule) -> float:
     return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def make_optimizer(model: torch.nn.Module, config: TrainConfig, total_steps: int
+@dataclass(frozen=True)
+class ScheduleShape:
+    """A run's learning-rate curve over its optimiser steps: `kind` over `total_steps`, except that a
+    run whose length changed on resume goes on from `restart_step` at the factor it had reached there
+    (`restart_factor`) and falls by a half cosine to the final factor at `total_steps`, never jumping
+    (docs/training.md#resuming); the steps before `restart_step` were taken already, and the shape does
+    not describe them. Plain numbers, so a checkpoint records it."""
+
+    kind: Schedule
+    total_steps: int
+    restart_step: int | None = None
+    restart_factor: float = 1.0
+
+    def factor(self, step: int) -> float:
+        if self.restart_step is None or step < self.restart_step:
+            return schedule_factor(step, self.total_steps, self.kind)
+        if self.kind is Schedule.CONSTANT:
+            return 1.0
+        span = max(self.total_steps - self.restart_step, 1)
+        progress = min((step - self.restart_step) / span, 1.0)
+        final = min(FINAL_LR_FACTOR, self.restart_factor)
+        return final + (self.restart_factor - final) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    def continued(self, step: int, total_steps: int) -> ScheduleShape:
+        """The shape after asking for another run length at `step`: the same factor there, then down."""
+        return ScheduleShape(self.kind, total_steps, step, self.factor(step))
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind.value, "total_steps": self.total_steps, "restart_step": self.restart_step,
+                "restart_factor": self.restart_factor}
+
+    @classmethod
+    def from_json(cls, data: Any, kind: Schedule, total_steps: int) -> ScheduleShape:
+        """The recorded shape, or `kind` over `total_steps` when none (or a damaged one) is recorded."""
+        if not isinstance(data, dict):
+            return cls(kind, total_steps)
+        try:
+            restart = data.get("restart_step")
+            return cls(Schedule(data["kind"]), int(data["total_steps"]), None if restart is None else int(restart),
+                       float(data["restart_factor"]))
+        except (KeyError, TypeError, ValueError):
+            return cls(kind, total_steps)
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig, shape: ScheduleShape
                    ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: schedule_factor(step, total_steps, config.schedule))
+    # A plain function, not the bound method: LambdaLR would try to save a callable object's attributes.
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: shape.factor(step))
     return optimizer, scheduler
 
 
