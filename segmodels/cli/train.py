@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="architecture to train from scratch: " + ", ".join(ARCHITECTURES)
                              + " (see `segstudio models`)")
     source.add_argument("--from", dest="from_checkpoint", metavar="CKPT",
-                        help="checkpoint to fine-tune (the head is replaced if the classes differ)")
+                        help="checkpoint to fine-tune (head rows follow the class names; new classes start fresh)")
     source.add_argument("--resume", metavar="CKPT", help="continue a run from its .last.pt checkpoint")
     parser.add_argument("project", help="project folder")
     parser.add_argument("--epochs", type=int, help="total number of epochs")
@@ -51,7 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--device", default=DEVICE_CHOICES[0],
                         help=f"{', '.join(DEVICE_CHOICES)} or cuda:N (default {DEVICE_CHOICES[0]})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and shuffling")
-    parser.add_argument("--val-fraction", type=float, default=0.1, help="share of images held out (default 0.1)")
+    parser.add_argument("--val-fraction", type=float, default=0.1,
+                        help="share of images held out (default 0.1); fine-tuning keeps the source checkpoint's split")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="paired flips, scale+crop and colour jitter (default per architecture)")
     parser.add_argument("--dice-weight", type=float, help="weight of a soft Dice loss term (default per architecture)")

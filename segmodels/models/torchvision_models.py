@@ -4,6 +4,12 @@
 are built with `weights=None, weights_backbone=None` (torchvision would otherwise download), and the
 ImageNet backbone is loaded through `segmodels.models.pretrained` only when asked. The aux head is kept
 where torchvision has one (`aux_loss=True` by default) and skipped at inference (`forward`).
+
+DeepLabV3's ASPP image-pooling branch normalises a 1 x 1 map: with one image in a batch, BatchNorm has
+one value per channel and refuses to train ("Expected more than 1 value per channel"). Like
+`deeplabv3plus`, whose pooling branch has no BatchNorm, that branch here never uses batch statistics:
+`PoolingNorm` applies its stored mean/variance and learns only the per-channel scale and shift. It keeps
+BatchNorm's parameter names and shapes, so torchvision's state dicts (and older checkpoints) still load.
 """
 from __future__ import annotations
 
@@ -43,6 +49,26 @@ class TorchvisionSegmentation(SegmentationModel):
         return F.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
+class PoolingNorm(nn.BatchNorm2d):
+    """BatchNorm that always normalises with its stored statistics (a learnable per-channel affine),
+    for a branch whose map is 1 x 1: batch statistics there would be those of N values, none at N = 1."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            training=False, momentum=0.0, eps=self.eps)
+
+
+def _pooling_without_batch_statistics(net: nn.Module) -> None:
+    """Swap the BatchNorm of every ASPP image-pooling branch for a PoolingNorm (same names and shapes)."""
+    from torchvision.models.segmentation.deeplabv3 import ASPPPooling
+
+    for branch in net.modules():
+        if isinstance(branch, ASPPPooling):
+            for index, layer in enumerate(branch):
+                if type(layer) is nn.BatchNorm2d:
+                    branch[index] = PoolingNorm(layer.num_features, eps=layer.eps, momentum=layer.momentum)
+
+
 def _resnet_backbone_weights(model: TorchvisionSegmentation, what: str, require: bool) -> None:
     from torchvision.models import ResNet50_Weights
 
@@ -61,6 +87,7 @@ def _build(factory: Callable[..., nn.Module], stride: int, loader: Callable[...,
            num_classes: int, pretrained_backbone: bool, require_pretrained: bool,
            **kwargs: Any) -> TorchvisionSegmentation:
     net = factory(weights=None, weights_backbone=None, num_classes=num_classes, **kwargs)
+    _pooling_without_batch_statistics(net)
     model = TorchvisionSegmentation(net, stride=stride)
     if pretrained_backbone:
         loader(model, name, require_pretrained)

@@ -1,10 +1,11 @@
 """Building the pieces of a run: the model (scratch, fine-tune or resume), optimiser, schedule, loaders.
 
-Fine-tuning copies every weight whose name and shape match; layers whose shape depends on the class
-count (the head) stay freshly initialised when the class list changed, which is how the head is
-replaced for any architecture. Resuming rebuilds the checkpoint's model and restores the optimiser
-and schedule state. The schedule is a LambdaLR (its state is plain numbers, so it fits a safe
-checkpoint): one-cycle (warm up for 15% of the steps, then cosine down to 1/100), cosine, or constant.
+Fine-tuning copies every weight whose name and shape match, and maps the class-dependent ones (the
+head's rows) by class name from the source checkpoint's class table: a reordered table keeps every
+class's rows, and only classes the source lacks start fresh (segmodels.training.heads). Resuming
+rebuilds the checkpoint's model and restores the optimiser and schedule state. The schedule is a
+LambdaLR (its state is plain numbers, so it fits a safe checkpoint): one-cycle (warm up for 15% of the
+steps, then cosine down to 1/100), cosine, or constant.
 
 Loaders: a small cached project without per-sample transforms is served by `TensorBatches`, which
 indexes stacked tensors directly (what a bare PyTorch loop would do); anything else goes through a
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sized
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, Sampler, SequentialSampler
@@ -44,16 +46,16 @@ def build_model(config: TrainConfig, arch: str, classes: ClassTable, source: Che
         model = get_model(arch, num_classes=len(classes), pretrained_backbone=config.pretrained_backbone,
                           require_pretrained=config.require_pretrained, **(config.model_kwargs or {}))
         return ModelStart(model, f"{arch} initialised from scratch")
+    from segmodels.training.heads import transfer
+
     model = source.build_architecture(len(classes))  # checked for size, never downloads
-    own = model.state_dict()
-    matching = {k: v for k, v in source.state_dict.items() if k in own and own[k].shape == v.shape}
-    model.load_state_dict(matching, strict=False)
-    replaced = sorted(set(own) - set(matching))
-    if source.classes.names == classes.names:
-        note = f"{source.arch} weights loaded from {source.path}"
-    else:
-        note = (f"{source.arch} weights loaded from {source.path}; the head was replaced for {len(classes)} classes "
-                f"({len(replaced)} tensors re-initialised)")
+    weights, mapping, fresh = transfer(source, model.state_dict(), classes)
+    model.load_state_dict(weights, strict=False)
+    note = f"{source.arch} weights loaded from {source.path}"
+    if source.classes.names != classes.names:
+        note += f"; {mapping.sentence()}"
+    if fresh:  # weights that fit neither as they are nor row by row (none for a catalog architecture)
+        note += f"; {len(fresh)} other tensors re-initialised (first: {fresh[0]})"
     model.normalization = source.normalization
     return ModelStart(model, note)
 
@@ -86,11 +88,55 @@ def schedule_factor(step: int, total_steps: int, kind: Schedule) -> float:
     return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def make_optimizer(model: torch.nn.Module, config: TrainConfig, total_steps: int
+@dataclass(frozen=True)
+class ScheduleShape:
+    """A run's learning-rate curve over its optimiser steps: `kind` over `total_steps`, except that a
+    run whose length changed on resume goes on from `restart_step` at the factor it had reached there
+    (`restart_factor`) and falls by a half cosine to the final factor at `total_steps`, never jumping
+    (docs/training.md#resuming); the steps before `restart_step` were taken already, and the shape does
+    not describe them. Plain numbers, so a checkpoint records it."""
+
+    kind: Schedule
+    total_steps: int
+    restart_step: int | None = None
+    restart_factor: float = 1.0
+
+    def factor(self, step: int) -> float:
+        if self.restart_step is None or step < self.restart_step:
+            return schedule_factor(step, self.total_steps, self.kind)
+        if self.kind is Schedule.CONSTANT:
+            return 1.0
+        span = max(self.total_steps - self.restart_step, 1)
+        progress = min((step - self.restart_step) / span, 1.0)
+        final = min(FINAL_LR_FACTOR, self.restart_factor)
+        return final + (self.restart_factor - final) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    def continued(self, step: int, total_steps: int) -> ScheduleShape:
+        """The shape after asking for another run length at `step`: the same factor there, then down."""
+        return ScheduleShape(self.kind, total_steps, step, self.factor(step))
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind.value, "total_steps": self.total_steps, "restart_step": self.restart_step,
+                "restart_factor": self.restart_factor}
+
+    @classmethod
+    def from_json(cls, data: Any, kind: Schedule, total_steps: int) -> ScheduleShape:
+        """The recorded shape, or `kind` over `total_steps` when none (or a damaged one) is recorded."""
+        if not isinstance(data, dict):
+            return cls(kind, total_steps)
+        try:
+            restart = data.get("restart_step")
+            return cls(Schedule(data["kind"]), int(data["total_steps"]), None if restart is None else int(restart),
+                       float(data["restart_factor"]))
+        except (KeyError, TypeError, ValueError):
+            return cls(kind, total_steps)
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig, shape: ScheduleShape
                    ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: schedule_factor(step, total_steps, config.schedule))
+    # A plain function, not the bound method: LambdaLR would try to save a callable object's attributes.
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: shape.factor(step))
     return optimizer, scheduler
 
 

@@ -1,7 +1,8 @@
 """The two plain training functions: `train_one_epoch` and `evaluate` (plus the step generator they share).
 
-`train_steps` runs one epoch and yields `(step, loss, images)` after every optimiser step, so `fit`
-can report progress and check for cancellation between steps; `train_one_epoch` just drains it.
+`train_steps` runs one epoch and yields `(step, loss, images, lr)` after every optimiser step (`lr`:
+the rate that step used, read before the scheduler moves it on), so `fit` can report progress and
+check for cancellation between steps; `train_one_epoch` just drains it.
 The loss is cross-entropy with ignore_index=255, plus an optional soft Dice term and a weighted aux
 loss when the model has an aux head. On CUDA the forward pass runs under autocast (float16) with a
 GradScaler. A NaN or infinite loss raises `NonFiniteLoss` before the optimiser step, so the weights
@@ -122,8 +123,9 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimiz
                 scheduler: torch.optim.lr_scheduler.LRScheduler | None, *, device: torch.device,
                 normalization: Normalization, loss_settings: LossSettings = LossSettings(),
                 scaler: torch.amp.GradScaler | None = None, ctx: DistContext = SINGLE_PROCESS
-                ) -> Iterator[tuple[int, float, int]]:
-    """One epoch; yields (step, loss averaged over ranks, images in this rank's batch) per step."""
+                ) -> Iterator[tuple[int, float, int, float]]:
+    """One epoch; yields (step, loss averaged over ranks, images in this rank's batch, learning rate of
+    that step) per step."""
     model = training_view(model)
     model.train()
     use_amp = scaler is not None and device.type == "cuda"
@@ -142,6 +144,7 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimiz
         value = float(reported)
         if not torch.isfinite(reported):
             raise NonFiniteLoss(value)
+        lr = float(optimizer.param_groups[0]["lr"])  # after scheduler.step() it is the next step's rate
         optimizer.zero_grad(set_to_none=True)
         if use_amp:
             scaler.scale(loss).backward()
@@ -152,7 +155,7 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimiz
             optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        yield step, value, int(inputs.shape[0])
+        yield step, value, int(inputs.shape[0]), lr
 
 
 def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
@@ -162,7 +165,7 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], opt
                     cancel: Callable[[], bool] | None = None) -> float:
     """Train for one epoch and return the mean loss (stops early, between steps, when cancel() is true)."""
     total, count = 0.0, 0
-    for _, loss, images in train_steps(model, batches, optimizer, scheduler, device=device,
+    for _, loss, images, _ in train_steps(model, batches, optimizer, scheduler, device=device,
                                        normalization=normalization, loss_settings=loss_settings,
                                        scaler=scaler, ctx=ctx):
         total, count = total + loss * images, count + images

@@ -1,9 +1,10 @@
 """Everything one training run holds (`RunState`), how it is prepared, and how its checkpoints are written.
 
 `prepare_run` resolves the config (architecture defaults, or the resumed run's settings), picks the
-device, starts DDP under torchrun, draws or restores the split, builds the data, the model (scratch,
-fine-tune or resume) and the optimiser. `write_checkpoints` is called once per epoch and writes, on
-rank 0 only, `<name>.last.pt` (with optimiser/schedule state, for --resume) and, when the epoch is
+device, starts DDP under torchrun, draws the split (or restores a resumed run's, or keeps a fine-tuned
+checkpoint's: segmodels.training.splits), builds the data, the model (scratch, fine-tune or resume)
+and the optimiser. `write_checkpoints` is called once per epoch and writes, on
+rank 0 only, `<name>.last.pt` (with optimiser/schedule and random state, for --resume) and, when the epoch is
 the best so far, `<name>.pt` plus `<name>.json` metrics. Every write is atomic. A new run gets new
 names (`<arch>-<YYYYmmdd-HHMM>.pt`, see `config.new_checkpoint_path`); an explicit --out whose files
 exist is refused (only --resume rewrites its own run), and an unwritable folder is refused, before
@@ -31,11 +32,13 @@ from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
 from segmodels.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from segmodels.training import distributed
-from segmodels.training.build import build_model, make_batches, make_optimizer, make_sampler
+from segmodels.training.build import ScheduleShape, build_model, make_batches, make_optimizer, make_sampler
 from segmodels.training.config import TrainConfig, run_files
 from segmodels.training.dataset import LabelledImages, make_split, split_images
 from segmodels.training.loops import AuxForward
 from segmodels.training.metrics import SegMetrics
+from segmodels.training.resume import random_state, restore_random_state, run_schedule
+from segmodels.training.splits import kept_split
 from segmodels.training.transforms import AugmentSettings, crop_transform, train_transform
 
 #: Settings a resumed run takes from the checkpoint's recorded config when not given again.
@@ -68,6 +71,7 @@ class RunState:
     best_metrics: SegMetrics | None
     note: str
     datasets: tuple[LabelledImages, ...] = ()  # train, val: the record of skipped (unreadable) pairs
+    schedule: ScheduleShape | None = None      # the learning-rate curve (recorded for --resume)
 
 
 def skipped_messages(state: RunState) -> tuple[str, ...]:
@@ -143,6 +147,20 @@ def _datasets(config: TrainConfig, project: Project, split: dict) -> tuple[Label
     return train, val
 
 
+def _split(config: TrainConfig, project: Project, source: Checkpoint | None) -> tuple[dict, str]:
+    """The run's split and a sentence for its note: a resumed run's own, a fine-tuned checkpoint's kept
+    (new images by stem hash, segmodels.training.splits), else a new seeded one."""
+    if config.resume and source is not None and source.split:
+        return source.split, ""
+    if config.from_checkpoint and source is not None:
+        kept = kept_split(project, source.split, config.val_fraction, describe(source.path))
+        if kept is not None:
+            return kept
+        return (make_split(project, config.val_fraction, config.seed),
+                f"{describe(source.path)} records no train/validation split, so a new one was drawn")
+    return make_split(project, config.val_fraction, config.seed), ""
+
+
 def prepare_run(config: TrainConfig) -> RunState:
     ctx = distributed.DistContext.from_env()
     device, device_note = select_device(config.device)
@@ -158,8 +176,7 @@ def prepare_run(config: TrainConfig) -> RunState:
     config, arch = _resolve(config, source)
     best_path, last_path = _paths(config, project, arch)  # before any data or model: refusals come first
     torch.manual_seed(config.seed)
-    resumed_split = config.resume and source and source.split
-    split = source.split if resumed_split else make_split(project, config.val_fraction, config.seed)
+    split, split_note = _split(config, project, source)
     train_set, val_set = _datasets(config, project, split)
     start = build_model(config, arch, project.classes, source)
     model = start.model.to(device)
@@ -172,25 +189,34 @@ def prepare_run(config: TrainConfig) -> RunState:
     val_batches = make_batches(val_set, eval_batch, make_sampler(val_set, shuffle=False, seed=0, ctx=ctx),
                                drop_last=False, num_workers=config.num_workers, pin_memory=device.type == "cuda")
     steps_per_epoch = max(len(train_batches), 1)
-    optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)
-    start_epoch, best_miou = 0, None
+    start_epoch = int(source.epoch or 0) if config.resume and source is not None else 0
+    if config.resume and start_epoch >= config.epochs:
+        raise SegError(f"Checkpoint {describe(source_path)} has already trained {start_epoch} epochs; "
+                       f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
+    schedule, schedule_note = run_schedule(config, source, steps_per_epoch, start_epoch)
+    optimizer, scheduler = make_optimizer(model, config, schedule)
+    scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and config.amp else None
+    best_miou, notes = None, [split_note, schedule_note]
     if config.resume and source is not None:
-        start_epoch = int(source.epoch or 0)
+        extra = source.extra or {}
         if source.optimizer_state:
             optimizer.load_state_dict(source.optimizer_state)
         if source.scheduler_state:
             scheduler.load_state_dict(source.scheduler_state)
-        best_miou = (source.extra or {}).get("best_miou")
-        if start_epoch >= config.epochs:
-            raise SegError(f"Checkpoint {describe(source_path)} has already trained {start_epoch} epochs; "
-                           f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
-    scaler = torch.amp.GradScaler("cuda") if device.type == "cuda" and config.amp else None
-    note = f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
+        if scaler is not None and isinstance(extra.get("scaler"), dict):
+            scaler.load_state_dict(extra["scaler"])
+        best_miou = extra.get("best_miou")
+        # Last, after every other draw of this preparation (model initialisation included).
+        if not restore_random_state(extra.get("rng"), train_sampler, device):
+            notes.append(f"{describe(source_path)} records no random state, so shuffling and augmentation "
+                         "start again from the seed")
     if split.get("source"):  # the dataset's own train/val lists were used (segmodels/formats/splits.py)
-        note += f"; {split['source']}"
+        notes.append(split["source"])
+    note = (f"{start.note}; device {device_note}" + (f"; {ctx.world_size} processes" if ctx.enabled else "")
+            + "".join(f"; {part}" for part in notes if part))
     return RunState(config, ctx, device, project, project.classes, model, train_model, model.normalization,
                     optimizer, scheduler, scaler, train_batches, val_batches, train_sampler, steps_per_epoch,
-                    start_epoch, split, best_path, last_path, best_miou, None, note, (train_set, val_set))
+                    start_epoch, split, best_path, last_path, best_miou, None, note, (train_set, val_set), schedule)
 
 
 def metrics_record(state: RunState, epoch: int, metrics: SegMetrics, train_loss: float) -> dict[str, Any]:
@@ -206,10 +232,14 @@ def write_checkpoints(state: RunState, epoch: int, metrics: SegMetrics, train_lo
         record = metrics_record(state, epoch, metrics, train_loss)
         common = dict(classes=state.classes, normalization=state.normalization, train_config=state.config.to_json(),
                       metrics=record, epoch=epoch, split=state.split)
-        extra = {"best_miou": state.best_miou, "world_size": state.ctx.world_size}
+        extra = {"best_miou": state.best_miou, "world_size": state.ctx.world_size,
+                 "schedule": state.schedule.to_json() if state.schedule else None}
         if is_best:
             save_checkpoint(state.best_path, state.model, extra=extra, **common)
             atomic_write_text(state.best_path.with_suffix(".json"), json.dumps(record, indent=2) + "\n")
+        # What --resume needs to go on as if never stopped (segmodels.training.resume).
+        resumable = {**extra, "rng": random_state(state.train_sampler, state.device),
+                     "scaler": state.scaler.state_dict() if state.scaler is not None else None}
         save_checkpoint(state.last_path, state.model, optimizer_state=state.optimizer.state_dict(),
-                        scheduler_state=state.scheduler.state_dict(), extra=extra, **common)
+                        scheduler_state=state.scheduler.state_dict(), extra=resumable, **common)
     distributed.barrier(state.ctx)

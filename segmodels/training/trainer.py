@@ -53,7 +53,7 @@ class StepReport:
     step: int             # 1-based within the epoch
     steps_per_epoch: int
     loss: float
-    lr: float
+    lr: float             # the learning rate this step used
     images_per_s: float   # over all ranks, recent steps
     eta_s: float          # until the last epoch ends (validation not counted)
 
@@ -172,15 +172,15 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
                             loss_settings=LossSettings(config.dice_weight, config.aux_weight),
                             scaler=state.scaler, ctx=state.ctx)
         try:
-            for step, loss, images in steps:
+            for step, loss, images, lr in steps:
                 now = time.perf_counter()
                 speed.append((images * state.ctx.world_size, now - tick))
                 tick, steps_done = now, steps_done + 1
                 loss_sum, image_count = loss_sum + loss * images, image_count + images
                 rate = sum(n for n, _ in speed) / max(sum(s for _, s in speed), 1e-9)
                 per_step = (now - run_start) / steps_done
-                yield StepReport(epoch, config.epochs, step, state.steps_per_epoch, loss,
-                                 state.optimizer.param_groups[0]["lr"], rate, per_step * (total_steps - steps_done))
+                yield StepReport(epoch, config.epochs, step, state.steps_per_epoch, loss, lr, rate,
+                                 per_step * (total_steps - steps_done))
                 if cancel():
                     yield _result(state, epoch - 1, cancelled=True)
                     return

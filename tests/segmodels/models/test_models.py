@@ -29,12 +29,9 @@ def test_odd_sized_input_gives_same_size_logits_and_gradients(name):
     model = get_model(name, num_classes=3, **CONTRACT_KWARGS.get(name, {}))
     assert isinstance(model, SegmentationModel)
     assert model.arch == name and model.num_classes == 3 and model.stride >= 1
-    # Training mode (dropout active) but BatchNorm on running stats: torchvision's ASPP pooling
-    # branch cannot normalise a single 1x1 value, and a batch of one is what this test feeds.
+    # Training mode with a batch of one image: what `--batch-size 1`, a split that leaves one image and
+    # the GUI's "retry at half the batch" all feed (BatchNorm included; issue 15, item 7).
     model.train()
-    for module in model.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            module.eval()
     x = torch.randn(1, 3, 67, 93, requires_grad=True)
     logits, aux = model.forward_with_aux(x)
     assert logits.shape == (1, 3, 67, 93)
@@ -45,6 +42,21 @@ def test_odd_sized_input_gives_same_size_logits_and_gradients(name):
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
     trainable = [p for p in model.parameters() if p.requires_grad]
     assert sum(p.grad is not None for p in trainable) > len(trainable) // 2
+
+
+@pytest.mark.parametrize("name", ["deeplabv3_mobilenet_v3_large", "deeplabv3_resnet50"])
+def test_deeplabv3_pooling_branch_keeps_torchvision_names_and_uses_no_batch_statistics(name):
+    from torchvision.models import segmentation
+
+    torch.manual_seed(0)
+    ours = get_model(name, num_classes=21)
+    theirs = getattr(segmentation, name)(weights=None, weights_backbone=None, num_classes=21, aux_loss=True)
+    ours.net.load_state_dict(theirs.state_dict(), strict=True)  # torchvision's weights still load as they are
+    pooling_norm = ours.net.classifier[0].convs[-1][2]
+    before = pooling_norm.running_mean.clone()
+    ours.train()
+    ours.forward_with_aux(torch.randn(2, 3, 64, 64))
+    assert torch.equal(pooling_norm.running_mean, before)  # stored statistics only, at any batch size
 
 
 def test_forward_equals_forward_with_aux_main_output():

@@ -95,7 +95,7 @@ def test_fine_tune_with_a_changed_class_count(tiny_project: Path) -> None:
     result = run_to_end(TrainConfig(project=str(tiny_project), from_checkpoint=str(source), epochs=1, batch_size=8))
     tuned = load_checkpoint(result.best_checkpoint)
     assert tuned.num_classes == 11 and tuned.classes.names[1] == "digit 0"
-    assert "head was replaced" in result.note
+    assert "head rows matched by class name: 0 kept in place; 11 re-initialised" in result.note
     # Layers that do not depend on the class count came from the source checkpoint (then trained).
     first_conv = next(k for k, v in model.state_dict().items() if v.ndim == 4)
     assert tuned.state_dict[first_conv].shape == model.state_dict()[first_conv].shape
