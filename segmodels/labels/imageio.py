@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import ExifTags, Image, ImageFile, ImageOps
+from PIL import Image, ImageFile
 
 from segmodels.atomic import require_regular_file
 from segmodels.errors import SegError, TruncatedFile, describe
@@ -41,6 +41,8 @@ MAX_PIXELS_PER_BYTE: dict[str, int] = {"PNG": 16384, "JPEG": 1024}
 FAST_PNG_MIN_PIXELS: int = 4 * 1024 * 1024
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+#: The EXIF Orientation tag (PIL.ExifTags.Base.Orientation; that module costs ~9 ms to import at start-up)
+EXIF_ORIENTATION = 0x0112
 
 #: EXIF orientations whose upright image has width and height swapped (a quarter turn, with or
 #: without a mirror); 2, 3 and 4 only mirror or turn by 180 degrees.
@@ -122,7 +124,7 @@ def exif_orientation(image: Image.Image) -> int:
     """
     try:
         # Image.getexif, not the PNG reader's override, which decodes the file first (see above).
-        value = Image.Image.getexif(image).get(ExifTags.Base.Orientation, 1)
+        value = Image.Image.getexif(image).get(EXIF_ORIENTATION, 1)
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, KeyError, IndexError, TypeError):
         return 1  # a damaged EXIF block must not make an otherwise good image unreadable
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
@@ -133,6 +135,8 @@ def upright(image: Image.Image, orientation: int) -> Image.Image:
     as read before decoding; the image itself when that is 1."""
     if orientation == 1:
         return image
+    from PIL import ImageOps  # only for a turned image: its import costs the window's first paint ~3 ms
+
     return ImageOps.exif_transpose(image)
 
 
