@@ -26,14 +26,13 @@ import numpy as np
 from segmodels.atomic import atomic_write_text, read_regular_bytes
 from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
-from segmodels.formats.cityscapes import cityscapes_root_of
-from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
 from segmodels.formats.foreign import folder_note
 from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, labelled_stems
-from segmodels.formats.layouts import FOLDER, LAYOUTS, PROJECT, Layout
+from segmodels.formats.layouts import FOLDER, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
+from segmodels.labels.project_file import folder_entry, layout_entries, refuse_symlinked_folder
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
 from segmodels.stamps import FileStamp, changed_since
 
@@ -94,7 +93,7 @@ class Project:
         config_path = root / PROJECT_FILE
         if config_path.exists():
             project = cls._from_config(root, config_path)
-        elif (guess := detect_dataset(root)) is not None:  # a dataset in its own layout, used in place
+        elif (guess := _detect_dataset(root)) is not None:  # a dataset in its own layout, used in place
             project = cls(root, guess.classes, guess.images_dir, guess.labels_dir, root / "predictions",
                           root / "models", ProjectKind.VOC, guess.layout, guess.encoding, origin=guess.origin)
         else:
@@ -145,9 +144,9 @@ class Project:
             raise SegError(f"Project file {describe(config_path)} sets ignore_index {ignore}; "
                            f"segstudio uses {IGNORE_INDEX}.", path=config_path)
         classes = ClassTable.from_json(data["classes"], source=f"project file {describe(config_path)}")
-        images = _folder_entry(root, config_path, data, "images")
-        labels = _folder_entry(root, config_path, data, "labels")
-        layout, encoding = _layout_entries(config_path, data)
+        images = folder_entry(root, config_path, data, "images")
+        labels = folder_entry(root, config_path, data, "labels")
+        layout, encoding = layout_entries(config_path, data)
         if encoding is None:  # an older segstudio.json: its labels say (docs/formats.md), saved from then on
             encoding, _ = infer_encoding(labels, recursive=layout.recursive)
         project = cls(root, classes, images, labels, root / "predictions", root / "models", layout=layout,
@@ -324,38 +323,12 @@ class Project:
         return path
 
 
-def refuse_symlinked_folder(folder: Path) -> None:
-    """A project folder segstudio writes into (labels, predictions, models, recovery) must be a real
-    folder: through a symlink, writes and deletions would land wherever it points."""
-    if folder.is_symlink():
-        raise SegError(f"{describe(folder)} is a symbolic link; segstudio writes only into real folders "
-                       "inside the project. Replace the link with a folder.", path=folder)
+def _detect_dataset(root: Path):
+    # Imported here: every format module comes with it, and a segstudio project (the demo at start-up)
+    # never needs them.
+    from segmodels.formats.detection import detect_dataset
 
-
-def _folder_entry(root: Path, config_path: Path, data: dict, key: str) -> Path:
-    """The folder a segstudio.json entry names; it must be a relative path that stays inside the project."""
-    entry = data.get(key, key)
-    if not isinstance(entry, str) or not entry.strip() or "\0" in entry:
-        raise SegError(f"Project file {describe(config_path)} has '{key}': {json.dumps(entry)[:80]}; "
-                       "it must name a folder inside the project.", path=config_path)
-    relative = Path(entry)
-    inside = not relative.is_absolute() and not relative.drive
-    real_root = os.path.realpath(root)
-    folder = root / relative
-    if key != "images":
-        refuse_symlinked_folder(folder)
-    if inside:
-        # Images are only read, so an images folder may be a link to a dataset elsewhere; the folders
-        # segstudio writes into must really be inside.
-        where = os.path.normpath(os.path.join(real_root, entry)) if key == "images" else os.path.realpath(folder)
-        inside = where == real_root or where.startswith(real_root.rstrip(os.sep) + os.sep)
-    if not inside:
-        raise SegError(f"Project file {describe(config_path)} sets '{key}' to {json.dumps(entry)}, which is outside "
-                       "the project folder; folders must be inside it.", path=config_path)
-    if folder.exists() and not folder.is_dir():
-        raise SegError(f"Project file {describe(config_path)} sets '{key}' to {json.dumps(entry)}, which is not "
-                       "a folder.", path=config_path)
-    return folder
+    return detect_dataset(root)
 
 
 def _origin(project: Project, config_path: Path) -> str:
@@ -367,21 +340,6 @@ def _origin(project: Project, config_path: Path) -> str:
             f"from {config_path.name}.")
 
 
-def _layout_entries(config_path: Path, data: dict) -> tuple[Layout, LabelEncoding | None]:
-    """The layout (the segstudio one when absent) and label encoding (None when absent) a segstudio.json names."""
-    name = data.get("layout", PROJECT.name)
-    layout = LAYOUTS.get(name) if isinstance(name, str) else None
-    if layout is None:
-        raise SegError(f"Project file {describe(config_path)} names layout {json.dumps(name)[:40]}; known: "
-                       f"{', '.join(sorted(LAYOUTS))}.", path=config_path)
-    encoding = data.get("label_encoding")
-    try:
-        return layout, None if encoding is None else LabelEncoding(encoding)
-    except ValueError:
-        raise SegError(f"Project file {describe(config_path)} names label encoding {json.dumps(encoding)[:40]}; "
-                       f"known: {', '.join(e.value for e in LabelEncoding)}.", path=config_path) from None
-
-
 def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
     """Open whatever the user named: an image (its folder's project, that image selected), a
     folder, a project or a VOC root."""
@@ -390,6 +348,8 @@ def open_path(path: str | os.PathLike[str]) -> tuple[Project, Path | None]:
         if target.name == PROJECT_FILE:
             return Project.open(target.parent), None
         folder = target.parent
+        from segmodels.formats.cityscapes import cityscapes_root_of
+
         if (root := cityscapes_root_of(target)) is not None:  # leftImg8bit/<split>/<city>/<image>
             return Project.open(root), target
         if folder.name in ("images", "JPEGImages") and (
