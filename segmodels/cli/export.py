@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from segmodels.cli.common import progress
     from segmodels.errors import SegError
     from segmodels.labels.export import iter_export
     from segmodels.labels.outputs import ProtectedData, check_output_folder
@@ -65,23 +65,30 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "cvat" or args.layout != "files":
         return _run_dataset_export(args, project)
     check_output_folder(args.out, ProtectedData.of_project(project), "--out")  # iter_export checks it too (GUI)
-    written = failed = 0
     steps = iter_export(project, args.out, args.format, args.alpha)
-    show_bar = labelled > 1 and sys.stderr.isatty()
-    for step in progress(steps, total=labelled, desc="export", unit="image", enabled=show_bar):
+    return report_steps(steps, labelled, f"as {args.format} PNGs to '{args.out}'")
+
+
+def report_steps(steps: Iterable, total: int, where: str) -> int:
+    """Run an export's steps with a progress bar, one stderr line per skipped image (and per note a
+    step carries), then the summary; the exit status: 1 when any image was skipped."""
+    from segmodels.cli.common import progress
+
+    written = failed = 0
+    for step in progress(steps, total=total, desc="export", unit="image", enabled=total > 1 and sys.stderr.isatty()):
+        for note in getattr(step, "notes", ()):
+            print(f"segstudio export: note: {note}", file=sys.stderr)
         if step.error:
             failed += 1
             print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
         else:
             written += 1
-    print(f"Exported {written} of {labelled} labelled images as {args.format} PNGs to '{args.out}'."
-          + (f" {failed} skipped." if failed else ""))
+    print(f"Exported {written} of {total} labelled images {where}." + (f" {failed} skipped." if failed else ""))
     return 1 if failed else 0
 
 
 def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
     """A whole dataset in a tool's own layout: a VOC tree or a CVAT zip, then what the user must know."""
-    from segmodels.cli.common import progress
     from segmodels.errors import SegError
 
     if args.layout == "same":
@@ -102,17 +109,8 @@ def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
         from segmodels.formats.voc_export import VocExport
 
         export, what = VocExport(project, args.out, index_png=args.format == "index"), "PASCAL VOC tree"
-    written = failed = 0
-    steps = progress(export.steps(), total=len(export), desc="export", unit="image",
-                     enabled=len(export) > 1 and sys.stderr.isatty())
-    for step in steps:
-        if step.error:
-            failed += 1
-            print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
-        else:
-            written += 1
-    print(f"Exported {written} of {len(export)} labelled images as a {what} to '{args.out}'."
-          + (f" {failed} skipped." if failed else ""))
-    for note in export.notes:
+    steps = export.steps()
+    status = report_steps(steps, len(export), f"as a {what} to '{args.out}'")
+    for note in export.notes:  # filled while the steps ran
         print(note)
-    return 1 if failed else 0
+    return status
