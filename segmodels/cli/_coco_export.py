@@ -12,6 +12,6 @@ def run_coco_export(project: Project, out: str, labelled: int) -> int:
     from segmodels.formats.coco_export import check_export_file, iter_export_coco
 
     check_export_file(project, out)
-    from segmodels.cli.export import report_steps
+    from segmodels.cli.common import report_steps
 
     return report_steps(iter_export_coco(project, out), labelled, f"to the COCO file '{out}'")

@@ -23,3 +23,19 @@ def format_table(rows: list[list[str]], header: list[str]) -> str:
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) for r in rows]
     return "\n".join(lines)
+
+
+def report_steps(steps: Iterable, total: int, where: str) -> int:
+    """Run an export's steps with a progress bar, one stderr line per skipped image (and per note a
+    step carries), then the summary; the exit status: 1 when any image was skipped."""
+    written = failed = 0
+    for step in progress(steps, total=total, desc="export", unit="image", enabled=total > 1 and sys.stderr.isatty()):
+        for note in getattr(step, "notes", ()):
+            print(f"segstudio export: note: {note}", file=sys.stderr)
+        if step.error:
+            failed += 1
+            print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
+        else:
+            written += 1
+    print(f"Exported {written} of {total} labelled images {where}." + (f" {failed} skipped." if failed else ""))
+    return 1 if failed else 0

@@ -12,8 +12,6 @@ read is named on stderr and skipped; the exit status is then 1 (0 when every fil
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -66,25 +64,9 @@ def run(args: argparse.Namespace) -> int:
         return _run_dataset_export(args, project)
     check_output_folder(args.out, ProtectedData.of_project(project), "--out")  # iter_export checks it too (GUI)
     steps = iter_export(project, args.out, args.format, args.alpha)
+    from segmodels.cli.common import report_steps
+
     return report_steps(steps, labelled, f"as {args.format} PNGs to '{args.out}'")
-
-
-def report_steps(steps: Iterable, total: int, where: str) -> int:
-    """Run an export's steps with a progress bar, one stderr line per skipped image (and per note a
-    step carries), then the summary; the exit status: 1 when any image was skipped."""
-    from segmodels.cli.common import progress
-
-    written = failed = 0
-    for step in progress(steps, total=total, desc="export", unit="image", enabled=total > 1 and sys.stderr.isatty()):
-        for note in getattr(step, "notes", ()):
-            print(f"segstudio export: note: {note}", file=sys.stderr)
-        if step.error:
-            failed += 1
-            print(f"segstudio export: skipped: {step.error}", file=sys.stderr)
-        else:
-            written += 1
-    print(f"Exported {written} of {total} labelled images {where}." + (f" {failed} skipped." if failed else ""))
-    return 1 if failed else 0
 
 
 def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
@@ -109,6 +91,8 @@ def _run_dataset_export(args: argparse.Namespace, project: Project) -> int:
         from segmodels.formats.voc_export import VocExport
 
         export, what = VocExport(project, args.out, index_png=args.format == "index"), "PASCAL VOC tree"
+    from segmodels.cli.common import report_steps
+
     steps = export.steps()
     status = report_steps(steps, len(export), f"as a {what} to '{args.out}'")
     for note in export.notes:  # filled while the steps ran
