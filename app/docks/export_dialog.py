@@ -22,23 +22,19 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app import messages
 from app.docks.export_choices import BY_KEY, CHOICES, ExportChoice, ExportOptions, Output, adapt_output, choices_for
-from app.docks.progress_panel import ProgressPanel
+from app.docks.job_dialog import JobDialog
 from app.document.label_document import LabelDocument
-from app.jobs.pools import Pool, pool
-from app.jobs.slot import JobSlot, cancel_all
 from app.jobs.steps import FileStep, plain
 
 FolderChooser = Callable[[str, QWidget | None], str]
@@ -52,7 +48,7 @@ def dialog_choose_folder(start: str, parent: QWidget | None) -> str:
     return QFileDialog.getExistingDirectory(parent, "Export labels to", start)
 
 
-class ExportDialog(QDialog):
+class ExportDialog(JobDialog):
     #: Emitted on the GUI thread after an export ended (done, cancelled or failed) and the status shows it.
     export_finished = Signal()
 
@@ -62,7 +58,6 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export labels")
         self.document = document
         self.choose_folder = choose_folder
-        self.job = JobSlot(pool(Pool.CHECKS), self)  # refuses a second export while one runs
         self.job.progress_changed.connect(lambda done, total: self.panel.show_progress(done, total))
         self.steps: list[FileStep] = []
         self.notes: list[str] = []
@@ -97,21 +92,8 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format_combo)
         form.addRow("Output", folder_row)
         form.addRow("Alpha", self.alpha_spin)
-        self.panel = ProgressPanel()
         self.progress, self.status = self.panel.progress, self.panel.status
-        self.export_button = QPushButton("Export")
-        self.export_button.setDefault(True)
-        self.cancel_button = QPushButton("Close")
-        self.export_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self._cancel_or_close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.panel, 1)
-        layout.addLayout(buttons)
+        self.export_button = self.lay_out(form, "Export")
         self.resize(560, 0)
 
     # -- settings -------------------------------------------------------------------------------------
@@ -239,15 +221,3 @@ class ExportDialog(QDialog):
         if noted:
             text += f" {noted} note(s) below."
         return text
-
-    def _cancel_or_close(self) -> None:
-        if self.job.is_busy():
-            self.job.cancel()
-        else:
-            self.reject()
-
-    def reject(self) -> None:
-        """Escape or the window's close button: stop a running export before closing (waiting at most
-        CLOSE_BUDGET_S; the file being written is written atomically, so stopping later loses nothing)."""
-        cancel_all([self.job])
-        super().reject()

@@ -18,21 +18,17 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app import messages
 from app.docks.import_kinds import BY_KEY, KINDS, ImportDone, ImportKind, ImportRequest
-from app.docks.progress_panel import ProgressPanel
-from app.jobs.pools import Pool, pool
-from app.jobs.slot import JobSlot, cancel_all
+from app.docks.job_dialog import JobDialog
 from app.jobs.steps import FileStep, plain
 
 CLASS_LIST_FILTER = "Class lists (*.txt *.json);;All files (*)"
@@ -45,7 +41,7 @@ def _path_row(edit: QLineEdit, button: QPushButton) -> QHBoxLayout:
     return row
 
 
-class ImportDialog(QDialog):
+class ImportDialog(JobDialog):
     #: After an import ended (done, cancelled or failed) and the status shows it.
     import_finished = Signal()
     #: The user agreed to open the imported project (its folder).
@@ -54,7 +50,6 @@ class ImportDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import annotations")
-        self.job = JobSlot(pool(Pool.CHECKS), self)  # refuses a second import while one runs
         self.job.progress_changed.connect(lambda done, total: self.panel.show_progress(done, total))
         self.steps: list[FileStep] = []
         self.total = 0
@@ -84,20 +79,7 @@ class ImportDialog(QDialog):
         self.form.addRow("Images folder", _path_row(self.images_edit, self.images_button))
         self.form.addRow("Class list", _path_row(self.classes_edit, self.classes_button))
         self.form.addRow("Output folder", _path_row(self.out_edit, self.out_button))
-        self.panel = ProgressPanel()
-        self.import_button = QPushButton("Import")
-        self.import_button.setDefault(True)
-        self.cancel_button = QPushButton("Close")
-        self.import_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self._cancel_or_close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.import_button)
-        buttons.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.panel, 1)
-        layout.addLayout(buttons)
+        self.import_button = self.lay_out(self.form, "Import")
         self.resize(620, 0)
 
     # -- settings -------------------------------------------------------------------------------------
@@ -234,15 +216,3 @@ class ImportDialog(QDialog):
         if messages.ask(self, f"Open the imported project {out}?") is messages.Answer.YES:
             self.open_requested.emit(out)
             self.accept()
-
-    def _cancel_or_close(self) -> None:
-        if self.job.is_busy():
-            self.job.cancel()
-        else:
-            self.reject()
-
-    def reject(self) -> None:
-        """Escape or the close button: stop a running import first (waiting at most CLOSE_BUDGET_S;
-        every file is written atomically, so one that stops later leaves a valid project)."""
-        cancel_all([self.job])
-        super().reject()
