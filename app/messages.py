@@ -1,4 +1,4 @@
-"""Every message box, and the folder and file questions (Save Labels As, Import…), go through here,
+"""Every message box, and the folder and file questions (Open…, Save Labels As, Import…), go through here,
 so tests can replace one seam instead of many dialogs.
 
 Tests monkeypatch `app.messages.backend` with a recorder; the default backend shows real QMessageBoxes
@@ -77,6 +77,11 @@ class QtBackend:
         name, _filter = ask_for(parent, title, start, filters)
         return Path(name) if name else None
 
+    def choose_path(self, parent: QWidget | None, title: str, *, start: str = "") -> Path | None:
+        from app.window.open_dialog import ask_open_path  # a file or a folder from one dialog
+
+        return ask_open_path(parent, title, start)
+
 
 backend = QtBackend()
 
@@ -111,3 +116,8 @@ def choose_file(parent: QWidget | None, title: str, filters: str, *, save: bool 
     """A file to read (an existing one) or, with `save`, a file name to write; None when they cancel.
     `filters` as Qt writes them: "COCO JSON (*.json)"."""
     return backend.choose_file(parent, title, filters, save=save, start=start)
+
+
+def choose_path(parent: QWidget | None, title: str, *, start: str = "") -> Path | None:
+    """An existing image, project file or folder the user picks (File > Open…), or None."""
+    return backend.choose_path(parent, title, start=start)

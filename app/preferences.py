@@ -1,11 +1,12 @@
 """The user's preferences: a typed view of QSettings (organisation and application "segstudio").
 
-Every setting is one `IntSetting` (key, default, valid range) and one property of `Preferences`; all
-reads go through `Preferences._read` and all writes through `Preferences._write`, so the parsing and
-the range check live in one place. A stored value is only ever a hint: the settings file is the
-user's to edit (or a different version's to write), so a value that is not a whole number, or is
-outside the range, reads as the default instead of failing, and is left in the file untouched.
-Writing a value outside the range is a programming error (the dialog's widgets stay in range).
+Every setting is one declaration (`IntSetting`: key, default, valid range; `ChoiceSetting`, `BoolSetting`,
+`TextSetting`) read with `Preferences.read(setting)` and written with `Preferences.store(setting, value)`,
+so the parsing and the validity check live in one place (the undo cap also has its own property). A
+stored value is only ever a hint: the settings file is the user's to edit (or a different version's
+to write), so a value that is not valid (not a whole number, outside the range, not one of the
+choices) reads as the default instead of failing, and is left in the file untouched. Writing an
+invalid value is a programming error (the dialog's widgets stay in range).
 
     preferences = Preferences()
     preferences.undo_limit_mib          # 512 unless the user chose otherwise (16..65536)
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
+from app.document.recovery import AUTOSAVE_DELAY_MS
 from app.document.undo_budget import UNDO_LIMIT_BYTES
+from segmodels.models.catalog import DEVICE_CHOICES
 
 ORGANIZATION = "segstudio"
 APPLICATION = "segstudio"
@@ -49,12 +52,77 @@ class IntSetting:
                 return self.default
         else:
             return self.default
-        return value if self.minimum <= value <= self.maximum else self.default
+        return value if self.valid(value) else self.default
 
+    def valid(self, value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum
+
+
+@dataclass(frozen=True)
+class ChoiceSetting:
+    """One of a fixed set of words (a device, a model type, a tool)."""
+
+    key: str
+    default: str
+    choices: tuple[str, ...]
+
+    def parse(self, raw: object) -> str:
+        word = raw.strip() if isinstance(raw, str) else None
+        return word if word in self.choices else self.default
+
+    def valid(self, value: object) -> bool:
+        return value in self.choices
+
+
+@dataclass(frozen=True)
+class BoolSetting:
+    key: str
+    default: bool
+
+    def parse(self, raw: object) -> bool:
+        """QSettings hands back a bool written in this process and "true"/"false" read from the file."""
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        return self.default
+
+    def valid(self, value: object) -> bool:
+        return isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class TextSetting:
+    """Free text, e.g. a file path ("" = not set)."""
+
+    key: str
+    default: str = ""
+
+    def parse(self, raw: object) -> str:
+        return raw if isinstance(raw, str) else self.default
+
+    def valid(self, value: object) -> bool:
+        return isinstance(value, str)
+
+
+Setting = IntSetting | ChoiceSetting | BoolSetting | TextSetting
 
 #: Memory cap on undo steps across all open images (app/document/undo_budget.py), in MiB. Below
 #: 16 MiB a single large stroke would already fill it; 64 GiB is more than any machine we target.
 UNDO_LIMIT_MIB = IntSetting("undo/limit_mib", UNDO_LIMIT_BYTES // MIB, 16, 65536)
+#: Seconds from an edit to its recovery file (app/document/recovery.py); 10 minutes at most, since
+#: that is what a crash may then lose.
+AUTOSAVE_SECONDS = IntSetting("autosave/interval_s", AUTOSAVE_DELAY_MS // 1000, 1, 600)
+#: The device predict and train jobs started from the window use (the docks' Device choice).
+DEFAULT_DEVICE = ChoiceSetting("jobs/device", "auto", DEVICE_CHOICES)
+#: Side of the image list's thumbnails in pixels.
+THUMBNAIL_PX = IntSetting("view/thumbnail_px", 64, 32, 256)
+#: Tint the pixels no class has been painted on yet (read by the canvas).
+UNLABELLED_TINT = BoolSetting("view/unlabelled_tint", False)
+#: The Segment Anything checkpoint and its model type (the registry names of segment-anything), read by
+#: the SAM prompt backend: nothing is downloaded, the user points at a file they have.
+SAM_WEIGHTS_PATH = TextSetting("sam/weights_path", "")
+SAM_MODEL_TYPE = ChoiceSetting("sam/model_type", "vit_b", ("vit_b", "vit_l", "vit_h"))
 
 
 class Preferences:
@@ -86,14 +154,24 @@ class Preferences:
         read-only config folder): the caller still applies the value, for this session."""
         return self._write(UNDO_LIMIT_MIB, mib)
 
+    def read(self, setting: Setting) -> int | str | bool:
+        """The stored value of `setting`, or its default when absent or not valid."""
+        return self._read(setting)
+
+    def store(self, setting: Setting, value: int | str | bool) -> bool:
+        """Store `value` (ValueError when not valid for `setting`); False when the file could not be written."""
+        return self._write(setting, value)
+
     # -- the one place settings are read and written -----------------------------------------------
-    def _read(self, setting: IntSetting) -> int:
+    def _read(self, setting: Setting):
         return setting.parse(self._settings.value(setting.key, setting.default))
 
-    def _write(self, setting: IntSetting, value: int) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int) or not setting.minimum <= value <= setting.maximum:
-            raise ValueError(f"{setting.key} must be a whole number in {setting.minimum}..{setting.maximum}, "
-                             f"not {value!r}")
+    def _write(self, setting: Setting, value) -> bool:
+        if not setting.valid(value):
+            if isinstance(setting, IntSetting):
+                raise ValueError(f"{setting.key} must be a whole number in {setting.minimum}..{setting.maximum}, "
+                                 f"not {value!r}")
+            raise ValueError(f"{setting.key} cannot be {value!r}")
         self._settings.setValue(setting.key, value)
         self._settings.sync()  # written now: a crash later in the session does not lose the choice
         return self._settings.status() == QSettings.Status.NoError

@@ -16,6 +16,8 @@ class RecordingMessages:
         self.answers: list = []
         self.folders: list = []   # what choose_folder answers, in order (None = cancelled)
         self.files: list = []     # what choose_file answers, in order (None = cancelled)
+        self.paths: list = []     # what choose_path (File > Open…) answers, in order (None = cancelled)
+        self.starts: list = []    # the folder each choose_path started in
 
     def error(self, parent, title, text):
         self.shown.append(("error", text))
@@ -45,6 +47,11 @@ class RecordingMessages:
     def choose_file(self, parent, title, filters, *, save=False, start=""):
         self.shown.append(("file", title))
         return self.files.pop(0) if self.files else None
+
+    def choose_path(self, parent, title, *, start=""):
+        self.shown.append(("path", title))
+        self.starts.append(start)
+        return self.paths.pop(0) if self.paths else None
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [t for k, t in self.shown if kind is None or k == kind]

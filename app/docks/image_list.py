@@ -23,13 +23,14 @@ from app.document.label_document import LabelDocument
 from app.jobs.pools import Pool, pool
 from app.jobs.slot import JobSlot
 from app.jobs.worker import CancelFlag
+from app.preferences import THUMBNAIL_PX
 from app.startup.first_paint import after_first_paint
 from segmodels.atomic import require_regular_file
 from segmodels.errors import SegError
 from segmodels.labels.imageio import exif_orientation, upright
 from segmodels.labels.project import ImageStatus
 
-THUMBNAIL_SIDE = 64
+THUMBNAIL_SIDE = THUMBNAIL_PX.default  # Edit > Preferences… changes it: set_thumbnail_side
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 STATUS_COLORS: dict[ImageStatus, QColor] = {
@@ -40,7 +41,8 @@ STATUS_COLORS: dict[ImageStatus, QColor] = {
 }
 
 
-def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path, QImage]]:
+def thumbnails(paths: Sequence[Path], cancel: CancelFlag,
+               side: int = THUMBNAIL_SIDE) -> Iterator[tuple[Path, QImage]]:
     """Yield (path, small QImage) per readable image; unreadable ones are skipped (the document
     reports them when opened). Runs in a worker thread: Pillow decodes, JPEGs in draft mode; each is
     turned upright by its EXIF orientation, as the document shows it."""
@@ -54,8 +56,8 @@ def thumbnails(paths: Sequence[Path], cancel: CancelFlag) -> Iterator[tuple[Path
             require_regular_file(path, "image")  # a FIFO would block this thread for good
             with Image.open(path) as image:
                 orientation = exif_orientation(image)  # before decoding, as read_image asks it
-                image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
-                image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+                image.draft("RGB", (side * 2, side * 2))
+                image.thumbnail((side, side))
                 rgb = upright(image, orientation).convert("RGB")
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, SegError):
             continue
@@ -70,6 +72,7 @@ class ImageListDock(QDockWidget):
         self.setObjectName("image_list_dock")
         self.document = document
         self.list_widget = QListWidget(self)
+        self.thumbnail_side = THUMBNAIL_SIDE
         self.list_widget.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.list_widget.setUniformItemSizes(True)
         self.setWidget(self.list_widget)
@@ -143,7 +146,15 @@ class ImageListDock(QDockWidget):
     def _start_thumbnails(self) -> None:
         paths, self._pending_thumbnails = self._pending_thumbnails, []
         if paths:
-            self.thumbnail_job.start(lambda cancel: thumbnails(paths, cancel), on_yielded=self._on_thumbnail)
+            side = self.thumbnail_side
+            self.thumbnail_job.start(lambda cancel: thumbnails(paths, cancel, side), on_yielded=self._on_thumbnail)
+
+    def set_thumbnail_side(self, side: int) -> None:
+        """Show thumbnails `side` pixels wide, remaking them (nothing to do at the current size)."""
+        if side != self.thumbnail_side:
+            self.thumbnail_side = side
+            self.list_widget.setIconSize(QSize(side, side))
+            self.reload()
 
     def refresh_statuses(self) -> None:
         """Re-read statuses from disk (after predictions were written); invalid marks stay."""
@@ -226,9 +237,8 @@ class ImageListDock(QDockWidget):
             if path in self._items:
                 self._render(path)
 
-    @staticmethod
-    def _placeholder_icon() -> QIcon:
-        pixmap = QPixmap(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    def _placeholder_icon(self) -> QIcon:
+        pixmap = QPixmap(self.thumbnail_side, self.thumbnail_side)
         pixmap.fill(QColor(70, 70, 70))
         return QIcon(pixmap)
 

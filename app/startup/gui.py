@@ -2,8 +2,9 @@
 
     segstudio [PATH] [--debug]
 
-PATH may be an image, a folder, a project or a VOC root. Without PATH the bundled demo project is
-used: written on first launch into the user's data folder (platformdirs; `SEGSTUDIO_HOME` overrides
+PATH may be an image, a folder, a project or a VOC root. Without PATH the last project is reopened at
+its last image (app/window/session.py) when it still exists; else (the first run) the bundled demo project
+is used: written on first launch into the user's data folder (platformdirs; `SEGSTUDIO_HOME` overrides
 it, as the tests do) so the user can edit it. The demo keeps reviewed labels for its first half and
 leaves the rest unlabelled, so there is something to predict; the bundled demo model is copied into
 its models/ when present. torch is never imported here: the window starts fast.
@@ -110,21 +111,25 @@ def _process_alive(pid: int) -> bool:
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="segstudio", description="Make and fix segmentation labels.")
-    parser.add_argument("path", nargs="?", help="image, folder, project or VOC root (default: the demo project)")
+    parser.add_argument("path", nargs="?",
+                        help="image, folder, project or VOC root (default: the last project, else the demo project)")
     parser.add_argument("--debug", action="store_true", help="log details to stderr")
     return parser.parse_args(list(argv))
 
 
 def install_docks(window) -> None:
     """The window's chrome (if it was deferred: toolbar, menus, status bar, image list), then the
-    model, training, classes and validation docks, with their menu entries."""
+    model, training, classes and validation docks, with their menu entries, then what the window
+    remembers (dock layout, tool settings, recent projects: app/window/session.py)."""
     from app.window.label_wiring import install_label_docks
     from app.window.model_wiring import install_model_docks
+    from app.window.session import install_session
 
     window.install_chrome()  # the toolbar, menus, status bar and image list come first
     model = install_model_docks(window).model
     classes = install_label_docks(window).classes  # after the model docks: validation is tabbed with them
-    if window.isVisible():  # the new docks are laid out on the next turn of the event loop
+    restored = install_session(window)
+    if window.isVisible() and not restored:  # the new docks are laid out on the next turn of the event loop
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, window, lambda: _size_like_before_showing(window, classes, model))
@@ -146,7 +151,8 @@ def _size_like_before_showing(window, classes, model) -> None:
 
 
 def create_window(path: str | None, *, defer_docks: bool = False):
-    """Build the main window showing `path` (or the demo); errors become a message, not a crash.
+    """Build the main window showing `path` (or the last project, or the demo); errors become a
+    message, not a crash.
 
     With `defer_docks` only the canvas is built before the image is first painted: the toolbar,
     menus, status bar and docks (their imports and widgets) follow one frame later, so the image is on
@@ -162,15 +168,23 @@ def create_window(path: str | None, *, defer_docks: bool = False):
         after_first_paint(window.canvas.viewport(), lambda: (install_docks(window), tricks.resume_gc()))
     else:
         install_docks(window)
+    from app.window.session import last_session
+
+    last = None if path else last_session()
+    image = last[1] if last is not None else None
     try:
-        target = Path(path) if path else ensure_demo_project()
+        target = Path(path) if path else last[0] if last is not None else ensure_demo_project()
     except (SegError, OSError) as exc:
         messages.error(window, f"Could not prepare the demo project: {exc}")
         return window
     if not target.exists():
         messages.error(window, f"{describe(target)} does not exist.")
         return window
-    window.open_path(target)
+    if not window.open_path(target, image) and last is not None:  # the last project no longer opens (said why)
+        try:
+            window.open_path(ensure_demo_project())
+        except (SegError, OSError) as exc:
+            messages.error(window, f"Could not prepare the demo project: {exc}")
     return window
 
 

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
 
 from app import messages
+from app.canvas.empty_note import EmptyProjectNote
 from app.canvas.tools import Tool, ToolController
 from app.canvas.view import Canvas
 from app.document.conflicts import Choice, Conflict, explain
@@ -27,7 +28,9 @@ from app.document.guard import LabelGuard
 from app.document.label_document import LabelDocument, ViewMode
 from app.document.recovery import Autosave
 from app.document.save_as import SHORTCUT as SAVE_AS_SHORTCUT
-from app.preferences import Preferences
+from app.window.drop import install_drop_target
+from app.window.geometry import place_window
+from app.window.preference_effects import apply_preferences
 from segmodels.atomic import project_folders, sweep_stale_temporaries
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
@@ -42,6 +45,8 @@ class MainWindow(QMainWindow):
     """With `defer_chrome` the actions, menus, toolbar, status bar and image list wait for
     `install_chrome()`; otherwise the window is complete when the constructor returns."""
 
+    preferences_changed = Signal(object)  # frozenset of preference keys applied (app/window/preference_effects.py)
+
     def __init__(self, parent: QWidget | None = None, *, defer_chrome: bool = False) -> None:
         super().__init__(parent)
         self.about_to_close: list[Callable[[], None]] = []
@@ -49,13 +54,15 @@ class MainWindow(QMainWindow):
         self.document.error.connect(lambda text: messages.error(self, text))  # the document opens no box itself
         self.document.warning.connect(lambda text: messages.warning(self, text))
         self.document.resolve_conflict = self._ask_conflict  # a file changed on disk under unsaved edits
-        self.document.set_undo_limit(Preferences().undo_limit_bytes)  # Edit → Preferences… changes it
         self.autosave = Autosave(self.document, self)  # recovery files for unsaved edits (app/document/recovery.py)
         self.label_guard = LabelGuard(self.document, self)  # keeps unshowable label files, names bad values
         self.tools = ToolController(self.document, self)
         self.canvas = Canvas(self.document, self.tools, self)
         self.setCentralWidget(self.canvas)
+        self.empty_note = EmptyProjectNote(self.document, self.canvas)  # what to put in an empty folder
         self.image_list: ImageListDock | None = None
+        apply_preferences(self)  # undo memory, autosave interval; Edit → Preferences… changes them
+        install_drop_target(self)  # a file or folder dropped on the window opens
         self.actions_by_name: dict[str, QAction] = {}
         self._has_chrome = False
         self.document.project_changed.connect(self._update_title)
@@ -67,7 +74,7 @@ class MainWindow(QMainWindow):
         self.document.prediction_changed.connect(self._on_image_changed)
         self.document.view.view_mode_changed.connect(self._say_when_nothing_to_show)
         self._update_title()
-        self.resize(1400, 900)
+        place_window(self)  # the last size and place, or a first-run size that fits the screen
         if not defer_chrome:
             self.install_chrome()
 
@@ -109,18 +116,21 @@ class MainWindow(QMainWindow):
                 self.image_list.reload()
         return self.image_list
 
-    def open_path(self, path: str | Path) -> bool:
-        """Open an image, folder, project or VOC root; a bad path gives a message, not a traceback.
+    def open_path(self, path: str | Path, image: Path | None = None) -> bool:
+        """Open an image, folder, project or VOC root (showing `image` when it is one of its images);
+        a bad path gives a message, not a traceback.
         The path is opened (read only) before the user is asked about unsaved edits: a refused one
         (broken JSON, two images with one stem) leaves the current project as it was, edits,
         recovery files and all."""
         try:
-            project, image = open_path(path)
+            project, found = open_path(path)
         except SegError as exc:
             messages.error(self, str(exc))
             return False
         if not self._confirm_discard():
             return False
+        if image is None or Path(image) not in project.image_paths():
+            image = found
         self.document.open_project(project, image)
         if project.origin:
             self.document.status_message.emit(project.origin)  # what was recognised, which classes and why
@@ -146,7 +156,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         doc = self.document
-        self._action("open", "&Open folder…", self._ask_open_folder, QKeySequence.StandardKey.Open)
+        open_action = self._action("open", "&Open…", self._ask_open, QKeySequence.StandardKey.Open)
+        open_action.setToolTip(f"Open an image, folder, project or dataset ({open_action.shortcut().toString()})")
         self._action("save", "&Save label", doc.save, QKeySequence.StandardKey.Save)
         self._action("save_all", "Save &all", doc.save_all, "Ctrl+Alt+S")  # Ctrl+Shift+S: Save Labels As (Save As key)
         save_as = self._action("save_as", "Save Labels &As…", self._save_labels_as, SAVE_AS_SHORTCUT)
@@ -173,7 +184,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         named = self.actions_by_name
-        file_menu = self.menuBar().addMenu("&File")
+        self.file_menu = file_menu = self.menuBar().addMenu("&File")
         for name in ("open", "save", "save_all", "save_as", None, "quit"):
             file_menu.addSeparator() if name is None else file_menu.addAction(named[name])
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -286,12 +297,10 @@ class MainWindow(QMainWindow):
         if self.document.image_path is not None and self.canvas.overlay_array() is None:
             self.statusBar().showMessage(f"This image has no {mode.value} yet: run the model on it.", 8000)
 
-    def _ask_open_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog  # its classes' enums wait until the dialog is used
+    def _ask_open(self) -> None:
+        from app.window.open_command import ask_open  # an image, folder, project or dataset root
 
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder, project or VOC root")
-        if folder:
-            self.open_path(folder)
+        ask_open(self)
 
     def _save_labels_as(self) -> None:
         from app.window.save_as_command import save_labels_as
