@@ -1,6 +1,7 @@
 """Drive the real segstudio window from outside, for tests that need a separate process.
 
     python tests/support/window_driver.py [PATH] [--stroke Y,X,H,W,CLASS] [--report FILE]
+                                               [--image NAME] [--geometry X,Y,W,H]
                                                [--screenshot FILE [--delay-ms MS]]
 
 It runs `segstudio PATH` in this process (no PATH: the demo project, as `segstudio` opens it):
@@ -9,12 +10,15 @@ loop. Once `launch` has returned the window, the driver works through the window
 before the event loop starts:
 
 - `--report FILE`: once the project is open (recovered edits restored), writes FILE.npy (the open
-  image's label map) and then FILE (JSON: image, dirty, unsaved images, status-bar notice, undo text).
+  image's label map) and then FILE (JSON: project, image, dirty, unsaved images, status-bar notice,
+  undo text, the window's geometry as x, y, width, height).
   FILE appears last and atomically, so a reader that sees it can read both.
 - `--stroke Y,X,H,W,CLASS`: paints that rectangle through the document as one stroke, on the first
   turn of the event loop (autosave then writes its recovery file as after any stroke).
+- `--image NAME`: opens that image of the project, as a click in the image list would.
+- `--geometry X,Y,W,H`: moves and sizes the window, as the user would with the mouse.
 - `--screenshot FILE`: saves a grab of the window after `--delay-ms` (first paint and thumbnails),
-  then quits. Under Xvfb this makes the README's screenshot of the demo project:
+  then closes the window as File > Quit does (so what it remembers is saved) and quits. Under Xvfb this makes the README's screenshot of the demo project:
   `xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py --screenshot docs/screenshot.png`
 
 Without --screenshot the program runs until it is closed or killed (the kill -9 recovery tests).
@@ -38,7 +42,10 @@ def write_report(window, report: Path) -> None:
     document = window.document
     if document.label_map is not None:
         np.save(str(report) + ".npy", document.label_map)
-    state = {"image": document.image_path.name if document.image_path else None,
+    rect = window.geometry()
+    state = {"project": str(document.project.root) if document.project else None,
+             "image": document.image_path.name if document.image_path else None,
+             "geometry": [rect.x(), rect.y(), rect.width(), rect.height()],
              "dirty": document.is_dirty, "unsaved": [p.name for p in document.unsaved_images()],
              "notice": window.statusBar().currentMessage(),
              "undo_text": document.undo_stack.undoText() if document.undo_stack else ""}
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", help="image, folder or project (default: the demo project)")
     parser.add_argument("--stroke", help="Y,X,H,W,CLASS: paint this rectangle as one stroke")
     parser.add_argument("--report", type=Path, help="write the document's state here once open")
+    parser.add_argument("--image", help="open this image of the project (file name)")
+    parser.add_argument("--geometry", help="X,Y,W,H: move and size the window")
     parser.add_argument("--screenshot", type=Path, help="save a grab of the window here, then quit")
     parser.add_argument("--delay-ms", type=int, default=DEFAULT_DELAY_MS)
     args = parser.parse_args(argv)
@@ -85,6 +94,13 @@ def drive(app, window, args: argparse.Namespace) -> None:
     """Report, paint and grab as `args` asks, through the window's public objects."""
     from PySide6.QtCore import QTimer  # here, not at the top: launch() chooses what loads before PySide6
 
+    if args.image:
+        document = window.document
+        [path] = [p for p in document.project.image_paths() if p.name == args.image]
+        document.request_image(path)
+    if args.geometry:
+        x, y, w, h = (int(v) for v in args.geometry.split(","))
+        window.setGeometry(x, y, w, h)
     if args.report:
         write_report(window, args.report)
     if args.stroke:
@@ -96,6 +112,7 @@ def drive(app, window, args: argparse.Namespace) -> None:
                 print(f"could not save {args.screenshot}", file=sys.stderr)
                 app.exit(1)
                 return
+            window.close()  # File > Quit: the window saves what it remembers
             app.quit()
 
         QTimer.singleShot(args.delay_ms, window, grab_and_quit)

@@ -17,28 +17,12 @@ import numpy as np
 import pytest
 
 from support import REPO  # noqa: E402
+from support.xvfb import x_display  # noqa: F401 - the fixture
 
 TIMEOUT_S = 25
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")]
-
-
-@pytest.fixture
-def x_display():
-    """A private Xvfb server; -displayfd lets it pick a free display number and tell us."""
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as reader:
-        number = reader.readline().strip()
-    if not number:
-        server.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def test_real_window_starts_and_paints(tmp_path, x_display):
