@@ -156,9 +156,10 @@ def create_window(path: str | None, *, defer_docks: bool = False):
 
     With `defer_docks` only the canvas is built before the image is first painted: the toolbar,
     menus, status bar and docks (their imports and widgets) follow one frame later, so the image is on
-    screen sooner. Without it (tests) the window is complete when this returns.
+    screen sooner. Without it (tests) the window is complete when this returns. Either way the docks
+    and what the window remembers (the tool among them) come after the project has opened, which
+    chooses the brush.
     """
-    from app import messages
     from app.window.main_window import MainWindow
 
     window = MainWindow(defer_chrome=defer_docks)
@@ -166,8 +167,16 @@ def create_window(path: str | None, *, defer_docks: bool = False):
         from app.startup.first_paint import after_first_paint
 
         after_first_paint(window.canvas.viewport(), lambda: (install_docks(window), tricks.resume_gc()))
-    else:
+    _open_first(window, path)
+    if not defer_docks:
         install_docks(window)
+    return window
+
+
+def _open_first(window, path: str | None) -> None:
+    """`path`, else the last project at its last image, else (first run, or the last one no longer
+    opens) the demo project."""
+    from app import messages
     from app.window.session import last_session
 
     last = None if path else last_session()
@@ -176,16 +185,15 @@ def create_window(path: str | None, *, defer_docks: bool = False):
         target = Path(path) if path else last[0] if last is not None else ensure_demo_project()
     except (SegError, OSError) as exc:
         messages.error(window, f"Could not prepare the demo project: {exc}")
-        return window
+        return
     if not target.exists():
         messages.error(window, f"{describe(target)} does not exist.")
-        return window
+        return
     if not window.open_path(target, image) and last is not None:  # the last project no longer opens (said why)
         try:
             window.open_path(ensure_demo_project())
         except (SegError, OSError) as exc:
             messages.error(window, f"Could not prepare the demo project: {exc}")
-    return window
 
 
 def launch(path: str | None):

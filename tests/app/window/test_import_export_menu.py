@@ -1,4 +1,4 @@
-"""File > Import… and File > Export… in the real window: Import sits below Open folder…, runs in the
+"""File > Import… and File > Export… in the real window: Import sits below Open…, runs in the
 background, and the imported project opens in the window when the user agrees."""
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def visible(window, kind):
 
 def test_the_file_menu_has_import_below_open_and_export(window):
     texts = file_menu_texts(window)
-    assert texts[:2] == ["Open folder…", "Import…"] and "Export…" in texts
+    assert texts[:2] == ["Open…", "Import…"] and "Export…" in texts
     assert window.actions_by_name["import"].shortcut().toString() == "Ctrl+Shift+I"
 
 
