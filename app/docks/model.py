@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import messages
+from app.canvas.empty_note import nothing_to_predict
 from app.docks.form import form_row
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import (
@@ -246,7 +247,9 @@ class ModelDock(QDockWidget):
     def predict_current(self) -> None:
         image = self.host.current_image()
         if image is None:
-            messages.info(self, "Open an image first, then predict it.")
+            project = self.host.project()
+            empty = project is not None and not project.image_paths()
+            messages.info(self, nothing_to_predict(project) if empty else "Open an image first, then predict it.")
             return
         self._predict([image])
 
@@ -254,7 +257,8 @@ class ModelDock(QDockWidget):
         project = self.host.project()
         images = project.image_paths() if project is not None else []
         if not images:
-            messages.info(self, "The project has no images to predict.")
+            messages.info(self, nothing_to_predict(project) if project is not None else
+                          "Open a folder of images first (File > Open…, Ctrl+O), then predict.")
             return
         self._predict(images)
 

@@ -1,7 +1,7 @@
 """Drag and drop onto the main window: a file or a folder opens as File > Open… would open it.
 
-`install_drop_target(window)` makes the window accept drops (the canvas ignores them, so they reach
-the window) and handles them with an event filter. What is dropped becomes one path (`dropped_path`):
+`install_drop_target(window)` makes the window accept drops and handles them with an event filter on
+the window and on the canvas (where most drops land). What is dropped becomes one path (`dropped_path`):
 - one local file or folder: that path;
 - several files in one folder: that folder (its images become the project);
 - several items from different folders, or nothing local (a web link): refused with one sentence.
@@ -51,7 +51,10 @@ class DropTarget(QObject):
         super().__init__(window)
         self.window = window
         window.setAcceptDrops(True)
-        window.installEventFilter(self)
+        # The canvas's scene accepts every drag entering it and then drops it unused, so the drops the
+        # user aims at the image are caught on the canvas's viewport before the scene sees them.
+        for target in (window, window.canvas.viewport()):
+            target.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()

@@ -86,6 +86,7 @@ def install_recent_menu(window: Any, file_menu: QMenu) -> QMenu:
     after = entries.index(open_action) + 1 if open_action in entries else 0
     file_menu.insertMenu(entries[after] if after < len(entries) else None, menu)
     window.document.project_changed.connect(lambda: _remember(window))
+    _remember(window)  # the project opened before the menu existed (at start-up)
     window.recent_menu = menu
     return menu
 

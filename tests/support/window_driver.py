@@ -18,7 +18,8 @@ before the event loop starts:
 - `--image NAME`: opens that image of the project, as a click in the image list would.
 - `--geometry X,Y,W,H`: moves and sizes the window, as the user would with the mouse.
 - `--screenshot FILE`: saves a grab of the window after `--delay-ms` (first paint and thumbnails),
-  then closes the window as File > Quit does (so what it remembers is saved) and quits. Under Xvfb this makes the README's screenshot of the demo project:
+  then closes the window as File > Quit does (so what it remembers is saved) and quits. Under Xvfb
+  this makes the README's screenshot of the demo project:
   `xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py --screenshot docs/screenshot.png`
 
 Without --screenshot the program runs until it is closed or killed (the kill -9 recovery tests).

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")]
 
 
-def test_real_window_starts_and_paints(tmp_path, x_display):
+def test_real_window_starts_and_paints(tmp_path, x_display):  # noqa: F811 - the fixture
     from PIL import Image
 
     from segmodels.demo import write_demo_project
