@@ -16,6 +16,7 @@ from segmodels.errors import describe
 from segmodels.labels.project import Project
 
 KINDS = ", ".join(suffix.lstrip(".").upper() for suffix in IMAGE_SUFFIXES if suffix not in (".jpeg", ".tiff"))
+# e.g. "PNG, JPG, TIF, BMP, WEBP": the aliases .jpeg and .tiff are opened too but need no mention
 
 
 def nothing_to_predict(project: Project) -> str:

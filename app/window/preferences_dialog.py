@@ -72,6 +72,7 @@ class PreferencesDialog(QDialog):
                  preferences: Preferences | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
+        self.setMinimumWidth(600)  # most explanations on one line
         self._document = document
         self._preferences = preferences if preferences is not None else Preferences()
         read = self._preferences.read

@@ -19,8 +19,10 @@ before the event loop starts:
 - `--geometry X,Y,W,H`: moves and sizes the window, as the user would with the mouse.
 - `--screenshot FILE`: saves a grab of the window after `--delay-ms` (first paint and thumbnails),
   then closes the window as File > Quit does (so what it remembers is saved) and quits. Under Xvfb
-  this makes the README's screenshot of the demo project:
-  `xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py --screenshot docs/screenshot.png`
+  this makes the README's screenshot of the demo project (an empty settings folder: a first run, which
+  opens the demo rather than the last project):
+  `XDG_CONFIG_HOME=$(mktemp -d) xvfb-run -s "-screen 0 1400x900x24" python tests/support/window_driver.py
+  --screenshot docs/screenshot.png`
 
 Without --screenshot the program runs until it is closed or killed (the kill -9 recovery tests).
 """
