@@ -115,7 +115,8 @@ def drive(app, window, args: argparse.Namespace) -> None:
                 print(f"could not save {args.screenshot}", file=sys.stderr)
                 app.exit(1)
                 return
-            window.close()  # File > Quit: the window saves what it remembers
+            if not window.document.unsaved_images():  # else closing would ask, and nobody answers here
+                window.close()  # File > Quit: the window saves what it remembers
             app.quit()
 
         QTimer.singleShot(args.delay_ms, window, grab_and_quit)
