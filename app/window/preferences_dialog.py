@@ -137,8 +137,7 @@ class PreferencesDialog(QDialog):
         """Store, then apply what changed: the values take effect even when they could not be stored."""
         changed = {setting: value for setting, value in self.values().items()
                    if value != self._preferences.read(setting)}
-        stored = all([self._preferences.store(setting, value) for setting, value in changed.items()])
-        if not stored:
+        if changed and not self._preferences.store_all(changed):
             messages.warning(self.parentWidget() or self,
                              f"The preferences could not be saved to '{self._preferences.file_name}': "
                              "the new values apply until segstudio closes.")

@@ -4,7 +4,7 @@ label opacity, the tool, the ranking mode, and (app/window/geometry.py) the wind
 - `last_session()` is what `segstudio` with no PATH reopens: the last project and its last image when
   they still exist, else None (the launcher then opens the demo, as on a first run).
 - `install_session(window)`, once the docks exist: restores the dock layout and the remembered
-  controls, adds File > Open Recent, applies the preferences, records the project and image whenever
+  controls, adds File > Open Recent, applies the preferences, records the project and image soon after
   they change (so a crash still remembers them) and saves the rest when the window closes.
 Values are hints: one that is missing, out of range or from another version reads as the default.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 
 from app.canvas.tools import DEFAULT_BRUSH_SIZE, MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool
 from app.document.view_state import DEFAULT_OPACITY
@@ -25,6 +25,7 @@ LAST_IMAGE = TextSetting("session/last_image")
 BRUSH_SIZE = IntSetting("tools/brush_size", DEFAULT_BRUSH_SIZE, MIN_BRUSH_SIZE, MAX_BRUSH_SIZE)
 OPACITY_PERCENT = IntSetting("view/opacity_percent", round(DEFAULT_OPACITY * 100), 0, 100)
 TOOL = ChoiceSetting("tools/tool", Tool.BRUSH.value, tuple(tool.value for tool in Tool))
+PLACE_DELAY_MS = 2000
 RANKING_MODE = ChoiceSetting("model/ranking_mode", RankingMode.UNSURE.value, tuple(mode.value for mode in RankingMode))
 
 
@@ -55,23 +56,22 @@ def restore_controls(window: Any) -> None:
 
 
 def save_controls(window: Any) -> None:
-    preferences = _preferences()
-    preferences.store(BRUSH_SIZE, window.tools.brush_size)
-    preferences.store(OPACITY_PERCENT, round(window.document.view.opacity * 100))
-    preferences.store(TOOL, window.tools.tool.value)
+    values = {BRUSH_SIZE: window.tools.brush_size, OPACITY_PERCENT: round(window.document.view.opacity * 100),
+              TOOL: window.tools.tool.value}
     model_docks = getattr(window, "model_docks", None)
     if model_docks is not None and isinstance(model_docks.model.rank_combo.currentData(), RankingMode):
-        preferences.store(RANKING_MODE, model_docks.model.rank_combo.currentData().value)
+        values[RANKING_MODE] = model_docks.model.rank_combo.currentData().value
+    _preferences().store_all(values)
 
 
 def remember_place(window: Any) -> None:
-    """The open project and image, stored as they change."""
+    """The open project and image (one write of the settings file)."""
     document = window.document
     if document.project is None:
         return
-    preferences = _preferences()
-    preferences.store(LAST_PROJECT, str(document.project.root.absolute()))
-    preferences.store(LAST_IMAGE, str(document.image_path.absolute()) if document.image_path else "")
+    _preferences().store_all({
+        LAST_PROJECT: str(document.project.root.absolute()),
+        LAST_IMAGE: str(document.image_path.absolute()) if document.image_path else ""})
 
 
 def install_session(window: Any) -> bool:
@@ -84,8 +84,16 @@ def install_session(window: Any) -> bool:
     restore_controls(window)
     apply_preferences(window)
     install_recent_menu(window, window.file_menu)
-    window.document.project_changed.connect(lambda: remember_place(window))
-    window.document.image_changed.connect(lambda: remember_place(window))
-    remember_place(window)  # the project may have been opened before the docks were built
-    window.about_to_close.append(lambda: (save_controls(window), save_window_layout(window)))
+    # Stored a little after a change rather than at each one: a write of the settings file takes up to
+    # tens of milliseconds, and paging through images would pay it per image. Not restarted by later
+    # changes, so a crash forgets at most the last PLACE_DELAY_MS of moves.
+    timer = QTimer(window)
+    timer.setSingleShot(True)
+    timer.setInterval(PLACE_DELAY_MS)
+    timer.timeout.connect(lambda: remember_place(window))
+    for signal in (window.document.project_changed, window.document.image_changed):
+        signal.connect(lambda: timer.isActive() or timer.start())
+    remember_place(window)  # the project opened before the docks were built (at start-up)
+    window.about_to_close.append(lambda: (timer.stop(), remember_place(window), save_controls(window),
+                                          save_window_layout(window)))
     return restored

@@ -14,7 +14,7 @@ from app.canvas.tools import Tool
 from app.preferences import APPLICATION, ORGANIZATION
 from app.startup.gui import create_window
 from app.window.geometry import FIRST_RUN_MAX, clamp_rect, first_run_size, fits_a_screen
-from app.window.session import last_session
+from app.window.session import PLACE_DELAY_MS, last_session
 from segmodels.inference.uncertainty import RankingMode
 from support.projects import make_project
 
@@ -96,6 +96,15 @@ def test_a_restart_brings_back_the_window_the_tools_and_the_place(qtbot, project
     assert not again.label_docks.classes.isVisible() and again.image_list.isVisible()
     assert again.size() == size
     close(again)
+
+
+def test_the_place_is_stored_soon_after_a_move_without_closing(qtbot, project, messages):
+    """What a crash (kill -9: no close) still finds: the image the user moved to, written shortly after."""
+    window = start(qtbot, project.root)
+    image = project.image_paths()[1]
+    assert window.document.open_image(image)
+    qtbot.waitUntil(lambda: last_session() == (project.root, image), timeout=PLACE_DELAY_MS + 2000)
+    close(window)
 
 
 def test_the_last_image_gone_opens_the_project_at_its_first_image(qtbot, project, messages):
