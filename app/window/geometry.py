@@ -12,7 +12,7 @@ Stored in QSettings under `window/geometry` and `window/state` (`saveGeometry` /
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QMainWindow, QScrollArea
 
 from app.preferences import APPLICATION, ORGANIZATION
 
@@ -71,6 +71,31 @@ def place_window(window: QMainWindow) -> bool:
         clamped = clamp_rect(frame, available)
         window.resize(clamped.size())
         window.move(clamped.topLeft())
+    return True
+
+
+def fit_docks_to_screen(window: QMainWindow) -> bool:
+    """On a screen smaller than the docks' minimum sizes (a laptop at QT_SCALE_FACTOR=2: the training
+    form alone is ~460 px tall) their contents scroll instead of pushing the window off the screen,
+    and the window is clamped onto it. True when that was needed; on a usual screen nothing changes."""
+    available = window.screen().availableGeometry()
+    window.layout().activate()  # docks just added to a shown window: their minimum sizes count now
+    needed = window.minimumSizeHint()
+    if needed.width() <= available.width() and needed.height() <= available.height():
+        return False
+    for dock in window.findChildren(QDockWidget):
+        body = dock.widget()
+        if body is None or isinstance(body, QAbstractScrollArea):  # a list already scrolls
+            continue
+        scroll = QScrollArea(dock)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)  # as wide and tall as the dock when there is room
+        scroll.setWidget(body)
+        dock.setWidget(scroll)
+    window.layout().activate()  # the smaller minimum now, so the resize below is not refused
+    clamped = clamp_rect(window.geometry(), available)
+    window.resize(clamped.size())
+    window.move(clamped.topLeft())
     return True
 
 

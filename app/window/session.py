@@ -76,11 +76,15 @@ def remember_place(window: Any) -> None:
 
 def install_session(window: Any) -> bool:
     """Everything above, on a window whose docks are all built. True when a saved dock layout was restored."""
-    from app.window.geometry import restore_dock_layout, save_window_layout
+    from app.window.geometry import fit_docks_to_screen, restore_dock_layout, save_window_layout
     from app.window.preference_effects import apply_preferences
     from app.window.recent import install_recent_menu
 
     restored = restore_dock_layout(window)
+    if window.isVisible():  # docks added to a shown window count in its minimum size from the next turn
+        QTimer.singleShot(0, window, lambda: fit_docks_to_screen(window))
+    else:
+        fit_docks_to_screen(window)
     restore_controls(window)
     apply_preferences(window)
     install_recent_menu(window, window.file_menu)
