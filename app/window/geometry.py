@@ -66,11 +66,8 @@ def place_window(window: QMainWindow) -> bool:
         frame.moveCenter(available.center())
         window.move(frame.topLeft())
         return False
-    frame = window.frameGeometry() if window.isVisible() else window.geometry()
-    if not fits_a_screen(frame, _available_screens(window)):
-        clamped = clamp_rect(frame, available)
-        window.resize(clamped.size())
-        window.move(clamped.topLeft())
+    if not fits_a_screen(window.frameGeometry(), _available_screens(window)):
+        _clamp_onto(window, available)
     return True
 
 
@@ -93,10 +90,17 @@ def fit_docks_to_screen(window: QMainWindow) -> bool:
         scroll.setWidget(body)
         dock.setWidget(scroll)
     window.layout().activate()  # the smaller minimum now, so the resize below is not refused
-    clamped = clamp_rect(window.geometry(), available)
-    window.resize(clamped.size())
-    window.move(clamped.topLeft())
+    _clamp_onto(window, available)
     return True
+
+
+def _clamp_onto(window: QMainWindow, available: QRect) -> None:
+    """Move and shrink the window, frame included (move() places the frame, resize() the inside)."""
+    frame = window.frameGeometry()
+    border = frame.size() - window.geometry().size()
+    clamped = clamp_rect(frame, available)
+    window.resize(clamped.size() - border)
+    window.move(clamped.topLeft())
 
 
 def restore_dock_layout(window: QMainWindow) -> bool:

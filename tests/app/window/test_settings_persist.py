@@ -143,3 +143,25 @@ def test_a_corrupt_stored_control_reads_as_the_default(qtbot, project, messages,
     assert window.tools.tool is Tool.BRUSH
     assert window.model_docks.model.rank_combo.currentData() is RankingMode.UNSURE
     close(window)
+
+
+def test_docks_taller_than_the_screen_scroll_and_the_window_fits(qtbot, project, messages):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget, QScrollArea, QWidget
+
+    from app.window.geometry import fit_docks_to_screen
+
+    window = start(qtbot, project.root)
+    assert not fit_docks_to_screen(window)  # a usual screen: nothing changes
+    available = window.screen().availableGeometry()
+    tall = QWidget()
+    tall.setMinimumHeight(available.height() + 200)  # a form taller than the screen
+    dock = QDockWidget("Tall", window)
+    dock.setWidget(tall)
+    window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+    qtbot.waitUntil(lambda: window.minimumSizeHint().height() > available.height())
+    assert fit_docks_to_screen(window)
+    assert isinstance(dock.widget(), QScrollArea) and dock.widget().widget() is tall
+    assert isinstance(window.image_list.widget(), type(window.image_list.list_widget))  # a list already scrolls
+    assert available.contains(window.geometry())
+    close(window)
