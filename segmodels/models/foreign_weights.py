@@ -1,0 +1,162 @@
+"""Weights from outside segstudio, loaded into a chosen architecture: every tensor that fits, and a sentence.
+
+A source is a file or `torchvision[:NAME]`:
+- a file: a plain PyTorch state_dict, a training script's dict holding one (under "state_dict", "model",
+  ...), a torchvision weights file, or a segstudio checkpoint. It is always read with
+  `torch.load(weights_only=True)` (`checkpoint.read_safely`), so a pickle that carries code is refused
+  with one sentence naming the file before anything in it runs.
+- `torchvision` (the architecture's DEFAULT weights) or `torchvision:NAME` (e.g. COCO_WITH_VOC_LABELS_V1):
+  torchvision's full segmentation weights through its weights API and the torch hub cache
+  (`segmodels.models.pretrained`: offline and not cached is one sentence; never a hang).
+
+Matching (docs/training.md#weights-from-outside): wrapper prefixes ("module." from DistributedDataParallel,
+"_orig_mod." from torch.compile) are stripped; then, of the renamings "drop one leading name of the file's
+keys, put one of the model's module paths in front", the one that fits the most tensors by name and shape
+is used: torchvision's `backbone.conv1.weight` is segstudio's `net.backbone.conv1.weight`, an ImageNet
+ResNet-50's `conv1.weight` is deeplabv3plus's `backbone.body.conv1.weight`. What fits is loaded; the rest
+keeps its fresh initialisation and the sentence says what, e.g. "loaded 312 of 318 tensors; 6 new: the
+classifier for 3 classes" (class-dependent tensors found as in `segmodels.training.heads`). A source of
+which nothing fits is a SegError (most likely the wrong --arch).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from segmodels.errors import SegError, describe
+
+TORCHVISION = "torchvision"
+#: Prefixes that wrappers put before every key; never part of the network's own names.
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+#: Where training scripts commonly keep the state_dict inside a bigger dict (first match wins).
+CONTAINER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network", "weights")
+#: How deep a model's module paths are tried as the prefix put in front of the file's names.
+PREFIX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class ForeignWeights:
+    tensors: dict[str, torch.Tensor]
+    origin: str  # how sentences name the source: "'resnet.pth'" or "torchvision COCO_WITH_VOC_LABELS_V1"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What one load did: `loaded` of the model's `total` tensors came from the source."""
+
+    origin: str
+    loaded: int
+    total: int
+    num_classes: int
+    new_class: tuple[str, ...]   # class-dependent tensors left fresh (the classifier for these classes)
+    new_other: tuple[str, ...]   # other tensors left fresh
+    unused: int                  # tensors of the source that fit nothing
+
+    def sentence(self) -> str:
+        text = f"{self.origin}: loaded {self.loaded} of {self.total} tensors"
+        new = len(self.new_class) + len(self.new_other)
+        if new:
+            parts = [f"the classifier for {self.num_classes} classes"] if self.new_class else []
+            if self.new_other:
+                parts.append(f"{len(self.new_other)} other{'s' if len(self.new_other) > 1 else ''} "
+                             f"(first: {self.new_other[0]})")
+            text += f"; {new} new: " + " and ".join(parts)
+        if self.unused:
+            text += f"; {self.unused} of the source's tensors fit nothing here"
+        return text
+
+
+def is_torchvision(source: str) -> bool:
+    """Whether `source` names torchvision's weights rather than a file (a file of that name wins)."""
+    return (source == TORCHVISION or source.startswith(f"{TORCHVISION}:")) and not Path(source).exists()
+
+
+def read_foreign(source: str, arch: str) -> ForeignWeights:
+    """The named tensors of `source` (a file, or torchvision's weights for `arch`)."""
+    if is_torchvision(source):
+        return _torchvision_weights(source.partition(":")[2], arch)
+    from segmodels.models.checkpoint import read_safely
+
+    path = Path(source)
+    return ForeignWeights(_tensors_in(read_safely(path, kind="Weights file"), path), describe(path))
+
+
+def _tensors_in(data: Any, path: Path) -> dict[str, torch.Tensor]:
+    """The state_dict inside what a file held, wrapper prefixes stripped."""
+    if isinstance(data, Mapping) and not any(isinstance(v, torch.Tensor) for v in data.values()):
+        data = next((data[key] for key in CONTAINER_KEYS if isinstance(data.get(key), Mapping)), data)
+    tensors = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, torch.Tensor)} \
+        if isinstance(data, Mapping) else {}
+    if not tensors:
+        raise SegError(f"Weights file {describe(path)} holds no named tensors (no state_dict, nor one under "
+                       f"{', '.join(repr(k) for k in CONTAINER_KEYS)}).", path=path)
+    stripped: dict[str, torch.Tensor] = {}
+    for key, tensor in tensors.items():
+        while key.startswith(WRAPPER_PREFIXES):
+            key = key.split(".", 1)[1]
+        stripped[key] = tensor
+    return stripped
+
+
+def _torchvision_weights(name: str, arch: str) -> ForeignWeights:
+    from torchvision.models import get_model_weights
+
+    from segmodels.models.pretrained import fetch_state_dict
+
+    try:
+        choices = get_model_weights(arch)
+    except (ValueError, KeyError):
+        raise SegError(f"torchvision has no weights for architecture '{arch}'; give a weights file instead, or "
+                       "one of its own architectures (see `segstudio models`).") from None
+    try:
+        weights = choices[name] if name else choices.DEFAULT
+    except KeyError:
+        raise SegError(f"torchvision has no weights '{name}' for {arch}; it has "
+                       f"{', '.join(w.name for w in choices)}.") from None
+    state = fetch_state_dict(weights, what=arch, require=True, kind=f"torchvision {weights.name}")
+    return ForeignWeights({k: v for k, v in (state or {}).items() if isinstance(v, torch.Tensor)},
+                          f"torchvision {weights.name}")
+
+
+def _module_prefixes(keys: list[str]) -> list[str]:
+    prefixes = {".".join(key.split(".")[:depth]) + "." for key in keys
+                for depth in range(1, min(PREFIX_DEPTH, key.count(".")) + 1)}
+    return ["", *sorted(prefixes)]
+
+
+def best_renaming(tensors: dict[str, torch.Tensor], own: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The source's tensors under the model's names, by the renaming that fits the most (ties: no renaming)."""
+    dropped = ["", *sorted({key.split(".", 1)[0] + "." for key in tensors if "." in key})]
+    best: dict[str, torch.Tensor] = {}
+    for drop in dropped:
+        for add in _module_prefixes(list(own)):
+            fitted = {add + key[len(drop):]: tensor for key, tensor in tensors.items() if key.startswith(drop)}
+            fitted = {key: tensor for key, tensor in fitted.items()
+                      if key in own and tuple(own[key].shape) == tuple(tensor.shape)}
+            if len(fitted) > len(best):
+                best = fitted
+    return best
+
+
+def load_foreign(model: torch.nn.Module, source: str, *, arch: str, num_classes: int) -> LoadReport:
+    """Load every tensor of `source` that fits `model` (built by get_model as `arch` for `num_classes`)."""
+    weights = read_foreign(source, arch)
+    own = model.state_dict()
+    fitted = best_renaming(weights.tensors, own)
+    if not fitted:
+        first, tensor = next(iter(weights.tensors.items()))
+        raise SegError(f"{weights.origin} has no tensor that fits architecture '{arch}' by name and shape "
+                       f"(its first is {first} {tuple(tensor.shape)}); is it weights for another architecture?",
+                       path=None if is_torchvision(source) else source)
+    model.load_state_dict(fitted, strict=False)
+    from segmodels.training.heads import class_axes_of
+
+    axes = class_axes_of(arch, dict(getattr(model, "arch_kwargs", {})), own, num_classes)
+    new = [key for key in own if key not in fitted]
+    return LoadReport(weights.origin, len(fitted), len(own), num_classes,
+                      tuple(key for key in new if axes.get(key) != ()),
+                      tuple(key for key in new if axes.get(key) == ()), len(weights.tensors) - len(fitted))
