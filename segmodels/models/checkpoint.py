@@ -34,8 +34,8 @@ from segmodels.atomic import atomic_write_bytes, require_regular_file
 from segmodels.errors import SegError, describe
 from segmodels.inference.preprocess import Normalization
 from segmodels.labels.classes import ClassTable
+from segmodels.models.checkpoint_format import FORMAT_TAG
 
-FORMAT_TAG = "segstudio-checkpoint"
 FORMAT_VERSION = 1
 _REQUIRED = ("arch", "arch_kwargs", "classes", "normalization", "state_dict")
 #: Builder arguments that would fetch weights from the network: never taken from a checkpoint.

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from segmodels.errors import SegError, describe
+from segmodels.labels.project import Project
 
 TORCHVISION = "torchvision"
 #: Prefixes that wrappers put before every key; never part of the network's own names.
@@ -160,3 +161,26 @@ def load_foreign(model: torch.nn.Module, source: str, *, arch: str, num_classes:
     return LoadReport(weights.origin, len(fitted), len(own), num_classes,
                       tuple(key for key in new if axes.get(key) != ()),
                       tuple(key for key in new if axes.get(key) == ()), len(weights.tensors) - len(fitted))
+
+
+@dataclass(frozen=True)
+class ImportedWeights:
+    checkpoint: Path
+    sentence: str
+
+
+def import_weights(source: str, arch: str, project: Project) -> ImportedWeights:
+    """A new segstudio checkpoint in the project's models/ folder: `arch` (its default options) for the
+    project's classes, holding every tensor of `source` that fits (the Model dock's Open… with a file that
+    is not a segstudio checkpoint). Its head is mostly fresh, so the sentence says to fine-tune it."""
+    from segmodels.models import get_model
+    from segmodels.models.catalog import training_defaults
+    from segmodels.models.checkpoint import save_checkpoint
+    from segmodels.training.config import new_checkpoint_path
+
+    classes = project.classes
+    model = get_model(arch, num_classes=len(classes), **training_defaults(arch)["model_kwargs"])
+    report = load_foreign(model, source, arch=arch, num_classes=len(classes))
+    path = save_checkpoint(new_checkpoint_path(project.models_dir, f"{arch}-imported"), model, classes=classes)
+    advice = "; fine-tune it on your labels before predicting" if report.new_class else ""
+    return ImportedWeights(path, f"{report.sentence()}; saved as {path.name}{advice}.")
