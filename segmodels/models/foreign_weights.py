@@ -15,8 +15,10 @@ keys, put one of the model's module paths in front", the one that fits the most 
 is used: torchvision's `backbone.conv1.weight` is segstudio's `net.backbone.conv1.weight`, an ImageNet
 ResNet-50's `conv1.weight` is deeplabv3plus's `backbone.body.conv1.weight`. What fits is loaded; the rest
 keeps its fresh initialisation and the sentence says what, e.g. "loaded 312 of 318 tensors; 6 new: the
-classifier for 3 classes" (class-dependent tensors found as in `segmodels.training.heads`). A source of
-which nothing fits is a SegError (most likely the wrong --arch).
+classifier for 3 classes" (class-dependent tensors found as in `segmodels.training.heads`). torchvision's
+weights name their classes (`meta["categories"]`): the classifier's rows of a project class with the same
+name (case aside; "__background__" is "background") are taken from it. A source of which nothing fits is
+a SegError (most likely the wrong --arch).
 """
 from __future__ import annotations
 
@@ -37,12 +39,15 @@ WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 CONTAINER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network", "weights")
 #: How deep a model's module paths are tried as the prefix put in front of the file's names.
 PREFIX_DEPTH = 3
+#: How many matched class names a sentence lists.
+NAMES_SHOWN = 8
 
 
 @dataclass(frozen=True)
 class ForeignWeights:
     tensors: dict[str, torch.Tensor]
     origin: str  # how sentences name the source: "'resnet.pth'" or "torchvision COCO_WITH_VOC_LABELS_V1"
+    categories: tuple[str, ...] = ()  # the class of each head row, when the source says (torchvision's do)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class LoadReport:
     new_class: tuple[str, ...]   # class-dependent tensors left fresh (the classifier for these classes)
     new_other: tuple[str, ...]   # other tensors left fresh
     unused: int                  # tensors of the source that fit nothing
+    matched: tuple[str, ...] = ()  # project classes whose head rows came from the source's categories
 
     def sentence(self) -> str:
         text = f"{self.origin}: loaded {self.loaded} of {self.total} tensors"
@@ -66,6 +72,12 @@ class LoadReport:
                 parts.append(f"{len(self.new_other)} other{'s' if len(self.new_other) > 1 else ''} "
                              f"(first: {self.new_other[0]})")
             text += f"; {new} new: " + " and ".join(parts)
+        if self.matched:
+            text += (f"; the classifier's rows for {len(self.matched)} of {self.num_classes} classes came from the "
+                     f"source's categories by name ({', '.join(self.matched[:NAMES_SHOWN])}"
+                     f"{', ...' if len(self.matched) > NAMES_SHOWN else ''})")
+            if len(self.matched) < self.num_classes:
+                text += f", the other {self.num_classes - len(self.matched)} class(es)' rows start fresh"
         if self.unused:
             text += f"; {self.unused} of the source's tensors fit nothing here"
         return text
@@ -120,7 +132,7 @@ def _torchvision_weights(name: str, arch: str) -> ForeignWeights:
                        f"{', '.join(w.name for w in choices)}.") from None
     state = fetch_state_dict(weights, what=arch, require=True, kind=f"torchvision {weights.name}")
     return ForeignWeights({k: v for k, v in (state or {}).items() if isinstance(v, torch.Tensor)},
-                          f"torchvision {weights.name}")
+                          f"torchvision {weights.name}", tuple(weights.meta.get("categories", ())))
 
 
 def _module_prefixes(keys: list[str]) -> list[str]:
@@ -129,38 +141,65 @@ def _module_prefixes(keys: list[str]) -> list[str]:
     return ["", *sorted(prefixes)]
 
 
-def best_renaming(tensors: dict[str, torch.Tensor], own: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The source's tensors under the model's names, by the renaming that fits the most (ties: no renaming)."""
+def best_renaming(tensors: dict[str, torch.Tensor], own: dict[str, torch.Tensor]
+                  ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """(the source's tensors under the model's names by the renaming that fits the most, ties going to no
+    renaming; of those, the ones that fit by shape)."""
     dropped = ["", *sorted({key.split(".", 1)[0] + "." for key in tensors if "." in key})]
-    best: dict[str, torch.Tensor] = {}
+    best: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]] = ({}, {})
     for drop in dropped:
         for add in _module_prefixes(list(own)):
-            fitted = {add + key[len(drop):]: tensor for key, tensor in tensors.items() if key.startswith(drop)}
-            fitted = {key: tensor for key, tensor in fitted.items()
+            renamed = {add + key[len(drop):]: tensor for key, tensor in tensors.items() if key.startswith(drop)}
+            fitted = {key: tensor for key, tensor in renamed.items()
                       if key in own and tuple(own[key].shape) == tuple(tensor.shape)}
-            if len(fitted) > len(best):
-                best = fitted
+            if len(fitted) > len(best[1]):
+                best = (renamed, fitted)
     return best
 
 
-def load_foreign(model: torch.nn.Module, source: str, *, arch: str, num_classes: int) -> LoadReport:
-    """Load every tensor of `source` that fits `model` (built by get_model as `arch` for `num_classes`)."""
+def _head_rows(categories: tuple[str, ...], class_names: tuple[str, ...], renamed: dict[str, torch.Tensor],
+               own: dict[str, torch.Tensor], axes: dict[str, tuple[int, ...] | None]
+               ) -> tuple[dict[str, torch.Tensor], tuple[str, ...]]:
+    """Class-dependent tensors with the rows of each project class named among `categories` taken from
+    the source (the others fresh), and the names matched."""
+    from segmodels.training.heads import mapped_rows
+
+    by_name: dict[str, int] = {}
+    for index, name in enumerate(categories):
+        by_name.setdefault(name.strip("_").lower(), index)
+    pairs = [(target, by_name[name.lower()]) for target, name in enumerate(class_names) if name.lower() in by_name]
+    rows: dict[str, torch.Tensor] = {}
+    for key, dims in axes.items():
+        stored = renamed.get(key)
+        if not dims or stored is None or not pairs:
+            continue
+        if tuple(stored.shape) == tuple(len(categories) if i in dims else n for i, n in enumerate(own[key].shape)):
+            rows[key] = mapped_rows(stored, own[key], dims, pairs)
+    return rows, tuple(class_names[target] for target, _ in pairs) if rows else ()
+
+
+def load_foreign(model: torch.nn.Module, source: str, *, arch: str, num_classes: int,
+                 class_names: tuple[str, ...] = ()) -> LoadReport:
+    """Load every tensor of `source` that fits `model` (built by get_model as `arch` for `num_classes`, named
+    `class_names` when known: then a source that names its categories gives the head rows of the same names)."""
     weights = read_foreign(source, arch)
     own = model.state_dict()
-    fitted = best_renaming(weights.tensors, own)
+    renamed, fitted = best_renaming(weights.tensors, own)
     if not fitted:
         first, tensor = next(iter(weights.tensors.items()))
         raise SegError(f"{weights.origin} has no tensor that fits architecture '{arch}' by name and shape "
                        f"(its first is {first} {tuple(tensor.shape)}); is it weights for another architecture?",
                        path=None if is_torchvision(source) else source)
-    model.load_state_dict(fitted, strict=False)
     from segmodels.training.heads import class_axes_of
 
     axes = class_axes_of(arch, dict(getattr(model, "arch_kwargs", {})), own, num_classes)
+    rows, matched = _head_rows(weights.categories, class_names, renamed, own, axes) if class_names else ({}, ())
+    fitted.update(rows)
+    model.load_state_dict(fitted, strict=False)
     new = [key for key in own if key not in fitted]
     return LoadReport(weights.origin, len(fitted), len(own), num_classes,
                       tuple(key for key in new if axes.get(key) != ()),
-                      tuple(key for key in new if axes.get(key) == ()), len(weights.tensors) - len(fitted))
+                      tuple(key for key in new if axes.get(key) == ()), len(weights.tensors) - len(fitted), matched)
 
 
 @dataclass(frozen=True)
@@ -180,7 +219,7 @@ def import_weights(source: str, arch: str, project: Project) -> ImportedWeights:
 
     classes = project.classes
     model = get_model(arch, num_classes=len(classes), **training_defaults(arch)["model_kwargs"])
-    report = load_foreign(model, source, arch=arch, num_classes=len(classes))
+    report = load_foreign(model, source, arch=arch, num_classes=len(classes), class_names=tuple(classes.names))
     path = save_checkpoint(new_checkpoint_path(project.models_dir, f"{arch}-imported"), model, classes=classes)
     advice = "; fine-tune it on your labels before predicting" if report.new_class else ""
     return ImportedWeights(path, f"{report.sentence()}; saved as {path.name}{advice}.")

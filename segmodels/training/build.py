@@ -57,8 +57,8 @@ def build_model(config: TrainConfig, arch: str, classes: ClassTable, source: Che
         if config.foreign_weights:
             from segmodels.models.foreign_weights import load_foreign
 
-            notes.append(load_foreign(model, str(config.from_checkpoint), arch=arch, num_classes=len(classes))
-                         .sentence())
+            notes.append(load_foreign(model, str(config.from_checkpoint), arch=arch, num_classes=len(classes),
+                                      class_names=tuple(classes.names)).sentence())
         return ModelStart(model, f"{arch}: " + "; then ".join(notes) if notes else f"{arch} initialised from scratch")
     from segmodels.training.heads import transfer
 

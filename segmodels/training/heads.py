@@ -90,7 +90,7 @@ def class_axes_of(arch: str, arch_kwargs: dict[str, Any], own: dict[str, torch.T
     return axes
 
 
-def _mapped(stored: torch.Tensor, fresh: torch.Tensor, class_dims: tuple[int, ...],
+def mapped_rows(stored: torch.Tensor, fresh: torch.Tensor, class_dims: tuple[int, ...],
             pairs: list[tuple[int, int]]) -> torch.Tensor:
     """`fresh` with every entry whose class indices all have a source class taken from `stored`.
 
@@ -134,5 +134,5 @@ def transfer(source: Checkpoint, own: dict[str, torch.Tensor], target: ClassTabl
         if not class_dims:
             to_load[key] = stored
             continue
-        to_load[key] = _mapped(stored, tensor, class_dims, pairs)
+        to_load[key] = mapped_rows(stored, tensor, class_dims, pairs)
     return to_load, mapping, fresh

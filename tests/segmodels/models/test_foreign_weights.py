@@ -99,6 +99,32 @@ def test_torchvision_full_weights_come_from_the_hub_cache(hub):
     assert torch.equal(model.state_dict()["net.backbone.0.0.weight"], theirs["backbone.0.0.weight"])
 
 
+def test_torchvision_head_rows_follow_the_category_names(hub):
+    """The COCO/VOC weights name their 21 rows: a project's "background", "car" and "dog" take theirs."""
+    from torchvision.models import get_model_weights
+    from torchvision.models.segmentation import lraspp_mobilenet_v3_large
+
+    weights = get_model_weights("lraspp_mobilenet_v3_large").COCO_WITH_VOC_LABELS_V1
+    torch.manual_seed(6)
+    theirs = lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=21).state_dict()
+    hub.mkdir(parents=True)
+    torch.save(theirs, hub / os.path.basename(weights.url))
+    names = ("Background", "car", "unicorn", "dog")
+    model = get_model("lraspp_mobilenet_v3_large", num_classes=len(names))
+    fresh = model.state_dict()["net.classifier.high_classifier.weight"].clone()
+    report = load_foreign(model, "torchvision", arch="lraspp_mobilenet_v3_large", num_classes=4, class_names=names)
+    total = len(model.state_dict())
+    assert report.sentence() == (f"torchvision COCO_WITH_VOC_LABELS_V1: loaded {total} of {total} tensors; the "
+                                 "classifier's rows for 3 of 4 classes came from the source's categories by name "
+                                 "(Background, car, dog), the other 1 class(es)' rows start fresh")
+    categories = weights.meta["categories"]
+    for key in ("classifier.high_classifier.weight", "classifier.low_classifier.bias"):
+        rows = model.state_dict()[f"net.{key}"]
+        for target, name in ((0, "__background__"), (1, "car"), (3, "dog")):
+            assert torch.equal(rows[target], theirs[key][categories.index(name)])
+    assert torch.equal(model.state_dict()["net.classifier.high_classifier.weight"][2], fresh[2])  # unicorn
+
+
 def test_torchvision_names_that_do_not_exist_are_one_sentence(hub):
     model = get_model("unet", num_classes=3)
     with pytest.raises(SegError, match="torchvision has no weights for architecture 'unet'"):
@@ -132,5 +158,5 @@ def test_files_that_give_nothing_are_one_sentence(tmp_path, content, expected):
 
 def test_renaming_prefers_the_names_as_they_are_on_a_tie():
     own = {"a.weight": torch.zeros(2), "net.a.weight": torch.zeros(2)}
-    assert list(best_renaming({"a.weight": torch.ones(2)}, own)) == ["a.weight"]
-    assert list(best_renaming({"model.net.a.weight": torch.ones(3)}, own)) == []  # shape decides too
+    assert list(best_renaming({"a.weight": torch.ones(2)}, own)[1]) == ["a.weight"]
+    assert list(best_renaming({"model.net.a.weight": torch.ones(3)}, own)[1]) == []  # shape decides too
