@@ -23,8 +23,8 @@ from segmodels.atomic import atomic_write_bytes, atomic_write_text  # noqa: E402
 from segmodels.cli.evaluate import evaluate_project  # noqa: E402
 from segmodels.demo import write_demo_project  # noqa: E402
 from segmodels.resources import resource_path  # noqa: E402
+from segmodels.threads import thread_count  # noqa: E402
 from segmodels.training import EpochReport, TrainConfig, run_to_end  # noqa: E402
-from segmodels.training.build import cpu_threads_for_load  # noqa: E402
 
 MODEL_NAME = "demo_m2nist"
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-count", type=int, default=1000)
     args = parser.parse_args()
-    torch.set_num_threads(cpu_threads_for_load())
+    torch.set_num_threads(thread_count())
     with tempfile.TemporaryDirectory() as tmp:
         train_dir, eval_dir = Path(tmp) / "seed0", Path(tmp) / "seed1"
         write_demo_project(train_dir, seed=0)

@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# `segstudio train` run in-process takes every usable core (segmodels/threads.py); the suite shares its cores
+# with other jobs, where OpenMP threads beyond the free cores spin (docs/training.md#cpu-threads).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 

@@ -1,11 +1,13 @@
 """The model dock: choose a model, see where it runs, predict this image or all, rank by uncertainty.
 
-Models are checkpoints: the bundled demo model, the project's models/ folder (newest first), or any
-file the user opens. Prediction runs `app.jobs.predict.predict_job` in the dock's JobSlot (model pool) with
-a progress bar and Cancel; each finished image is written to predictions/ (label PNG + confidence
-PNG) and shown at once through the host. "Rank by uncertainty" orders the unreviewed images most
-uncertain first (segmodels.inference.uncertainty: the share of unsure pixels, or the mean) and shows
-each score in the image list; a ranking whose scores are all equal says so instead of claiming an order.
+Models are checkpoints: the bundled demo model, the project's models/ folder (newest first), or any file
+the user opens (another program's weights become a new checkpoint of the architecture chosen in the
+dock: segmodels.models.foreign_weights). Prediction runs `app.jobs.predict.predict_job` in the dock's
+JobSlot (model pool) with a progress bar and Cancel; each finished image is written to predictions/
+(label PNG + confidence PNG) and shown at once through the host. "Rank by uncertainty" orders the
+unreviewed images most uncertain first (segmodels.inference.uncertainty: the share of unsure pixels, or
+the mean) and shows each score in the image list; a ranking whose scores are all equal says so instead
+of claiming an order.
 
 A checkpoint whose classes differ from the project's cannot predict here; the dock says so and
 offers to fine-tune it with a new head (`fine_tune_requested`, which the training dock follows).
@@ -53,7 +55,9 @@ from segmodels.inference.uncertainty import (
     separates,
     unreviewed_images,
 )
+from segmodels.labels.project import Project
 from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
+from segmodels.models.checkpoint_format import looks_like_checkpoint
 
 FileChooser = Callable[[QWidget], "str | None"]
 RANK_MODES = ((f"share of pixels below {UNSURE_BELOW:g} confidence", RankingMode.UNSURE),
@@ -61,7 +65,8 @@ RANK_MODES = ((f"share of pixels below {UNSURE_BELOW:g} confidence", RankingMode
 
 
 def choose_checkpoint_file(parent: QWidget) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open checkpoint", "", "segstudio checkpoints (*.pt);;All files (*)")
+    path, _ = QFileDialog.getOpenFileName(parent, "Open checkpoint or weights", "",
+                                          "Checkpoints and PyTorch weights (*.pt *.pth);;All files (*)")
     return path or None
 
 
@@ -98,7 +103,8 @@ class ModelDock(QDockWidget):
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
         self.model_combo.activated.connect(self._on_user_choice)
         self.open_button = QPushButton("Open…")
-        self.open_button.setToolTip("Open a checkpoint file (.pt)")
+        self.open_button.setToolTip("Open a checkpoint (.pt), or another program's weights (a state_dict, a "
+                                    "torchvision .pth): those load into the architecture below, as a new checkpoint")
         self.open_button.clicked.connect(self.open_file)
         form.addRow("Checkpoint", form_row(self.model_combo, self.open_button))
         self.info_label = QLabel("")
@@ -193,8 +199,23 @@ class ModelDock(QDockWidget):
 
     def open_file(self) -> None:
         chosen = self.choose_file(self)
-        if chosen:
+        if chosen and looks_like_checkpoint(chosen):
             self.select_checkpoint(Path(chosen))
+        elif chosen and self.host.project() is not None and not self.is_busy():
+            self._import_weights(chosen, self.arch_combo.currentData(), self.host.project())
+
+    def _import_weights(self, source: str, arch: str, project: Project) -> None:
+        """Another program's weights: the tensors that fit `arch` become a new project checkpoint (worker: torch)."""
+        def load(_cancel: CancelFlag) -> Any:
+            from segmodels.models.foreign_weights import import_weights
+
+            return import_weights(source, arch, project)
+
+        def done(imported: Any) -> None:
+            self._after_worker = lambda: (self.select_checkpoint(imported.checkpoint),
+                                          self.status_label.setText(imported.sentence))
+
+        self._start(one_call(load), f"Loading {Path(source).name} into {arch}…", on_returned=done)
 
     def _on_model_changed(self, *_: Any) -> None:
         path = self.selected_checkpoint()

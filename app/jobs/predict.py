@@ -47,11 +47,11 @@ def project_checkpoints(project: Project) -> list[Path]:
 def limit_torch_threads(gui_share: int = 1) -> int:
     """Leave `gui_share` cores to the GUI thread: torch's intra-op pool otherwise takes every core
     and the event loop waits for a time slice (the main cause of stalls while training on a CPU)."""
-    import os
-
     import torch
 
-    threads = max(1, (os.cpu_count() or 2) - gui_share)
+    from segmodels.threads import usable_cores
+
+    threads = max(1, usable_cores() - gui_share)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     lower_thread_priority()

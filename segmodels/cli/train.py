@@ -1,4 +1,4 @@
-"""`segstudio train PROJECT --arch NAME | --from CKPT | --resume CKPT [...]`: train on reviewed labels.
+"""`segstudio train PROJECT --arch NAME [--from WEIGHTS] | --from CKPT | --resume CKPT [...]`: train on reviewed labels.
 
 Prints a tqdm bar (loss, lr, images/s) per epoch and a per-class IoU table at the end; writes
 PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt (best epoch; a new name for every run, never replacing one)
@@ -14,6 +14,7 @@ import math
 import os
 import sys
 
+from segmodels.cli.train_options import add_train_options, config_fields
 from segmodels.models.catalog import ARCHITECTURES, DEVICE_CHOICES, GENERIC_TRAINING
 from segmodels.training.config import TrainConfig
 
@@ -35,12 +36,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     f"Defaults depend on the architecture ({_defaults_sentence()}; {TrainConfig.schedule} schedule). "
                     "Under torchrun the same command trains on several GPUs/processes with "
                     "DistributedDataParallel.")
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--arch", choices=tuple(ARCHITECTURES), metavar="ARCH",
+    parser.add_argument("--arch", choices=tuple(ARCHITECTURES), metavar="ARCH",
                         help="architecture to train from scratch: " + ", ".join(ARCHITECTURES)
                              + " (see `segstudio models`)")
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--from", dest="from_checkpoint", metavar="CKPT",
-                        help="checkpoint to fine-tune (head rows follow the class names; new classes start fresh)")
+                        help="checkpoint to fine-tune (head rows follow the class names; new classes start fresh); "
+                             "with --arch: any weights file (a plain state_dict, a torchvision .pth) or "
+                             "torchvision[:NAME] (e.g. torchvision:COCO_WITH_VOC_LABELS_V1, from the torch hub "
+                             "cache), whose tensors that fit by name and shape are loaded into ARCH")
     source.add_argument("--resume", metavar="CKPT", help="continue a run from its .last.pt checkpoint")
     parser.add_argument("project", help="project folder")
     parser.add_argument("--epochs", type=int, help="total number of epochs")
@@ -61,6 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--pretrained", action="store_true", help="start from ImageNet backbone weights if available")
     parser.add_argument("--require-pretrained", action="store_true",
                         help="fail instead of training from random weights when pretrained weights are missing")
+    add_train_options(parser)
     return parser
 
 
@@ -70,7 +75,7 @@ def _config(args: argparse.Namespace) -> TrainConfig:
                        device=args.device, out=args.out, seed=args.seed, val_fraction=args.val_fraction,
                        augment=args.augment, num_workers=args.num_workers, dice_weight=args.dice_weight,
                        amp=not args.no_amp, pretrained_backbone=args.pretrained or args.require_pretrained,
-                       require_pretrained=args.require_pretrained)
+                       require_pretrained=args.require_pretrained, **config_fields(args))
 
 
 def format_iou_table(class_names: list[str] | tuple[str, ...], per_class_iou: list[float] | tuple[float, ...],
@@ -118,13 +123,11 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
+    from segmodels.threads import thread_count
     from segmodels.training import DataReport, EpochReport, FitResult, StepReport, fit
-    from segmodels.training.build import cpu_threads_for_load
     from segmodels.training.data_size import validation_summary
 
-    if os.environ.get("OMP_NUM_THREADS") is None:
-        world_size = int(os.environ.get("WORLD_SIZE", "1"))
-        torch.set_num_threads(max(1, cpu_threads_for_load() // world_size))
+    torch.set_num_threads(thread_count(args.threads, world_size=int(os.environ.get("WORLD_SIZE", "1"))))
     quiet = int(os.environ.get("RANK", "0")) != 0  # under torchrun only rank 0 talks
     if args.out:  # before any training: a refused path must not cost an epoch
         _refuse_project_data(args.out, args.project)

@@ -34,8 +34,8 @@ from segmodels.atomic import atomic_write_bytes, require_regular_file
 from segmodels.errors import SegError, describe
 from segmodels.inference.preprocess import Normalization
 from segmodels.labels.classes import ClassTable
+from segmodels.models.checkpoint_format import FORMAT_TAG
 
-FORMAT_TAG = "segstudio-checkpoint"
 FORMAT_VERSION = 1
 _REQUIRED = ("arch", "arch_kwargs", "classes", "normalization", "state_dict")
 #: Builder arguments that would fetch weights from the network: never taken from a checkpoint.
@@ -186,51 +186,53 @@ def save_checkpoint(path: str | os.PathLike[str], model: Any, *, classes: ClassT
 
 
 # -- loading -----------------------------------------------------------------------------------
-def _read_safely(path: Path) -> Any:
+def read_safely(path: Path, kind: str = "Checkpoint") -> Any:
+    """What `torch.load(weights_only=True)` gives for `path`, after cheap checks; every failure is one
+    sentence that starts with `kind` and names the file."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise SegError(f"Checkpoint {describe(path)} does not exist.", path=path) from None
+        raise SegError(f"{kind} {describe(path)} does not exist.", path=path) from None
     except OSError as exc:
-        raise SegError(f"Checkpoint {describe(path)} cannot be read ({exc.strerror or exc}).", path=path) from None
+        raise SegError(f"{kind} {describe(path)} cannot be read ({exc.strerror or exc}).", path=path) from None
     if path.is_dir():
-        raise SegError(f"Checkpoint {describe(path)} is a folder, not a .pt file.", path=path)
-    require_regular_file(path, "checkpoint")  # a FIFO or device would block or read without end
+        raise SegError(f"{kind} {describe(path)} is a folder, not a .pt file.", path=path)
+    require_regular_file(path, kind.lower())  # a FIFO or device would block or read without end
     if size == 0:
-        raise SegError(f"Checkpoint {describe(path)} is empty (0 bytes).", path=path)
+        raise SegError(f"{kind} {describe(path)} is empty (0 bytes).", path=path)
     with open(path, "rb") as handle:
         head = handle.read(4)
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as archive:
-                _check_declared_sizes(archive, path, size)
+                _check_declared_sizes(archive, path, size, kind)
                 if archive.testzip() is not None:
                     raise zipfile.BadZipFile("bad CRC")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError, IndexError,
                 struct.error, zlib.error):
             # ValueError covers UnicodeDecodeError from damaged member names (found by fuzzing).
-            raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt.", path=path) from None
+            raise SegError(f"{kind} {describe(path)} is truncated or corrupt.", path=path) from None
     elif not head.startswith(b"\x80"):  # neither torch's zip format nor a legacy pickle
-        raise SegError(f"Checkpoint {describe(path)} is not a PyTorch checkpoint file.", path=path)
+        raise SegError(f"{kind} {describe(path)} is not a PyTorch checkpoint file.", path=path)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         blocked = _blocked_global(str(exc))
-        raise SegError(f"Checkpoint {describe(path)} was refused because it contains pickled code or objects"
-                       f"{blocked} that a safe load does not run; only segstudio checkpoints can be opened.",
+        raise SegError(f"{kind} {describe(path)} was refused because it contains pickled code or objects"
+                       f"{blocked} that a safe load does not run; only tensors and plain values are loaded.",
                        path=path) from None
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, KeyError, IndexError, TypeError,
             AttributeError, NotImplementedError, OverflowError, MemoryError, struct.error, zlib.error,
             AssertionError) as exc:  # torch asserts on damaged persistent ids (found by fuzzing)
-        raise SegError(f"Checkpoint {describe(path)} is truncated or corrupt ({type(exc).__name__}).",
+        raise SegError(f"{kind} {describe(path)} is truncated or corrupt ({type(exc).__name__}).",
                        path=path) from None
 
 
-def _check_declared_sizes(archive: zipfile.ZipFile, path: Path, size: int) -> None:
+def _check_declared_sizes(archive: zipfile.ZipFile, path: Path, size: int, kind: str) -> None:
     """Refuse members that declare more bytes than the file could hold, before any is read."""
     declared = sum(max(info.file_size, 0) for info in archive.infolist())
     if declared > size + _ZIP_SLACK_BYTES:
-        raise SegError(f"Checkpoint {describe(path)} declares {declared:,} bytes of content in a file of {size:,} "
+        raise SegError(f"{kind} {describe(path)} declares {declared:,} bytes of content in a file of {size:,} "
                        "bytes; it is refused before reading (a damaged or hostile file).", path=path)
 
 
@@ -278,7 +280,8 @@ def _blocked_global(message: str) -> str:
 def _validate(data: Any, path: Path, num_classes: int | None) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT_TAG:
         raise SegError(f"Checkpoint {describe(path)} is not a segstudio checkpoint (it has no segstudio format "
-                       "tag; a bare state_dict or another program's file cannot be opened).", path=path)
+                       "tag); a bare state_dict or another program's weights load into a chosen architecture: "
+                       "`segstudio train --from FILE --arch ARCH`, or Open… in the Model dock.", path=path)
     version = data.get("version")
     if version != FORMAT_VERSION:
         newer = isinstance(version, int) and version > FORMAT_VERSION
@@ -301,7 +304,7 @@ def load_checkpoint(path: str | os.PathLike[str], *, num_classes: int | None = N
                     map_location: str | torch.device = "cpu") -> Checkpoint:
     """Load and validate a checkpoint without running any code from it."""
     path = Path(path)
-    data = _read_safely(path)
+    data = read_safely(path)
     _validate(data, path, num_classes)
     try:
         classes = ClassTable.from_json(data["classes"], source=f"class list of checkpoint {describe(path)}")

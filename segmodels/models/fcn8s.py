@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from segmodels.models.base import SegmentationModel
-from segmodels.models.pretrained import fetch_state_dict
+from segmodels.models.pretrained import fetch_state_dict, mark_pretrained
 from segmodels.models.registry import register_model
 from segmodels.models.upsampling import bilinear_upsample
 
@@ -82,9 +82,12 @@ class FCN8s(SegmentationModel):
         for block in (self.to_pool3, self.to_pool4, self.to_pool5):
             own = block.state_dict()
             block.load_state_dict({key: state[f"features.{key}"] for key in own})
+            mark_pretrained(block, len(own))
         fc = self.fc6.out_channels
         if tuple(state["classifier.0.weight"].shape) != (fc, 512 * 7 * 7):
             return  # a narrower fc6/fc7 than VGG's 4096: those layers keep their random init
+        mark_pretrained(self.fc6, 2)
+        mark_pretrained(self.fc7, 2)
         with torch.no_grad():
             self.fc6.weight.copy_(state["classifier.0.weight"].view(fc, 512, 7, 7))
             self.fc6.bias.copy_(state["classifier.0.bias"])

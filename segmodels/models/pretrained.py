@@ -6,7 +6,9 @@ reachability probe in a thread with a short deadline, then socket reads with a t
 weights cannot be had it emits ONE `PretrainedUnavailableWarning` and returns None (the caller keeps
 its random initialisation), or raises SegError when `require` is set. `SEGSTUDIO_OFFLINE=1` skips
 the network entirely (tests and air-gapped machines). Cached files are read with
-`torch.load(weights_only=True)`, like checkpoints.
+`torch.load(weights_only=True)`, like checkpoints. A module that received weights records how many
+(`mark_pretrained`), so a run's note can say what was loaded instead of "initialised from scratch"
+(`pretrained_count`).
 """
 from __future__ import annotations
 
@@ -78,38 +80,54 @@ def _download(weights: Any, target: Path) -> None:
         socket.setdefaulttimeout(previous)
 
 
-def _unavailable(what: str, reason: str, require: bool) -> None:
-    message = f"Pretrained ImageNet weights for {what} are not available ({reason})"
+#: The attribute `mark_pretrained` sets on a module that received pretrained weights.
+_LOADED_ATTRIBUTE = "pretrained_tensors"
+
+
+def mark_pretrained(module: torch.nn.Module, count: int) -> None:
+    """Record that `count` of `module`'s tensors came from pretrained weights."""
+    setattr(module, _LOADED_ATTRIBUTE, count)
+
+
+def pretrained_count(model: torch.nn.Module) -> int:
+    """How many of `model`'s tensors its builder loaded from pretrained weights (0: none)."""
+    return sum(getattr(module, _LOADED_ATTRIBUTE, 0) for module in model.modules())
+
+
+def _unavailable(what: str, reason: str, require: bool, kind: str = "ImageNet") -> None:
+    message = f"Pretrained {kind} weights for {what} are not available ({reason})"
     if require:
         raise SegError(message + "; pretrained weights were required, so nothing was built.")
     warnings.warn(message + "; the backbone starts from random initialisation.", PretrainedUnavailableWarning,
                   stacklevel=3)
 
 
-def fetch_state_dict(weights: Any, *, what: str, require: bool = False) -> dict[str, torch.Tensor] | None:
-    """The state_dict of torchvision `weights` (cached or downloaded), or None with one warning."""
+def fetch_state_dict(weights: Any, *, what: str, require: bool = False,
+                     kind: str = "ImageNet") -> dict[str, torch.Tensor] | None:
+    """The state_dict of torchvision `weights` (cached or downloaded), or None with one warning; `kind`
+    names the weights in that sentence ("ImageNet", "COCO_WITH_VOC_LABELS_V1")."""
     target = cache_path(weights)
     if not target.is_file():
         if _offline_requested():
-            _unavailable(what, f"no cached copy at {describe(target)} and SEGSTUDIO_OFFLINE is set", require)
+            _unavailable(what, f"no cached copy at {describe(target)} and SEGSTUDIO_OFFLINE is set", require, kind)
             return None
         if not _reachable(weights.url):
             _unavailable(what, f"no cached copy at {describe(target)} and {urlparse(weights.url).hostname} "
-                               "cannot be reached", require)
+                               "cannot be reached", require, kind)
             return None
         try:
             log.info("downloading %s to %s", weights.url, target)
             _download(weights, target)
         except (OSError, RuntimeError) as exc:
-            _unavailable(what, f"the download failed: {exc}", require)
+            _unavailable(what, f"the download failed: {exc}", require, kind)
             return None
     try:
         state = torch.load(target, map_location="cpu", weights_only=True)
     except Exception as exc:  # a damaged cache file must not stop the user: say so and go on
-        _unavailable(what, f"the cached file {describe(target)} is unreadable ({type(exc).__name__})", require)
+        _unavailable(what, f"the cached file {describe(target)} is unreadable ({type(exc).__name__})", require, kind)
         return None
     if not isinstance(state, dict):
-        _unavailable(what, f"the cached file {describe(target)} holds no state_dict", require)
+        _unavailable(what, f"the cached file {describe(target)} holds no state_dict", require, kind)
         return None
     return state
 
@@ -134,4 +152,5 @@ def load_into(module: torch.nn.Module, state: dict[str, torch.Tensor] | None, *,
         _unavailable(what, f"the weights do not fit the backbone (e.g. {missing[0]})", require)
         return False
     module.load_state_dict(usable, strict=False)
+    mark_pretrained(module, len(usable))
     return True

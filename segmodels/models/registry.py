@@ -10,6 +10,7 @@ torch-free `segmodels.models.catalog`; a name must have a catalog entry before i
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,6 +56,13 @@ def _builder(name: str) -> Builder:
         raise SegError(f"Unknown architecture '{name}'; known: {', '.join(list_models())}.") from None
 
 
+def model_options(name: str) -> dict[str, Any]:
+    """The builder's keyword options and their defaults (what `--model-option KEY=VALUE` may set)."""
+    parameters = inspect.signature(_builder(name)).parameters
+    return {key: parameter.default for key, parameter in parameters.items()
+            if key not in ("num_classes", *_INIT_ONLY) and parameter.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
 def _check_plain(value: Any, where: str) -> None:
     if value is None or isinstance(value, (str, int, float, bool)):
         return
@@ -80,7 +88,12 @@ def get_model(name: str, *, num_classes: int, pretrained_backbone: bool = False,
     builder = _builder(name)
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
         raise SegError(f"A model needs a positive number of classes, got {num_classes!r}.")
+    options = model_options(name)
+    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(builder).parameters.values())
     for key, value in kwargs.items():
+        if key not in options and not open_ended:
+            known = ", ".join(f"{option}={default!r}" for option, default in options.items()) or "none"
+            raise SegError(f"Architecture '{name}' has no option '{key}'; its options (with defaults): {known}.")
         _check_plain(value, key)
     model = builder(num_classes=num_classes, pretrained_backbone=pretrained_backbone,
                     require_pretrained=require_pretrained, **kwargs)

@@ -5,7 +5,8 @@ head's rows) by class name from the source checkpoint's class table: a reordered
 class's rows, and only classes the source lacks start fresh (segmodels.training.heads). Resuming
 rebuilds the checkpoint's model and restores the optimiser and schedule state. The schedule is a
 LambdaLR (its state is plain numbers, so it fits a safe checkpoint): one-cycle (warm up for 15% of the
-steps, then cosine down to 1/100), cosine, or constant.
+steps, then cosine down to 1/100), cosine, poly (torchvision's recipe) or constant, each after an
+optional linear warm-up (`--warmup`).
 
 Loaders: a small cached project without per-sample transforms is served by `TensorBatches`, which
 indexes stacked tensors directly (what a bare PyTorch loop would do); anything else goes through a
@@ -30,6 +31,7 @@ from segmodels.training.distributed import DistContext
 
 WARMUP_FRACTION = 0.15
 FINAL_LR_FACTOR = 0.01
+POLY_POWER = 0.9  # torchvision's reference segmentation recipe
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,25 @@ class ModelStart:
 
 
 def build_model(config: TrainConfig, arch: str, classes: ClassTable, source: Checkpoint | None) -> ModelStart:
-    """From scratch (`arch`) or from a checkpoint (fine-tune/resume), for the project's classes."""
+    """From scratch (`arch`, with any weights file or torchvision weights `--from` names loaded into it:
+    segmodels.models.foreign_weights) or from a checkpoint (fine-tune/resume), for the project's classes."""
     from segmodels.models import get_model
 
     if source is None:
+        from segmodels.models.pretrained import pretrained_count
+
         model = get_model(arch, num_classes=len(classes), pretrained_backbone=config.pretrained_backbone,
                           require_pretrained=config.require_pretrained, **(config.model_kwargs or {}))
-        return ModelStart(model, f"{arch} initialised from scratch")
+        total, notes = len(model.state_dict()), []
+        if pretrained_count(model):  # "from scratch" only when nothing was loaded
+            loaded = pretrained_count(model)
+            notes.append(f"{loaded} of {total} tensors from ImageNet backbone weights, {total - loaded} fresh")
+        if config.foreign_weights:
+            from segmodels.models.foreign_weights import load_foreign
+
+            notes.append(load_foreign(model, str(config.from_checkpoint), arch=arch, num_classes=len(classes),
+                                      class_names=tuple(classes.names)).sentence())
+        return ModelStart(model, f"{arch}: " + "; then ".join(notes) if notes else f"{arch} initialised from scratch")
     from segmodels.training.heads import transfer
 
     model = source.build_architecture(len(classes))  # checked for size, never downloads
@@ -60,31 +74,25 @@ def build_model(config: TrainConfig, arch: str, classes: ClassTable, source: Che
     return ModelStart(model, note)
 
 
-def cpu_threads_for_load() -> int:
-    """Torch CPU threads worth using now: the cores not already busy (at least one).
-
-    OpenMP threads spin while they wait; on a shared machine two threads per process on two busy
-    cores cost several times the CPU of one thread for the same work (measured 6x here).
-    """
-    import os
-
-    cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        return cores
-    return max(1, min(cores, int(cores - busy + 0.5)))
+def default_warmup(kind: Schedule) -> float:
+    """The share of a run's steps that warm up when none is asked for: one-cycle's, else none."""
+    return WARMUP_FRACTION if kind is Schedule.ONECYCLE else 0.0
 
 
-def schedule_factor(step: int, total_steps: int, kind: Schedule) -> float:
-    """Multiplier on the base learning rate at optimiser step `step` (0-based)."""
-    if kind is Schedule.CONSTANT or total_steps <= 1:
+def schedule_factor(step: int, total_steps: int, kind: Schedule, warmup: float | None = None) -> float:
+    """Multiplier on the base learning rate at optimiser step `step` (0-based): a linear warm-up over the
+    `warmup` share of the steps (default `default_warmup`), then `kind` over the rest."""
+    warmup = default_warmup(kind) if warmup is None else warmup
+    if total_steps <= 1:
         return 1.0
     progress = min(step / total_steps, 1.0)
-    if kind is Schedule.ONECYCLE:
-        if progress < WARMUP_FRACTION:
-            return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * progress / WARMUP_FRACTION
-        progress = (progress - WARMUP_FRACTION) / (1 - WARMUP_FRACTION)
+    if progress < warmup:
+        return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * progress / warmup
+    if kind is Schedule.CONSTANT:
+        return 1.0
+    progress = (progress - warmup) / (1 - warmup)
+    if kind is Schedule.POLY:
+        return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * (1 - progress) ** POLY_POWER
     return FINAL_LR_FACTOR + (1 - FINAL_LR_FACTOR) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -100,10 +108,11 @@ class ScheduleShape:
     total_steps: int
     restart_step: int | None = None
     restart_factor: float = 1.0
+    warmup: float | None = None  # share of the steps warming up; None: the kind's default
 
     def factor(self, step: int) -> float:
         if self.restart_step is None or step < self.restart_step:
-            return schedule_factor(step, self.total_steps, self.kind)
+            return schedule_factor(step, self.total_steps, self.kind, self.warmup)
         if self.kind is Schedule.CONSTANT:
             return 1.0
         span = max(self.total_steps - self.restart_step, 1)
@@ -113,23 +122,23 @@ class ScheduleShape:
 
     def continued(self, step: int, total_steps: int) -> ScheduleShape:
         """The shape after asking for another run length at `step`: the same factor there, then down."""
-        return ScheduleShape(self.kind, total_steps, step, self.factor(step))
+        return ScheduleShape(self.kind, total_steps, step, self.factor(step), self.warmup)
 
     def to_json(self) -> dict:
         return {"kind": self.kind.value, "total_steps": self.total_steps, "restart_step": self.restart_step,
-                "restart_factor": self.restart_factor}
+                "restart_factor": self.restart_factor, "warmup": self.warmup}
 
     @classmethod
-    def from_json(cls, data: Any, kind: Schedule, total_steps: int) -> ScheduleShape:
+    def from_json(cls, data: Any, kind: Schedule, total_steps: int, warmup: float | None = None) -> ScheduleShape:
         """The recorded shape, or `kind` over `total_steps` when none (or a damaged one) is recorded."""
         if not isinstance(data, dict):
-            return cls(kind, total_steps)
+            return cls(kind, total_steps, warmup=warmup)
         try:
-            restart = data.get("restart_step")
+            restart, warmup = data.get("restart_step"), data.get("warmup")
             return cls(Schedule(data["kind"]), int(data["total_steps"]), None if restart is None else int(restart),
-                       float(data["restart_factor"]))
+                       float(data["restart_factor"]), None if warmup is None else float(warmup))
         except (KeyError, TypeError, ValueError):
-            return cls(kind, total_steps)
+            return cls(kind, total_steps, warmup=warmup)
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig, shape: ScheduleShape

@@ -34,6 +34,7 @@ class Schedule(str, enum.Enum):
     ONECYCLE = "onecycle"
     COSINE = "cosine"
     CONSTANT = "constant"
+    POLY = "poly"  # (1 - progress) ** 0.9, torchvision's reference segmentation schedule
 
 
 SCHEDULES: tuple[str, ...] = tuple(schedule.value for schedule in Schedule)
@@ -81,8 +82,9 @@ def fine_tune_lr(lr: float) -> float:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One training run. Exactly one of `arch` (from scratch) and `from_checkpoint` (fine-tune) is set,
-    unless `resume` names a checkpoint whose architecture is used."""
+    """One training run: `arch` (from scratch), `from_checkpoint` (fine-tune a segstudio checkpoint), both
+    (`arch` loads the compatible tensors of any weights file or "torchvision[:NAME]" named by
+    `from_checkpoint`: segmodels.models.foreign_weights), or `resume` (the checkpoint's own architecture)."""
 
     project: str
     arch: str | None = None
@@ -102,6 +104,7 @@ class TrainConfig:
     aux_weight: float = 0.4
     weight_decay: float = 0.0
     schedule: Schedule = Schedule.ONECYCLE  # the plain words ("cosine") are accepted too
+    warmup: float | None = None  # share of the steps warming up linearly; None: 0.15 for onecycle, else 0
     amp: bool = True  # used on CUDA only
     pretrained_backbone: bool = False
     require_pretrained: bool = False
@@ -112,8 +115,8 @@ class TrainConfig:
         if not (self.arch or self.from_checkpoint or self.resume):
             raise SegError("Training needs an architecture (--arch), a checkpoint to fine-tune (--from) "
                            "or one to resume (--resume).")
-        if self.arch and self.from_checkpoint:
-            raise SegError("Give either --arch (train from scratch) or --from (fine-tune a checkpoint), not both.")
+        if self.arch and self.resume:
+            raise SegError("--resume goes on with the checkpoint's own architecture; leave out --arch.")
         for name in ("epochs", "batch_size"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -128,6 +131,17 @@ class TrainConfig:
             raise SegError(f"Unknown schedule '{self.schedule}'; use one of {', '.join(SCHEDULES)}.") from None
         if self.num_workers < 0:
             raise SegError(f"--num-workers must be 0 or more, got {self.num_workers}.")
+        if self.crop_size is not None and self.crop_size < 8:
+            raise SegError(f"--crop-size must be at least 8 pixels, got {self.crop_size}.")
+        if not self.weight_decay >= 0:
+            raise SegError(f"--weight-decay must be 0 or more, got {self.weight_decay}.")
+        if self.warmup is not None and not 0.0 <= self.warmup < 1.0:
+            raise SegError(f"--warmup is a share of the run's steps in [0, 1), got {self.warmup}.")
+
+    @property
+    def foreign_weights(self) -> bool:
+        """Whether `from_checkpoint` is a weights file (or torchvision's) loaded into `arch`."""
+        return bool(self.arch and self.from_checkpoint)
 
     def defaults_for(self, arch: str) -> dict[str, Any]:
         return training_defaults(arch)
@@ -136,7 +150,7 @@ class TrainConfig:
         """A copy with every None field that has a default filled in for `arch`."""
         defaults = self.defaults_for(arch)
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
-        if self.from_checkpoint and self.lr is None:
+        if self.from_checkpoint and not self.foreign_weights and self.lr is None:
             filled["lr"] = fine_tune_lr(defaults["lr"])
         return dataclasses.replace(self, **filled)
 
@@ -144,7 +158,8 @@ class TrainConfig:
         """--out, else a new PROJECT/models/<arch>-<YYYYmmdd-HHMM>.pt (fine-tuning: <source>-finetuned-...)."""
         if self.out:
             return Path(self.out)
-        stem = f"{base_stem(self.from_checkpoint)}-finetuned" if self.from_checkpoint else arch
+        fine_tuned = self.from_checkpoint and not self.foreign_weights
+        stem = f"{base_stem(self.from_checkpoint)}-finetuned" if fine_tuned else arch
         return new_checkpoint_path(project_models_dir, stem)
 
     def to_json(self) -> dict[str, Any]:

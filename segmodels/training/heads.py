@@ -10,6 +10,7 @@ without a class axis is copied when its shape matches (docs/training.md#fine-tun
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -66,11 +67,17 @@ def _listed(items: list[str]) -> str:
 def class_axes(source: Checkpoint, own: dict[str, torch.Tensor], count: int) -> dict[str, tuple[int, ...] | None]:
     """Per weight of `own` (built for `count` classes): its class axes, () for none, or None when its shape
     depends on the class count in another way (it cannot be mapped row by row and stays fresh)."""
+    return class_axes_of(source.arch, source.arch_kwargs, own, count)
+
+
+def class_axes_of(arch: str, arch_kwargs: dict[str, Any], own: dict[str, torch.Tensor],
+                  count: int) -> dict[str, tuple[int, ...] | None]:
+    """`class_axes` for architecture `arch` built with `arch_kwargs`."""
     from segmodels.models import get_model
 
-    kwargs = {k: v for k, v in source.arch_kwargs.items() if k not in ("pretrained_backbone", "require_pretrained")}
+    kwargs = {k: v for k, v in arch_kwargs.items() if k not in ("pretrained_backbone", "require_pretrained")}
     with torch.device("meta"):  # shapes only: costs nothing even for a large model
-        grown = get_model(source.arch, num_classes=count + 1, **kwargs).state_dict()
+        grown = get_model(arch, num_classes=count + 1, **kwargs).state_dict()
     axes: dict[str, tuple[int, ...] | None] = {}
     for key, tensor in own.items():
         other = grown.get(key)
@@ -83,7 +90,7 @@ def class_axes(source: Checkpoint, own: dict[str, torch.Tensor], count: int) -> 
     return axes
 
 
-def _mapped(stored: torch.Tensor, fresh: torch.Tensor, class_dims: tuple[int, ...],
+def mapped_rows(stored: torch.Tensor, fresh: torch.Tensor, class_dims: tuple[int, ...],
             pairs: list[tuple[int, int]]) -> torch.Tensor:
     """`fresh` with every entry whose class indices all have a source class taken from `stored`.
 
@@ -127,5 +134,5 @@ def transfer(source: Checkpoint, own: dict[str, torch.Tensor], target: ClassTabl
         if not class_dims:
             to_load[key] = stored
             continue
-        to_load[key] = _mapped(stored, tensor, class_dims, pairs)
+        to_load[key] = mapped_rows(stored, tensor, class_dims, pairs)
     return to_load, mapping, fresh

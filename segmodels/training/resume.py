@@ -24,14 +24,14 @@ from segmodels.training.config import TrainConfig
 def run_schedule(config: TrainConfig, source: Checkpoint | None, steps_per_epoch: int,
                  start_epoch: int) -> tuple[ScheduleShape, str]:
     """The run's schedule shape, and a sentence for its note when a resumed run's length changed."""
-    planned = ScheduleShape(config.schedule, config.epochs * steps_per_epoch)
+    planned = ScheduleShape(config.schedule, config.epochs * steps_per_epoch, warmup=config.warmup)
     if not config.resume or source is None:
         return planned, ""
     recorded_epochs = (source.train_config or {}).get("epochs")
     if not isinstance(recorded_epochs, int) or isinstance(recorded_epochs, bool):
         recorded_epochs = config.epochs
     recorded = ScheduleShape.from_json((source.extra or {}).get("schedule"), config.schedule,
-                                       recorded_epochs * steps_per_epoch)
+                                       recorded_epochs * steps_per_epoch, config.warmup)
     if recorded_epochs == config.epochs:
         return recorded, ""
     done = (source.scheduler_state or {}).get("last_epoch")

@@ -43,7 +43,7 @@ from segmodels.training.transforms import AugmentSettings, crop_transform, train
 
 #: Settings a resumed run takes from the checkpoint's recorded config when not given again.
 RESUMED_FIELDS = ("epochs", "batch_size", "lr", "augment", "crop_size", "val_fraction", "seed", "schedule",
-                  "dice_weight", "model_kwargs", "augment_kwargs")
+                  "dice_weight", "model_kwargs", "augment_kwargs", "weight_decay", "warmup")
 
 
 @dataclass
@@ -167,7 +167,7 @@ def prepare_run(config: TrainConfig) -> RunState:
     ctx, device = distributed.setup(ctx, device)
     project = Project.open(config.project)
     source_path = config.resume or config.from_checkpoint
-    source = load_checkpoint(source_path) if source_path else None
+    source = load_checkpoint(source_path) if source_path and not config.foreign_weights else None
     if config.resume and source is not None and source.classes.names != project.classes.names:
         raise SegError(f"Cannot resume from {describe(source_path)}: it was trained for classes "
                        f"{source.classes.names} but the project has {project.classes.names}; "
