@@ -192,6 +192,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
         if image_count == 0 and state.steps_per_epoch and skipped_messages(state):
             raise SegError(f"Training stopped at epoch {epoch}: none of its images could be read "
                            f"(first: {skipped_messages(state)[0].rstrip('.')}).", path=state.project.root)
+        distributed.broadcast_buffers(state.model, state.ctx)  # validate what rank 0's checkpoint holds
         metrics = evaluate(state.train_model, state.val_batches, len(state.classes), device=state.device,
                            normalization=state.normalization, amp=config.amp, ctx=state.ctx)
         train_loss = loss_sum / max(image_count, 1)
