@@ -26,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "predict", help="predict label maps with a checkpoint",
         description="Predict label maps for an image, a folder of images or a project with a segstudio "
                     "checkpoint. Results go to PROJECT/predictions/ (never into labels/) unless --out is given. "
-                    "Exit 0 = all predicted, 1 = some files failed, 2 = could not run.")
+                    "Under torchrun (torchrun --nproc_per_node N -m segmodels predict ...) the files are shared "
+                    "across the N processes. Exit 0 = all predicted, 1 = some files failed, 2 = could not run.")
     parser.add_argument("path", metavar="PATH", help="an image, a folder of images, a project or a VOC root")
     parser.add_argument("--model", "-m", required=True, metavar="CKPT", help="segstudio checkpoint (.pt)")
     parser.add_argument("--out", metavar="DIR", default=None, help="output folder (default: PROJECT/predictions)")

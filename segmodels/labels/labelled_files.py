@@ -3,7 +3,7 @@
 A label file with no labelled pixel (every pixel 255) is not a reviewed label
 (docs/models-and-labels.md#reviewed-labels): the window refuses to save one, but another tool may have
 written it, and it must not list as reviewed. Knowing needs the pixels, and decoding every label at
-each listing would cost far more than the listing itself (docs/models-and-labels.md#reviewed-labels
+each listing would cost far more than the listing itself (docs/models-and-labels.md#blank-label-files
 has the figures), so an 8-bit palette or grey PNG is read row by row as bytes (segmodels.labels.png_peek),
 and each answer is kept with the file's stamp (size, modification time, inode) and
 reused while the stamp is unchanged: a window lists its project many times, decoding each label once.

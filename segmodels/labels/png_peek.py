@@ -1,7 +1,7 @@
 """Whether an 8-bit palette or grey PNG has a pixel that is not 255, without decoding it into an array.
 
 Telling an all-255 label file from a reviewed one needs its pixels, and decoding every label of a
-project costs far more than listing it (docs/models-and-labels.md#reviewed-labels). An all-255 row
+project costs far more than listing it (docs/models-and-labels.md#blank-label-files). An all-255 row
 stored with any of PNG's five row filters is one fixed byte string, given that the rows above it are
 all 255 too (the filters predict from the left, upper and upper-left pixels, all 255 or, on the first
 row and column, 0). So `has_labelled_pixel_png` inflates the image data row by row with zlib and
