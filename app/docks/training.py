@@ -42,6 +42,7 @@ from app import messages
 from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
 from app.docks.iou_table import IouTable
+from app.docks.training_progress import step_bar_format, step_status
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import checkpoint_architecture, demo_model_path, project_checkpoints
 from app.jobs.slot import JobSlot, StartPolicy
@@ -52,7 +53,6 @@ from app.jobs.train import (
     StepUpdate,
     TrainingOutcome,
     TrainingRequest,
-    format_eta,
     training_job,
 )
 from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
@@ -296,10 +296,9 @@ class TrainingDock(QDockWidget):
             self._show_data(report)
         elif isinstance(report, StepUpdate):
             self.progress.setValue(int(report.fraction * 1000))
-            self.progress.setFormat(f"epoch {report.epoch}/{report.epochs} · %p% · {format_eta(report.eta_s)}")
+            self.progress.setFormat(step_bar_format(report))
             self.curves.add_loss(report.epoch - 1 + report.step / max(report.steps, 1), report.loss)
-            self.status_label.setText(f"Epoch {report.epoch}/{report.epochs}, step {report.step}/{report.steps}, "
-                                      f"loss {report.loss:.4f}")
+            self.status_label.setText(step_status(report))
         elif isinstance(report, EpochUpdate):
             self.curves.add_miou(report.epoch, report.miou)
             self.iou_table.show_epoch(report.class_names, report.per_class_iou, report.per_class_pixels)

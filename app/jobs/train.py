@@ -66,6 +66,7 @@ class StepUpdate:
     loss: float
     fraction: float       # of the whole run, 0..1
     eta_s: float | None
+    lr: float = float("nan")  # the learning rate of the step just taken (StepReport.lr)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def _step_update(report: Any) -> StepUpdate:
     steps = max(int(report.steps_per_epoch), 1)
     fraction = ((report.epoch - 1) + report.step / steps) / max(report.epochs, 1)
     eta = report.eta_s if math.isfinite(report.eta_s) else None
-    return StepUpdate(report.epoch, report.epochs, report.step, steps, float(report.loss), min(fraction, 1.0), eta)
+    return StepUpdate(report.epoch, report.epochs, report.step, steps, float(report.loss), min(fraction, 1.0), eta,
+                      float(report.lr))
 
 
 def _take_result(result: Any, outcome: TrainingOutcome) -> None:

@@ -4,12 +4,16 @@ Predictions go to PROJECT/predictions (the folder or the image's project) unless
 palette PNGs named after each image, plus `<stem>.conf.png` confidence maps with --save-confidence.
 A file that cannot be read is reported in one sentence and skipped; the others are processed.
 Exit status: 0 all predicted, 1 some files failed, 2 could not run (bad checkpoint, no images).
+Under `torchrun --nproc_per_node N -m segmodels predict ...` the files are shared across the N processes
+(segmodels.inference.sharding); every process exits with the status of the whole run, and only rank 0
+prints the summary.
 """
 from __future__ import annotations
 
 import argparse
 import collections
 import sys
+from collections.abc import Iterable
 
 from segmodels.models.catalog import DEVICE_CHOICES
 
@@ -22,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "predict", help="predict label maps with a checkpoint",
         description="Predict label maps for an image, a folder of images or a project with a segstudio "
                     "checkpoint. Results go to PROJECT/predictions/ (never into labels/) unless --out is given. "
-                    "Exit 0 = all predicted, 1 = some files failed, 2 = could not run.")
+                    "Under torchrun (torchrun --nproc_per_node N -m segmodels predict ...) the files are shared "
+                    "across the N processes. Exit 0 = all predicted, 1 = some files failed, 2 = could not run.")
     parser.add_argument("path", metavar="PATH", help="an image, a folder of images, a project or a VOC root")
     parser.add_argument("--model", "-m", required=True, metavar="CKPT", help="segstudio checkpoint (.pt)")
     parser.add_argument("--out", metavar="DIR", default=None, help="output folder (default: PROJECT/predictions)")
@@ -58,11 +63,8 @@ def _make_out_dir(out_dir: object) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tqdm import tqdm
-
-    from segmodels.cli.common import progress
     from segmodels.errors import SegError, describe
-    from segmodels.inference.batch import predict_files
+    from segmodels.inference import sharding
     from segmodels.labels.outputs import ProtectedData, check_output_folder, real
     from segmodels.labels.project import ProjectKind, open_path, refuse_symlinked_folder
     from segmodels.labels.review import class_mismatch
@@ -89,17 +91,51 @@ def run(args: argparse.Namespace) -> int:
     if mismatch:  # by name and order, as the window checks: a reordered table passed the count check
         raise SegError(mismatch, path=model_path)
     _make_out_dir(out_dir)
-    results = predict_files(checkpoint, paths, out_dir=out_dir, classes=project_classes, device=args.device,
-                            batch_size=args.batch_size, num_workers=args.num_workers,
-                            save_confidence=args.save_confidence, tile_size=args.tile_size,
-                            refuse=project.refuse_prediction_clash if into_project else None)
+    ctx, device = sharding.start(args.device)
+    try:
+        results = sharding.predict_shard(checkpoint, paths, ctx, out_dir=out_dir, classes=project_classes,
+                                         device=device, batch_size=args.batch_size, num_workers=args.num_workers,
+                                         save_confidence=args.save_confidence, tile_size=args.tile_size,
+                                         refuse=project.refuse_prediction_clash if into_project else None)
+        mine = len(sharding.own_files(paths, ctx))
+        share = f", process {ctx.rank + 1} of {ctx.world_size} ({mine} of the {len(paths)} images)"
+        tally = _report(results, mine, checkpoint.arch, share if ctx.enabled else "", ctx.is_main)
+        done, failed, converted = sharding.combine(tally, ctx, _add)
+    finally:
+        sharding.finish(ctx)
+    if not ctx.is_main:
+        return 1 if failed else 0
+    if sum(converted.values()) > NAMED_CONVERSIONS:
+        kinds = "; ".join(f"{kind} ({count})" for kind, count in converted.most_common())
+        print(f"segstudio predict: {sum(converted.values())} images were read with conversions: {kinds}.",
+              file=sys.stderr)
+    print(f"{done} of {len(paths)} images predicted into {out_dir}"
+          + (f"; {failed} failed." if failed else "."))
+    return 1 if failed else 0
+
+
+Tally = tuple[int, int, "collections.Counter[str]"]  # predicted, failed, read-time conversions by kind
+
+
+def _add(one: Tally, other: Tally) -> Tally:
+    return one[0] + other[0], one[1] + other[1], one[2] + other[2]
+
+
+def _report(results: Iterable, total: int, arch: str, share: str, main: bool) -> Tally:
+    """Print the model and device, a line per skipped file and the first few conversions (a bar on the
+    main process's terminal); count them."""
+    from tqdm import tqdm
+
+    from segmodels.cli.common import progress
+    from segmodels.errors import describe
+
     failed = done = 0
     device_line = ""
     converted: collections.Counter[str] = collections.Counter()
-    for result in progress(results, total=len(paths), desc="predict", unit="image", enabled=sys.stderr.isatty()):
+    for result in progress(results, total=total, desc="predict", unit="image", enabled=main and sys.stderr.isatty()):
         if not device_line:
             device_line = result.device
-            tqdm.write(f"segstudio predict: {checkpoint.arch} on {device_line}", file=sys.stderr)
+            tqdm.write(f"segstudio predict: {arch} on {device_line}{share}", file=sys.stderr)
         if result.ok:
             done += 1
             # Shown, not hidden (the model saw a converted image), but a folder of 1000 grey images
@@ -111,10 +147,4 @@ def run(args: argparse.Namespace) -> int:
         else:
             failed += 1
             tqdm.write(f"segstudio predict: skipped: {result.error}", file=sys.stderr)
-    if sum(converted.values()) > NAMED_CONVERSIONS:
-        kinds = "; ".join(f"{kind} ({count})" for kind, count in converted.most_common())
-        print(f"segstudio predict: {sum(converted.values())} images were read with conversions: {kinds}.",
-              file=sys.stderr)
-    print(f"{done} of {len(paths)} images predicted into {out_dir}"
-          + (f"; {failed} failed." if failed else "."))
-    return 1 if failed else 0
+    return done, failed, converted

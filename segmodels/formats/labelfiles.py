@@ -75,7 +75,12 @@ def label_file(base: Path, encoding: LabelEncoding, model: Callable[[], Path | N
 
 def labelled_stems(labels_dir: Path, encoding: LabelEncoding) -> set[str]:
     """Stems of the label files of `encoding` directly in `labels_dir` (one listing, no decoding)."""
-    return {path.name[: -len(path.suffix)] for path in iter_label_files(labels_dir, encoding)}
+    return set(label_files_by_stem(labels_dir, encoding))
+
+
+def label_files_by_stem(labels_dir: Path, encoding: LabelEncoding) -> dict[str, Path]:
+    """The label files of `encoding` directly in `labels_dir` by stem (one listing, no decoding)."""
+    return {path.name[: -len(path.suffix)]: path for path in iter_label_files(labels_dir, encoding)}
 
 
 def infer_encoding(labels_dir: Path, *, recursive: bool = False,

@@ -28,10 +28,11 @@ from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
 from segmodels.formats.foreign import folder_note
-from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, labelled_stems
+from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, label_files_by_stem
 from segmodels.formats.layouts import FOLDER, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
+from segmodels.labels.labelled_files import has_labelled_file
 from segmodels.labels.project_file import folder_entry, layout_entries, refuse_symlinked_folder
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
 from segmodels.stamps import FileStamp, changed_since
@@ -260,8 +261,9 @@ class Project:
         return self.predictions_dir / stem.with_name(stem.name + ".conf.png")
 
     def status(self, image: Path) -> ImageStatus:
-        """Status from the files present (cheap: no decoding). INVALID comes from validation."""
-        if self.label_path(image).exists():
+        """Status from the files present; a label counts only with a labelled pixel (decoded once per
+        file version: segmodels.labels.labelled_files). INVALID comes from validation."""
+        if self.has_reviewed_label(image):
             return ImageStatus.REVIEWED
         if self.prediction_path(image).exists():
             return ImageStatus.PREDICTED
@@ -270,17 +272,28 @@ class Project:
     def statuses(self) -> dict[Path, ImageStatus]:
         if self.layout.recursive or self.layout.label_stem is not PROJECT.label_stem:
             return {image: self.status(image) for image in self.image_paths()}
-        labels = labelled_stems(self.labels_dir, self.label_encoding)  # .png, or .npy/.npz for one-hot
+        labels = label_files_by_stem(self.labels_dir, self.label_encoding)  # .png, or .npy/.npz for one-hot
         predictions = {p.stem for p in self.predictions_dir.glob("*.png")} if self.predictions_dir.is_dir() else set()
         result = {}
         for image in self.image_paths():
-            if image.stem in labels:
+            if image.stem in labels and self.has_reviewed_label(image, labels[image.stem]):
                 result[image] = ImageStatus.REVIEWED
             elif image.stem in predictions:
                 result[image] = ImageStatus.PREDICTED
             else:
                 result[image] = ImageStatus.UNLABELLED
         return result
+
+    def has_reviewed_label(self, image: Path, label_file: Path | None = None) -> bool:
+        """Whether `image`'s label file (`label_file` when the caller listed it) exists and has a
+        labelled pixel (docs/models-and-labels.md#reviewed-labels)."""
+        raw = self.label_encoding in (LabelEncoding.PALETTE, LabelEncoding.GREY)
+        return has_labelled_file(label_file or self.label_path(image), self.read_label_file, raw_indices=raw)
+
+    def blank_labels(self) -> list[Path]:
+        """Label files on disk without a labelled pixel (every pixel 255): their images are not reviewed."""
+        return [label for image, status in self.statuses().items()
+                if status is not ImageStatus.REVIEWED and (label := self.label_path(image)).exists()]
 
     def labelled_images(self) -> list[Path]:
         """Images that have a reviewed label (what training uses; predictions never count)."""

@@ -67,6 +67,14 @@ def save_refusal(label_map: np.ndarray, classes: ClassTable, image: Path) -> str
     return None
 
 
+def blank_labels_sentence(blank: list[Path]) -> str:
+    """Why label files on disk are not reviewed labels: '2 label files have no labelled pixel ...'."""
+    named = ", ".join(describe(path) for path in blank[:3]) + (", …" if len(blank) > 3 else "")
+    files = "label file has" if len(blank) == 1 else "label files have"
+    return (f"{len(blank)} {files} no labelled pixel (every pixel 255), so their images are not reviewed and "
+            f"are left out of training: {named}. Label those images in the window, or delete those files.")
+
+
 def class_mismatch(checkpoint: Path, model_classes: ClassTable, project_classes: ClassTable) -> str | None:
     """Why a model may not propose labels for this project, or None: its classes must be the project's,
     by name and in order (channel k is written as index k, so a reordered table mislabels every pixel).

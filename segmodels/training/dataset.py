@@ -31,7 +31,7 @@ from segmodels.formats.splits import dataset_split, seeded_split
 from segmodels.formats.voc import VOC_LAYOUTS
 from segmodels.labels.imageio import read_image, upright_note
 from segmodels.labels.project import Project
-from segmodels.labels.review import has_labelled_pixel
+from segmodels.labels.review import blank_labels_sentence, has_labelled_pixel
 
 #: Projects whose decoded pixels fit in this many bytes are cached in memory.
 CACHE_LIMIT_BYTES = 1 << 30
@@ -47,6 +47,8 @@ def reviewed_images(project: Project) -> list[Path]:
 
         # labelme/COCO files where labels were expected: say how to import them, the likely way out
         notes = [note for folder in (project.labels_dir, project.images_dir) if (note := folder_note(folder))]
+        if blank := project.blank_labels():
+            notes.insert(0, blank_labels_sentence(blank))
         raise SegError(f"Project {describe(project.root)} has no reviewed labels in "
                        f"{describe(project.labels_dir)}; label (or accept) some images before training."
                        + "".join(f" {note}" for note in notes[:1]), path=project.root)

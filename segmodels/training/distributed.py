@@ -6,6 +6,9 @@ its LOCAL_RANK device; gloo on CPU), `wrap_model` converts BatchNorm to SyncBatc
 PyTorch's SyncBatchNorm has no CPU kernel, and on CPU DDP's buffer broadcast keeps ranks identical)
 and wraps the model in DDP. Metrics are made global by summing each rank's confusion matrix
 (`all_reduce_sum`); only rank 0 writes checkpoints (`ctx.is_main`), the others wait at `barrier`.
+Before validation `broadcast_buffers` gives every rank rank 0's BatchNorm statistics, so the metric a run
+reports is that of the checkpoint rank 0 writes (docs/training.md#distributed-runs). `gather` collects one
+small picklable value per rank (what `segstudio predict` under torchrun counts).
 Without torchrun every helper is a no-op, so the trainer has a single code path.
 """
 from __future__ import annotations
@@ -86,3 +89,25 @@ def all_reduce_sum(tensor: torch.Tensor, ctx: DistContext) -> torch.Tensor:
 def barrier(ctx: DistContext) -> None:
     if ctx.enabled:
         dist.barrier()
+
+
+def broadcast_buffers(model: torch.nn.Module, ctx: DistContext) -> None:
+    """Copy rank 0's buffers (BatchNorm running statistics) to every rank (no-op when not distributed).
+
+    DDP broadcasts buffers at the start of each forward pass, but every rank's last training forward
+    then updates its own running statistics from its own batch: without this, each rank would validate
+    its shard with statistics no checkpoint holds (docs/training.md#distributed-runs)."""
+    if not ctx.enabled:
+        return
+    with torch.no_grad():
+        for buffer in model.buffers():
+            dist.broadcast(buffer, src=0)
+
+
+def gather(value: object, ctx: DistContext) -> list[object]:
+    """Every rank's `value`, in rank order, on every rank (`[value]` when not distributed)."""
+    if not ctx.enabled:
+        return [value]
+    values: list[object] = [None] * ctx.world_size
+    dist.all_gather_object(values, value)
+    return values

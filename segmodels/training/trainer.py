@@ -28,6 +28,7 @@ from pathlib import Path
 
 from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
+from segmodels.labels.review import blank_labels_sentence
 from segmodels.training import distributed
 from segmodels.training.config import TrainConfig
 from segmodels.training.data_size import data_warnings
@@ -150,9 +151,10 @@ def data_report(state: RunState) -> DataReport:
     on_training = list(val.images) == list(train.images)  # one image, or no readable validation image
     val_count = len(train) if on_training else len(val)
     fine_tune = bool(state.config.from_checkpoint or state.config.resume)
+    warnings = data_warnings(len(train), val_count, validates_on_training=on_training, fine_tune=fine_tune)
+    blank = state.project.blank_labels()  # on disk but all 255: not reviewed, so not in the run
     return DataReport(len(train), val_count, on_training,
-                      tuple(data_warnings(len(train), val_count, validates_on_training=on_training,
-                                          fine_tune=fine_tune)))
+                      tuple(warnings + ([blank_labels_sentence(blank)] if blank else [])))
 
 
 def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
@@ -192,6 +194,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
         if image_count == 0 and state.steps_per_epoch and skipped_messages(state):
             raise SegError(f"Training stopped at epoch {epoch}: none of its images could be read "
                            f"(first: {skipped_messages(state)[0].rstrip('.')}).", path=state.project.root)
+        distributed.broadcast_buffers(state.model, state.ctx)  # validate what rank 0's checkpoint holds
         metrics = evaluate(state.train_model, state.val_batches, len(state.classes), device=state.device,
                            normalization=state.normalization, amp=config.amp, ctx=state.ctx)
         train_loss = loss_sum / max(image_count, 1)

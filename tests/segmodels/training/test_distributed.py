@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 from segmodels.models.checkpoint import load_checkpoint
+from support.torchrun import torchrun
 
 RANK_SCRIPT = r'''
 import hashlib, json, os, sys
@@ -37,19 +34,10 @@ with open(os.path.join(sys.argv[2], f"rank{rank}.json"), "w") as handle:
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_two_gloo_processes_agree_and_write_one_checkpoint(tiny_project: Path, tmp_path: Path) -> None:
     script = tmp_path / "rank.py"
     script.write_text(RANK_SCRIPT)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-               f"--master_port={_free_port()}", str(script), str(tiny_project), str(tmp_path)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    done = torchrun([str(script), str(tiny_project), str(tmp_path)])
     assert done.returncode == 0, done.stderr[-3000:]
     rank0, rank1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1))
     assert rank0["world_size"] == rank1["world_size"] == 2
