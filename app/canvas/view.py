@@ -56,6 +56,10 @@ class Canvas(QGraphicsView):
         self._space_down = False
         self._fit_mode = True  # keep fitting on resize until the user zooms
         self._connect_document()
+        from app.canvas.tool_overlays import ToolOverlays
+
+        self.tool_overlays = ToolOverlays(self)  # the open polygon, the prompt box, clicks and mask preview
+        self.zoom_changed.connect(tools.set_screen_scale)
 
     def _make_brush_outline(self) -> QGraphicsEllipseItem:
         outline = QGraphicsEllipseItem()
@@ -165,9 +169,18 @@ class Canvas(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
         elif button == buttons.LeftButton:
             y, x = self.image_point(event.position())
-            pick = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
-            self.tools.press(y, x, pick=pick)
+            modifiers = event.modifiers()
+            pick = bool(modifiers & Qt.KeyboardModifier.AltModifier)
+            negative = bool(modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
+            self.tools.press(y, x, pick=pick, negative=negative)
         event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.tools.current_interactive is not None:
+            self.tools.double_click(*self.image_point(event.position()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
@@ -201,6 +214,9 @@ class Canvas(QGraphicsView):
         super().leaveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.tools.key(event.key()):  # Enter, Esc, Backspace for an open polygon or prompt
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -225,5 +241,5 @@ class Canvas(QGraphicsView):
         y, x = point
         top, left = y - size // 2, x - size // 2
         self._brush_outline.setRect(QRectF(left, top, size, size))
-        self._brush_outline.setVisible(self.tools.tool not in (Tool.FILL, Tool.ACCEPT_REGION)
+        self._brush_outline.setVisible(self.tools.tool in (Tool.BRUSH, Tool.ERASER)
                                         and self.document.label_map is not None)
