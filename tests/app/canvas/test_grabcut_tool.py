@@ -108,9 +108,11 @@ def test_a_backend_is_one_function(qtbot, grabcut):
         return y0, x0, np.ones((y1 - y0, x1 - x0), bool)
 
     tools.register(Tool.GRABCUT, PromptTool(document, square_backend, "Square", tools))
+    tool = tools.interactive[Tool.GRABCUT]
     drag(canvas, [(10, 10), (19, 29)])
+    wait_preview(qtbot, tool)
     click(canvas, 15, 15)
-    qtbot.waitUntil(lambda: len(seen) == 2 and not tools.interactive[Tool.GRABCUT].computing)
+    qtbot.waitUntil(lambda: len(seen) == 2 and not tool.computing)
     QTest.keyClick(canvas, Qt.Key.Key_Return)
     assert seen[1][1].positives == ((15, 15),) and seen[0][0] == (120, 160, 3)
     assert (document.label_map[10:20, 10:30] == 1).all() and (document.label_map == 1).sum() == 200
