@@ -37,10 +37,14 @@ class ToolOverlays:
         self.canvas = canvas
         scene = canvas.scene()
         self.polygon = QGraphicsPathItem()
+        self.polygon_shadow = QGraphicsPathItem()  # a dark edge under the line: visible on light images too
+        shadow_pen = QPen(QColor(0, 0, 0, 200), 3)
+        shadow_pen.setCosmetic(True)  # 3 screen pixels at any zoom
+        self.polygon_shadow.setPen(shadow_pen)
         self.box = QGraphicsRectItem()
         self.box.setPen(_cosmetic(QColor(255, 255, 255, 230), Qt.PenStyle.DashLine))
         self.preview = IndexedLayer()
-        for item in (self.polygon, self.box, self.preview):
+        for item in (self.polygon_shadow, self.polygon, self.box, self.preview):
             item.setZValue(OVERLAY_Z)
             item.setVisible(False)
             scene.addItem(item)
@@ -56,6 +60,7 @@ class ToolOverlays:
         tool = self.polygon_tool
         if not tool.points:
             self.polygon.setVisible(False)
+            self.polygon_shadow.setVisible(False)
             return
         path = QPainterPath()
         first = QPointF(tool.points[0][1] + 0.5, tool.points[0][0] + 0.5)
@@ -65,7 +70,9 @@ class ToolOverlays:
         path.lineTo(first)  # the closing edge: what Enter would fill
         self.polygon.setPen(_cosmetic(SUBTRACT_COLOR if tool.subtract else FILL_COLOR))
         self.polygon.setPath(path)
+        self.polygon_shadow.setPath(path)
         self.polygon.setVisible(True)
+        self.polygon_shadow.setVisible(True)
 
     def show_prompt(self) -> None:
         tool = self.prompt_tool

@@ -86,8 +86,11 @@ def install_annotation_actions(window: Any) -> AnnotationActions:
         view_menu.insertAction(first, action)
     bar = window.findChild(QToolBar, "tools_toolbar")
     if bar is not None:
-        bar.addSeparator()
-        bar.addWidget(ProtectButton(document, protect, bar))
+        # Beside the tools it changes (the toolbar's end falls into its overflow menu on small screens).
+        entries = bar.actions()
+        tools_end = entries.index(window.tool_actions.grabcut) + 1 if window.tool_actions.grabcut in entries else None
+        after = entries[tools_end] if tools_end is not None and tools_end < len(entries) else None
+        bar.insertWidget(after, ProtectButton(document, protect, bar))
         _name_keys_in_tooltips(bar)
     window.actions_by_name.update(protect=protect, cleanup=cleanup, zoom_in=zoom_in, zoom_out=zoom_out,
                                   show_labels=show_labels)

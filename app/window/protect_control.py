@@ -20,15 +20,17 @@ SHORTCUT = "L"
 def make_protect_action(document: LabelDocument, parent: QObject) -> QAction:
     action = QAction("Protect labels", parent, checkable=True)
     action.setShortcut(QKeySequence(SHORTCUT))
-    action.setToolTip(f"Protect labels ({SHORTCUT}): every tool paints only into unlabelled pixels; "
-                      "the arrow locks single classes")
     protection = document.protection
 
     def show() -> None:
         with QSignalBlocker(action):
             action.setChecked(protection.unlabelled_only)
-        locked = len(protection.locked)
-        action.setIconText("Protect" + (f" +{locked} locked" if locked else ""))
+        locked = sorted(protection.locked)
+        table = document.class_table
+        names = [table[c].name if table is not None and c < len(table) else str(c) for c in locked]
+        action.setIconText(f"Protect ({len(locked)})" if locked else "Protect")  # short: the toolbar is full
+        action.setToolTip(f"Protect labels ({SHORTCUT}): every tool paints only into unlabelled pixels; the "
+                          "arrow locks single classes" + (f". Locked: {', '.join(names)}" if names else ""))
 
     show()
     protection.changed.connect(show)

@@ -75,7 +75,8 @@ def test_l_and_the_lock_menu_set_protection_both_ways(window):
     assert protection.locked == {1}
     protection.set_locked({2})
     assert [a.isChecked() for a in button.class_actions.values()] == [False, False, True]
-    assert "locked" in window.annotation_actions.protect.iconText()
+    protect = window.annotation_actions.protect
+    assert protect.iconText() == "Protect (1)" and "(L)" in protect.toolTip() and "Locked: dog" in protect.toolTip()
 
 
 def test_keys_typed_into_a_new_class_name_stay_there(window, qtbot):
