@@ -1,27 +1,31 @@
 """Edit → "Clean up labels…": fill small holes and remove small islands in one undo step.
 
 `CleanupDialog` asks for the size N (pixels), the scope (the whole image or the active class) and
-which of the two to do, and remembers them for the session; `clean_up(document, settings)` runs
-`segmodels.labels.cleanup.clean_labels` on the current label map and commits what changed as one
-undo step ("Clean up"), so protected labels apply to it like to any tool. It returns the sentence
-for the status bar.
+which of the two to do, and remembers them for the session. OK runs
+`segmodels.labels.cleanup.clean_labels` on a copy of the current label map in a worker (one
+connected-component scan per class: a large map with many classes takes seconds) while the dialog,
+window-modal, says "Cleaning…"; `commit_cleanup` then writes what changed as one undo step ("Clean
+up"), through the document, so protected labels apply to it as to any tool, and the status bar says
+what was done.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QSpinBox,
     QWidget,
 )
 
 from app.document.label_document import LabelDocument
-from segmodels.labels.cleanup import DEFAULT_MAX_AREA, clean_labels
+from segmodels.labels.cleanup import DEFAULT_MAX_AREA, CleanupResult, clean_labels
 
 SHORTCUT = "Ctrl+Shift+C"
 
@@ -34,16 +38,17 @@ class CleanupSettings:
     remove_islands: bool = True
 
 
-def clean_up(document: LabelDocument, settings: CleanupSettings) -> str:
-    label_map = document.label_map
-    if label_map is None or document.is_loading:
-        return "Open an image to clean up its labels."
-    class_id = document.view.active_class if settings.active_class_only else None
-    result = clean_labels(label_map, settings.max_area, class_id=class_id, fill_holes=settings.fill_holes,
-                          remove_islands=settings.remove_islands)
+def commit_cleanup(document: LabelDocument, label_map: np.ndarray, snapshot: np.ndarray,
+                   result: CleanupResult) -> str:
+    """Write the cleaned pixels into `label_map` (the map `snapshot` was copied from) as one undo
+    step; pixels edited since the copy are left as they are. Returns the status-bar sentence."""
+    name = document.image_path.name if document.image_path else "this image"
+    if document.label_map is not label_map:
+        return f"Clean up not applied: {name} is no longer the image it was run on."
+    changed = (result.label_map != snapshot) & (label_map == snapshot)
     with document.edit("Clean up") as stroke:
-        stroke.paint(0, 0, result.label_map != label_map, result.label_map)
-    return result.sentence(document.image_path.name if document.image_path else "this image")
+        stroke.paint(0, 0, changed, result.label_map)
+    return result.sentence(name)
 
 
 class CleanupDialog(QDialog):
@@ -78,14 +83,60 @@ class CleanupDialog(QDialog):
         form.addRow("Scope", self.scope)
         form.addRow(self.holes)
         form.addRow(self.islands)
+        self.progress = QLabel("", self)
+        form.addRow(self.progress)
         form.addRow(buttons)
+        self._worker = None
 
     def settings(self) -> CleanupSettings:
         return CleanupSettings(self.max_area.value(), self.scope.currentIndex() == 1, self.holes.isChecked(),
                                self.islands.isChecked())
 
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
     def accept(self) -> None:
-        CleanupDialog.last_settings = self.settings()
-        sentence = clean_up(self.document, self.last_settings)
-        self.document.status_message.emit(sentence)
+        """Start the cleanup in a worker; the dialog closes when it is committed."""
+        from app.jobs.pools import Pool, pool
+        from app.jobs.worker import GeneratorWorker, start_worker
+
+        if self._worker is not None:
+            return
+        settings = CleanupDialog.last_settings = self.settings()
+        document, label_map = self.document, self.document.label_map
+        if label_map is None or document.is_loading:
+            document.status_message.emit("Open an image to clean up its labels.")
+            super().accept()
+            return
+        snapshot = label_map.copy()
+        class_id = document.view.active_class if settings.active_class_only else None
+        worker = GeneratorWorker.for_call(lambda cancel: clean_labels(
+            snapshot, settings.max_area, class_id=class_id, fill_holes=settings.fill_holes,
+            remove_islands=settings.remove_islands))
+        worker.signals.returned.connect(lambda result: self._done(label_map, snapshot, result))
+        worker.signals.errored.connect(self._failed)
+        self._worker = worker
+        self.progress.setText("Cleaning…")
+        for widget in (self.max_area, self.scope, self.holes, self.islands,
+                       self.buttons.button(QDialogButtonBox.StandardButton.Ok)):
+            widget.setEnabled(False)
+        start_worker(worker, pool(Pool.CHECKS))
+
+    def reject(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()  # its result is dropped: nothing was written
+            self._worker = None
+        super().reject()
+
+    def _done(self, label_map: np.ndarray, snapshot: np.ndarray, result: CleanupResult) -> None:
+        if self._worker is None:
+            return  # cancelled
+        self._worker = None
+        self.document.status_message.emit(commit_cleanup(self.document, label_map, snapshot, result))
         super().accept()
+
+    def _failed(self, sentence: str) -> None:
+        self._worker = None
+        self.document.error.emit(sentence)
+        super().reject()

@@ -1,18 +1,20 @@
 """Cleanup of a label map: fill small holes and remove small islands (specks), in one pass.
 
 - An *island* of class c is an 8-connected component of pixels of c smaller than `max_area` pixels.
-  It takes the class most common on its one-pixel ring (8-neighbours outside it; unlabelled when the
-  ring is unlabelled), as if the speck had never been painted.
+  It takes the class most common around it (counted over the 8-neighbour contacts of its pixels with
+  pixels outside it; unlabelled only when everything around it is unlabelled), as if the speck had
+  never been painted.
 - A *hole* is a 4-connected component smaller than `max_area`, not touching the image border,
   enclosed by one class: for the active-class scope, pixels that are not c enclosed by c (they
-  become c); for the whole-image scope, unlabelled pixels (255), which take the class most common on
-  their ring. (4-connectivity for holes and 8 for islands, so a diagonal gap in an outline neither
+  become c); for the whole-image scope, unlabelled pixels (255), which take the class most common
+  around them. (4-connectivity for holes and 8 for islands, so a diagonal gap in an outline neither
   opens a hole to the outside nor splits an island.)
 
 `clean_labels` works on a copy and returns it with what it did; the caller commits the copy as one
 undo step (only the changed pixels are recorded, app/document/undo.py). Components come from
-`cv2.connectedComponentsWithStats`, so a pass costs a few component scans of the image plus work per
-small component inside its own bounding box.
+`cv2.connectedComponentsWithStats`, one scan per class present; the classes around every small
+component are counted at once with one `np.bincount` over (component, neighbour class) pairs, so
+thousands of specks cost about what one does.
 """
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from segmodels.constants import IGNORE_INDEX
-from segmodels.labels.edits import _cv2
+from segmodels.labels.edits import _cv2, bounding_box
 
 DEFAULT_MAX_AREA = 64
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 @dataclass(frozen=True)
@@ -39,33 +42,58 @@ class CleanupResult:
 
 
 def _small_components(mask: np.ndarray, max_area: int, connectivity: int,
-                      inner_only: bool) -> list[tuple[int, int, np.ndarray]]:
-    """(y0, x0, component mask in its box) for each component of `mask` under `max_area` pixels."""
+                      inner_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(component id per pixel, True for the ids of components under `max_area` pixels)."""
     cv2 = _cv2()
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=connectivity)
-    height, width = mask.shape
-    found = []
-    for index in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] < max_area) + 1:
-        x0, y0, w, h = (int(v) for v in stats[index, :4])
-        if inner_only and (x0 == 0 or y0 == 0 or x0 + w == width or y0 + h == height):
-            continue  # touches the border: not enclosed
-        found.append((y0, x0, labels[y0:y0 + h, x0:x0 + w] == index))
-    return found
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=connectivity)
+    small = stats[:, cv2.CC_STAT_AREA] < max_area
+    small[0] = False  # the background of the mask
+    if inner_only:  # a component touching the border is not enclosed
+        height, width = mask.shape
+        x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+        small &= (x0 > 0) & (y0 > 0) & (x0 + stats[:, cv2.CC_STAT_WIDTH] < width) \
+            & (y0 + stats[:, cv2.CC_STAT_HEIGHT] < height)
+    return labels, small
 
 
-def _ring_majority(label_map: np.ndarray, y0: int, x0: int, component: np.ndarray) -> int:
-    """The class most common on the component's 8-neighbour ring (ties: the lower value)."""
-    h, w = component.shape
-    top, left = max(y0 - 1, 0), max(x0 - 1, 0)
-    bottom, right = min(y0 + h + 1, label_map.shape[0]), min(x0 + w + 1, label_map.shape[1])
-    grown = np.zeros((bottom - top, right - left), dtype=np.uint8)
-    grown[y0 - top:y0 - top + h, x0 - left:x0 - left + w] = component
-    ring = _cv2().dilate(grown, np.ones((3, 3), np.uint8)).astype(bool) & ~grown.astype(bool)
-    values = label_map[top:bottom, left:right][ring]
-    labelled = values[values != IGNORE_INDEX]
-    if labelled.size == 0:
-        return IGNORE_INDEX if values.size else int(label_map[y0, x0])
-    return int(np.bincount(labelled).argmax())
+def _surrounding_class(label_map: np.ndarray, labels: np.ndarray, small: np.ndarray,
+                       ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """For each small component (in id order), the class most common around it; 255 when only
+    unlabelled pixels touch it, 256 when nothing does (the component is the whole image)."""
+    compact = np.full(small.size, -1, dtype=np.int64)
+    compact[small] = np.arange(int(small.sum()))
+    ids = labels[ys, xs]
+    height, width = label_map.shape
+    pairs = []
+    for dy, dx in _NEIGHBOURS:
+        ny, nx = ys + dy, xs + dx
+        inside = (ny >= 0) & (ny < height) & (nx >= 0) & (nx < width)
+        ny, nx, own = ny[inside], nx[inside], ids[inside]
+        outside = labels[ny, nx] != own
+        pairs.append(compact[own[outside]] * 256 + label_map[ny[outside], nx[outside]])
+    counts = np.bincount(np.concatenate(pairs), minlength=int(small.sum()) * 256).reshape(-1, 256)
+    labelled = counts[:, :IGNORE_INDEX]
+    return np.where(labelled.any(axis=1), labelled.argmax(axis=1),
+                    np.where(counts[:, IGNORE_INDEX] > 0, IGNORE_INDEX, 256))
+
+
+def _replace(out: np.ndarray, labels: np.ndarray, small: np.ndarray, value: int | None, *,
+             to_unlabelled: bool) -> int:
+    """Give each small component `value`, or (None) the class around it, which may be unlabelled
+    only when `to_unlabelled`; returns how many components changed."""
+    if not small.any():
+        return 0
+    ys, xs = np.nonzero(small[labels])
+    per_id = np.full(small.size, 256, dtype=np.int64)  # 256: leave as it is
+    per_id[small] = _surrounding_class(out, labels, small, ys, xs) if value is None else value
+    new = per_id[labels[ys, xs]]
+    keep = (new < 256) & (new != out[ys, xs])
+    if not to_unlabelled:
+        keep &= new != IGNORE_INDEX
+    ys, xs = ys[keep], xs[keep]
+    changed = np.unique(labels[ys, xs]).size
+    out[ys, xs] = new[keep]
+    return int(changed)
 
 
 def clean_labels(label_map: np.ndarray, max_area: int, *, class_id: int | None = None,
@@ -76,18 +104,16 @@ def clean_labels(label_map: np.ndarray, max_area: int, *, class_id: int | None =
     if remove_islands:
         classes = [class_id] if class_id is not None else [int(v) for v in np.unique(out) if v != IGNORE_INDEX]
         for value in classes:
-            for y0, x0, component in _small_components(out == value, max_area, 8, inner_only=False):
-                region = out[y0:y0 + component.shape[0], x0:x0 + component.shape[1]]
-                replacement = _ring_majority(out, y0, x0, component)
-                if replacement != value:
-                    region[component] = replacement
-                    islands += 1
+            box = bounding_box(out == value)
+            if box is None:
+                continue
+            # Within the class's bounding box grown by one pixel (its ring): a small class costs its box.
+            y0, x0 = max(box[0] - 1, 0), max(box[1] - 1, 0)
+            window = out[y0:box[2] + 1, x0:box[3] + 1]
+            labels, small = _small_components(window == value, max_area, 8, inner_only=False)
+            islands += _replace(window, labels, small, None, to_unlabelled=True)
     if fill_holes:
         gaps = out != class_id if class_id is not None else out == IGNORE_INDEX
-        for y0, x0, component in _small_components(gaps, max_area, 4, inner_only=True):
-            value = class_id if class_id is not None else _ring_majority(out, y0, x0, component)
-            if value == IGNORE_INDEX:
-                continue
-            out[y0:y0 + component.shape[0], x0:x0 + component.shape[1]][component] = value
-            holes += 1
+        labels, small = _small_components(gaps, max_area, 4, inner_only=True)
+        holes = _replace(out, labels, small, class_id, to_unlabelled=False)
     return CleanupResult(out, holes, islands)

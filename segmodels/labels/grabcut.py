@@ -6,15 +6,17 @@ has clicks, once more with `GC_INIT_WITH_MASK` after stamping definite-foregroun
 definite-background (negative) discs of `CLICK_RADIUS` into its result; a foreground region that
 holds a negative click and no positive one is then dropped whole. Clicks outside the box
 widen the crop so they count. The crop is downscaled so its longer side is at most `WORK_SIDE`
-pixels (GrabCut's cost grows with the pixels: about 85 ms for 200 x 200 and 580 ms for 600 x 600 on
-one laptop core) and the mask is scaled back with nearest-neighbour, so a box on a huge image costs
-what a small one costs. The result is (y0, x0, mask) in image coordinates, the mask covering the crop.
+pixels (GrabCut's cost grows with the pixel count) and the mask is scaled back with nearest-neighbour,
+so a box on a huge image costs what a small one costs. The box pass of the last prompt is kept, so a
+click costs one mask pass. The result is (y0, x0, mask) in image coordinates, the mask covering the crop.
 
 A `Prompt` is what the user gave (a box and clicks); any mask backend (this one, Segment Anything)
 takes an RGB image and a prompt and returns such a mask.
 """
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +30,9 @@ MARGIN = 16
 WORK_SIDE = 256
 CLICK_RADIUS = 3      # in working pixels
 ITERATIONS = 4
+
+_cache_lock = threading.Lock()  # masks are asked for in a worker thread
+_last_rect_pass: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,7 @@ def grabcut_mask(image: np.ndarray, prompt: Prompt, *, work_side: int = WORK_SID
     top, left = to_work(by0, bx0)
     bottom, right = to_work(by1 - 1, bx1 - 1)
     rect = (left, top, max(right - left + 1, 2), max(bottom - top + 1, 2))
-    mask = np.zeros(work.shape[:2], dtype=np.uint8)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.grabCut(work, mask, rect, bgd, fgd, iterations, cv2.GC_INIT_WITH_RECT)
+    mask, bgd, fgd = _rect_pass(work, rect, iterations)
     if prompt.positives or prompt.negatives:
         for points, value in ((prompt.positives, cv2.GC_FGD), (prompt.negatives, cv2.GC_BGD)):
             for y, x in points:
@@ -97,6 +100,26 @@ def grabcut_mask(image: np.ndarray, prompt: Prompt, *, work_side: int = WORK_SID
     if scale != 1.0:
         foreground = cv2.resize(foreground, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
     return cy0, cx0, foreground.view(bool)
+
+
+def _rect_pass(work: np.ndarray, rect: tuple[int, int, int, int],
+               iterations: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GrabCut from the box alone: (mask, background model, foreground model), copies each time.
+    The last result is kept, keyed by the working pixels' digest, so each click of a prompt costs
+    one mask pass instead of a box pass and a mask pass."""
+    global _last_rect_pass
+    key = (hashlib.blake2b(work.tobytes(), digest_size=16).digest(), work.shape, rect, iterations)
+    with _cache_lock:
+        cached = _last_rect_pass
+    if cached is None or cached[0] != key:
+        cv2 = _cv2()
+        mask = np.zeros(work.shape[:2], dtype=np.uint8)
+        bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        cv2.grabCut(work, mask, rect, bgd, fgd, iterations, cv2.GC_INIT_WITH_RECT)
+        cached = (key, mask, bgd, fgd)
+        with _cache_lock:
+            _last_rect_pass = cached
+    return cached[1].copy(), cached[2].copy(), cached[3].copy()
 
 
 def _drop_negative_components(foreground: np.ndarray, negatives: list[Point], positives: list[Point]) -> None:

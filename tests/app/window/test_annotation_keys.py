@@ -109,6 +109,8 @@ def test_cleanup_dialog_cleans_in_one_undo_step(window, qtbot):
     assert dialog is not None and dialog.isVisible()
     dialog.max_area.setValue(10)
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert dialog.busy and dialog.progress.text() == "Cleaning…"  # in a worker; the dialog waits
+    qtbot.waitUntil(lambda: document.undo_stack.count() == 1)
     assert document.label_map[10, 10] == 1 and document.label_map[20, 45] == 0
     assert int((document.label_map != planted).sum()) == 5
     assert document.undo_stack.count() == 1 and "filled 1 hole(s) and removed 1 island(s)" in \
