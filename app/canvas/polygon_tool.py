@@ -28,6 +28,7 @@ class PolygonTool(QObject):
         super().__init__(parent)
         self.document = document
         self.points: list[Point] = []
+        self.cursor: Point | None = None  # where the next vertex would go (the overlay's rubber band)
         self.subtract = False
         self.drag_threshold = 3.0
         self._press: Point | None = None
@@ -58,6 +59,12 @@ class PolygonTool(QObject):
         self._dragged = self._dragged or max(abs(y - py), abs(x - px)) >= self.drag_threshold
         if self._dragged:
             self._add((y, x))
+
+    def hover(self, y: int, x: int) -> None:
+        """The mouse moved with no button down: the open polygon's rubber band follows it."""
+        if self.points and self.cursor != (y, x):
+            self.cursor = (y, x)
+            self.changed.emit()
 
     def release(self, y: int | None = None, x: int | None = None) -> None:
         if self._press is None:
@@ -91,7 +98,7 @@ class PolygonTool(QObject):
     def close(self) -> bool:
         """Fill the polygon (one undo step) and start afresh; False when nothing changed."""
         result = polygon_mask(self.points)
-        subtract, self.points, self.subtract, self._press = self.subtract, [], False, None
+        subtract, self.points, self.subtract, self._press, self.cursor = self.subtract, [], False, None, None
         self.changed.emit()
         if result is None or self.document.label_map is None or self.document.is_loading:
             return False
@@ -102,7 +109,7 @@ class PolygonTool(QObject):
 
     def cancel(self) -> None:
         if self.points or self._press is not None:
-            self.points, self.subtract, self._press = [], False, None
+            self.points, self.subtract, self._press, self.cursor = [], False, None, None
             self.changed.emit()
 
     def _add(self, point: Point) -> None:

@@ -34,7 +34,6 @@ def grabcut_backend(image: np.ndarray, prompt: Prompt) -> MaskResult | None:
 class PromptTool(QObject):
     changed = Signal()            # box, clicks or preview changed: the overlay redraws
     busy_changed = Signal(bool)   # a mask is being computed
-    message = Signal(str)         # a short note for the status bar
 
     def __init__(self, document: LabelDocument, backend: MaskBackend, name: str,
                  parent: QObject | None = None) -> None:
@@ -95,7 +94,7 @@ class PromptTool(QObject):
         self.drag_box = None
         if box[2] - box[0] < 2 or box[3] - box[1] < 2:
             self.changed.emit()
-            self.message.emit(f"{self.name}: drag a box around the object first.")
+            self.document.status_message.emit(f"{self.name}: drag a box around the object first.")
             return
         self._box = box
         self._ask()
@@ -173,7 +172,7 @@ class PromptTool(QObject):
         self._set_computing(False)
         self.changed.emit()
         if result is None:
-            self.message.emit(f"{self.name} found nothing in this box.")
+            self.document.status_message.emit(f"{self.name} found nothing in this box.")
         if self._commit_pending:
             self._commit_pending = False
             self.commit()

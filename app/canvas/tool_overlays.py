@@ -54,6 +54,7 @@ class ToolOverlays:
         self.prompt_tool = tools.interactive[Tool.GRABCUT]
         self.polygon_tool.changed.connect(self.show_polygon)
         self.prompt_tool.changed.connect(self.show_prompt)
+        self.prompt_tool.busy_changed.connect(self._show_busy)
         canvas.document.view.active_class_changed.connect(lambda _: self.show_prompt())
 
     def show_polygon(self) -> None:
@@ -67,12 +68,21 @@ class ToolOverlays:
         path.moveTo(first)
         for y, x in tool.points[1:]:
             path.lineTo(x + 0.5, y + 0.5)
+        if tool.cursor is not None and tool.cursor != tool.points[-1] and not tool.busy:
+            path.lineTo(tool.cursor[1] + 0.5, tool.cursor[0] + 0.5)  # the rubber band to the next vertex
         path.lineTo(first)  # the closing edge: what Enter would fill
         self.polygon.setPen(_cosmetic(SUBTRACT_COLOR if tool.subtract else FILL_COLOR))
         self.polygon.setPath(path)
         self.polygon_shadow.setPath(path)
         self.polygon.setVisible(True)
         self.polygon_shadow.setVisible(True)
+
+    def _show_busy(self, busy: bool) -> None:
+        """A busy cursor over the image while a mask is computed (the window stays responsive)."""
+        if busy:
+            self.canvas.viewport().setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.canvas.viewport().unsetCursor()
 
     def show_prompt(self) -> None:
         tool = self.prompt_tool

@@ -177,6 +177,12 @@ class ToolController(QObject):
             self._stroke.finish()
         self._stroke, self._last = None, None
 
+    def hover(self, y: int, x: int) -> None:
+        """The mouse moved with no button down (an open polygon's rubber band follows it)."""
+        handler = self.interactive.get(self._tool)
+        if handler is not None and hasattr(handler, "hover"):
+            handler.hover(y, x)
+
     def double_click(self, y: int, x: int) -> None:
         handler = self.interactive.get(self._tool)
         if handler is not None:

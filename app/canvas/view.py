@@ -193,6 +193,8 @@ class Canvas(QGraphicsView):
         y, x = self.image_point(pos)
         if self.tools.is_painting:
             self.tools.move(y, x)
+        else:
+            self.tools.hover(y, x)
         self._update_outline((y, x))
         inside = self.document.label_map is not None and 0 <= y < self.document.label_map.shape[0] \
             and 0 <= x < self.document.label_map.shape[1]

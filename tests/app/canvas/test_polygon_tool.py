@@ -102,3 +102,29 @@ def test_switching_tool_drops_an_open_polygon(polygon):
         click(canvas, y, x)
     tools.set_tool(Tool.BRUSH)
     assert not tools.interactive[Tool.POLYGON].is_open and document.undo_stack.count() == 0
+
+
+def test_rubber_band_follows_the_mouse(polygon):
+    document, tools, canvas = polygon
+    for y, x in VERTICES[:2]:
+        click(canvas, y, x)
+    QTest.mouseMove(canvas.viewport(), view_point(canvas, 30, 30))
+    path = canvas.tool_overlays.polygon.path()
+    assert path.elementCount() == 4  # two vertices, the band to the cursor, the closing edge
+    assert (path.elementAt(2).x, path.elementAt(2).y) == (30.5, 30.5)
+
+
+def test_polygon_on_the_shown_proposal_takes_it_in_first(qtbot, tmp_path, messages):
+    from app.document.view_state import ViewMode
+
+    project = make_project(tmp_path / "p", count=1, labelled=0, predicted=1)
+    document, tools, canvas = open_canvas(qtbot, project)
+    document.view.set_view_mode(ViewMode.PREDICTION)
+    tools.set_tool(Tool.POLYGON)
+    document.view.set_active_class(1)
+    for y, x in VERTICES:
+        click(canvas, y, x)
+    QTest.keyClick(canvas, Qt.Key.Key_Return)
+    inside = fill_poly(document.label_map.shape, VERTICES)
+    assert (document.label_map[inside] == 1).all() and (document.label_map[~inside] == 2).all()
+    assert document.undo_stack.count() == 1 and document.view.view_mode is ViewMode.LABEL

@@ -117,3 +117,17 @@ def test_cleanup_dialog_cleans_in_one_undo_step(window, qtbot):
         window.statusBar().currentMessage()
     document.undo()
     assert np.array_equal(document.label_map, planted)
+
+
+def test_cleanup_is_not_applied_to_another_image(window):
+    from app.window.cleanup_command import commit_cleanup
+    from segmodels.labels.cleanup import clean_labels
+
+    document = window.document
+    label_map = document.label_map
+    snapshot = label_map.copy()
+    result = clean_labels(snapshot, 10)
+    window.image_list.next_action.trigger()
+    assert document.label_map is not label_map
+    assert "no longer the image" in commit_cleanup(document, label_map, snapshot, result)
+    assert document.undo_stack.count() == 0
