@@ -17,7 +17,6 @@ from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
 from app.canvas.layers import IndexedLayer
-from app.canvas.tools import Tool
 
 OVERLAY_Z = 4  # above the highlight overlay (3)
 FILL_COLOR = QColor(255, 255, 255, 230)
@@ -49,16 +48,23 @@ class ToolOverlays:
             item.setVisible(False)
             scene.addItem(item)
         self.markers: list[QGraphicsEllipseItem] = []
-        tools = canvas.tools
-        self.polygon_tool = tools.interactive[Tool.POLYGON]
-        self.prompt_tool = tools.interactive[Tool.GRABCUT]
-        self.polygon_tool.changed.connect(self.show_polygon)
-        self.prompt_tool.changed.connect(self.show_prompt)
-        self.prompt_tool.busy_changed.connect(self._show_busy)
-        canvas.document.view.active_class_changed.connect(lambda _: self.show_prompt())
+        self._prompt_tool = None  # the prompt tool shown last (only the current tool collects input)
+        canvas.document.view.active_class_changed.connect(self._recolor_preview)
 
-    def show_polygon(self) -> None:
-        tool = self.polygon_tool
+    def attach(self, handler) -> None:
+        """Show what `handler` collects: a polygon tool's vertices (it has `points`) or a prompt
+        tool's box, clicks and preview (it has `drag_box`)."""
+        if hasattr(handler, "points"):
+            handler.changed.connect(lambda: self.show_polygon(handler))
+        elif hasattr(handler, "drag_box"):
+            handler.changed.connect(lambda: self.show_prompt(handler))
+            handler.busy_changed.connect(self._show_busy)
+
+    def _recolor_preview(self, _class_id: int) -> None:
+        if self._prompt_tool is not None:
+            self.show_prompt(self._prompt_tool)
+
+    def show_polygon(self, tool) -> None:
         if not tool.points:
             self.polygon.setVisible(False)
             self.polygon_shadow.setVisible(False)
@@ -84,8 +90,8 @@ class ToolOverlays:
         else:
             self.canvas.viewport().unsetCursor()
 
-    def show_prompt(self) -> None:
-        tool = self.prompt_tool
+    def show_prompt(self, tool) -> None:
+        self._prompt_tool = tool
         corners = tool.drag_box
         prompt = tool.prompt
         if corners is not None:

@@ -59,6 +59,7 @@ class ToolController(QObject):
     tool_changed = Signal(object)        # Tool
     brush_size_changed = Signal(int)
     class_picked = Signal(int)           # after an Alt+click
+    handler_added = Signal(object, object)  # Tool, its InteractiveTool: the canvas shows what it collects
 
     def __init__(self, document: LabelDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -68,20 +69,33 @@ class ToolController(QObject):
         self._stroke: Stroke | None = None
         self._last: tuple[int, int] | None = None
         self.interactive: dict[Tool, InteractiveTool] = {}
-        from app.canvas.polygon_tool import PolygonTool
-        from app.canvas.prompt_tool import PromptTool, grabcut_backend
-
-        self.register(Tool.POLYGON, PolygonTool(document, self))
-        self.register(Tool.GRABCUT, PromptTool(document, grabcut_backend, "GrabCut", self))
+        self._drag_threshold = 3.0
 
     def register(self, tool: Tool, handler: InteractiveTool) -> None:
-        """Make `handler` receive the events while `tool` is the current tool."""
+        """Make `handler` receive the events while `tool` is the current tool (and views show it:
+        `handler_added`)."""
+        handler.drag_threshold = self._drag_threshold
         self.interactive[tool] = handler
+        self.handler_added.emit(tool, handler)
+
+    def _ensure_handler(self, tool: Tool) -> None:
+        """The built-in interactive tools are made when first chosen: their modules stay out of start-up."""
+        if tool in self.interactive or tool not in (Tool.POLYGON, Tool.GRABCUT):
+            return
+        if tool is Tool.POLYGON:
+            from app.canvas.polygon_tool import PolygonTool
+
+            self.register(tool, PolygonTool(self.document, self))
+        else:
+            from app.canvas.prompt_tool import PromptTool, grabcut_backend
+
+            self.register(tool, PromptTool(self.document, grabcut_backend, "GrabCut", self))
 
     def set_screen_scale(self, zoom: float) -> None:
         """Screen pixels per image pixel (the canvas's zoom): a drag is 4 screen pixels at any zoom."""
+        self._drag_threshold = max(1.0, 4.0 / max(zoom, 1e-6))
         for handler in self.interactive.values():
-            handler.drag_threshold = max(1.0, 4.0 / max(zoom, 1e-6))
+            handler.drag_threshold = self._drag_threshold
 
     # -- settings ----------------------------------------------------------------------------------
     @property
@@ -91,6 +105,7 @@ class ToolController(QObject):
     def set_tool(self, tool: Tool) -> None:
         if tool is not self._tool:
             self.cancel_or_finish()
+            self._ensure_handler(tool)
             self._tool = tool
             self.tool_changed.emit(tool)
 

@@ -56,10 +56,16 @@ class Canvas(QGraphicsView):
         self._space_down = False
         self._fit_mode = True  # keep fitting on resize until the user zooms
         self._connect_document()
+        self.tool_overlays = None  # the open polygon, the prompt box, clicks and mask preview: made with the tools
+        tools.handler_added.connect(self._show_tool_input)
+        self.zoom_changed.connect(tools.set_screen_scale)
+
+    def _show_tool_input(self, tool: Tool, handler: object) -> None:
         from app.canvas.tool_overlays import ToolOverlays
 
-        self.tool_overlays = ToolOverlays(self)  # the open polygon, the prompt box, clicks and mask preview
-        self.zoom_changed.connect(tools.set_screen_scale)
+        if self.tool_overlays is None:
+            self.tool_overlays = ToolOverlays(self)
+        self.tool_overlays.attach(handler)
 
     def _make_brush_outline(self) -> QGraphicsEllipseItem:
         outline = QGraphicsEllipseItem()

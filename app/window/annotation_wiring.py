@@ -18,11 +18,10 @@ from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from app.canvas.view import WHEEL_STEP
-from app.window.cleanup_command import SHORTCUT as CLEANUP_SHORTCUT
-from app.window.cleanup_command import CleanupDialog
 from app.window.protect_control import ProtectButton, make_protect_action
 
 OVERLAY_KEY = "H"
+CLEANUP_SHORTCUT = "Ctrl+Shift+C"
 
 
 class AnnotationActions(NamedTuple):
@@ -48,7 +47,9 @@ def _zoom(canvas, factor: float) -> None:
     canvas.set_zoom(canvas.zoom * factor, anchor)
 
 
-def open_cleanup_dialog(window: Any) -> CleanupDialog:
+def open_cleanup_dialog(window: Any):
+    from app.window.cleanup_command import CleanupDialog  # with its pixel code, when first asked for
+
     dialog = CleanupDialog(window.document, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()  # window-modal, without a nested event loop

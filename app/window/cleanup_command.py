@@ -27,8 +27,6 @@ from PySide6.QtWidgets import (
 from app.document.label_document import LabelDocument
 from segmodels.labels.cleanup import DEFAULT_MAX_AREA, CleanupResult, clean_labels
 
-SHORTCUT = "Ctrl+Shift+C"
-
 
 @dataclass(frozen=True)
 class CleanupSettings:
