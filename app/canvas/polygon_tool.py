@@ -97,10 +97,14 @@ class PolygonTool(QObject):
     # -- outcomes ----------------------------------------------------------------------------------
     def close(self) -> bool:
         """Fill the polygon (one undo step) and start afresh; False when nothing changed."""
-        result = polygon_mask(self.points)
-        subtract, self.points, self.subtract, self._press, self.cursor = self.subtract, [], False, None, None
+        label_map = self.document.label_map
+        points, subtract = self.points, self.subtract
+        self.points, self.subtract, self._press, self.cursor = [], False, None, None
         self.changed.emit()
-        if result is None or self.document.label_map is None or self.document.is_loading:
+        if label_map is None or self.document.is_loading:
+            return False
+        result = polygon_mask(points, label_map.shape)
+        if result is None:
             return False
         y0, x0, mask = result
         value = IGNORE_INDEX if subtract else self.document.view.active_class

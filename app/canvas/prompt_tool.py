@@ -85,6 +85,9 @@ class PromptTool(QObject):
             self.drag_box = (self.drag_box[0], (y, x))
             self.changed.emit()
 
+    def hover(self, y: int, x: int) -> None:
+        """Nothing follows the mouse between clicks."""
+
     def release(self, y: int | None = None, x: int | None = None) -> None:
         if self.drag_box is None:
             return

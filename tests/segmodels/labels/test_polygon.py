@@ -36,3 +36,20 @@ def test_same_pixels_as_fillpoly_on_the_whole_image(points):
 
 def test_no_points_no_mask():
     assert polygon_mask([]) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(-200, 250), st.integers(-200, 260)), min_size=1, max_size=7))
+def test_clipped_to_the_image_the_same_pixels_inside(points):
+    result = polygon_mask(points, (50, 60))
+    expected = reference((50, 60), points)
+    if result is None:
+        assert not expected.any()
+    else:
+        assert result[2].shape[0] <= 50 and result[2].shape[1] <= 60
+        assert np.array_equal(placed((50, 60), result), expected)
+
+
+def test_a_vertex_far_outside_does_not_make_a_huge_mask():
+    y0, x0, mask = polygon_mask([(0, 0), (0, 10), (10_000_000, 5)], (40, 60))
+    assert mask.shape == (40, 11) and mask[:, 5].all()
