@@ -103,6 +103,10 @@ class PromptTool(QObject):
         self._ask()
 
     def double_click(self, y: int, x: int) -> None:
+        """Commit. The double click's first press added a click there: it was not meant as one."""
+        if self._clicks and self._clicks[-1][0] == (y, x):
+            self._clicks.pop()
+            self._ask()
         self.commit()
 
     def key(self, key: int) -> bool:

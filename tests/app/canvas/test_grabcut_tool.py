@@ -61,8 +61,14 @@ def test_negative_click_removes_a_region(qtbot, grabcut):
     assert mask[60 - y0, 45 - x0] and mask[60 - y0, 115 - x0]
     click(canvas, 60, 115, SHIFT)
     wait_preview(qtbot, tool)
+    calls = []
+    backend = tool.backend
+    tool.backend = lambda image, prompt: calls.append(prompt) or backend(image, prompt)
+    click(canvas, 10, 10)  # a double click, as a mouse makes it: press, release, double-click, release
     QTest.mouseDClick(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                      canvas.mapFromScene(10.5, 10.5))  # a double click commits
+                      canvas.mapFromScene(10.5, 10.5))
+    qtbot.waitUntil(lambda: document.undo_stack.count() == 1)
+    assert calls[-1].positives == ()  # its first press was not taken as a click
     labelled = document.label_map == 1
     assert iou(labelled[:, :80], discs[:, :80]) > 0.9 and not labelled[:, 80:].any()
     assert document.undo_stack.count() == 1
