@@ -97,6 +97,30 @@ def test_keys_typed_into_a_new_class_name_stay_there(window, qtbot):
     qtbot.waitUntil(lambda: window.document.class_table.names[-1] == typed)
 
 
+@pytest.mark.parametrize("kind", ["spin", "text"])
+def test_keys_typed_into_a_spin_box_or_text_edit_stay_there(window, qtbot, kind):
+    from PySide6.QtWidgets import QDockWidget, QSpinBox, QTextEdit
+
+    field = QSpinBox() if kind == "spin" else QTextEdit()
+    if kind == "spin":
+        field.setRange(0, 10**6)
+    dock = QDockWidget("Settings")
+    dock.setWidget(field)
+    window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+    qtbot.waitUntil(field.isVisible)
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    before = (window.tools.tool, window.document.view.active_class, window.canvas.zoom)
+    keys = "120" if kind == "spin" else "pg12=-hl"
+    if kind == "spin":
+        field.lineEdit().selectAll()
+    QTest.keyClicks(field, keys)
+    shown = field.value() if kind == "spin" else field.toPlainText()
+    assert shown == (120 if kind == "spin" else keys)
+    assert (window.tools.tool, window.document.view.active_class, window.canvas.zoom) == before
+    assert not window.document.protection.unlabelled_only
+
+
 def test_cleanup_dialog_cleans_in_one_undo_step(window, qtbot):
     document = window.document
     with document.edit("plant") as stroke:
