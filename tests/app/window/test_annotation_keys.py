@@ -41,6 +41,8 @@ def test_every_tool_has_a_key_named_in_its_tooltip(window):
         assert action.toolTip().startswith(f"{action.text()} ({key})")
         QTest.keyClick(window.canvas, key.lower())
         assert window.tools.tool is tool
+        if tool is not Tool.BRUSH:  # how to use it, in the status bar
+            assert "Esc cancels" in window.statusBar().currentMessage()
     bar = window.findChild(QToolBar, "tools_toolbar")
     for action in bar.actions():
         key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
