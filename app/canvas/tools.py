@@ -1,4 +1,4 @@
-"""Editing tools: brush, eraser, flood fill, accept region and the Alt+click class picker.
+"""Editing tools: brush, eraser, flood fill, accept region, polygon, GrabCut and the Alt+click class picker.
 
 Tools work in image coordinates (row y, column x) and know nothing about mouse events or zoom: the
 canvas translates Qt events and calls `ToolController.press/move/release`, and tests call the same
@@ -14,6 +14,7 @@ under a click into the label and leaves the view as it is, so the next region ca
 from __future__ import annotations
 
 import enum
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,6 +33,23 @@ class Tool(enum.Enum):
     ERASER = "eraser"
     FILL = "fill"
     ACCEPT_REGION = "accept_region"  # the proposal's region under a click becomes label
+    POLYGON = "polygon"              # click vertices or drag a lasso; the polygon is filled
+    GRABCUT = "grabcut"              # drag a box, click to refine, Enter commits the mask
+
+
+class InteractiveTool(Protocol):
+    """A tool that edits after several events (app/canvas/polygon_tool.py, prompt_tool.py)."""
+
+    busy: bool                 # the button is down on it: moves go to it
+    drag_threshold: float      # image pixels a press must move to be a drag (set from the zoom)
+
+    def press(self, y: int, x: int, negative: bool = False) -> None: ...
+    def move(self, y: int, x: int) -> None: ...
+    def hover(self, y: int, x: int) -> None: ...
+    def release(self, y: int | None = None, x: int | None = None) -> None: ...
+    def double_click(self, y: int, x: int) -> None: ...
+    def key(self, key: int) -> bool: ...
+    def cancel(self) -> None: ...
 
 
 #: Key -> class id: 1-9 pick classes 1-9, 0 picks class 10, backtick picks class 0.
@@ -42,6 +60,7 @@ class ToolController(QObject):
     tool_changed = Signal(object)        # Tool
     brush_size_changed = Signal(int)
     class_picked = Signal(int)           # after an Alt+click
+    handler_added = Signal(object, object)  # Tool, its InteractiveTool: the canvas shows what it collects
 
     def __init__(self, document: LabelDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +69,34 @@ class ToolController(QObject):
         self._brush_size = DEFAULT_BRUSH_SIZE
         self._stroke: Stroke | None = None
         self._last: tuple[int, int] | None = None
+        self.interactive: dict[Tool, InteractiveTool] = {}
+        self._drag_threshold = 3.0
+
+    def register(self, tool: Tool, handler: InteractiveTool) -> None:
+        """Make `handler` receive the events while `tool` is the current tool (and views show it:
+        `handler_added`)."""
+        handler.drag_threshold = self._drag_threshold
+        self.interactive[tool] = handler
+        self.handler_added.emit(tool, handler)
+
+    def _ensure_handler(self, tool: Tool) -> None:
+        """The built-in interactive tools are made when first chosen: their modules stay out of start-up."""
+        if tool in self.interactive or tool not in (Tool.POLYGON, Tool.GRABCUT):
+            return
+        if tool is Tool.POLYGON:
+            from app.canvas.polygon_tool import PolygonTool
+
+            self.register(tool, PolygonTool(self.document, self))
+        else:
+            from app.canvas.prompt_tool import PromptTool, grabcut_backend
+
+            self.register(tool, PromptTool(self.document, grabcut_backend, "GrabCut", self))
+
+    def set_screen_scale(self, zoom: float) -> None:
+        """Screen pixels per image pixel (the canvas's zoom): a drag is 4 screen pixels at any zoom."""
+        self._drag_threshold = max(1.0, 4.0 / max(zoom, 1e-6))
+        for handler in self.interactive.values():
+            handler.drag_threshold = self._drag_threshold
 
     # -- settings ----------------------------------------------------------------------------------
     @property
@@ -59,6 +106,7 @@ class ToolController(QObject):
     def set_tool(self, tool: Tool) -> None:
         if tool is not self._tool:
             self.cancel_or_finish()
+            self._ensure_handler(tool)
             self._tool = tool
             self.tool_changed.emit(tool)
 
@@ -91,11 +139,17 @@ class ToolController(QObject):
 
     @property
     def is_painting(self) -> bool:
-        return self._stroke is not None
+        handler = self.interactive.get(self._tool)
+        return self._stroke is not None or (handler is not None and handler.busy)
+
+    @property
+    def current_interactive(self) -> InteractiveTool | None:
+        return self.interactive.get(self._tool)
 
     # -- events in image coordinates ---------------------------------------------------------------
-    def press(self, y: int, x: int, *, pick: bool = False) -> None:
-        """Mouse button down at pixel (y, x); `pick` (Alt held) picks the class under the cursor."""
+    def press(self, y: int, x: int, *, pick: bool = False, negative: bool = False) -> None:
+        """Mouse button down at pixel (y, x); `pick` (Alt held) picks the class under the cursor;
+        `negative` (Ctrl or Shift held) subtracts with the polygon, or is a negative click."""
         document = self.document
         if document.label_map is None or document.is_loading:
             return  # nothing to paint on, or the image shown is about to be replaced
@@ -104,6 +158,10 @@ class ToolController(QObject):
             return
         if self._tool is Tool.ACCEPT_REGION:
             accept_region(document, y, x)
+            return
+        handler = self.interactive.get(self._tool)
+        if handler is not None:
+            handler.press(y, x, negative)
             return
         # Painting on the shown proposal edits the proposal (it is accepted first, same undo step),
         # where switching to the empty label threw it away.
@@ -122,16 +180,41 @@ class ToolController(QObject):
     def move(self, y: int, x: int) -> None:
         if self._stroke is not None:
             self._dab(y, x)
+        elif (handler := self.interactive.get(self._tool)) is not None:
+            handler.move(y, x)
 
     def release(self, y: int | None = None, x: int | None = None) -> None:
+        handler = self.interactive.get(self._tool)
+        if handler is not None and self._stroke is None:
+            handler.release(y, x)
         if self._stroke is not None:
             if y is not None and x is not None:
                 self._dab(y, x)
             self._stroke.finish()
         self._stroke, self._last = None, None
 
+    def hover(self, y: int, x: int) -> None:
+        """The mouse moved with no button down (an open polygon's rubber band follows it)."""
+        handler = self.interactive.get(self._tool)
+        if handler is not None:
+            handler.hover(y, x)
+
+    def double_click(self, y: int, x: int) -> None:
+        handler = self.interactive.get(self._tool)
+        if handler is not None:
+            handler.double_click(y, x)
+
+    def key(self, key: int) -> bool:
+        """A key for the current interactive tool (Enter, Esc, Backspace); False when not taken."""
+        handler = self.interactive.get(self._tool)
+        return handler is not None and handler.key(key)
+
     def cancel_or_finish(self) -> None:
-        """End a stroke in progress (on tool or image switch) keeping what was painted."""
+        """End a stroke in progress (on tool or image switch) keeping what was painted; an open
+        polygon or prompt, which has painted nothing yet, is dropped."""
+        handler = self.interactive.get(self._tool)
+        if handler is not None:
+            handler.cancel()
         self.release()
 
     # -- the tools ---------------------------------------------------------------------------------

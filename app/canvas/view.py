@@ -56,6 +56,16 @@ class Canvas(QGraphicsView):
         self._space_down = False
         self._fit_mode = True  # keep fitting on resize until the user zooms
         self._connect_document()
+        self.tool_overlays = None  # the open polygon, the prompt box, clicks and mask preview: made with the tools
+        tools.handler_added.connect(self._show_tool_input)
+        self.zoom_changed.connect(tools.set_screen_scale)
+
+    def _show_tool_input(self, tool: Tool, handler: object) -> None:
+        from app.canvas.tool_overlays import ToolOverlays
+
+        if self.tool_overlays is None:
+            self.tool_overlays = ToolOverlays(self)
+        self.tool_overlays.attach(handler)
 
     def _make_brush_outline(self) -> QGraphicsEllipseItem:
         outline = QGraphicsEllipseItem()
@@ -165,9 +175,18 @@ class Canvas(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
         elif button == buttons.LeftButton:
             y, x = self.image_point(event.position())
-            pick = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
-            self.tools.press(y, x, pick=pick)
+            modifiers = event.modifiers()
+            pick = bool(modifiers & Qt.KeyboardModifier.AltModifier)
+            negative = bool(modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
+            self.tools.press(y, x, pick=pick, negative=negative)
         event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.tools.current_interactive is not None:
+            self.tools.double_click(*self.image_point(event.position()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
@@ -180,6 +199,8 @@ class Canvas(QGraphicsView):
         y, x = self.image_point(pos)
         if self.tools.is_painting:
             self.tools.move(y, x)
+        else:
+            self.tools.hover(y, x)
         self._update_outline((y, x))
         inside = self.document.label_map is not None and 0 <= y < self.document.label_map.shape[0] \
             and 0 <= x < self.document.label_map.shape[1]
@@ -201,6 +222,9 @@ class Canvas(QGraphicsView):
         super().leaveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.tools.key(event.key()):  # Enter, Esc, Backspace for an open polygon or prompt
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -225,5 +249,5 @@ class Canvas(QGraphicsView):
         y, x = point
         top, left = y - size // 2, x - size // 2
         self._brush_outline.setRect(QRectF(left, top, size, size))
-        self._brush_outline.setVisible(self.tools.tool not in (Tool.FILL, Tool.ACCEPT_REGION)
+        self._brush_outline.setVisible(self.tools.tool in (Tool.BRUSH, Tool.ERASER)
                                         and self.document.label_map is not None)

@@ -75,7 +75,9 @@ class ClassesDock(QDockWidget):
         self.color_button = QPushButton("Colour…")
         self.add_button.setToolTip("Append a class; type its name in the new row")
         self.color_button.setToolTip("Change the selected class's colour (or double-click its swatch)")
-        self.add_button.clicked.connect(self.add_class)
+        # (clicked passes `checked` = False, which add_class would take as the name and open no editor,
+        # leaving the keys typed for the new name to the tool shortcuts)
+        self.add_button.clicked.connect(lambda: self.add_class())
         self.color_button.clicked.connect(lambda: self.recolor_class(self.document.view.active_class))
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)

@@ -28,6 +28,7 @@ Public API (other docks plug in here):
     document.apply_mask(y0, x0, mask, value, "Fill")   # one-dab edit = `with edit(): paint`
     document.unsaved_images() -> list[Path]; document.label_map_of(path) -> ndarray | None
     document.view: opacity, hidden_classes, view_mode, active_class and their setters and signals
+    document.protection: protected labels, obeyed by every stroke (app/document/protection.py)
 
 Read-only state: project, image_path, image (RGB array), label_map, prediction, confidence,
 class_table, undo_group, undo_stack, is_dirty, is_loading, loading_path, image_pyramid.
@@ -49,6 +50,7 @@ from app.document.conflicts import Resolver, safest
 from app.document.levels import ReadyLevels
 from app.document.loading import ImageLoader, LoadedView, is_large, load_view, read_side_file
 from app.document.proposal import warn_unknown
+from app.document.protection import ProtectionState
 from app.document.save_as import read_only_warning
 from app.document.saving import DocumentSaving, Outcome, replaced_image_choice
 from app.document.sessions import ImageSessions
@@ -98,6 +100,8 @@ class LabelDocument(DocumentSaving, QObject):
         #: Images of this project that could not be opened, with the sentence why (image_failed)
         self.failed_images: dict[Path, str] = {}
         self._stroke: Stroke | None = None
+        self.protection = ProtectionState(self)  # protected labels: applied to every stroke below
+        self.project_changed.connect(lambda: self.protection.set_locked(()))  # ids of another table
         self._writable = True
         self.undo_limit_bytes = UNDO_LIMIT_BYTES  # memory cap on undo steps across images (preferences)
         self.resolve_conflict: Resolver = safest  # files changed on disk: the window asks the user instead
@@ -301,25 +305,27 @@ class LabelDocument(DocumentSaving, QObject):
         self.prediction_changed.emit()
 
     # -- editing -----------------------------------------------------------------------------------
-    def edit(self, text: str) -> Stroke:
+    def edit(self, text: str, *, protected: bool = True) -> Stroke:
         """One grouped edit as one undo step: `with document.edit("Fill") as stroke: stroke.paint(...)`
         commits on exit and rolls back (no undo step) when the block raises. The stroke is closed
         (paints nothing) when no image is open or another one is loading. A stroke in progress is
-        committed first."""
-        stroke = self.begin_stroke(text)
+        committed first. `protected=False` ignores protected labels (restoring recovered edits)."""
+        stroke = self.begin_stroke(text, protected=protected)
         return stroke if stroke is not None else Stroke(text, None, self._notify_label, self._commit_stroke)
 
-    def begin_stroke(self, text: str) -> Stroke | None:
+    def begin_stroke(self, text: str, *, protected: bool = True) -> Stroke | None:
         """Start one undo step (a mouse drag); None when no image is open or another one is loading."""
         if self._label_map is None or self._loader.is_busy:
             return None
         self._finish_stroke()
-        self._stroke = Stroke(text, self._label_map, self._notify_label, self._commit_stroke)
+        writable = self.protection.rule.writable if protected and self.protection.rule.active else None
+        self._stroke = Stroke(text, self._label_map, self._notify_label, self._commit_stroke, writable)
         return self._stroke
 
-    def apply_mask(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int, text: str) -> bool:
+    def apply_mask(self, y0: int, x0: int, mask: np.ndarray, value: np.ndarray | int, text: str, *,
+                   protected: bool = True) -> bool:
         """A one-dab edit (flood fill, accept prediction) as one undo step; False if nothing changed."""
-        with self.edit(text) as stroke:
+        with self.edit(text, protected=protected) as stroke:
             return stroke.paint(y0, x0, mask, value) is not None
 
     def undo(self) -> None:

@@ -8,6 +8,8 @@
 - `accept_region(document, y, x)`: the "Accept region" tool. The proposal's 4-connected region of one
   class under the click is copied into the label as one undo step (the fastest way to keep the digits,
   or the background, the model got right).
+- `edit_shown(document, text)`: one undo step made on what is shown (polygon, smart tools): with the
+  proposal shown, it is taken in first as `accept_into` does, and the label view is shown after.
 - `unknown_in_proposal(document)`: the sentence that warns, when a proposal is accepted, that it holds
   class indices the project lacks (saving refuses them: segmodels.labels.review).
 
@@ -15,11 +17,14 @@ Functions over a `LabelDocument`, kept out of it so that the document stays abou
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.document.undo import Stroke
+from app.document.view_state import ViewMode
 from segmodels.constants import IGNORE_INDEX
 from segmodels.labels.edits import flood_fill_mask
 from segmodels.labels.review import unknown_classes_sentence, unknown_values
@@ -42,6 +47,19 @@ def accept_into(document: LabelDocument, stroke: Stroke) -> bool:
     if sentence is not None:  # the status bar, not a box: a modal box in the middle of a drag would end it
         document.status_message.emit(sentence)
     return True
+
+
+@contextmanager
+def edit_shown(document: LabelDocument, text: str) -> Iterator[Stroke]:
+    """`with edit_shown(document, "Polygon") as stroke:` like `document.edit`, on the shown proposal
+    when it is shown."""
+    on_proposal = document.view.view_mode is ViewMode.PREDICTION and document.prediction is not None
+    with document.edit(text) as stroke:
+        if on_proposal:
+            accept_into(document, stroke)
+        yield stroke
+    if document.view.view_mode is ViewMode.PREDICTION:
+        document.view.set_view_mode(ViewMode.LABEL)  # the edit went into the label: show it
 
 
 def accept_region(document: LabelDocument, y: int, x: int) -> int:

@@ -216,7 +216,7 @@ class Autosave(QObject):
             problems.append(f"Recovery file {describe(edit.png)} does not match the size of its image; kept.")
             return False
         mask = np.ones(edit.label_map.shape, dtype=bool)
-        if not document.apply_mask(0, 0, mask, edit.label_map, RESTORE_TEXT):
+        if not document.apply_mask(0, 0, mask, edit.label_map, RESTORE_TEXT, protected=False):
             self.store.remove(edit.image)  # identical to the saved label: nothing to recover
             return False
         return True

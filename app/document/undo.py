@@ -31,6 +31,7 @@ from segmodels.labels.edits import (
     Box,
     PackedAtom,
     PaintAtom,
+    Writable,
     apply_atom,
     apply_packed,
     make_atom,
@@ -113,11 +114,13 @@ class PaintCommand(QUndoCommand):
 class Stroke:
     """One undoable edit built from many dabs; made by `LabelDocument.begin_stroke` / `edit`.
 
-    `label_map` None makes a closed stroke (nothing to edit): every call is a no-op."""
+    `label_map` None makes a closed stroke (nothing to edit): every call is a no-op. `writable` (protected
+    labels, segmodels.labels.protection) narrows every `paint()` to the pixels it allows."""
 
     def __init__(self, text: str, label_map: np.ndarray | None, on_changed: ChangedCallback,
-                 on_finished: Callable[[Stroke], None]) -> None:
+                 on_finished: Callable[[Stroke], None], writable: Writable | None = None) -> None:
         self.text = text
+        self.writable = writable
         self.label_map = label_map
         self.atoms: list[PaintAtom] = []
         self.open = label_map is not None
@@ -139,7 +142,7 @@ class Stroke:
         """Set `mask` (placed at y0, x0) to `value` now; returns the changed box, or None."""
         if not self.open:
             return None
-        atom = make_atom(self.label_map, y0, x0, mask, value)
+        atom = make_atom(self.label_map, y0, x0, mask, value, self.writable)
         if atom is None:
             return None
         apply_atom(self.label_map, atom)

@@ -9,6 +9,8 @@ project validation and the thumbnail decoder. Here:
 - `Pool.MODEL`: the backend load, checkpoint inspection, prediction, ranking and training, two
   threads: one training run and one prediction (the model dock runs one job at a time).
 - `Pool.CHECKS`: validation and export, one thread each at a time (each screen runs one job).
+- `Pool.PROMPTS`: a smart tool's mask for a box and clicks (GrabCut), one thread: the user waits
+  for the newest prompt's mask, and an older one is dropped when it arrives.
 - `Pool.THUMBNAILS`: decoding the image list's thumbnails, one thread at low OS priority, so it
   takes only the time the GUI and the jobs above leave.
 
@@ -27,9 +29,10 @@ class Pool(enum.Enum):
     MODEL = "model"
     CHECKS = "checks"
     THUMBNAILS = "thumbnails"
+    PROMPTS = "prompts"
 
 
-_THREADS = {Pool.IMAGES: 1, Pool.MODEL: 2, Pool.CHECKS: 2, Pool.THUMBNAILS: 1}
+_THREADS = {Pool.IMAGES: 1, Pool.MODEL: 2, Pool.CHECKS: 2, Pool.THUMBNAILS: 1, Pool.PROMPTS: 1}
 _POOLS: dict[Pool, QThreadPool] = {}
 
 

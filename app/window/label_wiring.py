@@ -28,10 +28,9 @@ class LabelDocks:
 
 
 def _file_menu(window: Any) -> QMenu:
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == "File":
-            return action.menu()
-    return window.menuBar().addMenu("&File")
+    from app.window.annotation_wiring import menu_named
+
+    return menu_named(window, "File")
 
 
 def open_export_dialog(window: Any):

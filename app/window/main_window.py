@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self._has_chrome = True
         self._on_image_changed()  # the actions and labels catch up with what is already shown
         self.install_image_list()
+        from app.window.annotation_wiring import install_annotation_actions
+
+        install_annotation_actions(self)  # protect labels, cleanup, zoom and overlay keys (issue 16)
 
     # -- plug-in points ----------------------------------------------------------------------------
     def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea) -> None:
@@ -192,7 +195,8 @@ class MainWindow(QMainWindow):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(named[name])
         tools_menu = self.menuBar().addMenu("&Tools")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.grow, tools.shrink):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.polygon, tools.grabcut,
+                       tools.grow, tools.shrink):
             tools_menu.addAction(action)
         self.addActions(tools.class_keys)  # shortcuts only: ten menu entries would be noise
         self._view_menu: QMenu = self.menuBar().addMenu("&View")
@@ -207,7 +211,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.polygon, tools.grabcut):
             bar.addAction(action)
         self.class_combo = ActiveClassCombo(self.document, bar)
         self.brush_slider = BrushSizeSlider(self.tools, bar)

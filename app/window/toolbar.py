@@ -2,8 +2,9 @@
 
 `OpacitySlider` <-> document.view.opacity, `BrushSizeSlider` <-> tools.brush_size, `ViewModeCombo` <->
 document.view.view_mode, `ActiveClassCombo` <-> document.view.active_class, and `ToolActions` (checkable
-B / E / F / A actions: brush, eraser, flood fill, accept region) <-> tools.tool. Each control sets its value
-from the model without re-emitting (signals blocked) and writes the model when the user moves it.
+B / E / F / A / P / G actions: brush, eraser, flood fill, accept region, polygon, GrabCut) <-> tools.tool.
+Each control sets its value from the model without re-emitting (signals blocked) and writes the model
+when the user moves it.
 """
 from __future__ import annotations
 
@@ -111,18 +112,24 @@ class ToolActions(NamedTuple):
     eraser: QAction
     fill: QAction
     accept_region: QAction
+    polygon: QAction
+    grabcut: QAction
     grow: QAction
     shrink: QAction
     class_keys: list[QAction]
 
 
 def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
-    """Checkable tool actions (B, E, F, A), brush size keys ([ ]) and class keys (1-9, 0, `)."""
+    """Checkable tool actions (B, E, F, A, P, G), brush size keys ([ ]) and class keys (1-9, 0, `)."""
     group = QActionGroup(parent)
     by_tool: dict[Tool, QAction] = {}
     for tool, text, key, tip in (
             (Tool.BRUSH, "Brush", "B", ""), (Tool.ERASER, "Eraser", "E", ""), (Tool.FILL, "Flood fill", "F", ""),
-            (Tool.ACCEPT_REGION, "Accept region", "A", ": a click keeps the proposal's region under it")):
+            (Tool.ACCEPT_REGION, "Accept region", "A", ": a click keeps the proposal's region under it"),
+            (Tool.POLYGON, "Polygon", "P", ": click vertices or drag a lasso; Enter or double-click fills, Backspace "
+             "removes the last vertex, Esc cancels; Ctrl or Shift held on a click subtracts (to unlabelled)"),
+            (Tool.GRABCUT, "GrabCut", "G", ": drag a box around an object, click to add (Ctrl or Shift+click to "
+             "remove) parts; Enter or double-click keeps the mask, Esc cancels")):
         action = QAction(f"{text}", parent, checkable=True)
         action.setShortcut(QKeySequence(key))
         action.setToolTip(f"{text} ({key}){tip}")
@@ -133,9 +140,11 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
     tools.tool_changed.connect(lambda tool: by_tool[tool].setChecked(True))
     grow = QAction("Bigger brush", parent)
     grow.setShortcut(QKeySequence("]"))
+    grow.setToolTip("Bigger brush (])")
     grow.triggered.connect(tools.grow_brush)
     shrink = QAction("Smaller brush", parent)
     shrink.setShortcut(QKeySequence("["))
+    shrink.setToolTip("Smaller brush ([)")
     shrink.triggered.connect(tools.shrink_brush)
     class_keys = []
     for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "`"):
@@ -144,4 +153,4 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
         action.triggered.connect(lambda _=False, k=key: tools.pick_class_key(k))
         class_keys.append(action)
     return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], by_tool[Tool.ACCEPT_REGION],
-                       grow, shrink, class_keys)
+                       by_tool[Tool.POLYGON], by_tool[Tool.GRABCUT], grow, shrink, class_keys)

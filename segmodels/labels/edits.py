@@ -19,12 +19,15 @@ anti-aliasing, so no stray class indices appear), which leaves no gaps however f
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # (y0, x0, y1, x1), end exclusive
+#: Given a label-map region, True where an edit may write (None: everywhere); see Protection.writable.
+Writable = Callable[[np.ndarray], "np.ndarray | None"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,10 +162,11 @@ def revert_packed(label_map: np.ndarray, packed: PackedAtom) -> None:
 
 
 def make_atom(label_map: np.ndarray, y0: int, x0: int, mask: np.ndarray,
-              new_values: np.ndarray | int) -> PaintAtom | None:
+              new_values: np.ndarray | int, writable: Writable | None = None) -> PaintAtom | None:
     """Record (without writing) the change of setting `mask` at (y0, x0) to `new_values`.
 
-    The mask is clipped to the image and narrowed to pixels whose value really changes; None when
+    The mask is clipped to the image and narrowed to pixels whose value really changes (and, with
+    `writable`, to the pixels it allows: protected labels, segmodels.labels.protection); None when
     nothing would change. `new_values` is a class index or an array shaped like `mask`.
     """
     clipped = clip_to_image(label_map.shape, y0, x0, mask)
@@ -181,6 +185,9 @@ def make_atom(label_map: np.ndarray, y0: int, x0: int, mask: np.ndarray,
         values = values[cy0 - y0:cy0 - y0 + h, cx0 - x0:cx0 - x0 + w]
         changed = region != values
     changed &= cmask
+    allowed = writable(region) if writable is not None else None
+    if allowed is not None:
+        changed &= allowed
     if not changed.any():
         return None
     box = bounding_box(changed)
