@@ -46,6 +46,7 @@ from segmodels.labels.class_journal import (
 from segmodels.labels.classes import voc_palette
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import read_label_png, write_label_png
+from segmodels.labels.onehot import load_array
 from segmodels.labels.project import RECOVERY_DIR, Project, ProjectKind
 from segmodels.stamps import changed_since
 
@@ -169,6 +170,10 @@ def run_rewrite(plan: RewritePlan, cancel: CancelFlag = never) -> Project | None
 def stage_label(project: Project, edit: ClassEdit, path: Path) -> Path:
     """Write `path`'s remapped label to its staged copy in the file's own encoding; read it back."""
     encoding = project.label_encoding_of(path)
+    if encoding is LabelEncoding.ONEHOT and len(edit.new) != len(edit.old) and load_array(path).ndim == 3:
+        raise SegError(f"Label {describe(path)} is a one-hot stack with one channel per class; segstudio does not "
+                       "change its channel count, so classes can be moved and renamed here but not deleted. "
+                       "Nothing was changed.", path=path)
     old_map = read_label_file(path, edit.old, encoding)
     new_map = edit.lut[old_map]
     staged = staged_path(path)
