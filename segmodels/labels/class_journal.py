@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ JOURNAL_VERSION = 1
 STAGING, COMMITTING = "staging", "committing"
 
 P = TypeVar("P")
+log = logging.getLogger(__name__)
 
 
 def staged_path(final: Path) -> Path:
@@ -128,9 +130,12 @@ def settle(project: P) -> tuple[P, str | None]:
     what = f" ({journal.summary.rstrip('.')})" if journal.summary else ""
     if journal.phase == STAGING:
         journal.roll_back()
-        return project, f"An interrupted class edit{what} was rolled back; no label had been changed."
-    moved = journal.roll_forward()
-    project = project.with_classes(journal.classes).save(force=True)  # type: ignore[attr-defined]
-    journal.remove()
-    return project, (f"An interrupted class edit{what} was finished: {moved} more file(s) rewritten and the "
-                     "class table saved.")
+        note = f"An interrupted class edit{what} was rolled back; no label had been changed."
+    else:
+        moved = journal.roll_forward()
+        project = project.with_classes(journal.classes).save(force=True)  # type: ignore[attr-defined]
+        journal.remove()
+        note = (f"An interrupted class edit{what} was finished: {moved} more file(s) rewritten and the class "
+                "table saved.")
+    log.warning("%s: %s", root, note)  # the command line shows it; the window shows the project's origin too
+    return project, note
