@@ -20,7 +20,6 @@ Safety (docs/classes.md):
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -28,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from segmodels.atomic import atomic_write_bytes
 from segmodels.cancel import CancelFlag, never
 from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.formats.encodings import LabelEncoding, read_label_file, write_label_file
@@ -203,24 +202,26 @@ def stage_prediction(edit: ClassEdit, path: Path) -> Path:
 
 
 def _copy_with_moved_palette(path: Path, staged: Path, edit: ClassEdit) -> None:
-    """`path` as it is, but with each class's palette entry at the class's new index, so the file's
-    own colours (which may differ from the table's) still show each class as before."""
-    with open_pil(path, what="label") as image:
+    """A 1 x 1 palette PNG at `staged` carrying `path`'s palette with each class's entry at the class's
+    new index (and its transparency): `write_label_file` keeps the palette and transparency of the file
+    it replaces and nothing else of a palette file, so the file's own colours (which may differ from the
+    table's) still show each class as before, without decoding the pixels twice."""
+    with open_pil(path, what="label", decode=False) as image:
         if image.mode != "P":
             return  # a palette with alpha (PA): written fresh in the table's colours
         old = list(image.getpalette() or [])
         transparency = image.info.get("transparency")
-        pixels = image.copy()
     fallback = voc_palette().reshape(-1).tolist()
     old += fallback[len(old):]  # short palettes: the entries they lack read as VOC colours
     moved = list(old)
     for new_id, old_id in enumerate(edit.origins):
         moved[3 * new_id: 3 * new_id + 3] = old[3 * old_id: 3 * old_id + 3]
-    pixels.putpalette(moved)
-    buffer = io.BytesIO()
-    extra = {} if transparency is None else {"transparency": transparency}
-    pixels.save(buffer, format="PNG", **extra)
-    atomic_write_bytes(staged, buffer.getvalue())
+    carrier = Image.new("P", (1, 1))
+    carrier.putpalette(moved)
+    try:  # a plain write: the staged file is replaced next, and a crash before that is rolled back
+        carrier.save(staged, format="PNG", **({} if transparency is None else {"transparency": transparency}))
+    except OSError as exc:
+        raise SegError(f"Cannot write {describe(staged)}: {exc.strerror or exc}.", path=staged) from exc
 
 
 def leftover_staged(folder: Path) -> list[Path]:
