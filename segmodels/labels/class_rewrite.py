@@ -5,7 +5,7 @@ every prediction file is rewritten with the new indices, then the class table is
     for step in apply_rewrite(plan, cancel):    # a generator: progress steps; returns the saved Project
         ...                                     # (None when cancelled: nothing was changed)
 
-Safety (docs/classes.md):
+Safety (docs/reliability.md, "Issue 16, item 7"):
 - refused before anything is written, in one sentence, when a folder it writes is read-only, when
   segstudio.json changed since it was read, when unsaved edits wait in recovery files, or when an
   earlier edit is unfinished;
