@@ -176,7 +176,7 @@ class ClassActions:
         try:
             edit = make_edit()
             plan = plan_rewrite(project, edit)
-            refuse_unsafe(plan)
+            refuse_unsafe(plan, recovery=False)  # the worker checks recovery files too (refuse_unsafe)
         except SegError as exc:
             messages.error(self.dock, str(exc))
             return False

@@ -96,8 +96,10 @@ def recovery_files(project: Project) -> list[Path]:
     return sorted(folder.glob("*.png")) if folder.is_dir() else []
 
 
-def refuse_unsafe(plan: RewritePlan) -> None:
-    """SegError, before anything is written, when the rewrite could not run to its end safely."""
+def refuse_unsafe(plan: RewritePlan, *, recovery: bool = True) -> None:
+    """SegError, before anything is written, when the rewrite could not run to its end safely.
+    `recovery=False` skips the recovery-file check: the window asks before the worker starts, while
+    the recovery files of edits it has just saved may still be being removed (the worker checks)."""
     project = plan.project
     journal = read_journal(project.root)
     if journal is not None:
@@ -107,7 +109,7 @@ def refuse_unsafe(plan: RewritePlan) -> None:
         raise ChangedOnDisk(f"Project file {describe(project.config_path)} was changed by another program since "
                             "it was opened; reopen the project and try again. Nothing was changed.",
                             path=project.config_path)
-    waiting = recovery_files(project)
+    waiting = recovery_files(project) if recovery else []
     if waiting:
         raise SegError(f"{describe(project.root)} has unsaved edits of {len(waiting)} image(s) in recovery files "
                        f"(first {describe(waiting[0])}); open the project in segstudio and save or discard them "
