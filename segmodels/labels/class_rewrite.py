@@ -32,6 +32,8 @@ from PIL import Image
 from segmodels.cancel import CancelFlag, never
 from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.formats.encodings import LabelEncoding, read_label_file, write_label_file
+from segmodels.formats.labelfiles import iter_label_files
+from segmodels.formats.layouts import FOLDER, PROJECT
 from segmodels.labels.class_edits import ClassEdit
 from segmodels.labels.class_journal import (
     COMMITTING,
@@ -78,16 +80,16 @@ class RewriteStep:
 
 
 def plan_rewrite(project: Project, edit: ClassEdit) -> RewritePlan:
-    """Every label file of the project's images and every prediction (none when no index changes)."""
+    """Every label file of the project's images and every prediction (none when no index changes). In
+    segstudio's own layout the labels folder holds labels only, so a label whose image is gone is
+    rewritten too; a dataset's folders (Cityscapes' gtFine) also hold other files, left alone."""
     if not edit.remaps_pixels:
         return RewritePlan(project, edit, (), ())
-    labels = tuple(path for image in project.labelled_images() if (path := project.label_path(image)).is_file())
-    predictions: tuple[Path, ...] = ()
-    if project.predictions_dir.is_dir():
-        predictions = tuple(sorted(
-            path for path in project.predictions_dir.rglob("*.png")
-            if path.is_file() and not path.name.startswith(".") and not path.name.endswith(".conf.png")))
-    return RewritePlan(project, edit, labels, predictions)
+    labels = [path for image in project.labelled_images() if (path := project.label_path(image)).is_file()]
+    if project.layout in (PROJECT, FOLDER):
+        labels += sorted(set(iter_label_files(project.labels_dir)) - set(labels))
+    predictions = tuple(iter_label_files(project.predictions_dir, LabelEncoding.PALETTE, recursive=True))
+    return RewritePlan(project, edit, tuple(labels), predictions)
 
 
 def recovery_files(project: Project) -> list[Path]:
@@ -171,6 +173,9 @@ def run_rewrite(plan: RewritePlan, cancel: CancelFlag = never) -> Project | None
 def stage_label(project: Project, edit: ClassEdit, path: Path) -> Path:
     """Write `path`'s remapped label to its staged copy in the file's own encoding; read it back."""
     encoding = project.label_encoding_of(path)
+    if encoding is LabelEncoding.LABEL_IDS:
+        raise SegError(f"Label {describe(path)} holds Cityscapes label ids, whose classes are fixed; classes of "
+                       "such a dataset can be renamed but not deleted or moved. Nothing was changed.", path=path)
     if encoding is LabelEncoding.ONEHOT and len(edit.new) != len(edit.old) and load_array(path).ndim == 3:
         raise SegError(f"Label {describe(path)} is a one-hot stack with one channel per class; segstudio does not "
                        "change its channel count, so classes can be moved and renamed here but not deleted. "
@@ -180,7 +185,7 @@ def stage_label(project: Project, edit: ClassEdit, path: Path) -> Path:
     staged = staged_path(path)
     if encoding is LabelEncoding.PALETTE:
         _copy_with_moved_palette(path, staged, edit)  # write_label_file then keeps this palette
-    elif encoding in (LabelEncoding.GREY, LabelEncoding.LABEL_IDS, LabelEncoding.BINARY):
+    elif encoding in (LabelEncoding.GREY, LabelEncoding.BINARY):
         shutil.copyfile(path, staged)  # its bit depth and the stored value of every unchanged pixel are kept
     # colour: written in the table's colours, which move with their classes; one-hot: in the form of `path`
     like = path if encoding is LabelEncoding.ONEHOT else None

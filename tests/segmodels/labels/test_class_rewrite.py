@@ -225,3 +225,37 @@ def test_a_damaged_or_escaping_journal_is_refused_at_open(project):
     (project.root / JOURNAL_NAME).write_text('{"phase": "committing", "classes": [], "files": ["../x.png"]}')
     with pytest.raises(SegError, match="journal .* is damaged"):
         Project.open(project.root)
+
+
+def test_a_label_whose_image_is_gone_is_rewritten_too(project):
+    (project.images_dir / "img_1.png").unlink()
+    plan = plan_rewrite(project, delete_class(TABLE, 1))
+    assert project.labels_dir / "img_1.png" in plan.labels and len(plan.labels) == 3
+    run_rewrite(plan)
+    after = read_label_file(project.labels_dir / "img_1.png", delete_class(TABLE, 1).new, LabelEncoding.GREY)
+    assert (after == delete_class(TABLE, 1).lut[label(1)]).all()
+
+
+def test_cityscapes_label_ids_are_never_remapped(tmp_path):
+    from segmodels.labels.classes import cityscapes_classes
+
+    project = Project.create(tmp_path / "city", cityscapes_classes())
+    project = replace(project, label_encoding=LabelEncoding.LABEL_IDS).save()
+    image = project.images_dir / "a.png"
+    Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(image)
+    project.write_label(image, np.full((H, W), 13, np.uint8))  # car
+    project = Project.open(project.root)
+    before = label_files(project)
+    with pytest.raises(SegError, match="Cityscapes label ids, whose classes are fixed.*Nothing was changed"):
+        run_rewrite(plan_rewrite(project, move_class(project.classes, 13, 0)))
+    assert label_files(project) == before
+
+
+def test_the_ade20k_preset_matches_what_the_ade20k_layout_reads():
+    from segmodels.formats.ade20k import ADE_CLASSES, OTHER
+    from segmodels.labels.classes import load_class_table
+
+    table = load_class_table("ADE20K")
+    assert len(table) == ADE_CLASSES + 1 and table[0].name == OTHER
+    assert table.names[1:4] == ["wall", "building", "sky"] and table[150].name == "flag"
+    assert len(set(table.names)) == len(table)
