@@ -4,7 +4,7 @@ the same as `segstudio classes`; this module asks the questions and runs the rew
 
     Del        Delete the selected class…: asks what its pixels become (unlabelled or another class)
     Alt+Up     Move the selected class up one index
-    Alt+Down   Move it down
+    Alt+Down   Move it down (or drag its row to another place in the table)
     Alt+L      Load classes: VOC, Cityscapes, ADE20K or a class list file
 
 Keys are the dock's own (they fire while focus is in the dock, and not while a name is being typed:
@@ -22,9 +22,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QInputDialog,
+    QMenu,
+    QProgressDialog,
+    QPushButton,
+    QWidget,
+)
 
 from app import messages
 from app.jobs.pools import Pool, pool
@@ -43,6 +51,29 @@ def dialog_pick_target(parent: QWidget | None, class_name: str, options: list[st
     """The real question: a list of what the deleted class's pixels may become."""
     text, ok = QInputDialog.getItem(parent, "Delete class", f"Pixels of '{class_name}' become:", options, 0, False)
     return options.index(text) if ok and text in options else None
+
+
+class RowDrop(QObject):
+    """Turns a row dropped elsewhere in the classes table into a class move: the table's own drop, which
+    would shuffle cells, never runs. The move starts after the drag has ended (no question inside it)."""
+
+    def __init__(self, table, move: Callable[[int, int], bool]) -> None:
+        super().__init__(table)
+        self.table, self.move = table, move
+        table.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        table.setDragDropOverwriteMode(False)
+        table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() != QEvent.Type.Drop:
+            return False
+        source = self.table.currentRow()
+        target = self.table.indexAt(event.position().toPoint()).row()
+        target = self.table.rowCount() - 1 if target < 0 else target
+        event.ignore()
+        if source >= 0 and target != source:
+            QTimer.singleShot(0, lambda: self.move(source, target))
+        return True
 
 
 class ClassActions:
@@ -82,6 +113,7 @@ class ClassActions:
         self.document.classes_changed.connect(self.update_buttons)
         self.document.view.active_class_changed.connect(self.update_buttons)
         self.job.busy_changed.connect(self.update_buttons)
+        self.row_drop = RowDrop(dock.table, self.move_class_to)
         self.update_buttons()
 
     def _action(self, text: str, key: str, slot: Callable, tip: str) -> QAction:
@@ -121,12 +153,16 @@ class ClassActions:
         return self._run(lambda: delete_class(table, class_id, into))
 
     def move_selected(self, step: int) -> bool:
+        return self.move_class_to(self.document.view.active_class, self.document.view.active_class + step)
+
+    def move_class_to(self, class_id: int, to_index: int) -> bool:
         from segmodels.labels.class_edits import move_class
 
-        table, class_id = self.document.class_table, self.document.view.active_class
-        if table is None or not 0 <= class_id + step < len(table) or not self._no_unsaved_edits("Moving a class"):
+        table = self.document.class_table
+        if (table is None or self.job.is_busy() or not 0 <= class_id < len(table) or not 0 <= to_index < len(table)
+                or not self._no_unsaved_edits("Moving a class")):
             return False
-        return self._run(lambda: move_class(table, class_id, class_id + step))
+        return self._run(lambda: move_class(table, class_id, to_index))
 
     def load_classes(self, spec: str | Path) -> bool:
         """Use a preset's or a class list file's classes; asks first when labelled pixels would change meaning."""

@@ -176,3 +176,28 @@ def test_keys_are_named_in_the_tooltips(setup):
                                                         actions.down_action, actions.load_action)] == [
         "Del", "Alt+Up", "Alt+Down", "Alt+L"]
     assert "(Del)" in actions.buttons["delete"].toolTip() and "(Alt+Up)" in actions.buttons["up"].toolTip()
+
+
+def test_dragging_a_row_moves_the_class(setup, qtbot, messages):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDropEvent
+
+    project, document, dock, actions = setup
+    dock.show()
+    qtbot.waitExposed(dock)
+    document.view.set_active_class(2)  # 'dog', dragged onto the first row
+    table = dock.table
+    mime = table.model().mimeData([table.model().index(2, NAME_COLUMN)])
+    target = QPointF(table.visualItemRect(table.item(0, NAME_COLUMN)).center())
+    drop = QDropEvent(target, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    messages.answers = [Answer.YES]
+    # Qt delivers a drop only to the target of a drag in progress, which a test cannot start without a
+    # real mouse: the viewport's filter is handed the event as Qt would.
+    assert actions.row_drop.eventFilter(table.viewport(), drop) and not drop.isAccepted()
+    assert [table.item(row, NAME_COLUMN).text() for row in range(3)] == ["background", "cat", "dog"]  # cells unmoved
+    assert table.dragDropMode() is QAbstractItemView.DragDropMode.InternalMove
+    qtbot.waitUntil(lambda: saved_names(project) == ["dog", "background", "cat"], timeout=10000)
+    finish(qtbot, actions)
+    assert "Move class 'dog' from index 2 to 0" in messages.texts("ask")[0]
+    assert [table.item(row, NAME_COLUMN).text() for row in range(3)] == ["dog", "background", "cat"]
+    assert (document.label_map[LEFT] == 2).all() and document.view.active_class == 0
