@@ -89,9 +89,9 @@ class ClassActions:
         self.delete_action = self._action("Delete class…", "Del", self.delete_selected,
                                           "Delete the selected class; its pixels become unlabelled or another class")
         self.up_action = self._action("Move up", "Alt+Up", lambda: self.move_selected(-1),
-                                      "Move the selected class up one index (labels are rewritten to match)")
+                                      "Move the selected class up one index, or drag its row (labels rewritten)")
         self.down_action = self._action("Move down", "Alt+Down", lambda: self.move_selected(1),
-                                        "Move the selected class down one index (labels are rewritten to match)")
+                                        "Move the selected class down one index, or drag its row (labels rewritten)")
         self.load_action = self._action("Load classes", "Alt+L", self._show_load_menu,
                                         "Use the classes of VOC, Cityscapes, ADE20K or a class list file")
         self.load_menu = QMenu(dock)
