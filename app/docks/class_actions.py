@@ -143,7 +143,8 @@ class ClassActions:
         from segmodels.labels.class_edits import delete_class
 
         table, class_id = self.document.class_table, self.document.view.active_class
-        if table is None or not 0 <= class_id < len(table) or not self._no_unsaved_edits("Deleting a class"):
+        if (table is None or self.job.is_busy() or not 0 <= class_id < len(table)
+                or not self._no_unsaved_edits("Deleting a class")):
             return False
         others = [c for c in table if c.id != class_id]
         choice = self.pick_target(self.dock, table[class_id].name, [UNLABELLED, *(c.name for c in others)])
@@ -209,6 +210,8 @@ class ClassActions:
         from segmodels.labels.class_rewrite import apply_rewrite, plan_rewrite, refuse_unsafe
 
         project = self.document.project
+        if project is None or self.job.is_busy():
+            return False
         try:
             edit = make_edit()
             plan = plan_rewrite(project, edit)
