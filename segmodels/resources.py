@@ -12,6 +12,11 @@ from pathlib import Path
 
 @cache
 def resources_dir() -> Path:
+    # A source checkout uses its own resources/ first: an editable install of another checkout (a git
+    # worktree beside it) would otherwise hand it that checkout's files.
+    beside = Path(__file__).resolve().parent.parent / "resources"
+    if (beside / "classes" / "voc.json").is_file():
+        return beside
     spec = importlib.util.find_spec("segstudio_resources")
     if spec is not None and spec.submodule_search_locations:
         found = Path(next(iter(spec.submodule_search_locations)))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import messages
+from app.docks.class_actions import ClassActions
 from app.document.label_document import LabelDocument
 from segmodels.constants import MAX_CLASSES
 from segmodels.labels.classes import ClassTable
@@ -89,6 +90,7 @@ class ClassesDock(QDockWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self.setWidget(body)
+        self.class_actions = ClassActions(self)  # delete, move, load: edits that rewrite label files
         document.classes_changed.connect(self.refresh)
         document.view.hidden_classes_changed.connect(self._show_visibility)
         document.view.active_class_changed.connect(self._show_active_class)

@@ -22,7 +22,7 @@ from segmodels.resources import resource_path
 
 Color = tuple[int, int, int]
 
-PRESETS: tuple[str, ...] = ("voc", "cityscapes")
+PRESETS: tuple[str, ...] = ("voc", "cityscapes", "ade20k")
 
 
 @cache
@@ -177,6 +177,13 @@ def voc_classes() -> ClassTable:
     return ClassTable.from_names(data["names"])
 
 
+@cache
+def ade20k_preset() -> ClassTable:
+    """ADE20K SceneParsing: class 0 'other', then the 150 challenge classes at their annotation values
+    (as segmodels/formats/ade20k.py reads a dataset with objectInfo150), VOC palette colours."""
+    return ClassTable.from_names(_read_preset_json(resource_path("classes", "ade20k.json"))["names"])
+
+
 @dataclass(frozen=True)
 class CityscapesLabel:
     id: int
@@ -222,12 +229,14 @@ def cityscapes_id_to_train_id() -> np.ndarray:
 
 
 def load_class_table(spec: str | Path) -> ClassTable:
-    """A preset name ('voc', 'cityscapes'), a segstudio.json, a JSON class list file, or a text class
+    """A preset name ('voc', 'cityscapes', 'ade20k'), a segstudio.json, a JSON class list file, or a text class
     list: labelme's class_names.txt, CVAT's labelmap.txt or one name a line (segmodels/formats/classlists.py)."""
     if str(spec).lower() == "voc":
         return voc_classes()
     if str(spec).lower() == "cityscapes":
         return cityscapes_classes()
+    if str(spec).lower() == "ade20k":
+        return ade20k_preset()
     path = Path(spec)
     if not path.is_file():
         raise SegError(f"Class table {describe(path)} is neither a preset ({', '.join(PRESETS)}) nor a file.",

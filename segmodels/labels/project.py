@@ -30,6 +30,7 @@ from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_lab
 from segmodels.formats.foreign import folder_note
 from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, label_files_by_stem
 from segmodels.formats.layouts import FOLDER, PROJECT, Layout
+from segmodels.labels.class_journal import settle as settle_class_edit
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.labelled_files import has_labelled_file
@@ -105,9 +106,11 @@ class Project:
         for folder in (project.labels_dir, project.predictions_dir, project.models_dir, root / RECOVERY_DIR):
             refuse_symlinked_folder(folder)
         project.refuse_stem_clashes()
+        project, settled = settle_class_edit(project)  # never labels and a class table that disagree
         if not project.origin:
             project = replace(project, origin=_origin(project, config_path))
-        notes = [note for folder in dict.fromkeys((project.images_dir, project.labels_dir))
+        notes = [settled] if settled else []
+        notes += [note for folder in dict.fromkeys((project.images_dir, project.labels_dir))
                  if (note := folder_note(folder))]  # a labelme/COCO .json beside the images: say how to import it
         return replace(project, origin=" ".join([project.origin, *notes])) if notes else project
 
