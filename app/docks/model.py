@@ -23,7 +23,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QProgressBar,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from app import messages
 from app.canvas.empty_note import nothing_to_predict
 from app.docks.form import form_row
+from app.docks.model_files import FileChooser, choose_checkpoint_file
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import (
     CheckpointInfo,
@@ -59,15 +59,8 @@ from segmodels.labels.project import Project
 from segmodels.models.catalog import ARCHITECTURES, DEFAULT_ARCH, DEVICE_CHOICES
 from segmodels.models.checkpoint_format import looks_like_checkpoint
 
-FileChooser = Callable[[QWidget], "str | None"]
 RANK_MODES = ((f"share of pixels below {UNSURE_BELOW:g} confidence", RankingMode.UNSURE),
               ("mean uncertainty", RankingMode.MEAN))
-
-
-def choose_checkpoint_file(parent: QWidget) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open checkpoint or weights", "",
-                                          "Checkpoints and PyTorch weights (*.pt *.pth);;All files (*)")
-    return path or None
 
 
 class ModelDock(QDockWidget):
