@@ -97,7 +97,7 @@ _ENTRIES = (
                  _M2NIST_TRAINING, reach=32),
     Architecture("unet",
                  "U-Net with concatenation skips; base_width 16 by default (CPU-friendly), 64 as in the paper.",
-                 reach=64),
+                 reach=48),
 )
 
 #: The catalog, by name, in sorted order (the order `list_models()` gives and the combos show).
