@@ -103,7 +103,7 @@ def forward_labels(model: torch.nn.Module, inputs: torch.Tensor, amp: bool | Non
 
 
 def model_tile_overlap(model: torch.nn.Module, tile_size: int) -> int:
-    """The overlap for `model`'s architecture (twice its reach, at most half a tile), from the catalog."""
+    """The overlap for `model`'s architecture (three times its reach, at most half a tile), from the catalog."""
     return tile_overlap_for(str(getattr(model, "arch", "")), tile_size)
 
 
