@@ -31,6 +31,8 @@ from segmodels.inference.tiling import axis_spans
 from segmodels.models.catalog import tile_overlap_for
 
 DEFAULT_TILE_SIZE = 1024
+#: Image rows of blended logits reduced to labels at once (bounds the softmax's scratch memory).
+REDUCE_ROWS = 64
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
@@ -161,10 +163,14 @@ def predict_label_map(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tens
                 logits = model(inputs)
             bands.add(row, col, logits[0].float())
         top, blended = bands.finish_row(row)
-        labels, confidence = logits_to_labels(blended.unsqueeze(0), with_confidence=with_confidence)
-        label_map[top:top + labels.shape[1]] = labels[0].cpu().numpy()
-        if confidence_map is not None and confidence is not None:
-            confidence_map[top:top + labels.shape[1]] = confidence[0].cpu().numpy()
+        # A few rows at a time: the softmax's scratch copy of a whole band would double its memory.
+        for first in range(0, blended.shape[1], REDUCE_ROWS):
+            labels, confidence = logits_to_labels(blended[None, :, first:first + REDUCE_ROWS],
+                                                  with_confidence=with_confidence)
+            rows_done = slice(top + first, top + first + labels.shape[1])
+            label_map[rows_done] = labels[0].cpu().numpy()
+            if confidence_map is not None and confidence is not None:
+                confidence_map[rows_done] = confidence[0].cpu().numpy()
     return label_map, confidence_map
 
 
