@@ -171,6 +171,7 @@ def predict_label_map(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tens
             label_map[rows_done] = labels[0].cpu().numpy()
             if confidence_map is not None and confidence is not None:
                 confidence_map[rows_done] = confidence[0].cpu().numpy()
+        del blended  # a view of the finished band: holding it would keep two bands alive during the next row
     return label_map, confidence_map
 
 
