@@ -12,9 +12,9 @@ normalised so the weights sum to 1 too. The 2-D weight of a tile is the product 
 weights; since the grid is the product of the row spans and the column spans, those products also sum to
 1, so no weight-sum map is needed (docs/training.md#tiled-prediction).
 
-`RowBands` streams the blend: tiles arrive row of tiles by row of tiles, and once a row of tiles is
-added every image row above the next row of tiles is final, so only one band of C x (tile + stride) x W
-float32 logits is held, never the C-channel logits of the whole image.
+`RowBands` streams the blend: tiles arrive in grid order and each block of pixels is handed back as
+soon as no later tile touches it, so only about one tile of C-channel float32 logits plus the rows two
+rows of tiles share (C x overlap x W) is held, never the C-channel logits of the whole image.
 """
 from __future__ import annotations
 
@@ -56,30 +56,50 @@ def cross_fade(spans: Sequence[Span]) -> list[torch.Tensor]:
 
 
 class RowBands:
-    """Accumulates weighted tile logits one row of tiles at a time and hands back finished image rows."""
+    """Accumulates weighted tile logits, tile by tile along each row of tiles, and hands back each block of
+    pixels as soon as no later tile touches it.
+
+    Tiles must arrive in grid order (row by row, left to right). After tile (row, col) the columns left of
+    the next tile's start are complete for this row of tiles: their rows above the next row of tiles are
+    final, and the rows that row overlaps are carried to it. So only one tile-wide window of this row and
+    the carried overlap rows hold logits: C x (tile + stride) x (tile + stride) + C x overlap x W.
+    """
 
     def __init__(self, rows: Sequence[Span], cols: Sequence[Span], width: int, device: torch.device) -> None:
         self.rows, self.cols, self.width = list(rows), list(cols), width
         self.row_weights = [weight.to(device) for weight in cross_fade(self.rows)]
         self.col_weights = [weight.to(device) for weight in cross_fade(self.cols)]
-        self.band: torch.Tensor | None = None
-        self.carry: torch.Tensor | None = None  # rows of the previous band that this band overlaps
+        self.window: torch.Tensor | None = None       # this row of tiles, columns [left, left + width)
+        self.left = 0
+        self.carry: torch.Tensor | None = None        # rows this row of tiles shares with the previous one
+        self.next_carry: torch.Tensor | None = None   # rows it shares with the next one
 
-    def add(self, row: int, col: int, logits: torch.Tensor) -> None:
-        """Add one tile's C x h x w float32 logits (tile `row`, `col` of the grid)."""
-        span = self.rows[row]
-        if self.band is None:
-            self.band = logits.new_zeros((logits.shape[0], span.stop - span.start, self.width))
+    def add(self, row: int, col: int, logits: torch.Tensor) -> tuple[int, int, torch.Tensor]:
+        """Add tile (`row`, `col`)'s C x h x w float32 logits; returns (top, left, C x n x m blended logits)
+        of the pixels it finished (n or m may be 0)."""
+        rows, cols = self.rows[row], self.cols[col]
+        classes, height = logits.shape[0], rows.stop - rows.start
+        if col == 0:
+            self.window, self.left = logits.new_zeros((classes, height, 0)), 0
+            below = rows.stop - self.rows[row + 1].start if row + 1 < len(self.rows) else 0
+            self.next_carry = logits.new_zeros((classes, below, self.width)) if below > 0 else None
+        assert self.window is not None and cols.start == self.left, "tiles must arrive in grid order"
+        grown = cols.stop - self.left
+        if self.window.shape[2] < grown:  # columns new to this row of tiles start from the carried rows
+            window = logits.new_zeros((classes, height, grown))
+            old = self.window.shape[2]
+            window[:, :, :old] = self.window
             if self.carry is not None:
-                self.band[:, :self.carry.shape[1]] = self.carry
+                window[:, :self.carry.shape[1], old:] = self.carry[:, :, self.left + old:self.left + grown]
+            self.window = window
         weight = self.row_weights[row][:, None] * self.col_weights[col][None, :]
-        cols = self.cols[col]
-        self.band[:, :, cols.start:cols.stop].addcmul_(logits, weight)
-
-    def finish_row(self, row: int) -> tuple[int, torch.Tensor]:
-        """(first image row, C x n x W blended logits) of the rows no later tile touches."""
-        span, band = self.rows[row], self.band
-        assert band is not None, "finish_row before any tile of the row was added"
-        done = self.rows[row + 1].start - span.start if row + 1 < len(self.rows) else band.shape[1]
-        self.carry, self.band = band[:, done:].clone(), None  # a copy: the old band can go
-        return span.start, band[:, :done]
+        self.window[:, :, :cols.stop - cols.start].addcmul_(logits, weight)
+        right = self.cols[col + 1].start if col + 1 < len(self.cols) else self.width
+        done = height - (0 if self.next_carry is None else self.next_carry.shape[1])
+        finished = self.window[:, :, :right - self.left]
+        if self.next_carry is not None:
+            self.next_carry[:, :, self.left:right] = finished[:, done:]
+        left, self.window, self.left = self.left, self.window[:, :, right - self.left:].clone(), right
+        if col + 1 == len(self.cols):
+            self.carry, self.next_carry = self.next_carry, None
+        return rows.start, left, finished[:, :done]

@@ -8,8 +8,8 @@ map goes through `predict_label_map`, so what `evaluate` scores is what `predict
 Images with a side above `tile_size` run as overlapping tiles (segmodels.inference.tiling) whose
 logits are blended with weights that fade out towards tile edges (segmodels.inference.blend). The
 overlap comes from the architecture's reach (segmodels.models.catalog, docs/training.md#tiled-prediction)
-unless given; only one band of tile rows holds C-channel logits, so memory is bounded by the tile
-size times the image width, not the image. On CUDA the model runs under autocast (AMP); on CUDA and CPU
+unless given; only about one tile and the overlap rows hold C-channel logits (segmodels.inference.blend),
+so memory is bounded by the tile, not the image. On CUDA the model runs under autocast (AMP); on CUDA and CPU
 in channels_last layout.
 
 Batch prediction over files (`predict_files`) lives in segmodels.inference.batch, which builds on this
@@ -31,8 +31,6 @@ from segmodels.inference.tiling import axis_spans
 from segmodels.models.catalog import tile_overlap_for
 
 DEFAULT_TILE_SIZE = 1024
-#: Image rows of blended logits reduced to labels at once (bounds the softmax's scratch memory).
-REDUCE_ROWS = 64
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
@@ -161,17 +159,13 @@ def predict_label_map(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tens
             inputs = to_input_tensor(window, normalization, device, channels_last=channels_last)
             with autocast_context(device, amp):
                 logits = model(inputs)
-            bands.add(row, col, logits[0].float())
-        top, blended = bands.finish_row(row)
-        # A few rows at a time: the softmax's scratch copy of a whole band would double its memory.
-        for first in range(0, blended.shape[1], REDUCE_ROWS):
-            labels, confidence = logits_to_labels(blended[None, :, first:first + REDUCE_ROWS],
-                                                  with_confidence=with_confidence)
-            rows_done = slice(top + first, top + first + labels.shape[1])
-            label_map[rows_done] = labels[0].cpu().numpy()
-            if confidence_map is not None and confidence is not None:
-                confidence_map[rows_done] = confidence[0].cpu().numpy()
-        del blended  # a view of the finished band: holding it would keep two bands alive during the next row
+            top, left, blended = bands.add(row, col, logits[0].float())
+            if blended.shape[1] and blended.shape[2]:
+                labels, confidence = logits_to_labels(blended[None], with_confidence=with_confidence)
+                block = slice(top, top + blended.shape[1]), slice(left, left + blended.shape[2])
+                label_map[block] = labels[0].cpu().numpy()
+                if confidence_map is not None and confidence is not None:
+                    confidence_map[block] = confidence[0].cpu().numpy()
     return label_map, confidence_map
 
 

@@ -44,14 +44,15 @@ def test_a_single_span_weighs_one_everywhere():
     assert len(spans) == 1 and torch.all(cross_fade(spans)[0] == 1.0)
 
 
-def test_blended_bands_reproduce_logits_that_every_tile_gets_right():
-    """Where each tile computes the true logits, the streamed blend returns exactly them (the weights sum
-    to one in 2-D too); a tile that is wrong only next to its edges changes nothing either."""
+@pytest.mark.parametrize("tile,overlap,stride", [(64, 30, 2), (40, 30, 1)])  # the second: 3 tiles share pixels
+def test_blended_bands_reproduce_logits_that_every_tile_gets_right(tile, overlap, stride):
+    """Where each tile computes the true logits, the streamed blend returns exactly them, each pixel once
+    (the weights sum to one in 2-D too); a tile that is wrong only next to its edges changes nothing either."""
     height, width, classes = 150, 230, 3
     truth = torch.randn(classes, height, width)
-    rows, cols = axis_spans(height, 64, 30, 2), axis_spans(width, 64, 30, 2)
+    rows, cols = axis_spans(height, tile, overlap, stride), axis_spans(width, tile, overlap, stride)
     bands = RowBands(rows, cols, width, torch.device("cpu"))
-    blended = torch.empty_like(truth)
+    blended = torch.full_like(truth, float("nan"))
     for r, row in enumerate(rows):
         for c, col in enumerate(cols):
             tile = truth[:, row.start:row.stop, col.start:col.stop].clone()
@@ -59,9 +60,10 @@ def test_blended_bands_reproduce_logits_that_every_tile_gets_right():
                 tile[:, :9] = 1e3  # garbage within a third of the overlap (>= 10 px) from an inner edge
             if c + 1 < len(cols):
                 tile[:, :, -9:] = -1e3
-            bands.add(r, c, tile)
-        top, done = bands.finish_row(r)
-        blended[:, top:top + done.shape[1]] = done
+            top, left, done = bands.add(r, c, tile)
+            block = blended[:, top:top + done.shape[1], left:left + done.shape[2]]
+            assert torch.isnan(block).all(), "every pixel is handed back once"
+            block.copy_(done)
     assert len(rows) * len(cols) >= 12
     torch.testing.assert_close(blended, truth, atol=1e-4, rtol=1e-5)
 
