@@ -1,11 +1,13 @@
-"""`segstudio evaluate PROJECT --model CKPT [--json]`: score a checkpoint on the project's reviewed labels.
+"""`segstudio evaluate PROJECT --model CKPT [--json] [--tile-size N]`: score a checkpoint on reviewed labels.
 
-One confusion matrix over every reviewed image (ignore pixels excluded) gives per-class IoU, mIoU
-over the classes that occur, Dice and pixel accuracy. `--json` prints one object with at least
-miou, per_class_iou, dice and pixel_accuracy (per-class values keyed by class name; null = class
-absent from both labels and predictions). Unreadable images or labels are skipped: each is printed
-to stderr as a "warning:" line naming the file, and listed under "skipped" in the JSON; when none
-can be read the command fails with one sentence.
+Each reviewed image is predicted alone, exactly as `segstudio predict` writes it (the same function,
+tiles and blending: segmodels.inference.predict.predict_label_map), so memory is bounded by the tile
+size, not the number or size of the images. One confusion matrix over every reviewed image (ignore
+pixels excluded) gives per-class IoU, mIoU over the classes that occur, Dice and pixel accuracy.
+`--json` prints one object with at least miou, per_class_iou, dice and pixel_accuracy (per-class values
+keyed by class name; null = class absent from both labels and predictions). Unreadable images or labels
+are skipped: each is printed to stderr as a "warning:" line naming the file, and listed under "skipped"
+in the JSON; when none can be read the command fails with one sentence.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import sys
 
 from segmodels.models.catalog import DEVICE_CHOICES
 
-#: Images per forward pass when every image has the same size (mixed sizes go one at a time).
-EVAL_BATCH = 32
+#: Images with a side above this run as overlapping tiles; the same default as `segstudio predict`
+#: (segmodels.inference.predict.DEFAULT_TILE_SIZE, which imports torch, so a test keeps them equal).
+TILE_SIZE = 1024
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,35 +31,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--device", default=DEVICE_CHOICES[0],
                         help=f"{', '.join(DEVICE_CHOICES)} or cuda:N (default {DEVICE_CHOICES[0]})")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--tile-size", type=int, default=TILE_SIZE, metavar="N",
+                        help=f"images with a side above N run as overlapping tiles, as in predict "
+                             f"(default {TILE_SIZE})")
     return parser
 
 
-def evaluate_project(project_path: str, checkpoint_path: str, device_name: str = DEVICE_CHOICES[0]) -> dict:
+def evaluate_project(project_path: str, checkpoint_path: str, device_name: str = DEVICE_CHOICES[0], *,
+                     tile_size: int = TILE_SIZE) -> dict:
     """Metrics of a checkpoint over a project's reviewed labels, as a JSON-ready dict."""
-    import torch
-
     from segmodels.errors import SegError, describe
     from segmodels.inference.device import select_device
+    from segmodels.inference.predict import prepare_model
     from segmodels.labels.project import Project
     from segmodels.models.checkpoint import load_checkpoint
-    from segmodels.training.build import make_batches
     from segmodels.training.dataset import LabelledImages, reviewed_images
     from segmodels.training.loops import evaluate
 
+    if tile_size < 1:
+        raise SegError(f"--tile-size must be at least 1, got {tile_size}.")
     project = Project.open(project_path)
     checkpoint = load_checkpoint(checkpoint_path, num_classes=len(project.classes))
     device, _ = select_device(device_name)
-    model = checkpoint.build_model().to(device)
+    model = prepare_model(checkpoint.build_model(), device)  # as predict_files prepares it
     reviewed = reviewed_images(project)
     dataset = LabelledImages(project, reviewed)
     if not len(dataset):
         first = next(iter(dataset.skipped.values()), "")
         raise SegError(f"None of the {len(reviewed)} reviewed image(s) in {describe(project.root)} could be read "
                        f"(first: {first.rstrip('.')}).", path=project.root)
-    batch = EVAL_BATCH if len(dataset.sizes()) == 1 else 1
-    batches = make_batches(dataset, batch, torch.utils.data.SequentialSampler(dataset), drop_last=False,
-                           num_workers=0, pin_memory=False)
-    metrics = evaluate(model, batches, len(project.classes), device=device, normalization=checkpoint.normalization)
+    # One image at a time (decoded as it is scored when the project is too large to cache).
+    pairs = (dataset.raw(index) for index in range(len(dataset)))
+    batches = (None if pair is None else (pair[0][None], pair[1][None].long()) for pair in pairs)
+    metrics = evaluate(model, batches, len(project.classes), device=device, normalization=checkpoint.normalization,
+                       amp=device.type == "cuda", tile_size=tile_size)
     skipped = list(dataset.skipped.values())
     return {**metrics.to_json(project.classes.names), "images": len(dataset) - (0 if dataset.cached else len(skipped)),
             "model": str(checkpoint_path), "arch": checkpoint.arch, "classes": project.classes.names,
@@ -66,7 +74,7 @@ def evaluate_project(project_path: str, checkpoint_path: str, device_name: str =
 def run(args: argparse.Namespace) -> int:
     from segmodels.cli.train import format_iou_table
 
-    result = evaluate_project(args.project, args.model, args.device)
+    result = evaluate_project(args.project, args.model, args.device, tile_size=args.tile_size)
     for message in result["skipped"]:
         print(f"warning: skipped: {message}", file=sys.stderr)
     if args.json:

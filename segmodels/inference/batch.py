@@ -37,11 +37,10 @@ from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.inference.device import select_device
 from segmodels.inference.predict import (
-    DEFAULT_TILE_OVERLAP,
     DEFAULT_TILE_SIZE,
     confidence_to_uint8,
     forward_labels,
-    iter_tiles,
+    predict_label_map,
     prepare_model,
     use_channels_last,
 )
@@ -200,7 +199,7 @@ class _Run:
     out_dir: Path
     save_confidence: bool
     tile_size: int
-    tile_overlap: int
+    tile_overlap: int | None   # None: the architecture's (segmodels.models.catalog)
     amp: bool | None
     refuse: Callable[[Path], None] | None = None
     clashes: dict[Path, Path] = dataclasses.field(default_factory=dict)  # paths sharing a stem: skipped
@@ -218,14 +217,9 @@ def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int
     for item in items:
         rgb = item["rgb"]
         if max(rgb.shape[:2]) > run.tile_size:
-            label_map = np.empty(rgb.shape[:2], np.uint8)
-            confidence = np.empty(rgb.shape[:2], np.float32) if run.save_confidence else None
-            for keep, labels, conf in iter_tiles(run.model, rgb, run.normalization, run.device,
-                                                 tile_size=run.tile_size, tile_overlap=run.tile_overlap, amp=run.amp,
-                                                 with_confidence=run.save_confidence):
-                label_map[keep] = labels
-                if confidence is not None:
-                    confidence[keep] = conf
+            label_map, confidence = predict_label_map(run.model, rgb, run.normalization, run.device,
+                                                      tile_size=run.tile_size, tile_overlap=run.tile_overlap,
+                                                      amp=run.amp, with_confidence=run.save_confidence)
             yield item["index"], label_map, confidence
         else:
             groups[(tuple(rgb.shape), "input" in item)].append(item)
@@ -248,14 +242,14 @@ def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int
 def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[str]], *, out_dir: str | os.PathLike[str],
                   classes: ClassTable | None = None, device: str | torch.device = "auto", batch_size: int = 4,
                   num_workers: int = 2, save_confidence: bool = False, cancel: CancelFlag = never,
-                  tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int = DEFAULT_TILE_OVERLAP,
+                  tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int | None = None,
                   amp: bool | None = None, refuse: Callable[[Path], None] | None = None) -> Iterator[FileResult]:
     """Predict every file, writing `<out_dir>/<stem>.png` (+ `.conf.png`); yield one FileResult each.
     `refuse(path)` runs just before a file's outputs are written; the SegError it raises skips that file."""
     model, classes, normalization = load_predictor(checkpoint_or_model, classes)
     target, description = (device, str(device)) if isinstance(device, torch.device) else select_device(device)
     run = _Run(prepare_model(model, target), classes, normalization, target, description, [Path(p) for p in paths],
-               Path(out_dir), save_confidence, max(1, int(tile_size)), int(tile_overlap), amp, refuse)
+               Path(out_dir), save_confidence, max(1, int(tile_size)), tile_overlap, amp, refuse)
     run.clashes = find_stem_clashes(run.paths, fold_case=folds_case(run.out_dir))
     dataset = ImageFiles(run.paths, normalization, normalize=target.type == "cpu", tile_size=run.tile_size)
     batch_size = max(1, batch_size)

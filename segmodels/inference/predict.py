@@ -1,10 +1,16 @@
-"""The one inference path used by the GUI and the CLI: label map + confidence for an image.
+"""The one inference path used by the GUI, the CLI, `evaluate` and in-training validation.
 
-`predict_image(model, image_rgb)` returns `(label_map uint8 H x W, confidence float32 H x W)`, the
-confidence being the max softmax probability per pixel. Images with a side above `tile_size` run as
-overlapping tiles (segmodels.inference.tiling): only the label map and confidence of each tile's kept region
-are accumulated, never full-resolution C-channel logits, so memory is bounded by the tile, not the
-image. On CUDA the model runs under autocast (AMP); on CUDA and CPU in channels_last layout.
+`predict_label_map(model, image_rgb, ...)` turns one image into `(label_map uint8 H x W, confidence
+float32 H x W or None)`, the confidence being the max softmax probability per pixel; `predict_image` is
+the same after checking the image and preparing the model. Every caller that scores or writes a label
+map goes through `predict_label_map`, so what `evaluate` scores is what `predict` writes.
+
+Images with a side above `tile_size` run as overlapping tiles (segmodels.inference.tiling) whose
+logits are blended with weights that fade out towards tile edges (segmodels.inference.blend). The
+overlap comes from the architecture's reach (segmodels.models.catalog, docs/training.md#tiled-prediction)
+unless given; only about one tile and the overlap rows hold C-channel logits (segmodels.inference.blend),
+so memory is bounded by the tile, not the image. On CUDA the model runs under autocast (AMP); on CUDA and CPU
+in channels_last layout.
 
 Batch prediction over files (`predict_files`) lives in segmodels.inference.batch, which builds on this
 module; this module never imports it back.
@@ -12,19 +18,19 @@ module; this module never imports it back.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
 from segmodels.errors import SegError
+from segmodels.inference.blend import RowBands
 from segmodels.inference.device import select_device
 from segmodels.inference.preprocess import Normalization, to_input_tensor
-from segmodels.inference.tiling import tile_grid
+from segmodels.inference.tiling import axis_spans
+from segmodels.models.catalog import tile_overlap_for
 
 DEFAULT_TILE_SIZE = 1024
-DEFAULT_TILE_OVERLAP = 128
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
@@ -96,6 +102,11 @@ def forward_labels(model: torch.nn.Module, inputs: torch.Tensor, amp: bool | Non
         return logits_to_labels(logits, with_confidence=with_confidence)
 
 
+def model_tile_overlap(model: torch.nn.Module, tile_size: int) -> int:
+    """The overlap for `model`'s architecture (three times its reach, at most half a tile), from the catalog."""
+    return tile_overlap_for(str(getattr(model, "arch", "")), tile_size)
+
+
 def check_image(image_rgb: Any) -> np.ndarray | torch.Tensor:
     if image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
         raise SegError(f"An image for prediction must be H x W x 3 RGB, got shape {tuple(image_rgb.shape)}.")
@@ -106,41 +117,56 @@ def check_image(image_rgb: Any) -> np.ndarray | torch.Tensor:
 
 def predict_image(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tensor, *,
                   device: str | torch.device | None = None, normalization: Normalization | None = None,
-                  tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int = DEFAULT_TILE_OVERLAP,
+                  tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int | None = None,
                   amp: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Predict one H x W x 3 uint8 RGB image -> (label_map uint8 H x W, confidence float32 H x W).
 
     `device` None keeps the model where it is (it is moved otherwise); `normalization` defaults to
-    the model's own. Images with a side above `tile_size` run as overlapping tiles.
+    the model's own. Images with a side above `tile_size` run as overlapping, blended tiles.
     """
     image_rgb = check_image(image_rgb)
     target = resolve_device(device, model)
     model = prepare_model(model, target)
     normalization = normalization or getattr(model, "normalization", None) or Normalization()
-    label_map = np.empty(image_rgb.shape[:2], dtype=np.uint8)
-    confidence = np.empty(image_rgb.shape[:2], dtype=np.float32)
-    for keep, tile_labels, tile_confidence in iter_tiles(model, image_rgb, normalization, target,
-                                                         tile_size=tile_size, tile_overlap=tile_overlap, amp=amp):
-        label_map[keep] = tile_labels
-        confidence[keep] = tile_confidence
+    label_map, confidence = predict_label_map(model, image_rgb, normalization, target, tile_size=tile_size,
+                                              tile_overlap=tile_overlap, amp=amp)
+    assert confidence is not None
     return label_map, confidence
 
 
-def iter_tiles(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tensor, normalization: Normalization,
-               device: torch.device, *, tile_size: int, tile_overlap: int,
-               amp: bool | None, with_confidence: bool = True
-               ) -> Iterator[tuple[tuple[slice, slice], np.ndarray, np.ndarray | None]]:
-    """Yield (kept region, labels, confidence or None) per tile; one tile when the image fits."""
+@torch.inference_mode()
+def predict_label_map(model: torch.nn.Module, image_rgb: np.ndarray | torch.Tensor, normalization: Normalization,
+                      device: torch.device, *, tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int | None = None,
+                      amp: bool | None = None, with_confidence: bool = True
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(label map, confidence or None) of one H x W x 3 uint8 image with a model already in eval mode on
+    `device`; one forward per tile, never more than one image at a time."""
     height, width = int(image_rgb.shape[0]), int(image_rgb.shape[1])
     stride = int(getattr(model, "stride", 1) or 1)
+    overlap = model_tile_overlap(model, tile_size) if tile_overlap is None else int(tile_overlap)
+    rows, cols = axis_spans(height, tile_size, overlap, stride), axis_spans(width, tile_size, overlap, stride)
     channels_last = use_channels_last(device)
-    for tile in tile_grid(height, width, tile_size, tile_overlap, stride):
-        window = image_rgb[tile.window]
-        inputs = to_input_tensor(window, normalization, device, channels_last=channels_last)
+    if len(rows) == len(cols) == 1:  # the whole image is one tile: nothing to blend
+        inputs = to_input_tensor(image_rgb, normalization, device, channels_last=channels_last)
         labels, confidence = forward_labels(model, inputs, amp, with_confidence=with_confidence)
-        keep_rows, keep_cols = tile.keep_in_tile
-        yield (tile.keep, labels[0, keep_rows, keep_cols].cpu().numpy(),
-               None if confidence is None else confidence[0, keep_rows, keep_cols].cpu().numpy())
+        return labels[0].cpu().numpy(), None if confidence is None else confidence[0].cpu().numpy()
+    label_map = np.empty((height, width), dtype=np.uint8)
+    confidence_map = np.empty((height, width), dtype=np.float32) if with_confidence else None
+    bands = RowBands(rows, cols, width, device)
+    for row, rows_span in enumerate(rows):
+        for col, cols_span in enumerate(cols):
+            window = image_rgb[rows_span.start:rows_span.stop, cols_span.start:cols_span.stop]
+            inputs = to_input_tensor(window, normalization, device, channels_last=channels_last)
+            with autocast_context(device, amp):
+                logits = model(inputs)
+            top, left, blended = bands.add(row, col, logits[0].float())
+            if blended.shape[1] and blended.shape[2]:
+                labels, confidence = logits_to_labels(blended[None], with_confidence=with_confidence)
+                block = slice(top, top + blended.shape[1]), slice(left, left + blended.shape[2])
+                label_map[block] = labels[0].cpu().numpy()
+                if confidence_map is not None and confidence is not None:
+                    confidence_map[block] = confidence[0].cpu().numpy()
+    return label_map, confidence_map
 
 
 def confidence_to_uint8(confidence: np.ndarray) -> np.ndarray:

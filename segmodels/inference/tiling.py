@@ -1,10 +1,11 @@
 """Overlapping tiles for images larger than a tile size, so inference memory stays bounded.
 
 A tile grid is laid out per axis: tile starts are multiples of the model's stride (so every tile
-sees the same pooling grid as a whole-image run), consecutive tiles overlap by at least `overlap`
-pixels, and each tile *keeps* only the pixels up to the middle of each overlap. A kept pixel is thus
-at least overlap/2 away from any tile edge that is not an image edge: for a fully convolutional
-model whose receptive-field radius is below overlap/2, tiled and whole-image results are equal.
+sees the same pooling grid as a whole-image run) and consecutive tiles overlap by at least `overlap`
+pixels. Prediction blends all of each tile's logits with weights that fade out towards its inner edges
+(segmodels.inference.blend). Each span also records its *kept* part, up to the middle of each overlap:
+the pixels where that tile weighs most, which a hard cut between tiles (how prediction worked before
+blending, and what benchmarks/tiling.py compares against) would take from it.
 The last tile ends at the image edge (it may be up to stride-1 pixels longer than the others).
 """
 from __future__ import annotations

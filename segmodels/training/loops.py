@@ -17,8 +17,10 @@ skip together; a rank whose own batch has none adds a zero loss (`segmentation_l
 least one pixel). (Under DDP such a batch can only come from uncached data; cached data drops bad pairs before
 the split is sharded, so every rank still runs the same number of steps.)
 
-`evaluate` accumulates one confusion matrix over the whole split (summed over ranks) and returns
-`SegMetrics`; ignore pixels never count.
+`evaluate` predicts every image of the split alone, through the function `predict` writes its label
+maps with (segmodels.inference.predict.predict_label_map: tiled, blended, one image at a time, so
+memory is bounded by the tile size whatever the batch or the image count), accumulates one confusion
+matrix (summed over ranks) and returns `SegMetrics`; ignore pixels never count.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from segmodels.constants import IGNORE_INDEX
+from segmodels.inference.predict import DEFAULT_TILE_SIZE, predict_label_map
 from segmodels.inference.preprocess import Normalization, to_input_tensor
 from segmodels.training.distributed import SINGLE_PROCESS, DistContext, all_reduce_sum
 from segmodels.training.metrics import SegMetrics, confusion_matrix
@@ -176,18 +179,25 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], opt
 
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, batches: Iterable[Batch | None], num_classes: int, *, device: torch.device,
-             normalization: Normalization, amp: bool = True, ctx: DistContext = SINGLE_PROCESS) -> SegMetrics:
-    """Metrics from one confusion matrix over all batches (and all ranks); ignore pixels excluded."""
-    bare_model(model).eval()
-    confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
-    use_amp = amp and device.type == "cuda"
-    inner = bare_model(model)
+             normalization: Normalization, amp: bool = True, ctx: DistContext = SINGLE_PROCESS,
+             tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int | None = None) -> SegMetrics:
+    """Metrics from one confusion matrix over all images (and all ranks); ignore pixels excluded.
+
+    Each image of each batch is predicted on its own, as `segstudio predict` would write it (tiles of
+    `tile_size`, the architecture's overlap unless `tile_overlap` is given); the model stays in eval mode.
+    """
+    inner = bare_model(model)  # the bare module: no DDP collectives during evaluation
+    inner.eval()
+    confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    use_amp = bool(amp) and device.type == "cuda"
     for batch in batches:
         if batch is None:
             continue  # every pair in it was unreadable
-        inputs, labels = to_device(batch, normalization, device)
-        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
-            logits = inner(inputs)  # the bare module: no DDP collectives during evaluation
-        confusion += confusion_matrix(labels, logits.argmax(dim=1), num_classes)
-    all_reduce_sum(confusion, ctx)
+        images, labels = batch
+        for image, label in zip(images, labels, strict=True):
+            label_map, _ = predict_label_map(inner, image.permute(1, 2, 0), normalization, device,
+                                             tile_size=tile_size, tile_overlap=tile_overlap, amp=use_amp,
+                                             with_confidence=False)
+            confusion += confusion_matrix(label, torch.from_numpy(label_map), num_classes)
+    confusion = all_reduce_sum(confusion.to(device), ctx)
     return SegMetrics.from_confusion(confusion)

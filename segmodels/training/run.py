@@ -185,8 +185,8 @@ def prepare_run(config: TrainConfig) -> RunState:
     per_rank = max(len(train_set) // ctx.world_size, 1)
     train_batches = make_batches(train_set, config.batch_size, train_sampler, drop_last=per_rank > config.batch_size,
                                  num_workers=config.num_workers, pin_memory=device.type == "cuda")
-    eval_batch = config.batch_size if len(val_set.sizes()) == 1 else 1
-    val_batches = make_batches(val_set, eval_batch, make_sampler(val_set, shuffle=False, seed=0, ctx=ctx),
+    # Validation predicts one image at a time, as `predict` does (loops.evaluate), so it loads one at a time.
+    val_batches = make_batches(val_set, 1, make_sampler(val_set, shuffle=False, seed=0, ctx=ctx),
                                drop_last=False, num_workers=config.num_workers, pin_memory=device.type == "cuda")
     steps_per_epoch = max(len(train_batches), 1)
     start_epoch = int(source.epoch or 0) if config.resume and source is not None else 0
