@@ -51,9 +51,20 @@ def frequency_weights(counts: np.ndarray | list[int]) -> tuple[float, ...]:
 
 
 def class_pixel_counts(dataset: Any, num_classes: int) -> np.ndarray:
-    """`label_histogram` over a LabelledImages' untransformed pairs (unreadable ones skipped)."""
-    pairs = (dataset.raw(index) for index in range(len(dataset)))
-    return label_histogram((pair[1].numpy() for pair in pairs if pair is not None), num_classes)
+    """`label_histogram` over a LabelledImages' label maps: the cached ones, else each label file read
+    once without its image (a label that cannot be read is left out; training names it when it skips it)."""
+    if dataset.cached:
+        pairs = (dataset.raw(index) for index in range(len(dataset)))
+        return label_histogram((pair[1].numpy() for pair in pairs if pair is not None), num_classes)
+    labels = (_read_label(dataset.project, image) for image in dataset.images)
+    return label_histogram((label for label in labels if label is not None), num_classes)
+
+
+def _read_label(project: Any, image: Any) -> np.ndarray | None:
+    try:
+        return project.read_label(image)
+    except SegError:
+        return None
 
 
 def checked_weights(weights: Iterable[float], num_classes: int) -> tuple[float, ...]:

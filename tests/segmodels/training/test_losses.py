@@ -37,6 +37,17 @@ def test_weights_from_a_known_label_histogram() -> None:
     assert weights[3] == 1.0  # absent: no target pixel carries it
 
 
+def test_counts_are_the_same_from_cached_and_uncached_data(tiny_project: Path) -> None:
+    from segmodels.training.class_weights import class_pixel_counts
+    from segmodels.training.dataset import LabelledImages
+
+    project = Project.open(tiny_project)
+    images = project.labelled_images()
+    cached = class_pixel_counts(LabelledImages(project, images, cache=True), len(project.classes))
+    read = class_pixel_counts(LabelledImages(project, images, cache=False), len(project.classes))
+    assert cached.tolist() == read.tolist() and cached.sum() > 0 and (cached > 0).sum() > 2
+
+
 def test_weights_are_clipped() -> None:
     weights = frequency_weights([10_000_000, 1, 10_000_000, 10_000_000])
     assert weights[1] == MAX_WEIGHT and weights[0] == pytest.approx(1.0)
