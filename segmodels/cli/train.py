@@ -30,8 +30,11 @@ def _defaults_sentence() -> str:
 
 
 def _loss_defaults() -> str:
-    """Each architecture's default loss, from the catalog; the generic one as "others"."""
-    own = [f"{name} {entry.training['loss']}" for name, entry in ARCHITECTURES.items() if "loss" in entry.training]
+    """The default loss from the catalog: the generic one, and any architecture's own."""
+    own = [f"{name} {entry.training['loss']}" for name, entry in ARCHITECTURES.items()
+           if entry.training.get("loss", GENERIC_TRAINING["loss"]) != GENERIC_TRAINING["loss"]]
+    if not own:
+        return f"{GENERIC_TRAINING['loss']} for every architecture"
     return ", ".join([*own, f"others {GENERIC_TRAINING['loss']}"])
 
 
@@ -62,8 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="share of images held out (default 0.1); fine-tuning keeps the source checkpoint's split")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="paired flips, scale+crop and colour jitter (default per architecture)")
-    parser.add_argument("--loss", metavar="LOSS", help=f"{', '.join(LOSSES)} (default per architecture: "
-                        f"{_loss_defaults()})")
+    parser.add_argument("--loss", metavar="LOSS", help=f"{', '.join(LOSSES)} (default: {_loss_defaults()})")
     parser.add_argument("--dice-weight", type=float,
                         help="weight of the Dice term of a '+dice' loss (default per architecture); "
                              "without --loss, 0 turns the default's Dice term off and above 0 turns it on")

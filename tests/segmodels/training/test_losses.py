@@ -127,7 +127,7 @@ def test_dice_weight_and_loss_agree() -> None:
     arch_default = LossKind(training_defaults("m2nist_fcn")["loss"])
     off = TrainConfig(project="p", arch="m2nist_fcn", dice_weight=0.0).resolved("m2nist_fcn")
     assert off.loss is arch_default.with_dice(False)   # --dice-weight 0 keeps its old meaning: no Dice
-    on = TrainConfig(project="p", arch="m2nist_fcn", dice_weight=0.7).resolved("m2nist_fcn")
+    on = TrainConfig(project="p", arch="m2nist_fcn", dice_weight=0.7, class_weights=(1.0,) * 11).resolved("m2nist_fcn")
     assert on.loss is arch_default.with_dice(True) and loss_settings(on).dice_weight == 0.7
     with pytest.raises(SegError, match="has a Dice term, so --dice-weight must be above 0"):
         TrainConfig(project="p", arch="unet", loss="ce+dice", dice_weight=0.0)
@@ -143,8 +143,10 @@ def test_the_cli_flag_reaches_the_config_and_help_shows_the_default(capsys) -> N
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert f"m2nist_fcn {training_defaults('m2nist_fcn')['loss']}" in help_text
-    assert f"others {training_defaults('unet')['loss']}" in help_text
+    loss_help = help_text[help_text.index("--loss LOSS ce,"):help_text.index("--dice-weight DICE_WEIGHT weight")]
+    assert "(default: " in loss_help
+    for arch in ("m2nist_fcn", "unet"):
+        assert training_defaults(arch)["loss"] in loss_help.split("(default: ")[1]
 
 
 def test_an_old_record_resumes_with_the_loss_it_used() -> None:
