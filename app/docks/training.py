@@ -42,6 +42,7 @@ from app import messages
 from app.docks.curves import TrainingCurves
 from app.docks.form import form_row
 from app.docks.iou_table import IouTable
+from app.docks.loss_choice import add_loss_row
 from app.docks.training_progress import step_bar_format, step_status
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import checkpoint_architecture, demo_model_path, project_checkpoints
@@ -122,6 +123,7 @@ class TrainingDock(QDockWidget):
         form.addRow("Batch size", self.batch_spin)
         self.augment_check = QCheckBox("flips, crops and colour jitter")
         form.addRow("Augmentation", self.augment_check)
+        self.loss_combo = add_loss_row(form)
         self.device_combo = QComboBox()
         self.device_combo.addItems(DEVICE_CHOICES)
         form.addRow("Device", self.device_combo)
@@ -179,6 +181,7 @@ class TrainingDock(QDockWidget):
         self.batch_spin.setValue(int(defaults["batch_size"]))
         self.lr_spin.setValue(float(defaults["fine_tune_lr" if self.finetune_radio.isChecked() else "lr"]))
         self.augment_check.setChecked(bool(defaults["augment"]))
+        self.loss_combo.show_loss(defaults["loss"])
 
     def _read_checkpoint_architecture(self) -> None:
         """Fine-tuning trains the checkpoint's own architecture, as `segstudio train --from` does: once
@@ -253,7 +256,8 @@ class TrainingDock(QDockWidget):
         out = new_checkpoint_path(project.models_dir, stem)
         return TrainingRequest(project.root, arch, self.selected_checkpoint() if fine_tune else None,
                                self.epochs_spin.value(), self.lr_spin.value(), self.batch_spin.value(),
-                               self.augment_check.isChecked(), self.device_combo.currentText(), out)
+                               self.augment_check.isChecked(), self.device_combo.currentText(), out,
+                               loss=self.loss_combo.loss())
 
     # -- running ------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -364,7 +368,7 @@ class TrainingDock(QDockWidget):
         running = self.is_running()
         fine_tune = self.finetune_radio.isChecked()
         for widget in (self.scratch_radio, self.finetune_radio, self.epochs_spin, self.lr_spin, self.batch_spin,
-                       self.augment_check, self.device_combo):
+                       self.augment_check, self.loss_combo, self.device_combo):
             widget.setEnabled(not running)
         self.arch_combo.setEnabled(not running and not fine_tune)
         self.checkpoint_combo.setEnabled(not running and fine_tune)

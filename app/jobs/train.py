@@ -55,6 +55,7 @@ class TrainingRequest:
     device: str
     out_path: Path
     val_fraction: float = 0.1
+    loss: str | None = None  # a word of segmodels.training.loss_kinds; None: the architecture's default
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def make_config(request: TrainingRequest) -> Any:
                        from_checkpoint=str(request.init_checkpoint) if request.init_checkpoint else None,
                        epochs=request.epochs, lr=request.learning_rate, batch_size=request.batch_size,
                        augment=request.augment, device=request.device, out=str(request.out_path),
-                       val_fraction=request.val_fraction, num_workers=0)
+                       val_fraction=request.val_fraction, num_workers=0, loss=request.loss)
 
 
 def training_job(request: TrainingRequest, cancel: CancelFlag) -> Iterator[Any]:

@@ -17,6 +17,7 @@ import sys
 from segmodels.cli.train_options import add_train_options, config_fields
 from segmodels.models.catalog import ARCHITECTURES, DEVICE_CHOICES, GENERIC_TRAINING
 from segmodels.training.config import TrainConfig
+from segmodels.training.loss_kinds import LOSSES
 
 
 def _defaults_sentence() -> str:
@@ -27,6 +28,15 @@ def _defaults_sentence() -> str:
 
     own = [f"{name}: {settings(entry.training_defaults())}" for name, entry in ARCHITECTURES.items() if entry.training]
     return "; ".join([*own, f"others: {settings(dict(GENERIC_TRAINING))}"])
+
+
+def _loss_defaults() -> str:
+    """The default loss from the catalog: the generic one, and any architecture's own."""
+    own = [f"{name} {entry.training['loss']}" for name, entry in ARCHITECTURES.items()
+           if entry.training.get("loss", GENERIC_TRAINING["loss"]) != GENERIC_TRAINING["loss"]]
+    if not own:
+        return f"{GENERIC_TRAINING['loss']} for every architecture"
+    return ", ".join([*own, f"others {GENERIC_TRAINING['loss']}"])
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -59,7 +69,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="share of images held out (default 0.1); fine-tuning keeps the source checkpoint's split")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                         help="paired flips, scale+crop and colour jitter (default per architecture)")
-    parser.add_argument("--dice-weight", type=float, help="weight of a soft Dice loss term (default per architecture)")
+    parser.add_argument("--loss", metavar="LOSS", help=f"{', '.join(LOSSES)} (default: {_loss_defaults()})")
+    parser.add_argument("--dice-weight", type=float,
+                        help="weight of the Dice term of a '+dice' loss (default per architecture); "
+                             "without --loss, 0 turns the default's Dice term off and above 0 turns it on")
     parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (spawned)")
     parser.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     parser.add_argument("--pretrained", action="store_true", help="start from ImageNet backbone weights if available")
@@ -74,6 +87,7 @@ def _config(args: argparse.Namespace) -> TrainConfig:
                        resume=args.resume, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        device=args.device, out=args.out, seed=args.seed, val_fraction=args.val_fraction,
                        augment=args.augment, num_workers=args.num_workers, dice_weight=args.dice_weight,
+                       loss=args.loss,
                        amp=not args.no_amp, pretrained_backbone=args.pretrained or args.require_pretrained,
                        require_pretrained=args.require_pretrained, **config_fields(args))
 

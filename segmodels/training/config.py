@@ -25,6 +25,7 @@ from typing import Any
 
 from segmodels.errors import SegError
 from segmodels.models.catalog import training_defaults
+from segmodels.training.loss_kinds import LossKind, check_dice_weight, default_loss, parse_loss
 
 
 class Schedule(str, enum.Enum):
@@ -100,7 +101,9 @@ class TrainConfig:
     augment: bool | None = None
     crop_size: int | None = None  # square training crop; None = the images' own size (all equal)
     num_workers: int = 0
-    dice_weight: float | None = None
+    dice_weight: float | None = None  # the Dice term's weight, when `loss` has one
+    loss: LossKind | None = None  # None: the architecture's default; the words ("ce+dice") are accepted too
+    class_weights: tuple[float, ...] | None = None  # weighted losses; None: counted from the training labels
     aux_weight: float = 0.4
     weight_decay: float = 0.0
     schedule: Schedule = Schedule.ONECYCLE  # the plain words ("cosine") are accepted too
@@ -129,6 +132,9 @@ class TrainConfig:
             object.__setattr__(self, "schedule", Schedule(self.schedule))
         except ValueError:
             raise SegError(f"Unknown schedule '{self.schedule}'; use one of {', '.join(SCHEDULES)}.") from None
+        if self.loss is not None:  # like schedule: the field holds the enum (training.loss_kinds)
+            object.__setattr__(self, "loss", parse_loss(self.loss))
+        check_dice_weight(self.loss, self.dice_weight)
         if self.num_workers < 0:
             raise SegError(f"--num-workers must be 0 or more, got {self.num_workers}.")
         if self.crop_size is not None and self.crop_size < 8:
@@ -152,6 +158,8 @@ class TrainConfig:
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         if self.from_checkpoint and not self.foreign_weights and self.lr is None:
             filled["lr"] = fine_tune_lr(defaults["lr"])
+        if self.loss is None:
+            filled["loss"] = default_loss(defaults["loss"], self.dice_weight)
         return dataclasses.replace(self, **filled)
 
     def default_out(self, project_models_dir: Path, arch: str) -> Path:
@@ -164,4 +172,6 @@ class TrainConfig:
 
     def to_json(self) -> dict[str, Any]:
         # Plain values only: a checkpoint is loaded with torch's safe (weights-only) unpickler.
-        return {**dataclasses.asdict(self), "schedule": self.schedule.value}
+        return {**dataclasses.asdict(self), "schedule": self.schedule.value,
+                "loss": self.loss.value if self.loss is not None else None,
+                "class_weights": list(self.class_weights) if self.class_weights is not None else None}

@@ -3,11 +3,11 @@
 `train_steps` runs one epoch and yields `(step, loss, images, lr)` after every optimiser step (`lr`:
 the rate that step used, read before the scheduler moves it on), so `fit` can report progress and
 check for cancellation between steps; `train_one_epoch` just drains it.
-The loss is cross-entropy with ignore_index=255, plus an optional soft Dice term and a weighted aux
-loss when the model has an aux head. On CUDA the forward pass runs under autocast (float16) with a
-GradScaler. A NaN or infinite loss raises `NonFiniteLoss` before the optimiser step, so the weights
-(and any checkpoint) stay as they were. Under DDP the loss is averaged over ranks, so every rank sees
-the same value and stops at the same step.
+The loss (cross-entropy, optionally class-weighted, an optional soft Dice term and a weighted aux
+term when the model has an aux head) is `segmodels.training.losses.segmentation_loss`. On CUDA the
+forward pass runs under autocast (float16) with a GradScaler. A NaN or infinite loss raises
+`NonFiniteLoss` before the optimiser step, so the weights (and any checkpoint) stay as they were.
+Under DDP the loss is averaged over ranks, so every rank sees the same value and stops at the same step.
 
 A batch that is `None` (every pair in it unreadable, see training.dataset) is passed over by both
 loops, and so is a batch without one labelled pixel (a random crop of a sparsely labelled image):
@@ -25,15 +25,14 @@ matrix (summed over ranks) and returns `SegMetrics`; ignore pixels never count.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.inference.predict import DEFAULT_TILE_SIZE, predict_label_map
 from segmodels.inference.preprocess import Normalization, to_input_tensor
 from segmodels.training.distributed import SINGLE_PROCESS, DistContext, all_reduce_sum
+from segmodels.training.losses import DEFAULT_LOSS_SETTINGS, LossSettings, segmentation_loss
 from segmodels.training.metrics import SegMetrics, confusion_matrix
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -41,41 +40,6 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 
 class NonFiniteLoss(ArithmeticError):
     """The loss became NaN or infinite (fit turns this into a SegError sentence)."""
-
-
-@dataclass(frozen=True)
-class LossSettings:
-    dice_weight: float = 0.0
-    aux_weight: float = 0.4
-
-
-def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """1 - mean over classes of 2|P.T| / (|P| + |T|) on softmax probabilities, ignore pixels left out."""
-    num_classes = logits.shape[1]
-    valid = (target != IGNORE_INDEX).unsqueeze(1)
-    probs = logits.float().softmax(dim=1) * valid
-    one_hot = F.one_hot(target.clamp(max=num_classes - 1), num_classes).permute(0, 3, 1, 2) * valid
-    dims = (0, 2, 3)
-    intersection = (probs * one_hot).sum(dims)
-    total = probs.sum(dims) + one_hot.sum(dims)
-    return 1.0 - ((2 * intersection + 1.0) / (total + 1.0)).mean()
-
-
-def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, labelled: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over the labelled pixels; 0 (not NaN) when there are none."""
-    total = F.cross_entropy(logits.float(), target, ignore_index=IGNORE_INDEX, reduction="sum")
-    return total / labelled.clamp(min=1)
-
-
-def segmentation_loss(logits: torch.Tensor, aux_logits: torch.Tensor | None, target: torch.Tensor,
-                      settings: LossSettings) -> torch.Tensor:
-    labelled = (target != IGNORE_INDEX).sum()
-    loss = _cross_entropy(logits, target, labelled)
-    if settings.dice_weight > 0:
-        loss = loss + settings.dice_weight * soft_dice_loss(logits, target)
-    if aux_logits is not None and settings.aux_weight > 0:
-        loss = loss + settings.aux_weight * _cross_entropy(aux_logits, target, labelled)
-    return loss
 
 
 def has_labelled_pixels(labels: torch.Tensor, device: torch.device, ctx: DistContext = SINGLE_PROCESS) -> bool:
@@ -124,7 +88,7 @@ def bare_model(model: torch.nn.Module) -> torch.nn.Module:
 
 def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
                 scheduler: torch.optim.lr_scheduler.LRScheduler | None, *, device: torch.device,
-                normalization: Normalization, loss_settings: LossSettings = LossSettings(),
+                normalization: Normalization, loss_settings: LossSettings = DEFAULT_LOSS_SETTINGS,
                 scaler: torch.amp.GradScaler | None = None, ctx: DistContext = SINGLE_PROCESS
                 ) -> Iterator[tuple[int, float, int, float]]:
     """One epoch; yields (step, loss averaged over ranks, images in this rank's batch, learning rate of
@@ -163,7 +127,7 @@ def train_steps(model: torch.nn.Module, batches: Iterable[Batch | None], optimiz
 
 def train_one_epoch(model: torch.nn.Module, batches: Iterable[Batch | None], optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None, *, device: torch.device,
-                    normalization: Normalization, loss_settings: LossSettings = LossSettings(),
+                    normalization: Normalization, loss_settings: LossSettings = DEFAULT_LOSS_SETTINGS,
                     scaler: torch.amp.GradScaler | None = None, ctx: DistContext = SINGLE_PROCESS,
                     cancel: Callable[[], bool] | None = None) -> float:
     """Train for one epoch and return the mean loss (stops early, between steps, when cancel() is true)."""

@@ -33,9 +33,11 @@ from segmodels.labels.project import Project
 from segmodels.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from segmodels.training import distributed
 from segmodels.training.build import ScheduleShape, build_model, make_batches, make_optimizer, make_sampler
+from segmodels.training.class_weights import checked_weights, class_pixel_counts, frequency_weights
 from segmodels.training.config import TrainConfig, run_files
 from segmodels.training.dataset import LabelledImages, make_split, split_images
 from segmodels.training.loops import AuxForward
+from segmodels.training.loss_kinds import recorded_loss
 from segmodels.training.metrics import SegMetrics
 from segmodels.training.resume import random_state, restore_random_state, run_schedule
 from segmodels.training.splits import kept_split
@@ -43,7 +45,8 @@ from segmodels.training.transforms import AugmentSettings, crop_transform, train
 
 #: Settings a resumed run takes from the checkpoint's recorded config when not given again.
 RESUMED_FIELDS = ("epochs", "batch_size", "lr", "augment", "crop_size", "val_fraction", "seed", "schedule",
-                  "dice_weight", "model_kwargs", "augment_kwargs", "weight_decay", "warmup")
+                  "dice_weight", "loss", "class_weights", "model_kwargs", "augment_kwargs", "weight_decay",
+                  "warmup")
 
 
 @dataclass
@@ -85,7 +88,8 @@ def skipped_messages(state: RunState) -> tuple[str, ...]:
 
 def _resolve(config: TrainConfig, source: Checkpoint | None) -> tuple[TrainConfig, str]:
     if config.resume and source is not None:
-        recorded = source.train_config or {}
+        recorded = dict(source.train_config or {})
+        recorded["loss"] = recorded_loss(recorded)  # a run from before `loss` was recorded: what it used
         given = {name: getattr(config, name) for name in RESUMED_FIELDS}
         defaults = TrainConfig.__dataclass_fields__
         taken = {n: recorded[n] for n in RESUMED_FIELDS if n in recorded and given[n] == defaults[n].default}
@@ -161,6 +165,17 @@ def _split(config: TrainConfig, project: Project, source: Checkpoint | None) -> 
     return make_split(project, config.val_fraction, config.seed), ""
 
 
+def _with_class_weights(config: TrainConfig, train_set: LabelledImages, num_classes: int) -> TrainConfig:
+    """A weighted loss's class weights: given or recorded ones checked, else counted from the training
+    labels once (segmodels.training.class_weights); they go into the config, so checkpoints record them."""
+    if not config.loss.weighted:
+        return config
+    if config.class_weights is not None:
+        return dataclasses.replace(config, class_weights=checked_weights(config.class_weights, num_classes))
+    weights = frequency_weights(class_pixel_counts(train_set, num_classes))
+    return dataclasses.replace(config, class_weights=weights)
+
+
 def prepare_run(config: TrainConfig) -> RunState:
     ctx = distributed.DistContext.from_env()
     device, device_note = select_device(config.device)
@@ -178,6 +193,7 @@ def prepare_run(config: TrainConfig) -> RunState:
     torch.manual_seed(config.seed)
     split, split_note = _split(config, project, source)
     train_set, val_set = _datasets(config, project, split)
+    config = _with_class_weights(config, train_set, len(project.classes))
     start = build_model(config, arch, project.classes, source)
     model = start.model.to(device)
     train_model = distributed.wrap_model(AuxForward(model), ctx, device)

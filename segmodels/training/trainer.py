@@ -32,7 +32,8 @@ from segmodels.labels.review import blank_labels_sentence
 from segmodels.training import distributed
 from segmodels.training.config import TrainConfig
 from segmodels.training.data_size import data_warnings
-from segmodels.training.loops import LossSettings, NonFiniteLoss, evaluate, train_steps
+from segmodels.training.loops import NonFiniteLoss, evaluate, train_steps
+from segmodels.training.losses import loss_settings
 from segmodels.training.metrics import SegMetrics
 from segmodels.training.run import RunState, prepare_run, skipped_messages, write_checkpoints
 
@@ -171,7 +172,7 @@ def _run_epochs(state: RunState, cancel: CancelFlag) -> Iterator[Report]:
         loss_sum, image_count = 0.0, 0
         steps = train_steps(state.train_model, state.train_batches, state.optimizer, state.scheduler,
                             device=state.device, normalization=state.normalization,
-                            loss_settings=LossSettings(config.dice_weight, config.aux_weight),
+                            loss_settings=loss_settings(config),
                             scaler=state.scaler, ctx=state.ctx)
         try:
             for step, loss, images, lr in steps:

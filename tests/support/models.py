@@ -6,6 +6,12 @@ from pathlib import Path
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
 
+#: Per-model builder arguments for tests that build every architecture: FCN-8s keeps its architecture
+#: but with fc6/fc7 of 512 instead of 4096 channels, because initialising (and back-propagating through)
+#: 120 M random fc weights dominates a test's time on a 2-core machine. (The 4096 default is checked by
+#: the parameter count in test_inference.)
+SMALL_MODEL_KWARGS: dict[str, dict] = {"fcn8s_vgg16": {"fc_channels": 512}}
+
 
 class ProjectHost:
     """A DockHost (app.jobs.backend) for a dock shown without the main window: a fixed project and

@@ -6,18 +6,12 @@ import torch
 
 from segmodels.errors import SegError
 from segmodels.models import SegmentationModel, get_model, list_models, register_model
+from support.models import SMALL_MODEL_KWARGS
 
 torch.set_num_threads(2)
 
 EXPECTED = {"m2nist_fcn", "fcn8s_vgg16", "unet", "deeplabv3plus", "fcn_resnet50", "deeplabv3_resnet50",
             "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"}
-
-
-#: Per-model arguments for the contract test: FCN-8s keeps its architecture but with fc6/fc7 of 512
-#: instead of 4096 channels, because initialising 120 M random fc weights dominates the test's time on a
-#: 2-core machine. (The 4096 default is checked by the parameter count in test_inference.)
-CONTRACT_KWARGS = {"fcn8s_vgg16": {"fc_channels": 512}}
-
 
 def test_all_architectures_are_registered():
     assert EXPECTED <= set(list_models())
@@ -26,7 +20,7 @@ def test_all_architectures_are_registered():
 @pytest.mark.parametrize("name", list_models())
 def test_odd_sized_input_gives_same_size_logits_and_gradients(name):
     torch.manual_seed(0)
-    model = get_model(name, num_classes=3, **CONTRACT_KWARGS.get(name, {}))
+    model = get_model(name, num_classes=3, **SMALL_MODEL_KWARGS.get(name, {}))
     assert isinstance(model, SegmentationModel)
     assert model.arch == name and model.num_classes == 3 and model.stride >= 1
     # Training mode with a batch of one image: what `--batch-size 1`, a split that leaves one image and
