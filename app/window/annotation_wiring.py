@@ -89,7 +89,7 @@ def install_annotation_actions(window: Any) -> AnnotationActions:
     if bar is not None:
         # Beside the tools it changes (the toolbar's end falls into its overflow menu on small screens).
         entries = bar.actions()
-        tools_end = entries.index(window.tool_actions.grabcut) + 1 if window.tool_actions.grabcut in entries else None
+        tools_end = entries.index(window.tool_actions.sam) + 1 if window.tool_actions.sam in entries else None
         after = entries[tools_end] if tools_end is not None and tools_end < len(entries) else None
         bar.insertWidget(after, ProtectButton(document, protect, bar))
         _name_keys_in_tooltips(bar)
