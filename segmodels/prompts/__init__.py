@@ -1,4 +1,5 @@
-"""Segment Anything prompt backends, Qt-free: positive/negative clicks and a box -> a mask.
+"""Segment Anything prompt backends, Qt-free: positive/negative clicks and a box -> a mask
+(facts: docs/models-and-labels.md, "Segment Anything prompts").
 
 - `base`: the backend interface (`set_image(rgb) -> embedding`, `predict(embedding, points, labels,
   box) -> bool mask`) and the sentence shown when no checkpoint is configured;

@@ -3,7 +3,8 @@
 Both packages' own builders call a bare `torch.load`, which runs whatever a pickle asks; here the file
 goes through `segmodels.models.checkpoint.read_safely` (`weights_only=True` after cheap checks), so a
 hostile or corrupt file is one sentence naming it, and the state dict is loaded into a model built
-with no checkpoint. The model is read from the keys and shapes (docs/segment_anything.md):
+with no checkpoint. The model is read from the keys and shapes (docs/models-and-labels.md, "Segment
+Anything prompts"):
 
 - segment-anything (v1): `image_encoder.blocks.N...`; the patch embedding's width and the block count
   give ViT-B (768, 12), ViT-L (1024, 24) or ViT-H (1280, 32); the relative-position tables tell global
