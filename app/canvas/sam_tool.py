@@ -12,8 +12,9 @@ say so), later prompts only the cheap decoder, and the embeddings of the last fe
 At most one request is in flight: a newer prompt made meanwhile waits, and only the newest waiting
 one is sent when the answer arrives, so the preview follows the mouse as fast as the decoder allows.
 
-Without a checkpoint in the preferences `unavailable_reason()` gives the sentence the status bar shows
-while the tool controller falls back to GrabCut (G).
+Without a checkpoint in the preferences (or with one that is gone, or without the package)
+`unavailable_reason()` gives the sentence the status bar shows while the tool controller falls back to
+GrabCut (G).
 """
 from __future__ import annotations
 
@@ -65,10 +66,21 @@ def weights_setting() -> tuple[str, str]:
 
 
 def unavailable_reason() -> str | None:
-    """The status-bar sentence when no checkpoint is configured (the tool then falls back to GrabCut)."""
-    if weights_setting()[0]:
+    """The status-bar sentence when Segment Anything cannot run (the tool then falls back to GrabCut):
+    no checkpoint chosen, the file chosen is gone, or neither SAM package is installed."""
+    import importlib.util
+    from pathlib import Path
+
+    weights = weights_setting()[0]
+    if not weights:
+        reason = NO_WEIGHTS[:-1]
+    elif not Path(weights).expanduser().is_file():
+        reason = f"The Segment Anything checkpoint '{weights}' does not exist; choose another in Edit > Preferences"
+    elif not any(importlib.util.find_spec(name) for name in ("segment_anything", "sam2")):
+        reason = "Segment Anything needs its package: pip install segment-anything"
+    else:
         return None
-    return NO_WEIGHTS[:-1] + "; GrabCut (G) is used until then."
+    return reason + "; GrabCut (G) is used until then."
 
 
 def mask_box(mask: np.ndarray) -> tuple[int, int, np.ndarray] | None:
@@ -96,6 +108,7 @@ class SamTool(QObject):
         self._clicks: list[tuple[Point, bool]] = []
         self._hover: Point | None = None
         self._pressed: Point | None = None
+        self._negative = False
         self.drag_box: tuple[Point, Point] | None = None
         self.preview: tuple[int, int, np.ndarray] | None = None
         self._in_flight: SamRequest | None = None

@@ -49,7 +49,8 @@ class FakeSam:
 def sam(qtbot, tmp_path, messages):
     project, _ = disc_project(tmp_path / "p")
     document, tools, canvas = open_canvas(qtbot, project, 3.0)
-    Preferences().store(SAM_WEIGHTS_PATH, str(tmp_path / "chosen.pth"))  # any path: the fake needs no file
+    (tmp_path / "chosen.pth").write_bytes(b"")  # chosen, so S is available; the fake never reads it
+    Preferences().store(SAM_WEIGHTS_PATH, str(tmp_path / "chosen.pth"))
     fake = FakeSam()
     tool = SamTool(document, tools, mask_function=fake)
     tools.register(Tool.SAM, tool)
@@ -147,6 +148,9 @@ def test_without_weights_the_sentence_and_grabcut(qtbot, tmp_path, messages):
     assert notes == [NO_WEIGHTS[:-1] + "; GrabCut (G) is used until then."]
     tools.set_tool(Tool.SAM)  # again, while GrabCut is the tool: the GrabCut action is checked again
     assert tools.tool is Tool.GRABCUT and changed == [Tool.GRABCUT, Tool.GRABCUT]
+    Preferences().store(SAM_WEIGHTS_PATH, str(tmp_path / "moved away.pth"))
+    tools.set_tool(Tool.SAM)
+    assert tools.tool is Tool.GRABCUT and "moved away.pth' does not exist" in notes[-1]
 
 
 def test_tiny_real_model_embeds_in_the_worker_then_previews(qtbot, tmp_path, messages):
