@@ -255,11 +255,19 @@ class SamTool(QObject):
         weights, model_type = weights_setting()
         return engine().mask(weights, model_type, image_key, rgb, request.points, request.labels, request.box)
 
+    def _follow_device_preference(self) -> None:
+        """The engine computes on the device chosen for jobs in Edit > Preferences (auto: CUDA when present)."""
+        from app.preferences import DEFAULT_DEVICE, Preferences
+
+        engine().device = str(Preferences().read(DEFAULT_DEVICE))
+
     def _start(self, request: SamRequest) -> None:
         from app.jobs.pools import Pool, pool
         from app.jobs.worker import GeneratorWorker, start_worker
 
         generation, image, key, function = self._generation, self.document.image, self._image_key(), self._mask_function
+        if function == self._engine_mask:
+            self._follow_device_preference()  # set here, on the GUI thread, before the worker reads it
         if function == self._engine_mask and engine().needs_embedding(*weights_setting(), key):
             self._set_embedding(True)
             self.document.status_message.emit(f"{NAME}: reading the image (the first prompt on each image "

@@ -2,7 +2,7 @@
 each prompt.
 
 `SamEngine.mask(weights, model_type, image_key, rgb, points, labels, box)` loads the checkpoint the
-first time (and again only when the path, the file's stamp or the model type changes), takes the
+first time (and again only when the path, the file's stamp, the model type or `device` changes), takes the
 image's embedding from the LRU cache or makes it, and returns the mask. `needs_embedding` tells the
 GUI beforehand whether this call will run the (slow) image encoder, so it can say so. With no
 checkpoint configured every call raises `NoWeights`, whose sentence says where to get one.
@@ -63,8 +63,11 @@ class SamEngine:
         self._backend_key: tuple | None = None
         self._lock = threading.Lock()  # one load at a time; embeddings are per model
 
+    def _key(self, weights: str, model_type: str) -> tuple:
+        return (*weights_key(weights, model_type), self.device)  # another device (a preference) loads anew
+
     def backend(self, weights: str, model_type: str) -> PromptBackend:
-        key = weights_key(weights, model_type)
+        key = self._key(weights, model_type)
         with self._lock:
             if self._backend is None or self._backend_key != key:
                 self._backend, self._backend_key = None, None
@@ -75,7 +78,7 @@ class SamEngine:
 
     def needs_embedding(self, weights: str, model_type: str, image_key: Hashable) -> bool:
         try:
-            key = weights_key(weights, model_type)
+            key = self._key(weights, model_type)
         except SegError:
             return False
         return self._backend_key != key or (key, image_key) not in self.cache

@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.canvas.sam_tool import SamTool
+from app.canvas.sam_tool import SamTool, engine
 from app.canvas.tools import Tool
-from app.preferences import SAM_WEIGHTS_PATH, Preferences
+from app.preferences import DEFAULT_DEVICE, SAM_WEIGHTS_PATH, Preferences
 from segmodels.errors import SegError
 from segmodels.prompts.base import NO_WEIGHTS
 from support.canvas import click, disc_project, drag, open_canvas, view_point
@@ -158,6 +158,7 @@ def test_tiny_real_model_embeds_in_the_worker_then_previews(qtbot, tmp_path, mes
     from support.sam import tiny_sam_v1
 
     Preferences().store(SAM_WEIGHTS_PATH, str(tiny_sam_v1(tmp_path / "tiny.pth")))
+    Preferences().store(DEFAULT_DEVICE, "cpu")
     project, _ = disc_project(tmp_path / "p")
     document, tools, canvas = open_canvas(qtbot, project, 3.0)
     notes, busy = [], []
@@ -170,6 +171,7 @@ def test_tiny_real_model_embeds_in_the_worker_then_previews(qtbot, tmp_path, mes
     qtbot.waitUntil(lambda: tool.preview is not None or busy == [True, False], timeout=120000)
     wait_idle(qtbot, tool)
     assert busy == [True, False]
+    assert engine().device == "cpu" and engine()._backend_key[-1] == "cpu"  # the jobs' device preference
     QTest.keyClick(canvas, Qt.Key.Key_Return)
     painted = document.label_map != 255
     assert document.undo_stack.count() == (1 if painted.any() else 0)
