@@ -172,6 +172,14 @@ def test_tiny_real_model_embeds_in_the_worker_then_previews(qtbot, tmp_path, mes
     wait_idle(qtbot, tool)
     assert busy == [True, False]
     assert engine().device == "cpu" and engine()._backend_key[-1] == "cpu"  # the jobs' device preference
+    weights = str(tmp_path / "tiny.pth")
+    expected = engine().mask(weights, "auto", tool._image_key(), document.image, [(80.5, 60.5)], [1], None)
+    assert engine().cache.hits >= 1 and not engine().needs_embedding(weights, "auto", tool._image_key())
+    shown = np.zeros_like(expected)
+    if tool.preview is not None:
+        y0, x0, crop = tool.preview
+        shown[y0:y0 + crop.shape[0], x0:x0 + crop.shape[1]] = crop
+    assert (shown == expected).all()  # the preview is the model's answer for the hovered pixel
     QTest.keyClick(canvas, Qt.Key.Key_Return)
-    painted = document.label_map != 255
-    assert document.undo_stack.count() == (1 if painted.any() else 0)
+    assert ((document.label_map == document.view.active_class) == expected).all()
+    assert document.undo_stack.count() == (1 if expected.any() else 0)
