@@ -24,6 +24,7 @@ from PySide6.QtCore import QSettings
 from app.document.recovery import AUTOSAVE_DELAY_MS
 from app.document.undo_budget import UNDO_LIMIT_BYTES
 from segmodels.models.catalog import DEVICE_CHOICES
+from segmodels.prompts.base import MODEL_TYPES
 
 ORGANIZATION = "segstudio"
 APPLICATION = "segstudio"
@@ -120,10 +121,11 @@ DEFAULT_DEVICE = ChoiceSetting("jobs/device", "auto", DEVICE_CHOICES)
 THUMBNAIL_PX = IntSetting("view/thumbnail_px", 64, 32, 256)
 #: Tint the pixels no class has been painted on yet (read by the canvas).
 UNLABELLED_TINT = BoolSetting("view/unlabelled_tint", False)
-#: The Segment Anything checkpoint and its model type (the registry names of segment-anything), read by
-#: the SAM prompt backend: nothing is downloaded, the user points at a file they have.
+#: The Segment Anything checkpoint and its model type (the registry names of segment-anything and sam2;
+#: "auto" reads it from the file), read by the SAM prompt backend (segmodels.prompts): nothing is
+#: downloaded, the user points at a file they have.
 SAM_WEIGHTS_PATH = TextSetting("sam/weights_path", "")
-SAM_MODEL_TYPE = ChoiceSetting("sam/model_type", "vit_b", ("vit_b", "vit_l", "vit_h"))
+SAM_MODEL_TYPE = ChoiceSetting("sam/model_type", "auto", MODEL_TYPES)
 
 
 class Preferences:

@@ -35,6 +35,7 @@ class Tool(enum.Enum):
     ACCEPT_REGION = "accept_region"  # the proposal's region under a click becomes label
     POLYGON = "polygon"              # click vertices or drag a lasso; the polygon is filled
     GRABCUT = "grabcut"              # drag a box, click to refine, Enter commits the mask
+    SAM = "sam"                      # Segment Anything: clicks and a box, the preview follows the mouse
 
 
 class InteractiveTool(Protocol):
@@ -81,9 +82,13 @@ class ToolController(QObject):
 
     def _ensure_handler(self, tool: Tool) -> None:
         """The built-in interactive tools are made when first chosen: their modules stay out of start-up."""
-        if tool in self.interactive or tool not in (Tool.POLYGON, Tool.GRABCUT):
+        if tool in self.interactive or tool not in (Tool.POLYGON, Tool.GRABCUT, Tool.SAM):
             return
-        if tool is Tool.POLYGON:
+        if tool is Tool.SAM:
+            from app.canvas.sam_tool import SamTool
+
+            self.register(tool, SamTool(self.document, self))
+        elif tool is Tool.POLYGON:
             from app.canvas.polygon_tool import PolygonTool
 
             self.register(tool, PolygonTool(self.document, self))
@@ -104,6 +109,15 @@ class ToolController(QObject):
         return self._tool
 
     def set_tool(self, tool: Tool) -> None:
+        if tool is Tool.SAM:
+            from app.canvas.sam_tool import unavailable_reason
+
+            reason = unavailable_reason()
+            if reason is not None:  # no checkpoint configured: say where to get one and use GrabCut
+                self.document.status_message.emit(reason)
+                tool = Tool.GRABCUT
+                if tool is self._tool:
+                    self.tool_changed.emit(tool)  # the S action was checked: check G again
         if tool is not self._tool:
             self.cancel_or_finish()
             self._ensure_handler(tool)

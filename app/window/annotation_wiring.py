@@ -89,13 +89,15 @@ def install_annotation_actions(window: Any) -> AnnotationActions:
     if bar is not None:
         # Beside the tools it changes (the toolbar's end falls into its overflow menu on small screens).
         entries = bar.actions()
-        tools_end = entries.index(window.tool_actions.grabcut) + 1 if window.tool_actions.grabcut in entries else None
+        tools_end = entries.index(window.tool_actions.sam) + 1 if window.tool_actions.sam in entries else None
         after = entries[tools_end] if tools_end is not None and tools_end < len(entries) else None
         bar.insertWidget(after, ProtectButton(document, protect, bar))
         _name_keys_in_tooltips(bar)
-    for action in (window.tool_actions.polygon, window.tool_actions.grabcut):
-        # How to use a multi-click tool, said when it is chosen (its tooltip, in full).
-        action.triggered.connect(lambda _=False, a=action: window.statusBar().showMessage(a.toolTip(), 15000))
+    for action in (window.tool_actions.polygon, window.tool_actions.grabcut, window.tool_actions.sam):
+        # How to use a multi-click tool, said when it is chosen (its tooltip, in full); not when S fell
+        # back to GrabCut: the sentence saying why stays.
+        action.triggered.connect(lambda _=False, a=action: a.isChecked()
+                                 and window.statusBar().showMessage(a.toolTip(), 15000))
     window.actions_by_name.update(protect=protect, cleanup=cleanup, zoom_in=zoom_in, zoom_out=zoom_out,
                                   show_labels=show_labels)
     actions = AnnotationActions(protect, cleanup, zoom_in, zoom_out, show_labels)

@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         tools_menu = self.menuBar().addMenu("&Tools")
         tools = self.tool_actions
         for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.polygon, tools.grabcut,
-                       tools.grow, tools.shrink):
+                       tools.sam, tools.grow, tools.shrink):
             tools_menu.addAction(action)
         self.addActions(tools.class_keys)  # shortcuts only: ten menu entries would be noise
         self._view_menu: QMenu = self.menuBar().addMenu("&View")
@@ -211,7 +211,8 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
         tools = self.tool_actions
-        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.polygon, tools.grabcut):
+        for action in (tools.brush, tools.eraser, tools.fill, tools.accept_region, tools.polygon, tools.grabcut,
+                       tools.sam):
             bar.addAction(action)
         self.class_combo = ActiveClassCombo(self.document, bar)
         self.brush_slider = BrushSizeSlider(self.tools, bar)

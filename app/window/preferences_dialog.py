@@ -107,7 +107,7 @@ class PreferencesDialog(QDialog):
                 ("", self.unlabelled_tint, "Pixels no class has been painted on yet are tinted, so gaps stand out."),
                 ("SAM weights file", sam_row,
                  "A Segment Anything checkpoint you downloaded; segstudio never downloads one itself."),
-                ("SAM model type", self.sam_model_type, "Must match the weights file (vit_b, vit_l or vit_h).")):
+                ("SAM model type", self.sam_model_type, "auto reads it from the file; a type chosen must match it.")):
             form.addRow(label, field)
             note = QLabel(explanation, self)
             note.setWordWrap(True)

@@ -2,7 +2,8 @@
 
 `OpacitySlider` <-> document.view.opacity, `BrushSizeSlider` <-> tools.brush_size, `ViewModeCombo` <->
 document.view.view_mode, `ActiveClassCombo` <-> document.view.active_class, and `ToolActions` (checkable
-B / E / F / A / P / G actions: brush, eraser, flood fill, accept region, polygon, GrabCut) <-> tools.tool.
+B / E / F / A / P / G / S actions: brush, eraser, flood fill, accept region, polygon, GrabCut, Segment
+Anything) <-> tools.tool.
 Each control sets its value from the model without re-emitting (signals blocked) and writes the model
 when the user moves it.
 """
@@ -114,13 +115,14 @@ class ToolActions(NamedTuple):
     accept_region: QAction
     polygon: QAction
     grabcut: QAction
+    sam: QAction
     grow: QAction
     shrink: QAction
     class_keys: list[QAction]
 
 
 def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
-    """Checkable tool actions (B, E, F, A, P, G), brush size keys ([ ]) and class keys (1-9, 0, `)."""
+    """Checkable tool actions (B, E, F, A, P, G, S), brush size keys ([ ]) and class keys (1-9, 0, `)."""
     group = QActionGroup(parent)
     by_tool: dict[Tool, QAction] = {}
     for tool, text, key, tip in (
@@ -129,7 +131,10 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
             (Tool.POLYGON, "Polygon", "P", ": click vertices or drag a lasso; Enter or double-click fills, Backspace "
              "removes the last vertex, Esc cancels; Ctrl or Shift held on a click subtracts (to unlabelled)"),
             (Tool.GRABCUT, "GrabCut", "G", ": drag a box around an object, click to add (Ctrl or Shift+click to "
-             "remove) parts; Enter or double-click keeps the mask, Esc cancels")):
+             "remove) parts; Enter or double-click keeps the mask, Esc cancels"),
+            (Tool.SAM, "Segment Anything", "S", ": the object under the mouse is previewed; click to add (Ctrl or "
+             "Shift+click to remove) parts, drag a box; Enter or double-click keeps the mask, Backspace takes back "
+             "the last click, Esc cancels; needs a checkpoint (Edit > Preferences), else GrabCut")):
         action = QAction(f"{text}", parent, checkable=True)
         action.setShortcut(QKeySequence(key))
         action.setToolTip(f"{text} ({key}){tip}")
@@ -153,4 +158,5 @@ def make_tool_actions(tools: ToolController, parent: QObject) -> ToolActions:
         action.triggered.connect(lambda _=False, k=key: tools.pick_class_key(k))
         class_keys.append(action)
     return ToolActions(by_tool[Tool.BRUSH], by_tool[Tool.ERASER], by_tool[Tool.FILL], by_tool[Tool.ACCEPT_REGION],
-                       by_tool[Tool.POLYGON], by_tool[Tool.GRABCUT], grow, shrink, class_keys)
+                       by_tool[Tool.POLYGON], by_tool[Tool.GRABCUT], by_tool[Tool.SAM], grow, shrink,
+                       class_keys)

@@ -141,7 +141,7 @@ def test_a_stored_device_or_model_type_that_is_not_a_choice_reads_as_the_default
     settings.setValue(DEFAULT_DEVICE.key, "tpu")
     settings.setValue(SAM_MODEL_TYPE.key, "vit_x")
     settings.setValue(UNLABELLED_TINT.key, "maybe")
-    assert Preferences().read(DEFAULT_DEVICE) == "auto" and Preferences().read(SAM_MODEL_TYPE) == "vit_b"
+    assert Preferences().read(DEFAULT_DEVICE) == "auto" and Preferences().read(SAM_MODEL_TYPE) == "auto"
     assert Preferences().read(UNLABELLED_TINT) is False
     window = start(qtbot, project)
     assert window.model_docks.model.device_combo.currentText() == "auto"
