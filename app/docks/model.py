@@ -132,6 +132,7 @@ class ModelDock(QDockWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         self.rank_combo = QComboBox()
+        self.rank_combo.setToolTip("Uncertainty score: the share of unsure pixels, or the mean uncertainty")
         for text, mode in RANK_MODES:
             self.rank_combo.addItem(text, mode)
         self.rank_button = QPushButton("Rank by uncertainty")
