@@ -214,6 +214,9 @@ def launch(path: str | None):
     app.setApplicationName("segstudio")
     app.setOrganizationName("segstudio")
     window = create_window(path, defer_docks=True)
+    from app.window.warnings_route import route_warnings
+
+    route_warnings(window)  # Python warnings as one sentence in a box, not on a hidden terminal
     window.show()
     return app, window
 
