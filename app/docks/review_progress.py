@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from app.widgets.elided_label import ElidedLabel
 from segmodels.labels.project import ImageStatus
 
 
@@ -49,10 +50,13 @@ class ReviewProgress(QWidget):
     def __init__(self, dock: Any) -> None:  # an app.docks.image_list.ImageListDock (which imports this module)
         super().__init__(dock)
         self.dock = dock
-        self.count_label = QLabel("")
+        # Neither may widen the dock: the count is elided (whole on hover), the filter's width is fixed.
+        self.count_label = ElidedLabel()
         self.count_label.setAccessibleName("Reviewed count")
         self.count_label.setToolTip("Images with a reviewed label (saved or accepted) out of all images")
         self.filter_combo = QComboBox()
+        self.filter_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.filter_combo.setMinimumContentsLength(9)
         for kind in StatusFilter:
             self.filter_combo.addItem(kind.value, kind)
         self.filter_combo.setToolTip("Show only the images with this status")

@@ -21,6 +21,7 @@ class _FittedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        self._tip = ""  # a tooltip set by hand: shown while the whole text fits
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
@@ -30,6 +31,10 @@ class _FittedLabel(QLabel):
 
     def text(self) -> str:
         return self._full
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt override
+        self._tip = tip
+        self._refit()
 
     def shown_text(self) -> str:
         return super().text()
@@ -44,7 +49,7 @@ class _FittedLabel(QLabel):
     def _refit(self) -> None:
         shown = self._fit(self._full)
         super().setText(shown)
-        super().setToolTip(self._full if shown != self._full else "")
+        super().setToolTip(self._full if shown != self._full else self._tip)
 
     def _fit(self, text: str) -> str:
         raise NotImplementedError
