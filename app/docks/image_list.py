@@ -12,7 +12,7 @@ notes)` re-orders the list (e.g. by uncertainty) and shows a note per image (its
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +179,10 @@ class ImageListDock(QDockWidget):
 
     def status(self, path: Path) -> ImageStatus | None:
         return self._statuses.get(Path(path))
+
+    def rows(self) -> Mapping[Path, tuple[QListWidgetItem, ImageStatus]]:
+        """Each image's row and status, read-only, in no particular order (no Path is built per row)."""
+        return {path: (item, self._statuses.get(path, ImageStatus.UNLABELLED)) for path, item in self._items.items()}
 
     def set_status(self, path: Path, status: ImageStatus) -> None:
         path = Path(path)

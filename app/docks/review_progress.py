@@ -87,11 +87,12 @@ class ReviewProgress(QWidget):
 
     def refresh(self) -> None:
         dock = self.dock
-        paths = dock.paths()
-        reviewed = sum(dock.status(path) is ImageStatus.REVIEWED for path in paths)
-        self.count_label.setText(f"{reviewed} / {len(paths)} reviewed")
+        rows = dock.rows()
+        reviewed = sum(status is ImageStatus.REVIEWED for _item, status in rows.values())
+        self.count_label.setText(f"{reviewed} / {len(rows)} reviewed")
         kind = self.current_filter()
         unsaved: set[Path] = set(dock.document.unsaved_images()) if kind is StatusFilter.EDITED else set()
-        widget = dock.list_widget
-        for row, path in enumerate(paths):
-            widget.setRowHidden(row, not shows(kind, dock.status(path), path in unsaved))
+        for path, (item, status) in rows.items():
+            hide = not shows(kind, status, path in unsaved)
+            if item.isHidden() != hide:  # each change re-lays the list out: only the rows that change
+                item.setHidden(hide)
