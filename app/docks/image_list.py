@@ -12,13 +12,15 @@ notes)` re-orders the list (e.g. by uncertainty) and shows a note per image (its
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QWidget
 
+from app.docks.review_progress import ReviewProgress
 from app.document.label_document import LabelDocument
 from app.jobs.pools import Pool, pool
 from app.jobs.slot import JobSlot
@@ -27,7 +29,7 @@ from app.preferences import THUMBNAIL_PX
 from app.startup.first_paint import after_first_paint
 from segmodels.atomic import require_regular_file
 from segmodels.errors import SegError
-from segmodels.labels.imageio import exif_orientation, upright
+from segmodels.labels.imageio import exif_orientation, to_rgb, upright
 from segmodels.labels.project import ImageStatus
 
 THUMBNAIL_SIDE = THUMBNAIL_PX.default  # Edit > Preferences… changes it: set_thumbnail_side
@@ -58,15 +60,19 @@ def thumbnails(paths: Sequence[Path], cancel: CancelFlag,
                 orientation = exif_orientation(image)  # before decoding, as read_image asks it
                 image.draft("RGB", (side * 2, side * 2))
                 image.thumbnail((side, side))
-                rgb = upright(image, orientation).convert("RGB")
+                # The canvas's own conversion: 16-bit and float TIFFs scaled as shown, not clipped flat.
+                rgb, _ = to_rgb(upright(image, orientation))
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, SegError):
             continue
-        data = rgb.tobytes()
-        qimage = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+        data = np.ascontiguousarray(rgb).tobytes()
+        height, width = rgb.shape[:2]
+        qimage = QImage(data, width, height, width * 3, QImage.Format.Format_RGB888)
         yield path, qimage.copy()  # own the pixels: `data` dies with this frame
 
 
 class ImageListDock(QDockWidget):
+    statuses_changed = Signal()  # a row's status, unsaved marker or place changed (the header recounts)
+
     def __init__(self, document: LabelDocument, parent: QWidget | None = None) -> None:
         super().__init__("Images", parent)
         self.setObjectName("image_list_dock")
@@ -76,6 +82,7 @@ class ImageListDock(QDockWidget):
         self.list_widget.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.list_widget.setUniformItemSizes(True)
         self.setWidget(self.list_widget)
+        self.review_progress = ReviewProgress(self)  # "23 / 48 reviewed" and the status filter, above the list
         self._items: dict[Path, QListWidgetItem] = {}
         self._statuses: dict[Path, ImageStatus] = {}
         self._reasons: dict[Path, str] = {}
@@ -133,6 +140,7 @@ class ImageListDock(QDockWidget):
             self._on_image_failed(path, reason)
         self._select_current()
         self._pending_thumbnails = list(self._items)
+        self.statuses_changed.emit()
         if self._painted:
             QTimer.singleShot(0, self._start_thumbnails)
 
@@ -172,6 +180,10 @@ class ImageListDock(QDockWidget):
     def status(self, path: Path) -> ImageStatus | None:
         return self._statuses.get(Path(path))
 
+    def rows(self) -> Mapping[Path, tuple[QListWidgetItem, ImageStatus]]:
+        """Each image's row and status, read-only, in no particular order (no Path is built per row)."""
+        return {path: (item, self._statuses.get(path, ImageStatus.UNLABELLED)) for path, item in self._items.items()}
+
     def set_status(self, path: Path, status: ImageStatus) -> None:
         path = Path(path)
         if path in self._items:
@@ -181,6 +193,7 @@ class ImageListDock(QDockWidget):
             if status is ImageStatus.REVIEWED:
                 self._notes.pop(path, None)  # a score of the proposal says nothing about a reviewed label
             self._render(path)
+            self.statuses_changed.emit()
 
     def mark_invalid(self, path: Path, reason: str = "") -> None:
         path = Path(path)
@@ -208,6 +221,7 @@ class ImageListDock(QDockWidget):
         if current in self._items:
             self.list_widget.setCurrentItem(self._items[current])
         self.list_widget.blockSignals(False)
+        self.statuses_changed.emit()  # rows moved: the filter's hidden rows follow them
         if notes is not None:
             changed = set(self._notes) | {Path(p) for p in notes}
             self._notes = {Path(p): text for p, text in notes.items() if Path(p) in self._items}
@@ -236,6 +250,8 @@ class ImageListDock(QDockWidget):
         for path in changed:
             if path in self._items:
                 self._render(path)
+        if changed:
+            self.statuses_changed.emit()
 
     def _placeholder_icon(self) -> QIcon:
         pixmap = QPixmap(self.thumbnail_side, self.thumbnail_side)
@@ -257,7 +273,8 @@ class ImageListDock(QDockWidget):
         # Row by row, not self.paths(): building every Path per key press was O(images).
         count = self.list_widget.count()
         row = self.list_widget.currentRow() + delta
-        while 0 <= row < count and self._unreadable and self._path_at(row) in self._unreadable:
+        while 0 <= row < count and (self.list_widget.isRowHidden(row)  # filtered out by status
+                                    or (self._unreadable and self._path_at(row) in self._unreadable)):
             row += delta
         if 0 <= row < count:
             self.list_widget.setCurrentRow(row)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFormLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -46,6 +45,7 @@ from app.jobs.predict import (
 )
 from app.jobs.slot import JobSlot
 from app.jobs.worker import CancelFlag, one_call
+from app.widgets.elided_label import ReservedLabel
 from segmodels.inference.uncertainty import (
     UNSURE_BELOW,
     RankingMode,
@@ -100,8 +100,7 @@ class ModelDock(QDockWidget):
                                     "torchvision .pth): those load into the architecture below, as a new checkpoint")
         self.open_button.clicked.connect(self.open_file)
         form.addRow("Checkpoint", form_row(self.model_combo, self.open_button))
-        self.info_label = QLabel("")
-        self.info_label.setWordWrap(True)
+        self.info_label = ReservedLabel(lines=2)  # its space is kept: the buttons below never move
         form.addRow("", self.info_label)
         self.arch_combo = QComboBox()  # from the torch-free catalog: complete on the first frame
         for name, entry in ARCHITECTURES.items():
@@ -116,8 +115,7 @@ class ModelDock(QDockWidget):
         self.device_combo.addItems(DEVICE_CHOICES)  # every choice, MPS too; the sentence says if one is missing
         self.device_combo.currentTextChanged.connect(self._show_device_sentence)
         form.addRow("Device", self.device_combo)
-        self.device_label = QLabel("not checked yet (torch loads on first use)")
-        self.device_label.setWordWrap(True)
+        self.device_label = ReservedLabel("not checked yet (torch loads on first use)", lines=2)
         form.addRow("", self.device_label)
         layout.addLayout(form)
         self.predict_button = QPushButton("Predict this image")
@@ -130,11 +128,11 @@ class ModelDock(QDockWidget):
         layout.addWidget(form_row(self.predict_button, self.predict_all_button, self.cancel_button))
         self.progress = QProgressBar()
         self.progress.setValue(0)
-        self.status_label = QLabel("")
-        self.status_label.setWordWrap(True)
+        self.status_label = ReservedLabel(lines=2)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         self.rank_combo = QComboBox()
+        self.rank_combo.setToolTip("Uncertainty score: the share of unsure pixels, or the mean uncertainty")
         for text, mode in RANK_MODES:
             self.rank_combo.addItem(text, mode)
         self.rank_button = QPushButton("Rank by uncertainty")

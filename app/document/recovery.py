@@ -68,11 +68,13 @@ class Autosave(QObject):
     """
 
     _jobs_done = Signal(object)   # (list[Failure], list[str] notices), from the autosave thread
+    restore_notice = Signal(str)  # what restore() brought back: the window keeps it until dismissed
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.store: RecoveryStore | None = None
+        self.last_notice = ""  # for a status bar built after restore() ran (segstudio builds it after the first frame)
         self._pending: dict[Path, float] = {}   # image -> time of its first edit not yet written
         self._failed = False
         self._pool: ThreadPoolExecutor | None = None  # made at the first write: see _executor
@@ -204,6 +206,8 @@ class Autosave(QObject):
         notice = _restore_notice(restored, edits, problems)
         if notice:
             self.document.status_message.emit(notice)
+            self.last_notice = notice
+            self.restore_notice.emit(notice)
         return restored
 
     def _restore_one(self, edit: RecoveredEdit, problems: list[str]) -> bool:

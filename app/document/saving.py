@@ -179,6 +179,7 @@ class DocumentSaving:
             return result.outcome is Outcome.RELOAD
         self._sessions.mark_saved(path)
         self.image_saved.emit(path)
+        self.status_message.emit(f"Saved {_shown_path(self._project, self._project.label_path(path))}")
         if path != self._image_path:
             self._sessions.leave(path)  # saved in the background: nothing left to keep
         elif result.reload_image:
@@ -220,3 +221,9 @@ class DocumentSaving:
         return result.outcome is Outcome.SAVED
 
 
+def _shown_path(project: Project, path: Path) -> str:
+    """The label file as the user knows it: relative to the project ("labels/x.png"), else in full."""
+    try:
+        return Path(path).relative_to(project.root).as_posix()
+    except ValueError:
+        return str(path)

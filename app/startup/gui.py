@@ -128,7 +128,13 @@ def install_docks(window) -> None:
     window.install_chrome()  # the toolbar, menus, status bar and image list come first
     model = install_model_docks(window).model
     classes = install_label_docks(window).classes  # after the model docks: validation is tabbed with them
+    from app.window.help_menu import install_help_menu
+
+    install_help_menu(window)  # last in the menu bar: keyboard shortcuts, user guide, about
     restored = install_session(window)
+    from app.window.accessible import install_accessible_names
+
+    install_accessible_names(window)  # every control and dock gets a name and a tooltip
     if window.isVisible() and not restored:  # the new docks are laid out on the next turn of the event loop
         from PySide6.QtCore import QTimer
 
@@ -208,6 +214,9 @@ def launch(path: str | None):
     app.setApplicationName("segstudio")
     app.setOrganizationName("segstudio")
     window = create_window(path, defer_docks=True)
+    from app.window.warnings_route import route_warnings
+
+    route_warnings(window)  # Python warnings as one sentence in a box, not on a hidden terminal
     window.show()
     return app, window
 

@@ -229,49 +229,20 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
 
     def _build_status_bar(self) -> None:
-        self.position_label = QLabel("")
-        self.zoom_label = QLabel("")
-        self.statusBar().addPermanentWidget(self.position_label)
-        self.statusBar().addPermanentWidget(self.zoom_label)
-        self.canvas.cursor_moved.connect(self._show_position)
-        self.canvas.zoom_changed.connect(self._show_zoom)
-        self._show_zoom(self.canvas.zoom)
+        from app.window.status_parts import build_status_bar
 
-    def _show_zoom(self, zoom: float) -> None:
-        self.zoom_label.setText(f"zoom {zoom * 100:.0f}%")
-
-    # -- reacting ----------------------------------------------------------------------------------
-    def _show_position(self, x: int, y: int) -> None:
-        """Status bar: position, the class there (and confidence); empty outside the image."""
-        doc = self.document
-        if x < 0 or doc.class_table is None:
-            self.position_label.setText("")
-            return
-        value = doc.label_at(y, x)
-        text = f"x {x}, y {y}  "
-        if value is not None and value < len(doc.class_table):
-            text += f"class {value} {doc.class_table[value].name}"
-        elif value is not None:
-            text += "unlabelled" if value == 255 else f"invalid value {value}"
-        predicted = doc.prediction_at(y, x)
-        if predicted is not None and predicted < len(doc.class_table):
-            text += f"  (prediction {predicted} {doc.class_table[predicted].name})"
-        confidence = doc.confidence_at(y, x)
-        if confidence is not None:
-            text += f"  confidence {confidence:.2f}"
-        self.position_label.setText(text)
+        build_status_bar(self)  # notice, pixel readout, confidence key, zoom (app/window/status_parts.py)
 
     def _update_title(self) -> None:
         project = self.document.project
         name = f" — {project.name}" if project is not None else ""
         image = f" — {self.document.image_path.name}" if self.document.image_path else ""
-        self.setWindowTitle(f"{APP_NAME}{name}{image} [*]")
+        self.setWindowTitle(f"{APP_NAME}{name}{image}[*]")  # "[*]" becomes "*" or nothing: no trailing space
         self.setWindowModified(self.document.is_dirty)
 
     def _on_image_changed(self) -> None:
         has_prediction = self.document.prediction is not None
         if self._has_chrome:
-            self.position_label.setText("")  # the old position described the previous image
             self.actions_by_name["accept_prediction"].setEnabled(has_prediction)
         self._show_proposal_when_unreviewed(has_prediction)
 

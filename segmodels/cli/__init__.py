@@ -5,7 +5,7 @@ they are found by name, so adding a command touches no other file. Command modul
 libraries (torch) inside `run`, so `segstudio validate` and `--help` start fast.
 
 Errors the user can act on (SegError) print one sentence on stderr and exit 2; a traceback appears
-only with --debug.
+only with --debug. Python warnings print as one sentence too (cli/_warnings.py).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from segmodels import __version__
+from segmodels.cli._warnings import reported_warnings
 from segmodels.errors import SegError
 
 #: Commands in the order `--help` lists them; any other command module found is listed after.
@@ -103,8 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     module = command_modules()[args.command]
     try:
-        _sweep_temporaries(args)
-        return int(module.run(args) or 0)
+        with reported_warnings(f"segstudio {args.command}", debug=debug):  # one sentence, no source line
+            _sweep_temporaries(args)
+            return int(module.run(args) or 0)
     except SegError as exc:
         if debug:
             raise

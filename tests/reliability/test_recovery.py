@@ -138,7 +138,7 @@ def test_restore_marks_unsaved_and_user_can_discard(qtbot, messages, project):
     assert second.open_path(project.root)
     restored = [n for n in notices if n.startswith("Restored unsaved edits of 1 image")]
     assert len(restored) == 1 and image.name in restored[0]
-    assert second.statusBar().currentMessage() == restored[0]  # the last word: what needs the user's action
+    assert second.notice_bar.text() == restored[0]  # what needs the user's action stays until dismissed
     assert second.document.is_dirty and second.isWindowModified()
     np.testing.assert_array_equal(second.document.label_map, painted)
     second.document.undo_stack.undo()  # discard by undo: back to the label on disk

@@ -208,7 +208,7 @@ def test_close_without_saving_removes_only_the_edits_asked_about(qtbot, messages
     wrong_size = recovery / f"{project.image_paths()[2].stem}.png"
     write_label_png(wrong_size, np.zeros((7, 9), np.uint8), project.classes)
     window = _window(qtbot, project.root)
-    status = window.statusBar().currentMessage()
+    status = window.notice_bar.text()  # the recovery notice stays in the status bar until dismissed
     assert "kept" in status
     _paint(window.document, 2)
     assert window.autosave.flush(wait=True)
@@ -216,7 +216,7 @@ def test_close_without_saving_removes_only_the_edits_asked_about(qtbot, messages
     assert edited.is_file()
     messages.answers = [Answer.NO]
     assert window.close()
-    assert kept.is_file() and wrong_size.is_file()  # what the status bar called kept is still there
+    assert kept.is_file() and wrong_size.is_file()  # what the notice called kept is still there
     assert not edited.exists()
 
 

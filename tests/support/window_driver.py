@@ -50,7 +50,8 @@ def write_report(window, report: Path) -> None:
              "image": document.image_path.name if document.image_path else None,
              "geometry": [rect.x(), rect.y(), rect.width(), rect.height()],
              "dirty": document.is_dirty, "unsaved": [p.name for p in document.unsaved_images()],
-             "notice": window.statusBar().currentMessage(),
+             "notice": getattr(window, "notice_bar", None) and window.notice_bar.text()
+             or window.statusBar().currentMessage(),  # the lasting notice (crash recovery), else the passing one
              "undo_text": document.undo_stack.undoText() if document.undo_stack else ""}
     partial = report.with_name(report.name + ".partial")
     partial.write_text(json.dumps(state))

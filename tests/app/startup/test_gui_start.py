@@ -69,7 +69,7 @@ def test_deferred_docks_arrive_after_the_first_frame_and_show_the_open_project(q
     assert images.paths() == project.image_paths()
     assert images.list_widget.currentItem().data(PATH_ROLE) == str(window.document.image_path)
     assert images.status(project.image_paths()[0]) is ImageStatus.REVIEWED
-    go_menu = window.menuBar().actions()[-1].menu()
+    [go_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Go"]
     assert go_menu.actions() == [images.previous_action, images.next_action, images.next_unreviewed_action]
     assert images.toggleViewAction() in window._view_menu.actions()
     classes = window.label_docks.classes

@@ -1,0 +1,1 @@
+"""Small general-purpose widgets shared by the docks and the window."""
