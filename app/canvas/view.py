@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QPen, QWheelEvent
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QWheelEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from app.canvas.layers import ImageLayer, IndexedLayer
+from app.canvas.outline import BrushOutline
 from app.canvas.tools import Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
 from app.startup import tricks
@@ -38,7 +39,7 @@ class Canvas(QGraphicsView):
         self.image_layer, self.label_layer = ImageLayer(), IndexedLayer()
         self.scene().addItem(self.image_layer)
         self.scene().addItem(self.label_layer)
-        self._brush_outline = self._make_brush_outline()
+        self._brush_outline = BrushOutline(self.scene())
         # The viewport's palette paints the background around the image.
         palette = self.viewport().palette()
         palette.setColor(QPalette.ColorRole.Base, BACKGROUND)
@@ -56,15 +57,6 @@ class Canvas(QGraphicsView):
         self._space_down = False
         self._fit_mode = True  # keep fitting on resize until the user zooms
         self._connect_document()
-
-    def _make_brush_outline(self) -> QGraphicsEllipseItem:
-        outline = QGraphicsEllipseItem()
-        pen = QPen(QColor(255, 255, 255, 200), 0)  # width 0 is cosmetic: one screen pixel at any zoom
-        outline.setPen(pen)
-        outline.setZValue(2)
-        outline.setVisible(False)
-        self.scene().addItem(outline)
-        return outline
 
     def _connect_document(self) -> None:
         doc = self.document

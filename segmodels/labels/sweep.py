@@ -10,7 +10,7 @@ dilating a bitmap with a size x size kernel (seconds for a 2000-px brush).
 During a drag the disk at the previous mouse position is already painted (the previous dab ended
 there), so `dab_pieces` leaves it out: a 2000-px brush moved by 9 pixels writes a 9-pixel-wide
 crescent, not a four-megapixel disk. The crescent is cut into bands of rows on each side of the old
-disk, each returned as a tight (y0, x0, mask) piece, so the undo record, the zoom levels and the
+disk (`_split`), each returned as a tight (y0, x0, mask) piece, so the undo record, the zoom levels and the
 repaint all stay proportional to the pixels that change. numpy/OpenCV only, no Qt.
 """
 from __future__ import annotations
@@ -22,8 +22,10 @@ from functools import lru_cache
 
 import numpy as np
 
-#: Rows per piece: fewer pieces cost less Python per dab; shorter ones hug a curved edge tighter.
-BAND_ROWS = 128
+#: Pieces are split no further than this many rows (each piece costs some Python per dab) ...
+MIN_BAND_ROWS = 16
+#: ... nor once their box wastes no more than this many pixels beyond their own count.
+SPARE_PIXELS = 1 << 15
 
 
 @lru_cache(maxsize=64)
@@ -110,21 +112,38 @@ def runs_to_mask(runs: RowRuns) -> tuple[int, int, np.ndarray]:
 
 def _bands(y0: int, starts: np.ndarray, ends: np.ndarray,
            shape: tuple[int, int]) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Tight (y0, x0, mask) pieces of `BAND_ROWS` rows, clipped to an image of `shape`; empty bands skipped."""
+    """Tight (y0, x0, mask) pieces of the runs, clipped to an image of `shape`, empty rows skipped."""
     height, width = shape
     starts, ends = np.maximum(starts, 0), np.minimum(ends, width)
     first, last = max(0, -y0), min(starts.size, height - y0)
-    for band in range(first, last, BAND_ROWS):
-        stop = min(band + BAND_ROWS, last)
-        band_starts, band_ends = starts[band:stop], ends[band:stop]
-        filled = band_starts < band_ends
-        if not filled.any():
-            continue
-        x0 = int(band_starts[filled].min())
-        x1 = int(band_ends[filled].max())
+    for top, bottom, x0, x1 in _split(starts, ends, first, last):
         columns = np.arange(x0, x1)
-        mask = (columns >= band_starts[:, None]) & (columns < band_ends[:, None])
-        yield y0 + band, x0, mask
+        mask = (columns >= starts[top:bottom, None]) & (columns < ends[top:bottom, None])
+        yield y0 + top, x0, mask
+
+
+def _split(starts: np.ndarray, ends: np.ndarray, top: int, bottom: int) -> Iterator[tuple[int, int, int, int]]:
+    """(top, bottom, x0, x1) row bands of the runs in rows top..bottom whose boxes are mostly run
+    pixels: a band is halved until its box holds at most twice its pixels (plus `SPARE_PIXELS`), so
+    a curved crescent becomes a few pieces, not one box as big as the disk."""
+    if bottom <= top:
+        return
+    band_starts, band_ends = starts[top:bottom], ends[top:bottom]
+    filled = band_starts < band_ends
+    if not filled.any():
+        return
+    rows = np.flatnonzero(filled)
+    top, bottom = top + int(rows[0]), top + int(rows[-1]) + 1  # no empty rows at either end
+    band_starts, band_ends, filled = band_starts[rows[0]:rows[-1] + 1], band_ends[rows[0]:rows[-1] + 1], \
+        filled[rows[0]:rows[-1] + 1]
+    x0, x1 = int(band_starts[filled].min()), int(band_ends[filled].max())
+    pixels = int((band_ends - band_starts)[filled].sum())
+    if bottom - top <= MIN_BAND_ROWS or (bottom - top) * (x1 - x0) <= 2 * pixels + SPARE_PIXELS:
+        yield top, bottom, x0, x1
+        return
+    middle = (top + bottom) // 2
+    yield from _split(starts, ends, top, middle)
+    yield from _split(starts, ends, middle, bottom)
 
 
 def dab_pieces(p0: tuple[int, int], p1: tuple[int, int], size: int, shape: tuple[int, int], *,
