@@ -34,6 +34,7 @@ from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from segmodels.labels.contours import outline_mask, with_margin
 from segmodels.labels.edits import Box, union_box
 from segmodels.labels.pyramid import class_half_size, class_level_shapes, half_size, image_level_shapes
 
@@ -43,6 +44,8 @@ SMOOTH_BELOW = 0.7
 MAX_EXPOSED_RECTS = 24
 #: ... and so is one whose rectangles cover more than this share of their bounding rectangle.
 DRAW_WHOLE_ABOVE = 0.5
+#: Outlines are enlarged at most this many times (the canvas's largest zoom): one screen pixel wide.
+MAX_CONTOUR_FACTOR = 64
 #: Changed boxes a label layer remembers for its smaller levels before it keeps their union instead.
 MAX_STALE_BOXES = 256
 
@@ -155,15 +158,19 @@ class PyramidLayer(QGraphicsItem):
             return
         target = QRectF(left * level.scale_x, top * level.scale_y,
                         (right - left) * level.scale_x, (bottom - top) * level.scale_y)
-        # Converting just this rectangle to the painter's native 32-bit format first is several
-        # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
-        source = level.qimage.copy(QRect(left, top, right - left, bottom - top)).convertToFormat(self.draw_format)
+        source = self._source(level, QRect(left, top, right - left, bottom - top), level.scale_x * lod)
         self._drawn_scale = max(level.scale_x, level.scale_y)
         # A pyramid level is already area-averaged to within 1.4x of screen pixels; bilinear filtering
         # only pays off (and costs twice the time) when drawing shrinks a level further than that.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
                               self._smooth and level.scale_x * lod < SMOOTH_BELOW)
         painter.drawImage(target, source)
+
+    def _source(self, level: _Level, rect: QRect, screen_per_level_pixel: float) -> QImage:
+        """`rect` of `level` as an image in `draw_format` (drawn into the rect's place)."""
+        # Converting just this rectangle to the painter's native 32-bit format first is several
+        # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
+        return level.qimage.copy(rect).convertToFormat(self.draw_format)
 
 
 def exposed_rects(painter: QPainter, exposed: QRectF) -> list[QRectF]:
@@ -216,7 +223,9 @@ class IndexedLayer(PyramidLayer):
         self.setZValue(1)
         self._color_table: list[int] = [0] * 256
         self._classes = True
-        self._stale: list[Box] = []  # boxes of the full-size array changed since the levels were
+        self._stale: list[Box] = []  # boxes of the full-size array changed since levels 1.. were refreshed
+        self._contours = False
+        self._contour_lut = np.zeros(256, dtype=np.uint32)
 
     @property
     def array(self) -> np.ndarray | None:
@@ -251,9 +260,31 @@ class IndexedLayer(PyramidLayer):
         # From the level above, built first: each step reads a quarter of what the last one read.
         return self._reduce(self._level(index - 1).array)
 
+    def set_contours(self, on: bool) -> None:
+        """Draw class outlines only (one screen pixel wide at any zoom), or filled regions."""
+        if on != self._contours:
+            self._contours = on
+            self.update()
+
+    def _source(self, level: _Level, rect: QRect, screen_per_level_pixel: float) -> QImage:
+        if not self._contours:
+            return super()._source(level, rect, screen_per_level_pixel)
+        # Outlines of this rectangle only, at this level, enlarged to screen pixels when zoomed in.
+        factor = min(max(1, math.floor(screen_per_level_pixel + 1e-6)), MAX_CONTOUR_FACTOR)
+        block = with_margin(level.array, rect.top(), rect.left(), rect.bottom() + 1, rect.right() + 1)
+        values, edge = outline_mask(block, factor)
+        argb = self._contour_lut[values]
+        argb[~edge] = 0
+        h, w = argb.shape
+        image = QImage(argb.data, w, h, argb.strides[0], QImage.Format.Format_ARGB32)
+        return image.convertToFormat(self.draw_format)  # a copy: `argb` may go
+
     def set_color_table(self, table: list[int]) -> None:
         """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""
         self._color_table = list(table)
+        # Outlines are one pixel thin: drawn opaque in the class colour wherever the table shows one.
+        lut = np.array(self._color_table, dtype=np.uint32)
+        self._contour_lut = np.where(lut >> 24 > 0, lut | np.uint32(0xFF000000), np.uint32(0))
         for level in self._levels:
             if level is not None:
                 level.qimage.setColorTable(self._color_table)
