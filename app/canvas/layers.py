@@ -42,8 +42,10 @@ from segmodels.labels.pyramid import class_half_size, class_level_shapes, half_s
 SMOOTH_BELOW = 0.7
 #: A repainted region of more rectangles than this is drawn as its bounding rectangle (each costs a call).
 MAX_EXPOSED_RECTS = 24
-#: ... and so is one whose rectangles cover more than this share of their bounding rectangle.
+#: ... and so is one whose rectangles cover more than this share of their bounding rectangle, or one
+#: whose bounding rectangle is at most this many device pixels (drawing that is cheaper than the calls).
 DRAW_WHOLE_ABOVE = 0.5
+SPLIT_FROM_AREA = 256 * 256
 #: Outlines are enlarged at most this many times (the canvas's largest zoom): one screen pixel wide.
 MAX_CONTOUR_FACTOR = 64
 #: Changed boxes a label layer remembers for its smaller levels before it keeps their union instead.
@@ -184,7 +186,8 @@ def exposed_rects(painter: QPainter, exposed: QRectF) -> list[QRectF]:
     if not 1 < region.rectCount() <= MAX_EXPOSED_RECTS:
         return [exposed]
     bounds = region.boundingRect()
-    if sum(r.width() * r.height() for r in region) > DRAW_WHOLE_ABOVE * bounds.width() * bounds.height():
+    whole = bounds.width() * bounds.height()
+    if whole <= SPLIT_FROM_AREA or sum(r.width() * r.height() for r in region) > DRAW_WHOLE_ABOVE * whole:
         return [exposed]
     inverse, invertible = painter.deviceTransform().inverted()
     if not invertible:

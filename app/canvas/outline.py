@@ -12,6 +12,8 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 ARCS = 16
+#: Brushes smaller than this (image pixels) are drawn as one circle: each item costs Qt some work per move.
+SPLIT_FROM = 64
 OUTLINE_Z = 2  # above the image (0) and the label layer (1)
 
 
@@ -37,11 +39,13 @@ class BrushOutline:
         if rect.width() != self._size:  # a new size: new arcs; a move only shifts them
             self._size = rect.width()
             whole = QRectF(0, 0, rect.width(), rect.height())
-            step = 360.0 / ARCS
+            used = ARCS if rect.width() >= SPLIT_FROM else 1  # a small circle repaints little anyway
+            step = 360.0 / used
             for index, arc in enumerate(self._arcs):
                 path = QPainterPath()
-                path.arcMoveTo(whole, index * step)
-                path.arcTo(whole, index * step, step)
+                if index < used:
+                    path.arcMoveTo(whole, index * step)
+                    path.arcTo(whole, index * step, step)
                 arc.setPath(path)
         self._rect = QRectF(rect)
         for arc in self._arcs:

@@ -37,6 +37,8 @@ class Canvas(QGraphicsView):
         tricks.own_viewport(self)
         self.document, self.tools = document, tools
         self.setScene(QGraphicsScene(self))
+        # A handful of items, the outline's moving on every mouse move: a BSP index would be rebuilt for nothing.
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.image_layer, self.label_layer = ImageLayer(), IndexedLayer()
         self.scene().addItem(self.image_layer)
         self.scene().addItem(self.label_layer)

@@ -1,10 +1,10 @@
 """A colour for a new class that is far from every colour already in use. numpy only, no Qt.
 
 The VOC palette gives class n a colour by bit interleaving, so classes a few ids apart can look
-alike on screen (docs/models-and-labels.md, "Drawing labels"). A class the user adds instead gets the candidate colour whose
-smallest distance to the existing class colours (and to the colours the canvas reserves: unlabelled
-pixels' tint, invalid-pixel magenta) is largest, measured in CIELAB (CIE76 delta E), where equal
-distances look about equally different. Candidates are a 6-level RGB grid (216 colours), so the
+alike on screen (docs/models-and-labels.md, "Drawing labels"). A class the user adds instead gets the
+candidate colour whose smallest distance to the existing class colours (and to the colours the canvas
+reserves: unlabelled pixels' tint, invalid-pixel magenta) is largest, measured in CIELAB (CIE76 delta
+E), where equal distances look about equally different. Candidates are a 6-level RGB grid (216 colours), so the
 choice is deterministic and the same table always gets the same colour. Palette files and existing
 tables keep their colours: only `ClassTable.with_class` without a colour comes here.
 """

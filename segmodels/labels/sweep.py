@@ -25,7 +25,7 @@ import numpy as np
 #: Pieces are split no further than this many rows (each piece costs some Python per dab) ...
 MIN_BAND_ROWS = 16
 #: ... nor once their box wastes no more than this many pixels beyond their own count.
-SPARE_PIXELS = 1 << 15
+SPARE_PIXELS = 1 << 16
 
 
 @lru_cache(maxsize=64)
