@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from segmodels.constants import IGNORE_INDEX
+from segmodels.constants import IGNORE_INDEX, INVALID_RGB, UNLABELLED_RGB
 from segmodels.labels.classes import ClassTable
 
-#: Colour shown for label values that are not a class of the table (invalid pixels stand out).
-INVALID_RGB = (255, 0, 255)
-#: Tint of unlabelled (255) pixels when shown, and its alpha as a share of the label opacity's: a
-#: white haze differs from a black background class on a dark image and from any class colour.
-UNLABELLED_RGB = (255, 255, 255)
+#: Unlabelled (255) pixels, when shown, are tinted UNLABELLED_RGB at this share of the label opacity's
+#: alpha: a white haze differs from a black background class on a dark image and from any class colour.
+#: Label values that are not a class of the table show in INVALID_RGB (invalid pixels stand out).
 UNLABELLED_ALPHA_SHARE = 0.6
 
 

@@ -4,8 +4,8 @@ The VOC palette gives class n a colour by bit interleaving, so classes a few ids
 alike on screen (docs/models-and-labels.md, "Drawing labels"). A class the user adds instead gets the
 candidate colour whose smallest distance to the existing class colours (and to the colours the canvas
 reserves: unlabelled pixels' tint, invalid-pixel magenta) is largest, measured in CIELAB (CIE76 delta
-E), where equal distances look about equally different. Candidates are a 6-level RGB grid (216 colours), so the
-choice is deterministic and the same table always gets the same colour. Palette files and existing
+E), where equal distances look about equally different. Candidates are a 6-level RGB grid (216
+colours), so the choice is deterministic and the same table always gets the same colour. Palette files and existing
 tables keep their colours: only `ClassTable.with_class` without a colour comes here.
 """
 from __future__ import annotations
@@ -14,8 +14,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-#: Colours never to come near: invalid label values (colortable.INVALID_RGB) and the unlabelled tint.
-RESERVED: tuple[tuple[int, int, int], ...] = ((255, 0, 255), (255, 255, 255))
+from segmodels.constants import INVALID_RGB, UNLABELLED_RGB
+
+#: Colours never to come near: invalid label values and the unlabelled tint.
+RESERVED: tuple[tuple[int, int, int], ...] = (INVALID_RGB, UNLABELLED_RGB)
 _LEVELS = np.array([0, 51, 102, 153, 204, 255])
 
 
