@@ -8,7 +8,9 @@ a bare baseline in the same run (offscreen, QT_QPA_PLATFORM=offscreen).
   repaint of the dirty rectangle, until the viewport has painted it. Also `dab_fit_ms_median` with
   the whole image fitted in the viewport. `brush` holds both figures for every size of `--brush`
   (default 20, 400 and 2000 px; each stroke paints another class, so every dab changes pixels); the
-  top-level pair is the first size's. Baseline `bare_dab_ms_median`: a plain widget of the same
+  top-level pair is the first size's. `dab_cpu_ms_median` / `dab_fit_cpu_ms_median`: the GUI thread's
+  CPU time for the same steps (on a busy machine the wall time also counts waiting for a core).
+  Baseline `bare_dab_ms_median`: a plain widget of the same
   size repainting a rectangle of the same size from a QImage.
 - `opacity_ms`: the opacity slider moves; the whole 1920 x 1080 viewport repaints (image and label
   layers, at fit zoom where every pixel of the image is on screen, and at 100 %; the worse is
@@ -43,6 +45,9 @@ SIDE = DEFAULT_SIDE  # --side
 VIEWPORT = (1920, 1080)
 BRUSHES = (20, 400, 2000)  # --brush
 DAB_GOAL_MS = 8.0
+#: GUI-thread CPU milliseconds of each step of the last `time_dabs`: on a shared machine the wall time
+#: also counts waiting for a core, this does not.
+CPU_MS: list[float] = []
 GOALS = {"dab_ms_median": DAB_GOAL_MS, "opacity_ms": 30.0}
 
 
@@ -179,11 +184,13 @@ def time_dabs(app, window, watch: PaintWatch, repeats: int) -> list[float]:
     y = viewport.height() // 2
     x = viewport.width() // 4
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
-    times = []
+    times, CPU_MS[:] = [], []
     for step in range(repeats):
         x += 9
         point = QPoint(x, y + (step % 3))
+        started = time.thread_time()
         times.append(until_painted(app, watch, lambda point=point: QTest.mouseMove(viewport, point)))
+        CPU_MS.append((time.thread_time() - started) * 1000.0)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
     app.processEvents()
     return times
@@ -210,7 +217,8 @@ def time_brushes(app, window, watch: PaintWatch, repeats: int, brushes: list[int
         window.tools.set_brush_size(size)
         window.document.view.set_active_class(1 + index % (classes - 1))
         times[size] = time_dabs(app, window, watch, repeats)
-        log(f"brush {size}: median {statistics.median(times[size]):.2f} ms")
+        times[-size] = list(CPU_MS)  # negative keys: the CPU time of the same steps
+        log(f"brush {size}: median {statistics.median(times[size]):.2f} ms, CPU {statistics.median(CPU_MS):.2f} ms")
     return times
 
 
@@ -250,8 +258,10 @@ def timing_run(repeats: int, brushes: list[int]) -> dict:
     bare_full = [until_painted(app, bare_watch, bare.update) for _ in range(repeats // 2)]
     med = statistics.median
     per_brush = {str(size): {"dab_ms_median": round(med(dab[size]), 2),
-                             "dab_fit_ms_median": round(med(dab_fit[size]), 2)} for size in brushes}
-    first = per_brush[str(brushes[0])]
+                             "dab_fit_ms_median": round(med(dab_fit[size]), 2),
+                             "dab_cpu_ms_median": round(med(dab[-size]), 2),
+                             "dab_fit_cpu_ms_median": round(med(dab_fit[-size]), 2)} for size in brushes}
+    first = {name: value for name, value in per_brush[str(brushes[0])].items() if "cpu" not in name}
     return {**first, "brush": per_brush, "goal_ms": DAB_GOAL_MS, "side": SIDE,
             "opacity_ms": round(max(med(opacity_fit), med(opacity_100)), 2),
             "opacity_fit_ms": round(med(opacity_fit), 2), "opacity_100_ms": round(med(opacity_100), 2),
@@ -354,8 +364,8 @@ def main() -> None:
         f"{figures['bare_dab_ms_median']} ms; opacity {figures['opacity_ms']} ms vs bare {figures['bare_full_ms']} ms")
     if not args.skip_memory:
         figures.update(memory_run())
-    figures["goals_met"] = figures["opacity_ms"] <= GOALS["opacity_ms"] and all(
-        value <= DAB_GOAL_MS for sizes in figures["brush"].values() for value in sizes.values())
+    dabs = [value for sizes in figures["brush"].values() for name, value in sizes.items() if "cpu" not in name]
+    figures["goals_met"] = figures["opacity_ms"] <= GOALS["opacity_ms"] and all(v <= DAB_GOAL_MS for v in dabs)
     print(json.dumps(figures))
 
 
