@@ -42,10 +42,9 @@ from segmodels.labels.pyramid import class_half_size, class_level_shapes, half_s
 SMOOTH_BELOW = 0.7
 #: A repainted region of more rectangles than this is drawn as its bounding rectangle (each costs a call).
 MAX_EXPOSED_RECTS = 24
-#: ... and so is one whose rectangles cover more than this share of their bounding rectangle, or one
-#: whose bounding rectangle is at most this many device pixels (drawing that is cheaper than the calls).
-DRAW_WHOLE_ABOVE = 0.5
-SPLIT_FROM_AREA = 256 * 256
+#: ... and so is one whose rectangles spare fewer pixels than this many per rectangle: drawing one more
+#: rectangle (a copy, a conversion, a clip and a draw call) costs about what drawing that many pixels does.
+PIXELS_PER_CALL = 16384
 #: Outlines are enlarged at most this many times (the canvas's largest zoom): one screen pixel wide.
 MAX_CONTOUR_FACTOR = 64
 #: Changed boxes a label layer remembers for its smaller levels before it keeps their union instead.
@@ -179,15 +178,15 @@ def exposed_rects(painter: QPainter, exposed: QRectF) -> list[QRectF]:
     """The rectangles (item coordinates) Qt really repaints inside `exposed`, which is only their
     bounding rectangle: a big brush's crescent and outline arcs at both sides of the window would
     otherwise repaint everything between them. The paint engine's system clip is the repainted
-    region in device pixels; `exposed` alone when it is one rectangle, has too many, or they fill
-    most of it anyway."""
+    region in device pixels; `exposed` alone when it is one rectangle, has too many, or drawing them
+    one by one would spare too few pixels to pay for the calls."""
     engine = painter.paintEngine()
     region = engine.systemClip() if engine is not None else QRegion()
     if not 1 < region.rectCount() <= MAX_EXPOSED_RECTS:
         return [exposed]
     bounds = region.boundingRect()
-    whole = bounds.width() * bounds.height()
-    if whole <= SPLIT_FROM_AREA or sum(r.width() * r.height() for r in region) > DRAW_WHOLE_ABOVE * whole:
+    spared = bounds.width() * bounds.height() - sum(r.width() * r.height() for r in region)
+    if spared <= region.rectCount() * PIXELS_PER_CALL:
         return [exposed]
     inverse, invertible = painter.deviceTransform().inverted()
     if not invertible:
