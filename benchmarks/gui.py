@@ -218,6 +218,9 @@ def time_brushes(app, window, watch: PaintWatch, repeats: int, brushes: list[int
         window.document.view.set_active_class(1 + index % (classes - 1))
         times[size] = time_dabs(app, window, watch, repeats)
         times[-size] = list(CPU_MS)  # negative keys: the CPU time of the same steps
+        # The stroke's recovery file (a full-size label) is written by the autosave thread: not
+        # during the next brush's timing, which would then measure that write too.
+        window.autosave.flush(wait=True)
         log(f"brush {size}: median {statistics.median(times[size]):.2f} ms, CPU {statistics.median(CPU_MS):.2f} ms")
     return times
 
