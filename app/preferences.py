@@ -120,7 +120,7 @@ DEFAULT_DEVICE = ChoiceSetting("jobs/device", "auto", DEVICE_CHOICES)
 #: Side of the image list's thumbnails in pixels.
 THUMBNAIL_PX = IntSetting("view/thumbnail_px", 64, 32, 256)
 #: Tint the pixels no class has been painted on yet (read by the canvas).
-UNLABELLED_TINT = BoolSetting("view/unlabelled_tint", False)
+UNLABELLED_TINT = BoolSetting("view/unlabelled_tint", True)  # an eraser stroke on a dark class must show
 #: The Segment Anything checkpoint and its model type (the registry names of segment-anything and sam2;
 #: "auto" reads it from the file), read by the SAM prompt backend (segmodels.prompts): nothing is
 #: downloaded, the user points at a file they have.

@@ -13,3 +13,8 @@ IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".b
 #: ImageNet normalisation for torchvision backbones (RGB in [0, 1]).
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
 IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
+
+#: Colours the label overlay keeps for itself, which new classes stay away from (distinct_colors.py):
+#: label values outside the class table, and the tint of unlabelled pixels.
+INVALID_RGB: tuple[int, int, int] = (255, 0, 255)
+UNLABELLED_RGB: tuple[int, int, int] = (255, 255, 255)

@@ -8,8 +8,10 @@ colours and alpha. Opacity and visibility change only that table.
 So that the cost of a frame grows with the window and not with the image, each layer keeps a
 pyramid of half-size levels and `paint()` draws just the exposed rectangle from the coarsest level that still has
 at least one level pixel per screen pixel. A dab updates the full-size buffer in place (it is the
-document's array), refreshes the same rectangle in the smaller levels and asks for a repaint of that
-rectangle only.
+document's array) and asks for a repaint of that rectangle only; the smaller levels refresh the same
+rectangle when a paint next needs one of them. Qt repaints a region but tells an item only its
+bounding rectangle, so `exposed_rects` draws the region's rectangles when they are few and sparse
+(a big brush's crescent and its outline arcs, app/canvas/outline.py).
 
 Image levels are area-averaged. Class maps (labels, predictions, the invalid-pixel highlight) are
 reduced by `class_half_size` (segmodels.labels.pyramid): each 2 x 2 block becomes its highest class
@@ -23,19 +25,30 @@ builds a large image's levels off the GUI thread.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from segmodels.labels.edits import Box
+from segmodels.labels.contours import outline_mask, with_margin
+from segmodels.labels.edits import Box, union_box
 from segmodels.labels.pyramid import class_half_size, class_level_shapes, half_size, image_level_shapes
 
 #: Screen pixels per level pixel under which the image is drawn with bilinear filtering.
 SMOOTH_BELOW = 0.7
+#: A repainted region of more rectangles than this is drawn as its bounding rectangle (each costs a call).
+MAX_EXPOSED_RECTS = 24
+#: ... and so is one whose rectangles spare fewer pixels than this many per rectangle: drawing one more
+#: rectangle (a copy, a conversion, a clip and a draw call) costs about what drawing that many pixels does.
+PIXELS_PER_CALL = 16384
+#: Outlines are enlarged at most this many times (the canvas's largest zoom): one screen pixel wide.
+MAX_CONTOUR_FACTOR = 64
+#: Changed boxes a label layer remembers for its smaller levels before it keeps their union instead.
+MAX_STALE_BOXES = 256
 
 
 class _Level:
@@ -124,6 +137,16 @@ class PyramidLayer(QGraphicsItem):
         exposed = option.exposedRect.intersected(self._rect)
         if exposed.isEmpty():
             return
+        rects = exposed_rects(painter, exposed)
+        for rect in rects:
+            if len(rects) > 1:  # pixels widened past one rectangle must not blend twice where they meet
+                painter.save()
+                painter.setClipRect(rect, Qt.ClipOperation.IntersectClip)
+            self._draw(painter, level, rect, lod)
+            if len(rects) > 1:
+                painter.restore()
+
+    def _draw(self, painter: QPainter, level: _Level, exposed: QRectF, lod: float) -> None:
         # Source rectangle in level pixels, widened to whole pixels (plus one for smoothing) so a
         # partial repaint draws exactly what a full repaint would.
         margin = 1 if self._smooth else 0
@@ -136,15 +159,40 @@ class PyramidLayer(QGraphicsItem):
             return
         target = QRectF(left * level.scale_x, top * level.scale_y,
                         (right - left) * level.scale_x, (bottom - top) * level.scale_y)
-        # Converting just this rectangle to the painter's native 32-bit format first is several
-        # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
-        source = level.qimage.copy(QRect(left, top, right - left, bottom - top)).convertToFormat(self.draw_format)
+        source = self._source(level, QRect(left, top, right - left, bottom - top), level.scale_x * lod)
         self._drawn_scale = max(level.scale_x, level.scale_y)
         # A pyramid level is already area-averaged to within 1.4x of screen pixels; bilinear filtering
         # only pays off (and costs twice the time) when drawing shrinks a level further than that.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
                               self._smooth and level.scale_x * lod < SMOOTH_BELOW)
         painter.drawImage(target, source)
+
+    def _source(self, level: _Level, rect: QRect, screen_per_level_pixel: float) -> QImage:
+        """`rect` of `level` as an image in `draw_format` (drawn into the rect's place)."""
+        # Converting just this rectangle to the painter's native 32-bit format first is several
+        # times faster than letting the raster engine fetch Indexed8 / RGB888 pixel by pixel.
+        return level.qimage.copy(rect).convertToFormat(self.draw_format)
+
+
+def exposed_rects(painter: QPainter, exposed: QRectF) -> list[QRectF]:
+    """The rectangles (item coordinates) Qt really repaints inside `exposed`, which is only their
+    bounding rectangle: a big brush's crescent and outline arcs at both sides of the window would
+    otherwise repaint everything between them. The paint engine's system clip is the repainted
+    region in device pixels; `exposed` alone when it is one rectangle, has too many, or drawing them
+    one by one would spare too few pixels to pay for the calls."""
+    engine = painter.paintEngine()
+    region = engine.systemClip() if engine is not None else QRegion()
+    if not 1 < region.rectCount() <= MAX_EXPOSED_RECTS:
+        return [exposed]
+    bounds = region.boundingRect()
+    spared = bounds.width() * bounds.height() - sum(r.width() * r.height() for r in region)
+    if spared <= region.rectCount() * PIXELS_PER_CALL:
+        return [exposed]
+    inverse, invertible = painter.deviceTransform().inverted()
+    if not invertible:
+        return [exposed]
+    rects = [inverse.mapRect(QRectF(rect)).intersected(exposed) for rect in region]
+    return [rect for rect in rects if not rect.isEmpty()]
 
 
 class ImageLayer(PyramidLayer):
@@ -177,6 +225,9 @@ class IndexedLayer(PyramidLayer):
         self.setZValue(1)
         self._color_table: list[int] = [0] * 256
         self._classes = True
+        self._stale: list[Box] = []  # boxes of the full-size array changed since levels 1.. were refreshed
+        self._contours = False
+        self._contour_lut = np.zeros(256, dtype=np.uint32)
 
     @property
     def array(self) -> np.ndarray | None:
@@ -192,6 +243,7 @@ class IndexedLayer(PyramidLayer):
         class map, whose levels keep every class visible (`class_half_size`); False for an ordinal
         map (confidence), whose levels are subsampled. `ready`: levels already made from `array`
         (`class_pyramid`, in a loading worker), used as they are."""
+        self._stale = []
         if array is None:
             self._set_levels(None)
             return
@@ -210,28 +262,78 @@ class IndexedLayer(PyramidLayer):
         # From the level above, built first: each step reads a quarter of what the last one read.
         return self._reduce(self._level(index - 1).array)
 
+    def set_contours(self, on: bool) -> None:
+        """Draw class outlines only (one screen pixel wide at any zoom), or filled regions."""
+        if on != self._contours:
+            self._contours = on
+            self.update()
+
+    def _source(self, level: _Level, rect: QRect, screen_per_level_pixel: float) -> QImage:
+        if not self._contours:
+            return super()._source(level, rect, screen_per_level_pixel)
+        # Outlines of this rectangle only, at this level, enlarged to screen pixels when zoomed in.
+        factor = min(max(1, math.floor(screen_per_level_pixel + 1e-6)), MAX_CONTOUR_FACTOR)
+        block = with_margin(level.array, rect.top(), rect.left(), rect.bottom() + 1, rect.right() + 1)
+        values, edge = outline_mask(block, factor)
+        argb = self._contour_lut[values]
+        argb[~edge] = 0
+        h, w = argb.shape
+        image = QImage(argb.data, w, h, argb.strides[0], QImage.Format.Format_ARGB32)
+        return image.convertToFormat(self.draw_format)  # a copy: `argb` may go
+
     def set_color_table(self, table: list[int]) -> None:
         """Replace the colour table only (opacity, visibility, class colours): pixels untouched."""
         self._color_table = list(table)
+        # Outlines are one pixel thin: drawn opaque in the class colour wherever the table shows one.
+        lut = np.array(self._color_table, dtype=np.uint32)
+        self._contour_lut = np.where(lut >> 24 > 0, lut | np.uint32(0xFF000000), np.uint32(0))
         for level in self._levels:
             if level is not None:
                 level.qimage.setColorTable(self._color_table)
         self.update()
 
+    def _level(self, index: int) -> _Level:
+        if index > 0 and self._stale:
+            self._refresh_stale()
+        return super()._level(index)
+
     def update_region(self, box: Box) -> None:
-        """The full-size array changed inside `box`: refresh the levels there and repaint it."""
+        """The full-size array changed inside `box`: repaint it; the smaller levels catch up when a
+        paint next needs one (at 100 % a stroke never does, so it never pays for them)."""
         if not self._levels:
             return
-        y0, x0, y1, x1 = box
+        if any(level is not None for level in self._levels[1:]):
+            self._stale.append(box)
+            if len(self._stale) > MAX_STALE_BOXES:  # a long stroke unseen zoomed out: one box for all
+                self._stale = [functools.reduce(union_box, self._stale)]
+        top, left, bottom, right = box
+        # A level pixel of the level last drawn may straddle the box edge: widen by one of them.
+        pad = math.ceil(self._drawn_scale) + 1
+        rect = QRectF(left - pad, top - pad, right - left + 2 * pad, bottom - top + 2 * pad)
+        # Through the scene: an item merges all its update rectangles into their bounding rectangle,
+        # which for a big brush's crescent pieces spans the whole disk.
+        scene = self.scene()
+        scene.update(self.mapRectToScene(rect)) if scene is not None else self.update(rect)
+
+    def _refresh_stale(self) -> None:
+        """Reduce the blocks of every built level that touch the boxes changed since the last time."""
+        boxes, self._stale = self._stale, []
         above = self._levels[0].array
         for level in self._levels[1:]:
             if level is None:
                 break  # levels are built in order: this one and coarser ones will be made fresh
-            # The 2 x 2 blocks that touch the box, reduced again from the level above.
-            y0, x0, y1, x1 = y0 // 2, x0 // 2, -(-y1 // 2), -(-x1 // 2)
-            level.array[y0:y1, x0:x1] = self._reduce(above[2 * y0:2 * y1, 2 * x0:2 * x1])
+            # The 2 x 2 blocks that touch each box, reduced again from the level above.
+            boxes = _merged([(y0 // 2, x0 // 2, -(-y1 // 2), -(-x1 // 2)) for y0, x0, y1, x1 in boxes])
+            for y0, x0, y1, x1 in boxes:
+                level.array[y0:y1, x0:x1] = self._reduce(above[2 * y0:2 * y1, 2 * x0:2 * x1])
             above = level.array
-        top, left, bottom, right = box
-        # A level pixel of the level last drawn may straddle the box edge: widen by one of them.
-        pad = math.ceil(self._drawn_scale) + 1
-        self.update(QRectF(left - pad, top - pad, right - left + 2 * pad, bottom - top + 2 * pad))
+
+
+def _merged(boxes: list[Box]) -> list[Box]:
+    """`boxes`, or their union when it is hardly bigger: on coarse levels a brush's pieces shrink to a
+    few pixels each, and one call per piece would cost more than the pixels."""
+    if len(boxes) < 2:
+        return boxes
+    union = functools.reduce(union_box, boxes)
+    area = sum((y1 - y0) * (x1 - x0) for y0, x0, y1, x1 in boxes)
+    return [union] if (union[2] - union[0]) * (union[3] - union[1]) <= 2 * area + 4096 else boxes

@@ -3,8 +3,9 @@
 Tools work in image coordinates (row y, column x) and know nothing about mouse events or zoom: the
 canvas translates Qt events and calls `ToolController.press/move/release`, and tests call the same
 methods with synthetic coordinates. Every pixel change goes through the document (a `Stroke`), so a
-drag is one undo step; consecutive mouse positions are joined by `paint.stroke_segment`, so a fast
-drag leaves no gaps.
+drag is one undo step; consecutive mouse positions are joined by `edits.stroke_segment`, so a fast
+drag leaves no gaps; after the first dab only what the disk at the previous position did not cover is
+written (`sweep.dab_pieces`), so a big brush costs what it changes.
 
 A stroke (brush, eraser, fill) that starts while the proposal is shown (the prediction view) edits the
 proposal: `app.document.proposal.accept_into` takes it into the label's unlabelled pixels first, in the
@@ -21,10 +22,11 @@ from PySide6.QtCore import QObject, Signal
 from app.document.label_document import LabelDocument, Stroke, ViewMode
 from app.document.proposal import accept_into, accept_region
 from segmodels.constants import IGNORE_INDEX
-from segmodels.labels.edits import flood_fill_mask, stroke_segment
+from segmodels.labels.edits import flood_fill_mask
+from segmodels.labels.sweep import dab_pieces
 
 MIN_BRUSH_SIZE = 1
-MAX_BRUSH_SIZE = 512
+MAX_BRUSH_SIZE = 4096  # a 16384-px scan needs brushes of thousands of pixels
 DEFAULT_BRUSH_SIZE = 9
 
 
@@ -70,6 +72,7 @@ class ToolController(QObject):
         self._brush_size = DEFAULT_BRUSH_SIZE
         self._stroke: Stroke | None = None
         self._last: tuple[int, int] | None = None
+        self._last_size = 0  # brush size of the last dab
         self.interactive: dict[Tool, InteractiveTool] = {}
         self._drag_threshold = 3.0
 
@@ -188,7 +191,7 @@ class ToolController(QObject):
         self._stroke = document.begin_stroke("Eraser" if self._tool is Tool.ERASER else "Brush")
         if on_proposal and self._stroke is not None:
             accept_into(document, self._stroke)
-        self._last = (y, x)
+        self._last = None  # the first dab writes the whole disk
         self._dab(y, x)
 
     def move(self, y: int, x: int) -> None:
@@ -237,9 +240,12 @@ class ToolController(QObject):
 
     def _dab(self, y: int, x: int) -> None:
         start = self._last if self._last is not None else (y, x)
-        y0, x0, mask = stroke_segment(start, (y, x), self._brush_size)
-        self._stroke.paint(y0, x0, mask, self._value())
-        self._last = (y, x)
+        # The disk at `start` is painted when the last dab had this size ([ or ] may change it mid-drag).
+        painted = self._last is not None and self._last_size == self._brush_size
+        value, shape = self._value(), self.document.label_map.shape
+        for y0, x0, mask in dab_pieces(start, (y, x), self._brush_size, shape, skip_start_disk=painted):
+            self._stroke.paint(y0, x0, mask, value)
+        self._last, self._last_size = (y, x), self._brush_size
 
     def _fill(self, y: int, x: int, on_proposal: bool = False) -> None:
         with self.document.edit("Fill") as stroke:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QPen, QWheelEvent
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPalette, QWheelEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
+from app.canvas.label_style import LabelStyle
 from app.canvas.layers import ImageLayer, IndexedLayer
+from app.canvas.outline import BrushOutline
 from app.canvas.tools import Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
 from app.startup import tricks
@@ -35,10 +37,13 @@ class Canvas(QGraphicsView):
         tricks.own_viewport(self)
         self.document, self.tools = document, tools
         self.setScene(QGraphicsScene(self))
+        # A handful of items, the outline's moving on every mouse move: a BSP index would be rebuilt for nothing.
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.image_layer, self.label_layer = ImageLayer(), IndexedLayer()
         self.scene().addItem(self.image_layer)
         self.scene().addItem(self.label_layer)
-        self._brush_outline = self._make_brush_outline()
+        self._brush_outline = BrushOutline(self.scene())
+        self.label_style = LabelStyle(self)  # contours, unlabelled tint (View menu: O, U)
         # The viewport's palette paints the background around the image.
         palette = self.viewport().palette()
         palette.setColor(QPalette.ColorRole.Base, BACKGROUND)
@@ -67,15 +72,6 @@ class Canvas(QGraphicsView):
             self.tool_overlays = ToolOverlays(self)
         self.tool_overlays.attach(handler)
 
-    def _make_brush_outline(self) -> QGraphicsEllipseItem:
-        outline = QGraphicsEllipseItem()
-        pen = QPen(QColor(255, 255, 255, 200), 0)  # width 0 is cosmetic: one screen pixel at any zoom
-        outline.setPen(pen)
-        outline.setZValue(2)
-        outline.setVisible(False)
-        self.scene().addItem(outline)
-        return outline
-
     def _connect_document(self) -> None:
         doc = self.document
         doc.image_changed.connect(self._on_image_changed)
@@ -85,6 +81,7 @@ class Canvas(QGraphicsView):
         for signal in (doc.view.opacity_changed, doc.view.hidden_classes_changed, doc.classes_changed):
             signal.connect(self.refresh_colors)
         self.tools.brush_size_changed.connect(lambda _: self._update_outline(None))
+        self.label_style.changed.connect(self.refresh_colors)
 
     # -- following the document --------------------------------------------------------------------
     def _on_image_changed(self) -> None:
@@ -107,15 +104,17 @@ class Canvas(QGraphicsView):
         self.refresh_colors()
 
     def refresh_colors(self, *_: object) -> None:
-        """New colour table from the document's classes, opacity and hidden classes."""
+        """New colour table from the document's classes, opacity, hidden classes and `label_style`."""
         doc = self.document
         if doc.view.view_mode is ViewMode.CONFIDENCE:
             table = confidence_color_table(doc.view.opacity)
         elif doc.class_table is not None:
-            table = label_color_table(doc.class_table, doc.view.opacity, doc.view.hidden_classes)
+            table = label_color_table(doc.class_table, doc.view.opacity, doc.view.hidden_classes,
+                                      unlabelled=self.label_style.show_unlabelled)
         else:
             return
         self.label_layer.set_color_table(table)
+        self.label_layer.set_contours(self.label_style.contours and doc.view.view_mode is not ViewMode.CONFIDENCE)
 
     def _on_label_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
         if self.document.view.view_mode is ViewMode.LABEL:

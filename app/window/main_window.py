@@ -31,6 +31,7 @@ from app.document.save_as import SHORTCUT as SAVE_AS_SHORTCUT
 from app.window.drop import install_drop_target
 from app.window.geometry import place_window
 from app.window.preference_effects import apply_preferences
+from app.window.style_actions import make_style_actions
 from segmodels.atomic import project_folders, sweep_stale_temporaries
 from segmodels.errors import SegError
 from segmodels.labels.project import open_path
@@ -202,6 +203,9 @@ class MainWindow(QMainWindow):
         self._view_menu: QMenu = self.menuBar().addMenu("&View")
         for name in ("fit", "zoom_100", "view_label", "view_prediction", "view_confidence"):
             self._view_menu.addAction(named[name])
+        self.style_actions = make_style_actions(self.canvas.label_style, self)  # O, U
+        self._view_menu.addSeparator()
+        self._view_menu.addActions(list(self.style_actions))
         self._go_menu = self.menuBar().addMenu("&Go")  # the image list's Page Up / Page Down
         self._view_menu.addSeparator()  # the docks' show/hide entries follow (add_dock)
 

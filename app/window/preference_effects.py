@@ -6,8 +6,9 @@ the ones that changed, so a device picked in a dock for this session is not rese
 - autosave interval -> the autosave timer (the next edit waits this long before its recovery write);
 - default device -> the model and training docks' Device choice (the device their jobs run on);
 - thumbnail size -> the image list (remade at the new size);
-- unlabelled tint, SAM weights and model type -> announced through `window.preferences_changed`; the
-  canvas and the SAM backend read them from `app.preferences` when they need them.
+- unlabelled tint -> the canvas's label style (the U key changes both);
+- SAM weights and model type -> announced through `window.preferences_changed`; the SAM backend reads
+  them from `app.preferences` when it needs them.
 """
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from app.preferences import (
     MIB,
     THUMBNAIL_PX,
     UNDO_LIMIT_MIB,
+    UNLABELLED_TINT,
     Preferences,
     Setting,
 )
 
-APPLIED = (UNDO_LIMIT_MIB, AUTOSAVE_SECONDS, DEFAULT_DEVICE, THUMBNAIL_PX)
+APPLIED = (UNDO_LIMIT_MIB, AUTOSAVE_SECONDS, DEFAULT_DEVICE, THUMBNAIL_PX, UNLABELLED_TINT)
 
 
 def apply_preferences(window: Any, values: Mapping[Setting, Any] | None = None) -> None:
@@ -43,4 +45,6 @@ def apply_preferences(window: Any, values: Mapping[Setting, Any] | None = None) 
             combo.setCurrentText(values[DEFAULT_DEVICE])
     if THUMBNAIL_PX in values and window.image_list is not None:
         window.image_list.set_thumbnail_side(values[THUMBNAIL_PX])
+    if UNLABELLED_TINT in values:
+        window.canvas.label_style.set_show_unlabelled(values[UNLABELLED_TINT])
     window.preferences_changed.emit(frozenset(setting.key for setting in values))

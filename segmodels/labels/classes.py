@@ -144,8 +144,11 @@ class ClassTable:
 
     # -- edits (return new tables) ----------------------------------------------------------------
     def with_class(self, name: str, color: Color | None = None) -> ClassTable:
+        """A new last class; without `color`, one far from every colour in use (distinct_colors.py)."""
+        from segmodels.labels.distinct_colors import distinct_color
+
         new_id = len(self.classes)
-        rgb = tuple(int(v) for v in (color if color is not None else voc_palette()[new_id]))
+        rgb = tuple(int(v) for v in (color if color is not None else distinct_color(self.colors())))
         return ClassTable(self.classes + (ClassInfo(new_id, name, rgb),), self.ignore_index)
 
     def renamed(self, class_id: int, name: str) -> ClassTable:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from segmodels.constants import IGNORE_INDEX
+from segmodels.constants import IGNORE_INDEX, INVALID_RGB, UNLABELLED_RGB
 from segmodels.labels.classes import ClassTable
 
-#: Colour shown for label values that are not a class of the table (invalid pixels stand out).
-INVALID_RGB = (255, 0, 255)
+#: Unlabelled (255) pixels, when shown, are tinted UNLABELLED_RGB at this share of the label opacity's
+#: alpha: a white haze differs from a black background class on a dark image and from any class colour.
+#: Label values that are not a class of the table show in INVALID_RGB (invalid pixels stand out).
+UNLABELLED_ALPHA_SHARE = 0.6
 
 
 def _argb(rgb: np.ndarray, alpha: np.ndarray) -> list[int]:
@@ -21,9 +23,10 @@ def _argb(rgb: np.ndarray, alpha: np.ndarray) -> list[int]:
 
 
 def label_color_table(class_table: ClassTable, opacity: float,
-                      hidden: frozenset[int] | set[int] = frozenset()) -> list[int]:
-    """Colour table for an Indexed8 label layer: class colours at `opacity`, hidden classes and
-    IGNORE_INDEX transparent, values outside the table in INVALID_RGB so they stand out."""
+                      hidden: frozenset[int] | set[int] = frozenset(), unlabelled: bool = False) -> list[int]:
+    """Colour table for an Indexed8 label layer: class colours at `opacity`, hidden classes
+    transparent, values outside the table in INVALID_RGB so they stand out, IGNORE_INDEX transparent
+    or, with `unlabelled`, tinted UNLABELLED_RGB."""
     alpha_value = int(round(min(max(opacity, 0.0), 1.0) * 255))
     rgb = np.tile(np.array(INVALID_RGB, dtype=np.uint8), (256, 1))
     rgb[: len(class_table)] = class_table.colors()
@@ -31,7 +34,8 @@ def label_color_table(class_table: ClassTable, opacity: float,
     for class_id in hidden:
         if 0 <= class_id < 256:
             alpha[class_id] = 0
-    alpha[IGNORE_INDEX] = 0
+    alpha[IGNORE_INDEX] = round(UNLABELLED_ALPHA_SHARE * alpha_value) if unlabelled else 0
+    rgb[IGNORE_INDEX] = UNLABELLED_RGB
     return _argb(rgb, alpha)
 
 

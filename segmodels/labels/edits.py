@@ -15,6 +15,7 @@ Brush geometry: a brush of `size` pixels is the disk `disk_mask(size)` whose top
 `(y - size // 2, x - size // 2)` for a dab at (y, x). A stroke segment is the union of that disk
 stamped at every pixel of the 8-connected line between two mouse positions (OpenCV `LINE_8`, no
 anti-aliasing, so no stray class indices appear), which leaves no gaps however fast the mouse moves.
+segmodels.labels.sweep computes it as one run of pixels per row, and what a dab of a drag must write.
 """
 from __future__ import annotations
 
@@ -254,21 +255,12 @@ def _cv2():
 
 
 def stroke_segment(p0: tuple[int, int], p1: tuple[int, int], size: int) -> tuple[int, int, np.ndarray]:
-    """The brush footprint swept from p0 to p1 (both (y, x)): returns (y0, x0, mask), unclipped."""
-    size = max(1, int(size))
-    (ya, xa), (yb, xb) = p0, p1
-    half = size // 2
-    y0, x0 = min(ya, yb) - half, min(xa, xb) - half
-    h, w = abs(ya - yb) + size, abs(xa - xb) + size
-    cv2 = _cv2()
-    line = np.zeros((h, w), dtype=np.uint8)
-    # Dilation stamps the kernel reflected about its anchor; for the symmetric disk an anchor of
-    # (size - 1) // 2 puts its top-left corner at (point - size // 2), as `disk_mask` documents.
-    cv2.line(line, (xa - x0, ya - y0), (xb - x0, yb - y0), 1, 1, cv2.LINE_8)
-    kernel = disk_mask(size).astype(np.uint8)
-    anchor = ((size - 1) // 2, (size - 1) // 2)
-    swept = cv2.dilate(line, kernel, anchor=anchor, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    return y0, x0, swept.astype(bool)
+    """The brush footprint swept from p0 to p1 (both (y, x)): returns (y0, x0, mask), unclipped.
+    Built from one run of pixels per row (segmodels.labels.sweep), not by dilating the line with
+    the disk: the same pixels, without a size x size kernel pass per pixel."""
+    from segmodels.labels.sweep import runs_to_mask, segment_runs
+
+    return runs_to_mask(segment_runs(p0, p1, size))
 
 
 def flood_fill_mask(label_map: np.ndarray, y: int, x: int) -> tuple[int, int, np.ndarray] | None:

@@ -91,7 +91,8 @@ def test_ok_stores_every_change_and_it_takes_effect_at_once(qtbot, project, mess
     dialog.autosave.setValue(30)
     dialog.device.setCurrentText("cpu")
     dialog.thumbnail.setValue(128)
-    dialog.unlabelled_tint.setChecked(True)
+    assert window.canvas.label_style.show_unlabelled  # on by default
+    dialog.unlabelled_tint.setChecked(False)
     qtbot.mouseClick(dialog.sam_choose, Qt.MouseButton.LeftButton)  # the file picker (a seam in tests)
     assert dialog.sam_weights.text() == str(weights)
     dialog.sam_model_type.setCurrentText("vit_l")
@@ -99,7 +100,8 @@ def test_ok_stores_every_change_and_it_takes_effect_at_once(qtbot, project, mess
 
     stored = Preferences()
     assert [stored.read(s) for s in (AUTOSAVE_SECONDS, DEFAULT_DEVICE, THUMBNAIL_PX, UNLABELLED_TINT,
-                                     SAM_WEIGHTS_PATH, SAM_MODEL_TYPE)] == [30, "cpu", 128, True, str(weights), "vit_l"]
+                                     SAM_WEIGHTS_PATH, SAM_MODEL_TYPE)] == [30, "cpu", 128, False, str(weights), "vit_l"]
+    assert not window.canvas.label_style.show_unlabelled  # the canvas follows at once
     assert window.autosave.timer.interval() == 30_000
     assert model.device_combo.currentText() == "cpu" and training.device_combo.currentText() == "cpu"
     assert icon_side(window) == 128
@@ -142,7 +144,7 @@ def test_a_stored_device_or_model_type_that_is_not_a_choice_reads_as_the_default
     settings.setValue(SAM_MODEL_TYPE.key, "vit_x")
     settings.setValue(UNLABELLED_TINT.key, "maybe")
     assert Preferences().read(DEFAULT_DEVICE) == "auto" and Preferences().read(SAM_MODEL_TYPE) == "auto"
-    assert Preferences().read(UNLABELLED_TINT) is False
+    assert Preferences().read(UNLABELLED_TINT) is True  # the default
     window = start(qtbot, project)
     assert window.model_docks.model.device_combo.currentText() == "auto"
     window.image_list.cancel_thumbnails()
@@ -152,3 +154,16 @@ def test_a_stored_device_or_model_type_that_is_not_a_choice_reads_as_the_default
 def test_storing_a_value_of_the_wrong_kind_is_refused(setting, value):
     with pytest.raises(ValueError):
         Preferences().store(setting, value)
+
+
+def test_the_u_key_tints_and_is_remembered_for_the_next_window(qtbot, project, messages):
+    window = start(qtbot, project)
+    assert window.canvas.label_style.show_unlabelled
+    window.style_actions.unlabelled.trigger()  # what U does
+    assert not window.canvas.label_style.show_unlabelled
+    assert Preferences().read(UNLABELLED_TINT) is False
+    window.image_list.cancel_thumbnails()
+    window.close()
+    again = start(qtbot, project)
+    assert not again.canvas.label_style.show_unlabelled
+    again.image_list.cancel_thumbnails()
