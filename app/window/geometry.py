@@ -76,6 +76,7 @@ def fit_docks_to_screen(window: QMainWindow) -> bool:
     form alone is ~460 px tall) their contents scroll instead of pushing the window off the screen,
     and the window is clamped onto it. True when that was needed; on a usual screen nothing changes."""
     available = window.screen().availableGeometry()
+    intended = window.size()  # the first-run or restored size, before the docks' minimums push it
     window.layout().activate()  # docks just added to a shown window: their minimum sizes count now
     needed = window.minimumSizeHint()
     if needed.width() <= available.width() and needed.height() <= available.height():
@@ -90,6 +91,7 @@ def fit_docks_to_screen(window: QMainWindow) -> bool:
         scroll.setWidget(body)
         dock.setWidget(scroll)
     window.layout().activate()  # the smaller minimum now, so the resize below is not refused
+    window.resize(intended)  # the docks scroll now, so the size chosen for this screen holds again
     _clamp_onto(window, available)
     return True
 

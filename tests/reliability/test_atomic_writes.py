@@ -249,6 +249,10 @@ ALLOWED = {
     ("app/startup/gui.py", "copy2"): "copies into .demo-partial-<pid>/, which is renamed into place only when complete",
     ("segmodels/formats/safezip.py", "open"): "extracts into a fresh .sgs-import-* staging folder, renamed into "
                                              "place only when complete (segmodels/formats/cvat_import.py)",
+    ("segmodels/labels/class_rewrite.py", "copyfile"): "seeds a staged copy that write_label_file then replaces "
+                                                       "atomically; staged copies are journaled and rolled back",
+    ("segmodels/labels/class_rewrite.py", "save"): "a 1 x 1 palette carrier at the staged name, replaced atomically "
+                                                   "by write_label_file before anything is renamed into place",
 }
 
 
