@@ -99,8 +99,9 @@ def test_ok_stores_every_change_and_it_takes_effect_at_once(qtbot, project, mess
     press_ok(qtbot, dialog)
 
     stored = Preferences()
-    assert [stored.read(s) for s in (AUTOSAVE_SECONDS, DEFAULT_DEVICE, THUMBNAIL_PX, UNLABELLED_TINT,
-                                     SAM_WEIGHTS_PATH, SAM_MODEL_TYPE)] == [30, "cpu", 128, False, str(weights), "vit_l"]
+    kept = [stored.read(s) for s in (AUTOSAVE_SECONDS, DEFAULT_DEVICE, THUMBNAIL_PX, UNLABELLED_TINT,
+                                     SAM_WEIGHTS_PATH, SAM_MODEL_TYPE)]
+    assert kept == [30, "cpu", 128, False, str(weights), "vit_l"]
     assert not window.canvas.label_style.show_unlabelled  # the canvas follows at once
     assert window.autosave.timer.interval() == 30_000
     assert model.device_combo.currentText() == "cpu" and training.device_combo.currentText() == "cpu"
