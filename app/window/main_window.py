@@ -225,11 +225,14 @@ class MainWindow(QMainWindow):
         for caption, widget in (("Class", self.class_combo), ("Size", self.brush_slider),
                                 ("Opacity", self.opacity_slider), ("View", self.view_combo)):
             bar.addSeparator()
-            bar.addWidget(QLabel(f" {caption} "))
+            bar.addWidget(QLabel(caption))
             bar.addWidget(widget)
         bar.addSeparator()
         bar.addAction(self.actions_by_name["accept_prediction"])
         bar.addAction(self.actions_by_name["fit"])
+        from app.window.toolbar_texts import shorten_captions
+
+        shorten_captions(bar)  # "Fill", "SAM", "Fit": the bar fits a laptop-sized window; menus keep full names
         self.addToolBar(bar)
 
     def _build_status_bar(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QSlider, QWidget
 from app.canvas.tools import MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool, ToolController
 from app.document.label_document import LabelDocument, ViewMode
 
+SLIDER_WIDTH = 80  # px: with the short captions (app/window/toolbar_texts.py) the whole bar fits a 1160 px window
 VIEW_MODE_TEXT = {ViewMode.LABEL: "Label", ViewMode.PREDICTION: "Prediction", ViewMode.CONFIDENCE: "Confidence"}
 
 
@@ -33,7 +34,7 @@ class OpacitySlider(HorizontalSlider):
         super().__init__(parent)
         self.document = document
         self.setRange(0, 100)
-        self.setFixedWidth(120)
+        self.setFixedWidth(SLIDER_WIDTH)
         self.setToolTip("Label opacity")
         self._show(document.view.opacity)
         document.view.opacity_changed.connect(self._show)
@@ -49,7 +50,7 @@ class BrushSizeSlider(HorizontalSlider):
     def __init__(self, tools: ToolController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setRange(MIN_BRUSH_SIZE, min(MAX_BRUSH_SIZE, 200))
-        self.setFixedWidth(120)
+        self.setFixedWidth(SLIDER_WIDTH)
         self.setToolTip("Brush size in pixels ([ and ] change it)")
         self._show(tools.brush_size)
         tools.brush_size_changed.connect(self._show)
