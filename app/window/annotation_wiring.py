@@ -59,7 +59,7 @@ def open_cleanup_dialog(window: Any):
 def install_annotation_actions(window: Any) -> AnnotationActions:
     document, canvas = window.document, window.canvas
     protect = make_protect_action(document, window)
-    cleanup = QAction("Clean &up labels…", window)
+    cleanup = QAction("C&lean up labels…", window)  # &u is Undo's Alt letter
     cleanup.setShortcut(QKeySequence(CLEANUP_SHORTCUT))
     cleanup.setToolTip(f"Fill small holes and remove small islands ({CLEANUP_SHORTCUT})")
     cleanup.triggered.connect(lambda _=False: open_cleanup_dialog(window))

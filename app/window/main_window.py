@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         open_action.setToolTip(f"Open an image, folder, project or dataset ({open_action.shortcut().toString()})")
         self._action("save", "&Save label", doc.save, QKeySequence.StandardKey.Save)
         self._action("save_all", "Save &all", doc.save_all, "Ctrl+Alt+S")  # Ctrl+Shift+S: Save Labels As (Save As key)
-        save_as = self._action("save_as", "Save Labels &As…", self._save_labels_as, SAVE_AS_SHORTCUT)
+        save_as = self._action("save_as", "Save La&bels As…", self._save_labels_as, SAVE_AS_SHORTCUT)
         save_as.setEnabled(doc.project is not None)
         doc.project_changed.connect(lambda: save_as.setEnabled(doc.project is not None))
         self._action("quit", "&Quit", self.close, "Ctrl+Q")

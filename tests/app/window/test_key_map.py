@@ -122,3 +122,24 @@ def test_each_single_letter_key_in_the_table_does_what_it_says(window, qtbot):
         qtbot.waitUntil(effects[letter], timeout=3000)
         if letter in "HOLU":
             QTest.keyClick(window.canvas, letter.lower())  # a toggle: back off, so the next key is seen alone
+
+
+def _mnemonic(text: str) -> str | None:
+    found = re.search(r"&([^&])", text)
+    return found.group(1).lower() if found else None
+
+
+def test_no_two_entries_of_a_menu_share_an_alt_letter(window):
+    """Two entries with one underlined letter make Alt+letter (or the letter in an open menu) only
+    cycle between them instead of choosing one."""
+    menus = [window.menuBar()] + [action.menu() for action in window.menuBar().actions() if action.menu()]
+    clashes = []
+    for menu in menus:
+        seen: dict[str, str] = {}
+        for action in menu.actions():
+            letter = _mnemonic(action.text())
+            if letter is not None and action.isVisible():
+                if letter in seen:
+                    clashes.append(f"{menu.title() or 'menu bar'}: {seen[letter]} / {action.text()}")
+                seen[letter] = action.text()
+    assert not clashes
