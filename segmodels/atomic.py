@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError, capitalised, describe
 
 TEMP_PREFIX = ".sgs-"
 TEMP_SUFFIX = ".tmp"
@@ -102,7 +102,7 @@ def _kind(mode: int) -> str:
 
 
 def _refuse(path: Path, what: str, mode: int) -> SegError:
-    return SegError(f"{what.capitalize()} {describe(path)} is {_kind(mode)}, not a regular file; refused.", path=path)
+    return SegError(f"{capitalised(what)} {describe(path)} is {_kind(mode)}, not a regular file; refused.", path=path)
 
 
 def require_regular_file(path: str | os.PathLike[str], what: str = "file") -> os.stat_result:
@@ -113,11 +113,11 @@ def require_regular_file(path: str | os.PathLike[str], what: str = "file") -> os
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise SegError(f"{what.capitalize()} {describe(path)} does not exist.", path=path) from None
+        raise SegError(f"{capitalised(what)} {describe(path)} does not exist.", path=path) from None
     except PermissionError:
-        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read (permission denied).", path=path) from None
+        raise SegError(f"{capitalised(what)} {describe(path)} cannot be read (permission denied).", path=path) from None
     except OSError as exc:
-        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read ({exc.strerror or exc}).",
+        raise SegError(f"{capitalised(what)} {describe(path)} cannot be read ({exc.strerror or exc}).",
                        path=path) from None
     if not stat.S_ISREG(info.st_mode):
         raise _refuse(path, what, info.st_mode)
@@ -132,7 +132,7 @@ def open_regular(path: str | os.PathLike[str], what: str = "file") -> BinaryIO:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise SegError(f"{what.capitalize()} {describe(path)} cannot be read ({exc.strerror or exc}).",
+        raise SegError(f"{capitalised(what)} {describe(path)} cannot be read ({exc.strerror or exc}).",
                        path=path) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
@@ -149,7 +149,7 @@ def read_regular_bytes(path: str | os.PathLike[str], what: str = "file") -> byte
         try:
             return handle.read()
         except OSError as exc:
-            raise SegError(f"{what.capitalize()} {describe(path)} cannot be read ({exc.strerror or exc}).",
+            raise SegError(f"{capitalised(what)} {describe(path)} cannot be read ({exc.strerror or exc}).",
                            path=path) from None
 
 

@@ -38,3 +38,9 @@ class ChangedOnDisk(SegError):
 def describe(path: str | PathLike[str]) -> str:
     """How a file is named in messages: the path as given, quoted so spaces stay visible."""
     return f"'{path}'"
+
+
+def capitalised(words: str) -> str:
+    """`words` with a capital first letter and the rest as written: "COCO file" stays "COCO file"
+    (str.capitalize() would lower the rest into "Coco file")."""
+    return words[:1].upper() + words[1:]

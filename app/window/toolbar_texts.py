@@ -1,6 +1,7 @@
 """Short button captions for the tools toolbar, so the whole bar fits a first-run window on a
-1366-pixel laptop screen (docs/guide.md, "The toolbar's short names"). Only the toolbar caption (`iconText`) changes: the
-menus keep each action's full text and the tooltips keep the full name with its key."""
+1366-pixel laptop screen (docs/guide.md, "The toolbar's short names"). Only the toolbar caption
+(`iconText`) changes: the menus keep each action's full text and the tooltips keep the full name
+with its key."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QToolBar

@@ -30,8 +30,18 @@ RENAMED = {"imports": "import"}
 EXIT_USAGE = 2
 
 
+#: Modules of this package that hold shared code, not a command (`train_options`: train's flags).
+HELPER_MODULES = frozenset({"common", "train_options"})
+
+
+def _module_names() -> list[str]:
+    """Command module names, found without importing them (the launcher asks before Qt or torch load)."""
+    return [m.name for m in pkgutil.iter_modules(__path__)
+            if not m.name.startswith("_") and m.name not in HELPER_MODULES]
+
+
 def command_modules() -> dict[str, ModuleType]:
-    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "common"]
+    names = _module_names()
     names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
     modules = {}
     for name in names:
@@ -42,8 +52,7 @@ def command_modules() -> dict[str, ModuleType]:
 
 
 def command_names() -> list[str]:
-    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "common"]
-    return [RENAMED.get(n, n.replace("_", "-")) for n in names]
+    return [RENAMED.get(n, n.replace("_", "-")) for n in _module_names()]
 
 
 class _Parser(argparse.ArgumentParser):

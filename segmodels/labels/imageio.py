@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from segmodels.atomic import require_regular_file
-from segmodels.errors import SegError, TruncatedFile, describe
+from segmodels.errors import SegError, TruncatedFile, capitalised, describe
 
 #: Largest image accepted, in pixels (about 23000 x 23000). Beyond it a file is refused as a
 #: possible decompression bomb rather than decoded into gigabytes of memory.
@@ -67,13 +67,13 @@ def open_pil(path: str | os.PathLike[str], *, what: str = "image", decode: bool 
     `decode=False` only the header is read and checked (size limits); the caller closes the image."""
     path = Path(path)
     if require_regular_file(path, what).st_size == 0:  # a FIFO or /dev/zero is refused, never read
-        raise SegError(f"{what.capitalize()} {describe(path)} is empty (0 bytes).", path=path)
+        raise SegError(f"{capitalised(what)} {describe(path)} is empty (0 bytes).", path=path)
     with _one_sentence(path, what):
         image = Image.open(path)
         width, height = image.size
         reason = oversize_reason(image.format, width, height, path.stat().st_size)
         if reason:
-            raise SegError(f"{what.capitalize()} {describe(path)} {reason}.", path=path)
+            raise SegError(f"{capitalised(what)} {describe(path)} {reason}.", path=path)
         if decode:
             image.load()
     return image
@@ -87,7 +87,7 @@ def _one_sentence(path: Path, what: str) -> Iterator[None]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise SegError(f"{what.capitalize()} {describe(path)} is over the pixel limit "
+        raise SegError(f"{capitalised(what)} {describe(path)} is over the pixel limit "
                        "(possible decompression bomb); refused.", path=path) from None
     except SegError:
         raise
@@ -95,8 +95,8 @@ def _one_sentence(path: Path, what: str) -> Iterator[None]:
         raise SegError(not_an_image(path, what), path=path) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         if isinstance(exc, (EOFError, SyntaxError)) or decoder_says_truncated(exc):
-            raise TruncatedFile(f"{what.capitalize()} {describe(path)} is truncated or corrupt.", path=path) from None
-        raise SegError(f"{what.capitalize()} {describe(path)} is unreadable ({exc}).", path=path) from None
+            raise TruncatedFile(f"{capitalised(what)} {describe(path)} is truncated or corrupt.", path=path) from None
+        raise SegError(f"{capitalised(what)} {describe(path)} is unreadable ({exc}).", path=path) from None
 
 
 def not_an_image(path: Path, what: str) -> str:
@@ -107,7 +107,7 @@ def not_an_image(path: Path, what: str) -> str:
 
     noun = "a label image" if what == "label" else "an image"
     predicate = foreign_predicate(path, noun) or "is not a readable image file"
-    return f"{what.capitalize()} {describe(path)} {predicate}."
+    return f"{capitalised(what)} {describe(path)} {predicate}."
 
 
 def exif_orientation(image: Image.Image) -> int:

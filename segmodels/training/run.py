@@ -207,7 +207,8 @@ def prepare_run(config: TrainConfig) -> RunState:
     steps_per_epoch = max(len(train_batches), 1)
     start_epoch = int(source.epoch or 0) if config.resume and source is not None else 0
     if config.resume and start_epoch >= config.epochs:
-        raise SegError(f"Checkpoint {describe(source_path)} has already trained {start_epoch} epochs; "
+        epochs = f"{start_epoch} epoch{'s' * (start_epoch != 1)}"
+        raise SegError(f"Checkpoint {describe(source_path)} has already trained {epochs}; "
                        f"ask for more with --epochs (more than {start_epoch}).", path=source_path)
     schedule, schedule_note = run_schedule(config, source, steps_per_epoch, start_epoch)
     optimizer, scheduler = make_optimizer(model, config, schedule)
