@@ -143,3 +143,6 @@ def test_no_two_entries_of_a_menu_share_an_alt_letter(window):
                     clashes.append(f"{menu.title() or 'menu bar'}: {seen[letter]} / {action.text()}")
                 seen[letter] = action.text()
     assert not clashes
+    menu_bar_letters = {_mnemonic(action.text()) for action in window.menuBar().actions()} - {None}
+    alt_keys = {key.lower() for key, _what, _scopes in window_shortcuts(window) if re.fullmatch(r"Alt\+\w", key)}
+    assert not {f"alt+{letter}" for letter in menu_bar_letters} & alt_keys, "an Alt key that a menu title owns"
