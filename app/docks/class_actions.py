@@ -238,9 +238,12 @@ class ClassActions:
             return
         view, image = self.document.view, self.document.image_path
         hidden = {int(edit.lut[c]) for c in view.hidden_classes if edit.lut[c] != IGNORE_INDEX}
+        # Opening a project forgets locked ids (they name another table's classes); these follow their classes.
+        locked = {int(edit.lut[c]) for c in self.document.protection.locked if edit.lut[c] != IGNORE_INDEX}
         active = int(edit.lut[view.active_class])
         self.document.open_project(saved, image)  # every label and prediction is read again from disk
         view.set_hidden_classes(hidden)
+        self.document.protection.set_locked(locked)
         view.set_active_class(active if active != IGNORE_INDEX else 0)
         self.document.status_message.emit(f"{edit.summary} Label files rewritten.")
 
