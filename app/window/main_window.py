@@ -233,6 +233,9 @@ class MainWindow(QMainWindow):
         from app.window.toolbar_texts import shorten_captions
 
         shorten_captions(bar)  # "Fill", "SAM", "Fit": the bar fits a laptop-sized window; menus keep full names
+        from app.window.canvas_focus import keep_canvas_focus
+
+        keep_canvas_focus(bar, self.canvas)  # Space, Enter, Esc reach the image again after a combo or slider
         self.addToolBar(bar)
 
     def _build_status_bar(self) -> None:
