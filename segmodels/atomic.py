@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import functools
 import os
 import re
@@ -237,7 +238,7 @@ def _sync_one(path: Path, syncfs: object) -> None:
         elif syncfs(fd) != 0:  # type: ignore[operator]
             import ctypes
 
-            code = ctypes.get_errno()
+            code = ctypes.get_errno() or errno.EIO
             raise OSError(code, os.strerror(code))
     finally:
         os.close(fd)

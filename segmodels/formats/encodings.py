@@ -34,7 +34,7 @@ from PIL import Image
 from segmodels.atomic import atomic_write_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.formats.arrays import encode_array_label, read_array_label
+from segmodels.formats.arrays import read_array_label, write_array_label
 from segmodels.formats.lut import (
     apply_lut,
     label_ids_to_train_ids,
@@ -210,7 +210,7 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
     if label_map.ndim != 2 or label_map.dtype != np.uint8:
         raise ValueError(f"label map must be H x W uint8, got {label_map.shape} {label_map.dtype}")
     if encoding is LabelEncoding.ONEHOT:
-        atomic_write_bytes(path, encode_array_label(path, label_map, classes, None if like is None else Path(like)))
+        write_array_label(path, label_map, classes, None if like is None else Path(like))
         return
     _refuse_unstorable(path, label_map, classes, encoding, exact)
     old = _replaced(path, classes, encoding)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from segmodels.atomic import atomic_write_bytes, atomic_write_text, open_regular, read_regular_bytes
+from segmodels.atomic import DurableBatch, atomic_write_bytes, atomic_write_text, open_regular, read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.formats.classlists import LABELMAP_FILE, LABELME_FILE, format_labelmap, labelmap_problem
 from segmodels.formats.splits import dataset_split, seeded_split
@@ -95,6 +95,10 @@ class VocExport:
         return len(self.images)
 
     def steps(self) -> Iterator[ExportStep]:
+        with DurableBatch() as batch:  # synced once per batch of files, each renamed into place once synced
+            yield from self._steps(batch)
+
+    def _steps(self, batch: DurableBatch) -> Iterator[ExportStep]:
         written: list[str] = []
         reencoded: dict[str, int] = {}
         rotated = 0
@@ -102,23 +106,26 @@ class VocExport:
         for index, image in enumerate(self.images, start=1):
             item = item_id(self.project, image)
             target = self.root / "SegmentationClass" / f"{item}.png"
+            batch.commit_if_due()
             try:
                 self.project.refuse_stem_clash(image, target, "exported file")
                 label_map, header = checked_label(self.project, image)
                 if header.orientation != 1 and is_jpeg(image):
                     rotated += 1
-                fmt = self._write_image(image, self.root / IMAGES_DIR / f"{item}.jpg")
-                if fmt is not None:
-                    reencoded[fmt] = reencoded.get(fmt, 0) + 1
                 label_bytes = encode_grey_png(label_map) if self.index_png else encode_label_png(
                     label_map, self.project.classes)
-                atomic_write_bytes(target, label_bytes)
+                with batch.active():
+                    fmt = self._write_image(image, self.root / IMAGES_DIR / f"{item}.jpg")
+                    atomic_write_bytes(target, label_bytes)
+                if fmt is not None:
+                    reencoded[fmt] = reencoded.get(fmt, 0) + 1
             except SegError as exc:
                 yield ExportStep(index, total, image, None, str(exc))
                 continue
             written.append(item)
             yield ExportStep(index, total, image, target)
-        self._finish(written, reencoded, rotated)
+        with batch.active():
+            self._finish(written, reencoded, rotated)
 
     @staticmethod
     def _write_image(image: Path, target: Path) -> str | None:
