@@ -10,7 +10,8 @@ reference library and nothing else:
 
 - palette, grey, color, cityscapes_labelIds (PNG). segstudio reads with `read_label_file` (regular-file
   and size checks, encoding detected per file, colour -> index, Cityscapes id -> train id) and writes
-  with `write_label_file` (colours or ids, atomic write: temporary file, fsync, rename). Baseline:
+  with `write_label_file` inside a `DurableBatch`, as every bulk conversion, import and export writes
+  (colours or ids; atomic: temporary file, one file-system sync per batch, then rename). Baseline:
   Pillow decoding each file to a numpy array; Pillow encoding the same stored array (palette, colours
   or ids looked up) at segstudio's PNG compression level, written with a plain `open().write`.
 - onehot (.npy). segstudio: `read_label_file` / `write_label_file`. Baseline: `np.load` + `argmax` /
@@ -28,8 +29,10 @@ reference library and nothing else:
   copied, split lists). Baseline: Pillow decode of every label; Pillow decode + encode + image copy
   + the lists.
 
-segstudio fsyncs every file it writes (segmodels/atomic.py: a crash never leaves a half-written label);
-the time spent in fsync is measured too (`os.fsync` timed), and reported as `ratios_without_fsync`.
+segstudio makes every file it writes durable before its name points at it (segmodels/atomic.py: a crash
+never leaves a half-written label): one fsync per file for single files, one file-system sync per batch
+in bulk jobs. The time spent syncing is measured too (`os.fsync` and the batch sync timed), and
+reported as `ratios_without_fsync`; the baselines never sync.
 The last line is JSON: {"benchmark": "formats", "count", "size", "repeats", "goal": 1.5,
 "ratios": {format: {"read": r, "write": w}}, "worst_ratio", "worst": "format/direction",
 "ratios_without_fsync": {...}, "worst_ratio_without_fsync", "seconds": {format: {direction:
@@ -56,6 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from formats_data import Dataset, cityscapes_train_ids, make_dataset, png  # noqa: E402
 
+from segmodels import atomic  # noqa: E402
+from segmodels.atomic import DurableBatch  # noqa: E402
 from segmodels.formats.encodings import (  # noqa: E402
     LabelEncoding,
     read_label_file,
@@ -109,8 +114,11 @@ def encoding_jobs(data: Dataset, encoding: LabelEncoding, onehot_count: int) -> 
                 np.asarray(image)
 
     def ours_write(out: Path) -> None:
-        for path, label in zip(paths, maps, strict=True):
-            write_label_file(out / path.name, label, classes, encoding)
+        with DurableBatch() as batch:  # as segmodels/formats/convert.py and every bulk job writes
+            for path, label in zip(paths, maps, strict=True):
+                batch.commit_if_due()
+                with batch.active():
+                    write_label_file(out / path.name, label, classes, encoding)
 
     def base_write(out: Path) -> None:
         for path, label in zip(paths, maps, strict=True):
@@ -278,19 +286,22 @@ def voc_jobs(data: Dataset) -> dict[str, tuple[Job, Job]]:
 
 # -- timing ------------------------------------------------------------------------------------------
 class FsyncClock:
-    """Seconds spent in os.fsync (segmodels/atomic.py calls it for every file; the baselines never do)."""
+    """Seconds spent syncing: os.fsync (single atomic writes) and a DurableBatch's sync (segmodels/atomic.py;
+    the baselines never sync)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self._fsync = os.fsync
-        os.fsync = self._timed
+        os.fsync = self._timing(os.fsync)
+        atomic._make_durable = self._timing(atomic._make_durable)
 
-    def _timed(self, fd: int) -> None:
-        start = time.perf_counter()
-        try:
-            self._fsync(fd)
-        finally:
-            self.seconds += time.perf_counter() - start
+    def _timing(self, function: Callable) -> Callable:
+        def timed(*args: object) -> object:
+            start = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                self.seconds += time.perf_counter() - start
+        return timed
 
 
 def timed(job: Job, scratch: Path, clock: FsyncClock) -> tuple[float, float]:

@@ -134,6 +134,7 @@ class DurableBatch:
 
     def __init__(self, max_files: int = BATCH_FILES, max_seconds: float = BATCH_SECONDS) -> None:
         self._pending: dict[Path, Path] = {}  # target -> its temporary, in writing order
+        self._names: set[str] = set()  # the targets, case-folded (see `holds`)
         self._max_files = max_files
         self._max_seconds = max_seconds
         self._since = 0.0
@@ -162,6 +163,7 @@ class DurableBatch:
             with contextlib.suppress(OSError):
                 older.unlink()
         self._pending[target] = tmp
+        self._names.add(_folded(target))
 
     def commit_if_due(self) -> None:
         if len(self._pending) >= self._max_files or (self._pending and time.monotonic() - self._since
@@ -171,8 +173,7 @@ class DurableBatch:
     def holds(self, path: str | os.PathLike[str]) -> bool:
         """Whether a write of `path` is pending (compared case-folded: a case-insensitive folder may
         see the pending name already taken)."""
-        key = os.path.normcase(os.fspath(path)).casefold()
-        return any(os.path.normcase(os.fspath(t)).casefold() == key for t in self._pending)
+        return _folded(path) in self._names
 
     def discard(self, path: str | os.PathLike[str]) -> bool:
         """Drop a pending write of `path` (its temporary is removed); whether there was one."""
@@ -187,6 +188,7 @@ class DurableBatch:
         """Sync every pending file's data, rename each into place, then sync the names. On a failing
         sync nothing is renamed and every pending temporary is removed (SegError naming a file)."""
         pending, self._pending = self._pending, {}
+        self._names = set()
         if not pending:
             return
         renamed = 0
@@ -203,6 +205,10 @@ class DurableBatch:
                     tmp.unlink()
             where = targets[min(renamed, len(targets) - 1)]
             raise SegError(f"Cannot write {describe(where)}: {exc.strerror or exc}.", path=where) from exc
+
+
+def _folded(path: str | os.PathLike[str]) -> str:
+    return os.path.normcase(os.fspath(path)).casefold()
 
 
 def discard_write(path: str | os.PathLike[str]) -> None:

@@ -124,7 +124,7 @@ def read_label_file(path: str | os.PathLike[str], classes: ClassTable,
         return _read_color(path, classes, image)
     raw = _read_indices(path, image)
     if encoding is LabelEncoding.LABEL_IDS:
-        return label_ids_to_train_ids(raw)
+        return label_ids_to_train_ids(raw, out=raw)  # raw is this read's own copy
     if encoding is LabelEncoding.BINARY:
         return _read_binary(path, raw)
     return raw

@@ -261,10 +261,13 @@ def _write_calls(tree) -> list[tuple[int, str]]:
     `with atomic_open(...) as handle` gave is not: that is the atomic writer itself)."""
     import ast
 
+    def opener(call: ast.expr) -> str:
+        func = call.func if isinstance(call, ast.Call) else None
+        return getattr(func, "id", "") or getattr(func, "attr", "")
+
     atomic_handles = {item.optional_vars.id for node in ast.walk(tree) if isinstance(node, ast.With)
-                      for item in node.items if isinstance(item.optional_vars, ast.Name)
-                      and isinstance(item.context_expr, ast.Call)
-                      and getattr(item.context_expr.func, "id", getattr(item.context_expr.func, "attr", "")) == "atomic_open"}
+                      for item in node.items
+                      if isinstance(item.optional_vars, ast.Name) and opener(item.context_expr) == "atomic_open"}
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
