@@ -180,6 +180,7 @@ class DurableBatch:
         tmp = self._pending.pop(Path(path), None)
         if tmp is None:
             return False
+        self._names.discard(_folded(path))
         with contextlib.suppress(OSError):
             tmp.unlink()
         return True
