@@ -60,14 +60,22 @@ def _as_codes(packed: np.ndarray) -> np.ndarray:
 
 def color_lookup(class_table: ClassTable, ignore_colors: Iterable[Color] = ()) -> ColorLookup:
     """The lookup for a table. When two classes share a colour the lower id wins (as a reader
-    of such a file could not tell them apart either); class colours win over ignore colours."""
+    of such a file could not tell them apart either); class colours win over ignore colours.
+    Made once per (table, ignore colours): a folder of colour labels reads every file with one."""
+    return _color_lookup(class_table, tuple(tuple(int(v) for v in color) for color in ignore_colors))
+
+
+@functools.lru_cache(maxsize=16)
+def _color_lookup(class_table: ClassTable, ignore_colors: tuple[Color, ...]) -> ColorLookup:
     colors: dict[int, int] = {}
     for info in class_table:
         colors.setdefault(_pack_one(info.color), info.id)
     for color in (tuple(class_table.palette()[IGNORE_INDEX]), *ignore_colors):
         colors.setdefault(_pack_one(color), IGNORE_INDEX)
     packed = np.array(sorted(colors), dtype=np.uint32)
-    return ColorLookup(packed, np.array([colors[int(p)] for p in packed], dtype=np.uint8))
+    indices = np.array([colors[int(p)] for p in packed], dtype=np.uint8)
+    packed.flags.writeable = indices.flags.writeable = False  # shared by every caller
+    return ColorLookup(packed, indices)
 
 
 def _pack_one(color: Iterable[int]) -> int:
