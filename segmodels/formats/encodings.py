@@ -111,15 +111,16 @@ def _encoding_of_mode(mode: str, default: LabelEncoding | None) -> LabelEncoding
 
 
 # -- reading -------------------------------------------------------------------------------------------
-def read_label_file(path: str | os.PathLike[str], classes: ClassTable,
-                    encoding: LabelEncoding | None = None) -> np.ndarray:
-    """The H x W uint8 index map stored in `path` (any encoding above); SegError naming the file."""
+def read_label_file(path: str | os.PathLike[str], classes: ClassTable, encoding: LabelEncoding | None = None,
+                    *, default: LabelEncoding | None = None) -> np.ndarray:
+    """The H x W uint8 index map stored in `path` (any encoding above); SegError naming the file.
+    Without `encoding`, the file's own is detected as `detect_encoding(path, default)` does."""
     path = Path(path)
     encoding = encoding or encoding_from_name(path)
     if encoding is LabelEncoding.ONEHOT:
         return read_array_label(path, classes)
     image = open_pil(path, what="label")  # opened once: its mode says the encoding when the name does not
-    encoding = encoding or _encoding_of_mode(image.mode, None)
+    encoding = encoding or _encoding_of_mode(image.mode, default)
     if encoding is LabelEncoding.COLOR:
         return _read_color(path, classes, image)
     raw = _read_indices(path, image)
