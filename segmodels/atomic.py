@@ -14,7 +14,7 @@ with one sentence naming the file.
 
 Bulk jobs (imports, exports, conversions) write inside a `DurableBatch` instead: each file still goes
 to a temporary name first, but without its own fsync; the batch makes all pending data durable with
-one file-system sync, and only then renames the files into place (docs/reliability.md, "Durable
+one file-system sync, and only then renames the files into place (docs/formats.md, "Durable
 batches"). So no name ever points at data that a crash could lose, at the cost of one sync per
 batch instead of one per file.
 """

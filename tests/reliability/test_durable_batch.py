@@ -1,5 +1,5 @@
 """Durable batches (segmodels/atomic.py, `DurableBatch`): bulk jobs sync once per batch instead of once
-per file, and still never leave a name pointing at data a crash could lose (docs/reliability.md,
+per file, and still never leave a name pointing at data a crash could lose (docs/formats.md,
 "Durable batches"): a file is renamed into place only after the batch's sync, a failing sync renames
 nothing, a killed job leaves only its temporaries (swept at the next start), and single saves outside
 a batch keep their own fsync.
