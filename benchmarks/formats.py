@@ -292,7 +292,7 @@ class FsyncClock:
     def __init__(self) -> None:
         self.seconds = 0.0
         os.fsync = self._timing(os.fsync)
-        atomic._make_durable = self._timing(atomic._make_durable)
+        atomic.sync_to_disk = self._timing(atomic.sync_to_disk)
 
     def _timing(self, function: Callable) -> Callable:
         def timed(*args: object) -> object:

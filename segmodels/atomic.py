@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import errno
 import functools
 import os
 import re
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -35,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from segmodels.disksync import sync_to_disk
 from segmodels.errors import SegError, describe
 
 TEMP_PREFIX = ".sgs-"
@@ -194,11 +193,11 @@ class DurableBatch:
             return
         renamed = 0
         try:
-            _make_durable(list(pending.values()))
+            sync_to_disk(list(pending.values()))
             for target, tmp in pending.items():
                 os.replace(tmp, target)
                 renamed += 1
-            _make_durable([*{target.parent for target in pending}])  # the new names
+            sync_to_disk([*{target.parent for target in pending}])  # the new names
         except OSError as exc:
             targets = list(pending)
             for tmp in list(pending.values())[renamed:]:
@@ -217,53 +216,6 @@ def discard_write(path: str | os.PathLike[str]) -> None:
     batch = _ACTIVE_BATCH.get()
     if batch is None or not batch.discard(path):
         Path(path).unlink(missing_ok=True)
-
-
-def _make_durable(paths: list[Path]) -> None:
-    """Flush `paths` (files or folders) to disk: one syncfs per file system where Linux has it,
-    else one fsync each (folders cannot be synced on Windows: skipped there)."""
-    syncfs = _syncfs()
-    if syncfs is not None:
-        devices: dict[int, Path] = {}
-        for path in paths:
-            devices.setdefault(os.stat(path).st_dev, path)
-        for path in devices.values():
-            _sync_one(path, syncfs)
-        return
-    for path in paths:
-        if path.is_dir() and sys.platform == "win32":
-            continue
-        _sync_one(path, None)
-
-
-def _sync_one(path: Path, syncfs: object) -> None:
-    flags = os.O_RDONLY if path.is_dir() or syncfs is not None else os.O_RDWR
-    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
-    try:
-        if syncfs is None:
-            os.fsync(fd)
-        elif syncfs(fd) != 0:  # type: ignore[operator]
-            import ctypes
-
-            code = ctypes.get_errno() or errno.EIO
-            raise OSError(code, os.strerror(code))
-    finally:
-        os.close(fd)
-
-
-@functools.cache
-def _syncfs() -> object | None:
-    """libc's syncfs(fd) on Linux (imported on first use: ctypes is not needed at start-up), else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        function = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int]
-    return function
 
 
 # -- reading regular files only --------------------------------------------------------------------

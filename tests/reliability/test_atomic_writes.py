@@ -20,7 +20,7 @@ import corpus
 import numpy as np
 import pytest
 
-from segmodels import atomic
+from segmodels import disksync
 from segmodels.errors import SegError
 
 FAULTS = ("write_halfway", "fsync", "replace")
@@ -85,7 +85,7 @@ def inject():
                 raise OSError(errno.EIO, "Input/output error")
             monkeypatch.setattr(os, "fsync", failing_fsync)
             # bulk jobs sync a whole batch at once (atomic.DurableBatch): that sync fails the same way
-            monkeypatch.setattr(atomic, "_syncfs", lambda: failing_fsync)
+            monkeypatch.setattr(disksync, "_syncfs", lambda: failing_fsync)
         elif fault == "replace":
             def failing_replace(src, dst, *args, **kwargs):
                 raise OSError(errno.EXDEV, "Invalid cross-device link")

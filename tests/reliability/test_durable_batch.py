@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from segmodels import atomic
+from segmodels import atomic, disksync
 from segmodels.atomic import DurableBatch, Swept, atomic_write_bytes, discard_write, sweep_stale_temporaries
 from segmodels.errors import SegError
 from support import REPO
@@ -32,13 +32,13 @@ def _temporaries(folder: Path) -> list[str]:
 
 def test_files_appear_whole_and_only_after_the_batch_synced(tmp_path, monkeypatch):
     synced: list[list[str]] = []
-    real = atomic._make_durable
+    real = atomic.sync_to_disk
 
     def recording(paths):
         synced.append([p.name for p in paths])
         real(paths)
 
-    monkeypatch.setattr(atomic, "_make_durable", recording)
+    monkeypatch.setattr(atomic, "sync_to_disk", recording)
     with DurableBatch() as batch:
         with batch.active():
             atomic_write_bytes(tmp_path / "a.png", b"first")
@@ -55,9 +55,9 @@ def test_files_appear_whole_and_only_after_the_batch_synced(tmp_path, monkeypatc
 
 def test_one_sync_per_batch_not_one_fsync_per_file(tmp_path, monkeypatch):
     fsyncs, syncs = [], []
-    real_fsync, real_durable = os.fsync, atomic._make_durable
+    real_fsync, real_durable = os.fsync, atomic.sync_to_disk
     monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd)))
-    monkeypatch.setattr(atomic, "_make_durable", lambda paths: (syncs.append(len(paths)), real_durable(paths)))
+    monkeypatch.setattr(atomic, "sync_to_disk", lambda paths: (syncs.append(len(paths)), real_durable(paths)))
     with DurableBatch(max_files=10) as batch:
         for index in range(25):
             batch.commit_if_due()
@@ -65,7 +65,7 @@ def test_one_sync_per_batch_not_one_fsync_per_file(tmp_path, monkeypatch):
                 atomic_write_bytes(tmp_path / f"{index}.png", b"x")
     assert len(_names(tmp_path)) == 25 and not _temporaries(tmp_path)
     assert syncs == [10, 1, 10, 1, 5, 1]  # data of each batch of files, then their folder
-    if atomic._syncfs() is not None:
+    if disksync._syncfs() is not None:
         assert fsyncs == []  # Linux: one syncfs per sync, no fsync per file
 
 
@@ -93,7 +93,7 @@ def test_single_writes_outside_a_batch_keep_their_own_fsync(tmp_path, monkeypatc
 def test_a_failing_sync_renames_nothing_and_leaves_no_temporary(tmp_path, monkeypatch):
     (tmp_path / "a.png").write_bytes(b"old a")
     failing = lambda *args: (_ for _ in ()).throw(OSError(errno.EIO, "Input/output error"))  # noqa: E731
-    monkeypatch.setattr(atomic, "_syncfs", lambda: failing)
+    monkeypatch.setattr(disksync, "_syncfs", lambda: failing)
     monkeypatch.setattr(os, "fsync", failing)  # where there is no syncfs, each file is fsynced
     with pytest.raises(SegError) as info:
         with DurableBatch() as batch, batch.active():
