@@ -97,11 +97,18 @@ def read_labelme(path: Path) -> LabelmeFile:
 
 def _points(shape: dict, where: str) -> list[tuple[float, float]]:
     points = shape.get("points")
-    if not isinstance(points, list) or not all(
-            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
-            for p in points):
-        raise SegError(f"{where} has 'points' that are not a list of [x, y] numbers; image not imported.")
-    return [(float(x), float(y)) for x, y in points]
+    xy = []
+    if isinstance(points, list):
+        for point in points:  # one pass: checked and converted together (this runs for every shape)
+            if not (isinstance(point, (list, tuple)) and len(point) == 2):
+                break
+            x, y = point
+            if not (isinstance(x, (int, float)) and isinstance(y, (int, float))):
+                break
+            xy.append((float(x), float(y)))
+        else:
+            return xy
+    raise SegError(f"{where} has 'points' that are not a list of [x, y] numbers; image not imported.")
 
 
 def shape_mask(shape: dict, size: tuple[int, int], where: str) -> np.ndarray | None:
