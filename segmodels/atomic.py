@@ -346,11 +346,11 @@ def sweep_stale_temporaries(folders: Iterable[str | os.PathLike[str]]) -> Swept:
 
 
 def project_folders(project: object) -> list[Path]:
-    """The folders of a project where segstudio writes (root, labels, predictions, models, recovery):
-    where a killed write can leave a temporary. Any object with those attributes will do."""
+    """The folders of a project where segstudio writes (root, images (imports), labels, predictions,
+    models, recovery): where a killed write can leave a temporary. Any object with those attributes will do."""
     root = Path(project.root)  # type: ignore[attr-defined]
     folders = [root, root / ".segstudio-recovery"]
-    for name in ("labels_dir", "predictions_dir", "models_dir"):
+    for name in ("images_dir", "labels_dir", "predictions_dir", "models_dir"):
         folder = getattr(project, name, None)
         if folder is not None:
             folders.append(Path(folder))

@@ -159,3 +159,16 @@ def test_an_import_sees_names_it_wrote_earlier_in_its_batch(tmp_path):
     assert steps[0].error is None and "already has another image named" in steps[1].error
     assert _names(tmp_path / "out" / "images") == ["same.png"]
     assert (tmp_path / "out" / "images" / "same.png").read_bytes() == first.read_bytes()
+
+
+def test_a_killed_import_leaves_temporaries_in_images_that_the_next_start_sweeps(tmp_path):
+    """An import writes images too: its folder is one of those swept at the next start."""
+    from segmodels.atomic import project_folders
+    from support.projects import make_project
+
+    project = make_project(tmp_path / "proj", count=1, labelled=0)
+    leftover = project.images_dir / f"{atomic.TEMP_PREFIX}999999999-abcdefgh{atomic.TEMP_SUFFIX}"
+    leftover.write_bytes(b"half an image")
+    assert project.images_dir in project_folders(project)
+    assert sweep_stale_temporaries(project_folders(project)) == Swept(1, len(b"half an image"))
+    assert not leftover.exists()
