@@ -1,8 +1,8 @@
 """Colour-coded label images (Cityscapes `*_color.png`, hand-made masks) -> label maps.
 
 Every pixel's colour is looked up in a class table. Each pixel's three bytes are read as one uint32
-code (r | g << 8 | b << 16: OpenCV appends a fourth byte, which is masked off) and looked up in a
-dense table of all 2^24 colours (16 MiB, made once per lookup and cached), so a whole image is
+code (r | g << 8 | b << 16: a little-endian read of 4 bytes at every third byte, the fourth masked
+off) and looked up in a dense table of all 2^24 colours (16 MiB, made once per lookup and cached), so a whole image is
 converted in one gather, without a Python loop over pixels.
 The table's void colour (`palette()[255]`, VOC's (224, 224, 192)) and any extra `ignore_colors` map
 to IGNORE_INDEX; any other colour is unknown and reported as a mask, never silently mapped.
@@ -41,15 +41,15 @@ def pack_rgb(rgb: np.ndarray) -> np.ndarray:
 
 
 def color_codes(rgb: np.ndarray) -> np.ndarray:
-    """H x W x 3 uint8 -> H x W uint32 codes r | g << 8 | b << 16: each pixel's bytes read as one
-    little-endian number once OpenCV has made them four (20x faster than shifting channels together)."""
-    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
-        return np.zeros(rgb.shape[:2], dtype=np.uint32)
-    import cv2  # imported on first use: reading colour labels is no start-up work
-
-    codes = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2RGBA).view("<u4")[..., 0]
-    codes &= 0xFFFFFF  # the alpha byte OpenCV added
-    return codes
+    """H x W x 3 uint8 -> H x W uint32 codes r | g << 8 | b << 16: each pixel's 3 bytes and the next
+    one read as one little-endian number, the 4th byte masked off (2x faster than shifting channels
+    together, on one thread)."""
+    height, width = rgb.shape[:2]
+    flat = np.empty(height * width * 3 + 1, dtype=np.uint8)  # one spare byte for the last pixel's read
+    flat[:-1] = rgb.reshape(-1)
+    flat[-1] = 0
+    codes = np.ndarray((height, width), dtype="<u4", buffer=flat, strides=(width * 3, 3)) & np.uint32(0xFFFFFF)
+    return codes.astype(np.uint32, copy=False)
 
 
 def _as_codes(packed: np.ndarray) -> np.ndarray:
