@@ -108,6 +108,11 @@ BATCH_FILES = 200
 #: Seconds a file may wait in a batch before the batch commits, so a slow job's files appear steadily.
 BATCH_SECONDS = 2.0
 
+class BatchSyncFailed(SegError):
+    """A batch could not be made durable: the whole job fails (earlier items' files are lost too),
+    never just the item that happened to trigger the commit."""
+
+
 _ACTIVE_BATCH: contextvars.ContextVar[DurableBatch | None] = contextvars.ContextVar("segstudio_batch", default=None)
 
 
@@ -204,7 +209,7 @@ class DurableBatch:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
             where = targets[min(renamed, len(targets) - 1)]
-            raise SegError(f"Cannot write {describe(where)}: {exc.strerror or exc}.", path=where) from exc
+            raise BatchSyncFailed(f"Cannot write {describe(where)}: {exc.strerror or exc}.", path=where) from exc
 
 
 def _folded(path: str | os.PathLike[str]) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from segmodels.atomic import DurableBatch, atomic_write_bytes, discard_write, read_regular_bytes
+from segmodels.atomic import BatchSyncFailed, DurableBatch, atomic_write_bytes, discard_write, read_regular_bytes
 from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
@@ -143,6 +143,8 @@ def iter_import(plan: ImportPlan, cancel: CancelFlag = never) -> Iterator[Conver
             try:
                 with batch.active():
                     target, notes, already = _import_one(project, item, batch)
+            except BatchSyncFailed:
+                raise  # the disk failed the batch: not this image's problem, the import's
             except SegError as exc:
                 yield ConvertStep(index, total, item.source, None, str(exc))
                 continue

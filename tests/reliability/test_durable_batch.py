@@ -172,3 +172,27 @@ def test_a_killed_import_leaves_temporaries_in_images_that_the_next_start_sweeps
     assert project.images_dir in project_folders(project)
     assert sweep_stale_temporaries(project_folders(project)) == Swept(1, len(b"half an image"))
     assert not leftover.exists()
+
+
+def test_a_failing_sync_fails_the_whole_import_not_one_image(tmp_path, monkeypatch):
+    """The second item's names make the batch commit early; its failing sync is the import's failure
+    (the first image's files are gone too), never reported as the second image's problem."""
+    from PIL import Image
+
+    from segmodels.atomic import BatchSyncFailed
+    from segmodels.formats.importing import ImportItem, ImportPlan, LoadedItem, iter_import
+    from segmodels.labels.classes import ClassTable
+
+    source = tmp_path / "photo.png"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(source)
+    items = tuple(ImportItem(source, "same.png", lambda: LoadedItem(source, np.ones((4, 4), np.uint8)))
+                  for _ in range(2))
+    plan = ImportPlan("test", tmp_path / "out", ClassTable.from_names(["background", "thing"]), items)
+    steps = iter_import(plan)
+    assert next(steps).error is None
+    failing = lambda *args: (_ for _ in ()).throw(OSError(errno.EIO, "Input/output error"))  # noqa: E731
+    monkeypatch.setattr(disksync, "_syncfs", lambda: failing)
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(BatchSyncFailed, match="Input/output error"):
+        next(steps)
+    assert _names(tmp_path / "out" / "images") == []  # nothing half-written: no image, no temporary
