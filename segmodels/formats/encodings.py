@@ -123,6 +123,8 @@ def read_label_file(path: str | os.PathLike[str], classes: ClassTable, encoding:
     encoding = encoding or _encoding_of_mode(image.mode, default)
     if encoding is LabelEncoding.COLOR:
         return _read_color(path, classes, image)
+    if encoding is LabelEncoding.LABEL_IDS and image.mode in ("P", "L"):
+        return label_ids_to_train_ids(np.asarray(image))  # the lookup makes the one copy returned
     raw = _read_indices(path, image)
     if encoding is LabelEncoding.LABEL_IDS:
         return label_ids_to_train_ids(raw, out=raw)  # raw is this read's own copy
