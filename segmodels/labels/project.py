@@ -308,7 +308,7 @@ class Project:
 
     def read_label_file(self, label_file: Path) -> np.ndarray:
         """A label file of this project as an index map, whatever its encoding; SegError naming it."""
-        return read_label_file(label_file, self.classes, self.label_encoding_of(label_file))
+        return read_label_file(label_file, self.classes, default=self.label_encoding)  # = label_encoding_of
 
     def read_prediction(self, image: Path) -> np.ndarray | None:
         path = self.prediction_path(image)
