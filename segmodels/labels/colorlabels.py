@@ -43,13 +43,21 @@ def pack_rgb(rgb: np.ndarray) -> np.ndarray:
 def color_codes(rgb: np.ndarray) -> np.ndarray:
     """H x W x 3 uint8 -> H x W uint32 codes r | g << 8 | b << 16: each pixel's 3 bytes and the next
     one read as one little-endian number, the 4th byte masked off (2x faster than shifting channels
-    together, on one thread)."""
+    together, on one thread). A C-contiguous array (what Pillow decodes) is read in place, the last
+    pixel on its own, as its 4-byte read would pass the buffer's end: no copy of the colours."""
     height, width = rgb.shape[:2]
-    flat = np.empty(height * width * 3 + 1, dtype=np.uint8)  # one spare byte for the last pixel's read
-    flat[:-1] = rgb.reshape(-1)
-    flat[-1] = 0
-    codes = np.ndarray((height, width), dtype="<u4", buffer=flat, strides=(width * 3, 3)) & np.uint32(0xFFFFFF)
-    return codes.astype(np.uint32, copy=False)
+    count = height * width
+    if not rgb.flags.c_contiguous or count == 0:
+        rgb = np.ascontiguousarray(rgb)
+    flat = rgb.reshape(-1)
+    codes = np.empty(count, dtype=np.uint32)
+    if count > 1:
+        reads = np.ndarray((count - 1,), dtype="<u4", buffer=flat, strides=(3,))
+        np.bitwise_and(reads, np.uint32(0xFFFFFF), out=codes[:-1])
+    if count:
+        r, g, b = (int(v) for v in flat[-3:])
+        codes[-1] = r | g << 8 | b << 16
+    return codes.reshape(height, width)
 
 
 def _as_codes(packed: np.ndarray) -> np.ndarray:
