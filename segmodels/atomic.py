@@ -11,20 +11,29 @@ Reads: every reader of a user's file (image, label, one-hot stack, recovery file
 asks `require_regular_file`, or opens through `open_regular`: a FIFO would block the reader for good
 and a link to /dev/zero would read until memory runs out, so anything but a regular file is refused
 with one sentence naming the file.
+
+Bulk jobs (imports, exports, conversions) write inside a `DurableBatch` instead: each file still goes
+to a temporary name first, but without its own fsync; the batch makes all pending data durable with
+one file-system sync, and only then renames the files into place (docs/formats.md, "Durable
+batches"). So no name ever points at data that a crash could lose, at the cost of one sync per
+batch instead of one per file.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from segmodels.disksync import sync_to_disk
 from segmodels.errors import SegError, capitalised, describe
 
 TEMP_PREFIX = ".sgs-"
@@ -46,20 +55,25 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
     except OSError as exc:
         raise SegError(f"Cannot write {describe(target)}: {exc.strerror or exc}.", path=target) from exc
     tmp = Path(tmp_name)
+    batch = _ACTIVE_BATCH.get()
     try:
         with os.fdopen(fd, mode) as handle:
             # mkstemp creates the file 0600; give it the mode a plain open() would (or the old file's).
             os.chmod(tmp, _target_mode(target))
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+            if batch is None:
+                os.fsync(handle.fileno())
+        if batch is None:
+            os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError):
             raise SegError(f"Cannot write {describe(target)}: {exc.strerror or exc}.", path=target) from exc
         raise
+    if batch is not None:
+        batch.add(tmp, target)  # renamed into place once the batch has synced its data
 
 
 def _target_mode(target: Path) -> int:
@@ -86,6 +100,127 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 `text` to `path` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# -- durable batches ---------------------------------------------------------------------------------
+#: Files a batch holds before it syncs and renames them (bounds how much a crash costs to redo).
+BATCH_FILES = 200
+#: Seconds a file may wait in a batch before the batch commits, so a slow job's files appear steadily.
+BATCH_SECONDS = 2.0
+
+class BatchSyncFailed(SegError):
+    """A batch could not be made durable: the whole job fails (earlier items' files are lost too),
+    never just the item that happened to trigger the commit."""
+
+
+_ACTIVE_BATCH: contextvars.ContextVar[DurableBatch | None] = contextvars.ContextVar("segstudio_batch", default=None)
+
+
+class DurableBatch:
+    """Durable writes for a bulk job: one file-system sync per commit instead of one fsync per file.
+
+    Writes through this module while `active()` go to temporary files that are renamed into place
+    only after `commit()` has synced their data: a crash at any point leaves whole files or no file
+    (the temporaries are swept later), never a name pointing at lost data. The job calls
+    `commit_if_due()` between items (every BATCH_FILES files or BATCH_SECONDS), outside its per-item
+    error handling, so a failing sync fails the job rather than one item; leaving `with DurableBatch()`
+    commits the rest, also on an error or a stop (what was written completely is kept, as when each
+    file is written on its own). A pending file is not visible at its name yet: a job that checks
+    names it wrote earlier asks `holds()` and commits first.
+
+        with DurableBatch() as batch:
+            for item in items:
+                batch.commit_if_due()
+                with batch.active():
+                    atomic_write_bytes(target, data)
+                yield step  # not active across a yield: the caller's own writes stay single
+    """
+
+    def __init__(self, max_files: int = BATCH_FILES, max_seconds: float = BATCH_SECONDS) -> None:
+        self._pending: dict[Path, Path] = {}  # target -> its temporary, in writing order
+        self._names: set[str] = set()  # the targets, case-folded (see `holds`)
+        self._max_files = max_files
+        self._max_seconds = max_seconds
+        self._since = 0.0
+
+    def __enter__(self) -> DurableBatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.commit()
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[DurableBatch]:
+        """Route this thread's atomic writes into the batch until the block ends."""
+        token = _ACTIVE_BATCH.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE_BATCH.reset(token)
+
+    def add(self, tmp: Path, target: Path) -> None:
+        """Take a complete temporary file for `target` (a later write of the same target replaces it)."""
+        if not self._pending:
+            self._since = time.monotonic()
+        older = self._pending.pop(target, None)
+        if older is not None:
+            with contextlib.suppress(OSError):
+                older.unlink()
+        self._pending[target] = tmp
+        self._names.add(_folded(target))
+
+    def commit_if_due(self) -> None:
+        if len(self._pending) >= self._max_files or (self._pending and time.monotonic() - self._since
+                                                     >= self._max_seconds):
+            self.commit()
+
+    def holds(self, path: str | os.PathLike[str]) -> bool:
+        """Whether a write of `path` is pending (compared case-folded: a case-insensitive folder may
+        see the pending name already taken)."""
+        return _folded(path) in self._names
+
+    def discard(self, path: str | os.PathLike[str]) -> bool:
+        """Drop a pending write of `path` (its temporary is removed); whether there was one."""
+        tmp = self._pending.pop(Path(path), None)
+        if tmp is None:
+            return False
+        self._names.discard(_folded(path))
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return True
+
+    def commit(self) -> None:
+        """Sync every pending file's data, rename each into place, then sync the names. On a failing
+        sync nothing is renamed and every pending temporary is removed (SegError naming a file)."""
+        pending, self._pending = self._pending, {}
+        self._names = set()
+        if not pending:
+            return
+        renamed = 0
+        try:
+            sync_to_disk(list(pending.values()))
+            for target, tmp in pending.items():
+                os.replace(tmp, target)
+                renamed += 1
+            sync_to_disk([*{target.parent for target in pending}])  # the new names
+        except OSError as exc:
+            targets = list(pending)
+            for tmp in list(pending.values())[renamed:]:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            where = targets[min(renamed, len(targets) - 1)]
+            raise BatchSyncFailed(f"Cannot write {describe(where)}: {exc.strerror or exc}.", path=where) from exc
+
+
+def _folded(path: str | os.PathLike[str]) -> str:
+    return os.path.normcase(os.fspath(path)).casefold()
+
+
+def discard_write(path: str | os.PathLike[str]) -> None:
+    """Remove a file this job wrote (pending in the active batch, or already in place)."""
+    batch = _ACTIVE_BATCH.get()
+    if batch is None or not batch.discard(path):
+        Path(path).unlink(missing_ok=True)
 
 
 # -- reading regular files only --------------------------------------------------------------------
@@ -216,11 +351,11 @@ def sweep_stale_temporaries(folders: Iterable[str | os.PathLike[str]]) -> Swept:
 
 
 def project_folders(project: object) -> list[Path]:
-    """The folders of a project where segstudio writes (root, labels, predictions, models, recovery):
-    where a killed write can leave a temporary. Any object with those attributes will do."""
+    """The folders of a project where segstudio writes (root, images (imports), labels, predictions,
+    models, recovery): where a killed write can leave a temporary. Any object with those attributes will do."""
     root = Path(project.root)  # type: ignore[attr-defined]
     folders = [root, root / ".segstudio-recovery"]
-    for name in ("labels_dir", "predictions_dir", "models_dir"):
+    for name in ("images_dir", "labels_dir", "predictions_dir", "models_dir"):
         folder = getattr(project, name, None)
         if folder is not None:
             folders.append(Path(folder))

@@ -103,6 +103,8 @@ class ClassActions:
         for key, action, text in (("delete", self.delete_action, "Delete…"), ("up", self.up_action, "▲"),
                                   ("down", self.down_action, "▼"), ("load", self.load_action, "Load…")):
             button = QPushButton(text)
+            if len(text) == 1:  # an arrow: the style's 80-px minimum would widen the dock past small screens
+                button.setMaximumWidth(3 * button.fontMetrics().horizontalAdvance("M"))
             button.setToolTip(action.toolTip())
             button.clicked.connect(action.trigger)
             row.addWidget(button)

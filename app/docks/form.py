@@ -1,7 +1,7 @@
 """Small layout helpers shared by the docks."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
 
 
 def form_row(*widgets: QWidget) -> QWidget:
@@ -12,3 +12,11 @@ def form_row(*widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return container
+
+
+def narrow_combo(combo: QComboBox, characters: int = 14) -> None:
+    """A combo box as wide as `characters` letters, not its longest entry (a checkpoint name, a
+    sentence): with entries that long, the dock was wider than a small screen. The full text shows
+    in the open list."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)

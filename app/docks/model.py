@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from app import messages
 from app.canvas.empty_note import nothing_to_predict
-from app.docks.form import form_row
+from app.docks.form import form_row, narrow_combo
 from app.docks.model_files import FileChooser, choose_checkpoint_file
 from app.jobs.backend import DockHost, ModelBackend, load_backend_on_first_click
 from app.jobs.predict import (
@@ -93,6 +93,7 @@ class ModelDock(QDockWidget):
         layout = QVBoxLayout(body)
         form = QFormLayout()
         self.model_combo = QComboBox()
+        narrow_combo(self.model_combo)
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
         self.model_combo.activated.connect(self._on_user_choice)
         self.open_button = QPushButton("Open…")
@@ -132,6 +133,7 @@ class ModelDock(QDockWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         self.rank_combo = QComboBox()
+        narrow_combo(self.rank_combo)
         self.rank_combo.setToolTip("Uncertainty score: the share of unsure pixels, or the mean uncertainty")
         for text, mode in RANK_MODES:
             self.rank_combo.addItem(text, mode)

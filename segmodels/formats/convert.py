@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from segmodels.atomic import atomic_write_bytes, read_regular_bytes
+from segmodels.atomic import DurableBatch, atomic_write_bytes, read_regular_bytes
 from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.formats.detection import detect_dataset
 from segmodels.formats.encodings import (
@@ -125,14 +125,23 @@ def iter_convert(plan: ConvertPlan, to: LabelEncoding, out: str | os.PathLike[st
     protected = (ProtectedData.of_project(plan.project) if plan.project is not None
                  else ProtectedData(((real(plan.folder), "source folder"),)))
     folder = check_output_folder(out, protected, "Output")
+    with DurableBatch() as batch:  # synced once per batch of files, each renamed into place once synced
+        yield from _convert_into(plan, to, folder, batch)
+
+
+def _convert_into(plan: ConvertPlan, to: LabelEncoding, folder: Path, batch: DurableBatch) -> Iterator[ConvertStep]:
     total = len(plan.files)
     for index, source in enumerate(plan.files, start=1):
         target = _target(plan, source, folder, to)
+        if batch.holds(target):
+            batch.commit()  # two sources, one target: the second is written over the first as it is on disk
+        batch.commit_if_due()
         try:
             _refuse_lying_name(source, to)
             label_map = read_label_file(source, plan.classes, _encoding_of(plan, source))
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_label_file(target, label_map, plan.classes, to)
+            with batch.active():
+                write_label_file(target, label_map, plan.classes, to)
         except (SegError, OSError) as exc:
             yield ConvertStep(index, total, source, None, _sentence(exc, target))
             continue

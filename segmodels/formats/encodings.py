@@ -34,8 +34,15 @@ from PIL import Image
 from segmodels.atomic import atomic_write_bytes
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
-from segmodels.formats.arrays import encode_array_label, read_array_label
-from segmodels.labels.classes import ClassTable, cityscapes_id_to_train_id, cityscapes_labels
+from segmodels.formats.arrays import read_array_label, write_array_label
+from segmodels.formats.lut import (
+    apply_lut,
+    label_ids_to_train_ids,
+    present_values,
+    train_id_to_label_id,  # noqa: F401  (re-exported: callers import it from here)
+    train_ids_to_label_ids,
+)
+from segmodels.labels.classes import ClassTable
 from segmodels.labels.colorlabels import colors_to_label_map, label_file_colors, label_file_lookup
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL
@@ -90,7 +97,10 @@ def detect_encoding(path: str | os.PathLike[str], default: LabelEncoding | None 
     if named is not None:
         return named
     with open_pil(path, what="label", decode=False) as image:
-        mode = image.mode
+        return _encoding_of_mode(image.mode, default)
+
+
+def _encoding_of_mode(mode: str, default: LabelEncoding | None) -> LabelEncoding:
     if mode in ("P", "PA"):
         return LabelEncoding.PALETTE
     if mode in ("RGB", "RGBA"):
@@ -100,27 +110,31 @@ def detect_encoding(path: str | os.PathLike[str], default: LabelEncoding | None 
     return LabelEncoding.GREY
 
 
-
 # -- reading -------------------------------------------------------------------------------------------
-def read_label_file(path: str | os.PathLike[str], classes: ClassTable,
-                    encoding: LabelEncoding | None = None) -> np.ndarray:
-    """The H x W uint8 index map stored in `path` (any encoding above); SegError naming the file."""
+def read_label_file(path: str | os.PathLike[str], classes: ClassTable, encoding: LabelEncoding | None = None,
+                    *, default: LabelEncoding | None = None) -> np.ndarray:
+    """The H x W uint8 index map stored in `path` (any encoding above); SegError naming the file.
+    Without `encoding`, the file's own is detected as `detect_encoding(path, default)` does."""
     path = Path(path)
-    encoding = encoding or detect_encoding(path)
+    encoding = encoding or encoding_from_name(path)
     if encoding is LabelEncoding.ONEHOT:
         return read_array_label(path, classes)
+    image = open_pil(path, what="label")  # opened once: its mode says the encoding when the name does not
+    encoding = encoding or _encoding_of_mode(image.mode, default)
     if encoding is LabelEncoding.COLOR:
-        return _read_color(path, classes)
-    raw = _read_indices(path)
+        return _read_color(path, classes, image)
+    if encoding is LabelEncoding.LABEL_IDS and image.mode in ("P", "L"):
+        return label_ids_to_train_ids(np.asarray(image))  # the lookup makes the one copy returned
+    raw = _read_indices(path, image)
     if encoding is LabelEncoding.LABEL_IDS:
-        return cityscapes_id_to_train_id()[raw]
+        return label_ids_to_train_ids(raw, out=raw)  # raw is this read's own copy
     if encoding is LabelEncoding.BINARY:
         return _read_binary(path, raw)
     return raw
 
 
-def _read_indices(path: Path) -> np.ndarray:
-    image = open_pil(path, what="label")
+def _read_indices(path: Path, image: Image.Image | None = None) -> np.ndarray:
+    image = image if image is not None else open_pil(path, what="label")
     if image.mode in ("P", "L", "1"):  # a 1-bit mask: its two values are the indices 0 and 1
         return np.array(image, dtype=np.uint8)
     if image.mode in ("PA", "LA"):
@@ -157,14 +171,14 @@ def _read_binary(path: Path, raw: np.ndarray) -> np.ndarray:
     return label_map
 
 
-def _color_values(path: Path) -> np.ndarray:
+def _color_values(path: Path, image: Image.Image | None = None) -> np.ndarray:
     """H x W x 3 (or x 4 for RGBA) colours as stored; other modes are expanded to RGB."""
-    image = open_pil(path, what="label")
+    image = image if image is not None else open_pil(path, what="label")
     return np.asarray(image if image.mode in ("RGB", "RGBA") else image.convert("RGB"), dtype=np.uint8)
 
 
-def _read_color(path: Path, classes: ClassTable) -> np.ndarray:
-    rgb = _color_values(path)[..., :3]
+def _read_color(path: Path, classes: ClassTable, image: Image.Image | None = None) -> np.ndarray:
+    rgb = _color_values(path, image)[..., :3]
     label_map, unknown = colors_to_label_map(rgb, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())
@@ -199,7 +213,7 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
     if label_map.ndim != 2 or label_map.dtype != np.uint8:
         raise ValueError(f"label map must be H x W uint8, got {label_map.shape} {label_map.dtype}")
     if encoding is LabelEncoding.ONEHOT:
-        atomic_write_bytes(path, encode_array_label(path, label_map, classes, None if like is None else Path(like)))
+        write_array_label(path, label_map, classes, None if like is None else Path(like))
         return
     _refuse_unstorable(path, label_map, classes, encoding, exact)
     old = _replaced(path, classes, encoding)
@@ -213,12 +227,12 @@ def write_label_file(path: str | os.PathLike[str], label_map: np.ndarray, classe
         atomic_write_bytes(path, _encode_png(label_map, "P", palette, None if old is None else old.transparency))
         return
     if encoding is LabelEncoding.COLOR:
-        stored = label_file_colors(classes)[label_map]
+        stored = apply_lut(label_file_colors(classes), label_map)
         if old is not None and (old.mode == "RGBA") != (stored.shape[-1] == 4):  # the file's RGB or RGBA is kept
             opaque = np.full(label_map.shape, 255, np.uint8)
             stored = stored[..., :3] if old.mode == "RGB" else np.dstack([stored, opaque])
     elif encoding is LabelEncoding.LABEL_IDS:
-        stored = train_id_to_label_id()[label_map]
+        stored = train_ids_to_label_ids(label_map)
     elif encoding is LabelEncoding.BINARY:
         stored = np.where(label_map == 1, np.uint8(255), np.uint8(0))
     else:
@@ -234,20 +248,20 @@ def _refuse_unstorable(path: Path, label_map: np.ndarray, classes: ClassTable, e
                        exact: bool) -> None:
     """SegError for a value the encoding would store as another one (never written silently). Binary
     masks have no 'unlabelled': 255 is stored as background, as such datasets mean it (docs/formats.md)."""
-    values = np.unique(label_map)
+    if encoding not in (LabelEncoding.COLOR, LabelEncoding.LABEL_IDS, LabelEncoding.BINARY):
+        return
+    values = present_values(label_map)
     if encoding is LabelEncoding.COLOR:
         colors = label_file_colors(classes)[values][np.newaxis, :, :3]
         back = colors_to_label_map(colors, label_file_lookup(classes))[0][0]
         bad = values[(back != values) if exact else ((back == IGNORE_INDEX) != (values == IGNORE_INDEX))]
         why = "has no colour of its own in the class table"
     elif encoding is LabelEncoding.LABEL_IDS:
-        bad = values[cityscapes_id_to_train_id()[train_id_to_label_id()[values]] != values]
+        bad = values[label_ids_to_train_ids(train_ids_to_label_ids(values)) != values]
         why = "is no Cityscapes train id"
-    elif encoding is LabelEncoding.BINARY:
+    else:
         bad = values[(values > 1) & (values != IGNORE_INDEX)]
         why = "is neither background (0) nor foreground (1)"
-    else:
-        return
     if bad.size:
         raise SegError(f"Label {describe(path)} is stored as {encoding.value}, where class index {int(bad[0])} "
                        f"{why}; nothing was written.", path=path)
@@ -287,15 +301,6 @@ def _png_mode(encoding: LabelEncoding, stored: np.ndarray, old: _Replaced | None
         if old.mode.startswith("I;16") or old.mode == "I":  # a PNG has no 32-bit grey: "I" is 16-bit
             return "I;16"
     return "L"
-
-
-def train_id_to_label_id() -> np.ndarray:
-    """Cityscapes train id -> the label id cityscapesScripts gives it; 255 (unlabelled) -> 0 ('unlabeled')."""
-    lut = np.zeros(256, dtype=np.uint8)
-    for label in sorted(cityscapes_labels(), key=lambda label: -label.id):  # the lowest id wins a shared train id
-        if label.train_id != IGNORE_INDEX:
-            lut[label.train_id] = label.id
-    return lut
 
 
 def _encode_png(stored: np.ndarray, mode: str, palette: list[int] | None = None, transparency: object = None) -> bytes:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from segmodels.atomic import atomic_write_bytes, read_regular_bytes
+from segmodels.atomic import BatchSyncFailed, DurableBatch, atomic_write_bytes, discard_write, read_regular_bytes
 from segmodels.cancel import CancelFlag, never
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
@@ -135,21 +135,28 @@ def iter_import(plan: ImportPlan, cancel: CancelFlag = never) -> Iterator[Conver
     if plan.on_created is not None:
         plan.on_created(project)
     total = len(plan.items)
-    for index, item in enumerate(plan.items, start=1):
-        if cancel():
-            return
-        try:
-            target, notes, already = _import_one(project, item)
-        except SegError as exc:
-            yield ConvertStep(index, total, item.source, None, str(exc))
-            continue
-        yield ConvertStep(index, total, item.source, target, notes=notes, already=already)
+    with DurableBatch() as batch:  # one sync per batch of files, each renamed into place once synced
+        for index, item in enumerate(plan.items, start=1):
+            if cancel():
+                return
+            batch.commit_if_due()
+            try:
+                with batch.active():
+                    target, notes, already = _import_one(project, item, batch)
+            except BatchSyncFailed:
+                raise  # the disk failed the batch: not this image's problem, the import's
+            except SegError as exc:
+                yield ConvertStep(index, total, item.source, None, str(exc))
+                continue
+            yield ConvertStep(index, total, item.source, target, notes=notes, already=already)
 
 
-def _import_one(project: Project, item: ImportItem) -> tuple[Path, tuple[str, ...], bool]:
+def _import_one(project: Project, item: ImportItem, batch: DurableBatch) -> tuple[Path, tuple[str, ...], bool]:
     loaded = item.load()
     image_path = project.images_dir / (loaded.name or item.image_name)
     label_path = project.label_path(image_path)
+    if batch.holds(image_path) or batch.holds(label_path):
+        batch.commit()  # an earlier item wrote this name (or its stem): the checks below must see it
     project.refuse_stem_clash(image_path)
     data = loaded.image if isinstance(loaded.image, bytes) else None
     image_exists = image_path.exists()
@@ -169,7 +176,7 @@ def _import_one(project: Project, item: ImportItem) -> tuple[Path, tuple[str, ..
         return project.write_label(image_path, loaded.label), loaded.notes, False
     except SegError:
         if not image_exists:  # leave no image without its label behind
-            image_path.unlink(missing_ok=True)
+            discard_write(image_path)
         raise
 
 

@@ -97,49 +97,67 @@ def read_labelme(path: Path) -> LabelmeFile:
 
 def _points(shape: dict, where: str) -> list[tuple[float, float]]:
     points = shape.get("points")
-    if not isinstance(points, list) or not all(
-            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
-            for p in points):
-        raise SegError(f"{where} has 'points' that are not a list of [x, y] numbers; image not imported.")
-    return [(float(x), float(y)) for x, y in points]
+    xy = []
+    if isinstance(points, list):
+        for point in points:  # one pass: checked and converted together (this runs for every shape)
+            if not (isinstance(point, (list, tuple)) and len(point) == 2):
+                break
+            x, y = point
+            if not (isinstance(x, (int, float)) and isinstance(y, (int, float))):
+                break
+            xy.append((float(x), float(y)))
+        else:
+            return xy
+    raise SegError(f"{where} has 'points' that are not a list of [x, y] numbers; image not imported.")
 
 
 def shape_mask(shape: dict, size: tuple[int, int], where: str) -> np.ndarray | None:
     """The H x W bool mask labelme's shape_to_mask draws for `shape`; None for a polygon of fewer
     than 3 points (no area); SegError for a malformed shape."""
-    kind = shape.get("shape_type") or "polygon"
-    xy = _points(shape, where)
+    kind, xy = _kind_and_points(shape, where)
     if kind == "mask":
         return _pasted_mask(shape, xy, size, where)
-    needed = {"circle": 2, "rectangle": 2, "line": 2, "point": 1}.get(kind)
+    canvas = Image.new("L", (size[1], size[0]), 0)
+    if not _draw_shape(ImageDraw.Draw(canvas), kind, xy, 1, where):
+        return None
+    return np.asarray(canvas, dtype=bool)
+
+
+def _kind_and_points(shape: dict, where: str) -> tuple[str, list[tuple[float, float]]]:
+    kind = shape.get("shape_type") or "polygon"
+    xy = _points(shape, where)
+    needed = {"circle": 2, "rectangle": 2, "line": 2, "point": 1, "oriented_rectangle": 4}.get(kind)
     if needed is not None and len(xy) != needed:
         raise SegError(f"{where} is a {kind} of {len(xy)} points; labelme's {kind} has {needed}; image not imported.")
-    canvas = Image.new("L", (size[1], size[0]), 0)
-    draw = ImageDraw.Draw(canvas)
+    if kind not in ("mask", "circle", "rectangle", "line", "linestrip", "point", "oriented_rectangle", "polygon"):
+        # labelme refuses other types too (older versions drew them as polygons: a guess, not made here)
+        raise SegError(f"{where} has shape_type {json.dumps(kind)[:40]}, which labelme does not draw; "
+                       "image not imported.")
+    return kind, xy
+
+
+def _draw_shape(draw: ImageDraw.ImageDraw, kind: str, xy: list[tuple[float, float]], value: int, where: str) -> bool:
+    """Draw a checked shape (not a mask) in `value` as shape_to_mask does; False for a polygon of
+    fewer than 3 points, which has no area and is not drawn. The pixels drawn do not depend on
+    `value`, so drawing each shape straight into the label map in file order (the later wins) is
+    exactly labelme2voc's `label[mask] = class` over one mask per shape, without a canvas per shape."""
     if kind == "circle":
         (cx, cy), (px, py) = xy
         d = math.sqrt((cx - px) ** 2 + (cy - py) ** 2)
-        draw.ellipse([cx - d, cy - d, cx + d, cy + d], outline=1, fill=1)
+        draw.ellipse([cx - d, cy - d, cx + d, cy + d], outline=value, fill=value)
     elif kind == "rectangle":
         (x0, y0), (x1, y1) = xy  # drawn from either corner in labelme; Pillow wants them ordered
-        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=1, fill=1)
+        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=value, fill=value)
     elif kind in ("line", "linestrip"):
-        draw.line(xy=xy, fill=1, width=LINE_WIDTH)
+        draw.line(xy=xy, fill=value, width=LINE_WIDTH)
     elif kind == "point":
         (cx, cy), r = xy[0], POINT_SIZE
-        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=1, fill=1)
-    elif kind == "oriented_rectangle":
-        if len(xy) != 4:
-            raise SegError(f"{where} is an oriented_rectangle of {len(xy)} points; it has 4; image not imported.")
-        draw.polygon(xy=xy, outline=1, fill=1)
-    elif kind == "polygon":
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=value, fill=value)
+    else:  # polygon or oriented_rectangle
         if len(xy) < 3:
-            return None
-        draw.polygon(xy=xy, outline=1, fill=1)
-    else:  # labelme refuses other types too (older versions drew them as polygons: a guess, not made here)
-        raise SegError(f"{where} has shape_type {json.dumps(kind)[:40]}, which labelme does not draw; "
-                       "image not imported.")
-    return np.asarray(canvas, dtype=bool)
+            return False
+        draw.polygon(xy=xy, outline=value, fill=value)
+    return True
 
 
 def _pasted_mask(shape: dict, xy: list[tuple[float, float]], size: tuple[int, int], where: str) -> np.ndarray:
@@ -165,7 +183,8 @@ def shapes_to_label(shapes: list, size: tuple[int, int], classes: ClassTable,
                     where: str) -> tuple[np.ndarray, tuple[str, ...]]:
     """labelme2voc's label map (shapes in order, the later wins) and notes on shapes left out or
     marked unlabelled."""
-    label = np.zeros(size, dtype=np.uint8)
+    canvas = Image.new("L", (size[1], size[0]), 0)
+    draw = ImageDraw.Draw(canvas)
     notes = []
     names = {info.name: info.id for info in classes}
     if classes[0].name.lower() in (BACKGROUND, "background"):
@@ -174,17 +193,26 @@ def shapes_to_label(shapes: list, size: tuple[int, int], classes: ClassTable,
         if not isinstance(shape, dict) or not isinstance(shape.get("label"), str):
             raise SegError(f"{where}, shape {number}, is not an object with a 'label'; image not imported.")
         name = f"{where}, shape {number} ('{shape['label']}')"
+        index = IGNORE_INDEX if shape["label"] == IGNORE else names.get(shape["label"])
+        kind, xy = _kind_and_points(shape, name)
+        if index is not None and kind != "mask":
+            if not _draw_shape(draw, kind, xy, index, name):
+                notes.append(f"{name} is a polygon of fewer than 3 points, which has no area; left out.")
+            continue
+        # Rare: a pasted mask, or an unknown label whose note counts its pixels, needs the shape's own mask.
         mask = shape_mask(shape, size, name)
         if mask is None:
             notes.append(f"{name} is a polygon of fewer than 3 points, which has no area; left out.")
             continue
-        index = IGNORE_INDEX if shape["label"] == IGNORE else names.get(shape["label"])
         if index is None:
             notes.append(f"{name} has a label that is not one of the {len(classes)} classes; its "
                          f"{int(mask.sum())} pixels are marked unlabelled ({IGNORE_INDEX}).")
             index = IGNORE_INDEX
+        label = np.array(canvas)
         label[mask] = index
-    return label, tuple(notes)
+        canvas = Image.fromarray(label)
+        draw = ImageDraw.Draw(canvas)
+    return np.array(canvas), tuple(notes)
 
 
 def found_classes(files: list[LabelmeFile]) -> ClassTable:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from segmodels.atomic import atomic_write_bytes, read_regular_bytes
+from segmodels.atomic import DurableBatch, atomic_write_bytes, read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.labels.export import ExportStep
 from segmodels.labels.outputs import ProtectedData, check_output_folder, real
@@ -50,15 +50,21 @@ class TreeExport:
                            "it cannot keep its place in the export.", path=path) from None
 
     def steps(self) -> Iterator[ExportStep]:
+        with DurableBatch() as batch:  # synced once per batch of files, each renamed into place once synced
+            yield from self._steps(batch)
+
+    def _steps(self, batch: DurableBatch) -> Iterator[ExportStep]:
         total = len(self.images)
         for index, image in enumerate(self.images, start=1):
             label = self.project.label_path(image)
+            batch.commit_if_due()
             try:
                 self.project.read_label_file(label)  # readable, in its own encoding, or named and skipped
                 for source in (image, label):
                     target = self._target(source)
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    atomic_write_bytes(target, read_regular_bytes(source, "file"))
+                    with batch.active():
+                        atomic_write_bytes(target, read_regular_bytes(source, "file"))
             except (SegError, OSError) as exc:
                 reason = exc if isinstance(exc, SegError) else f"{describe(label)}: {exc.strerror or exc}"
                 yield ExportStep(index, total, image, None, str(reason))
@@ -68,7 +74,8 @@ class TreeExport:
         for name in CLASS_FILES:
             source = self.project.root / name
             if source.is_file():
-                atomic_write_bytes(self.out / name, read_regular_bytes(source, "class list"))
+                with batch.active():
+                    atomic_write_bytes(self.out / name, read_regular_bytes(source, "class list"))
                 copied.append(name)
         layout = self.project.layout.description
         self.notes.append(f"Layout: {layout}; labels stay {self.project.label_encoding.value}"

@@ -159,3 +159,16 @@ def voc_splits(root: str | os.PathLike[str]) -> dict[str, list[str]]:
             raise SegError(f"Cannot read split list {describe(path)}: {exc.strerror or exc}.", path=path) from exc
         splits[path.stem] = [line.split()[0] for line in text.splitlines() if line.strip()]
     return splits
+
+
+def labelme_npy_twins(labels_dir: Path, label: Path) -> list[Path]:
+    """The .npy copies labelme2voc wrote of `label` (int32 class ids, -1 = unlabelled):
+    `SegmentationClassNpy/<base>.npy` beside `SegmentationClass/`, and `SegmentationClass/<base>.npy`
+    beside the older `SegmentationClassPNG/`. Saving a label rewrites them too, or the dataset would hold
+    two different answers for one image (docs/formats.md, "VOC, labelme and CVAT")."""
+    root = labels_dir.parent
+    folders = [root / "SegmentationClassNpy"]
+    if labels_dir.name == "SegmentationClassPNG":
+        folders.append(root / "SegmentationClass")
+    relative = label.relative_to(labels_dir).with_suffix(".npy")
+    return [folder / relative for folder in folders if (folder / relative).is_file()]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from segmodels.atomic import atomic_write_bytes, atomic_write_text, open_regular, read_regular_bytes
+from segmodels.atomic import DurableBatch, atomic_write_bytes, atomic_write_text, open_regular, read_regular_bytes
 from segmodels.errors import SegError, describe
 from segmodels.formats.classlists import LABELMAP_FILE, LABELME_FILE, format_labelmap, labelmap_problem
 from segmodels.formats.splits import dataset_split, seeded_split
@@ -44,11 +44,14 @@ def item_id(project: Project, image: Path) -> str:
     return project.layout.relative_stem(project.images_dir, image).as_posix()
 
 
+JPEG_START = b"\xff\xd8\xff"  # the JPEG start-of-image marker
+
+
 def is_jpeg(path: Path) -> bool:
     """By its bytes (the JPEG start-of-image marker), not its name."""
     with open_regular(path, "image") as handle:
         try:
-            return handle.read(3) == b"\xff\xd8\xff"
+            return handle.read(3) == JPEG_START
         except OSError as exc:
             raise SegError(f"Image {describe(path)} cannot be read ({exc.strerror or exc}).", path=path) from None
 
@@ -95,6 +98,10 @@ class VocExport:
         return len(self.images)
 
     def steps(self) -> Iterator[ExportStep]:
+        with DurableBatch() as batch:  # synced once per batch of files, each renamed into place once synced
+            yield from self._steps(batch)
+
+    def _steps(self, batch: DurableBatch) -> Iterator[ExportStep]:
         written: list[str] = []
         reencoded: dict[str, int] = {}
         rotated = 0
@@ -102,30 +109,34 @@ class VocExport:
         for index, image in enumerate(self.images, start=1):
             item = item_id(self.project, image)
             target = self.root / "SegmentationClass" / f"{item}.png"
+            batch.commit_if_due()
             try:
                 self.project.refuse_stem_clash(image, target, "exported file")
                 label_map, header = checked_label(self.project, image)
-                if header.orientation != 1 and is_jpeg(image):
+                data = read_regular_bytes(image, "image")  # read once: copied as it is when it is a JPEG
+                if header.orientation != 1 and data.startswith(JPEG_START):
                     rotated += 1
-                fmt = self._write_image(image, self.root / IMAGES_DIR / f"{item}.jpg")
-                if fmt is not None:
-                    reencoded[fmt] = reencoded.get(fmt, 0) + 1
                 label_bytes = encode_grey_png(label_map) if self.index_png else encode_label_png(
                     label_map, self.project.classes)
-                atomic_write_bytes(target, label_bytes)
+                with batch.active():
+                    fmt = self._write_image(image, data, self.root / IMAGES_DIR / f"{item}.jpg")
+                    atomic_write_bytes(target, label_bytes)
+                if fmt is not None:
+                    reencoded[fmt] = reencoded.get(fmt, 0) + 1
             except SegError as exc:
                 yield ExportStep(index, total, image, None, str(exc))
                 continue
             written.append(item)
             yield ExportStep(index, total, image, target)
-        self._finish(written, reencoded, rotated)
+        with batch.active():
+            self._finish(written, reencoded, rotated)
 
     @staticmethod
-    def _write_image(image: Path, target: Path) -> str | None:
-        """Copy a JPEG byte for byte; re-encode anything else as JPEG (upright, as its label is) and
-        return its format's name."""
-        if is_jpeg(image):
-            atomic_write_bytes(target, read_regular_bytes(image, "image"))
+    def _write_image(image: Path, data: bytes, target: Path) -> str | None:
+        """Copy a JPEG (`data`, the image's bytes) byte for byte; re-encode anything else as JPEG
+        (upright, as its label is) and return its format's name."""
+        if data.startswith(JPEG_START):
+            atomic_write_bytes(target, data)
             return None
         rgb = read_image(image).rgb
         buffer = io.BytesIO()

@@ -1,8 +1,9 @@
 """Colour-coded label images (Cityscapes `*_color.png`, hand-made masks) -> label maps.
 
-Every pixel's colour is looked up in a class table. Colours are packed into one uint32 each
-(r << 16 | g << 8 | b) and looked up in a dense table of all 2^24 colours (16 MiB, made once per
-lookup and cached), so a whole image is converted in one gather, without a Python loop over pixels.
+Every pixel's colour is looked up in a class table. Each pixel's three bytes are read as one uint32
+code (r | g << 8 | b << 16: a little-endian read of 4 bytes at every third byte, the fourth masked
+off) and looked up in a dense table of all 2^24 colours (16 MiB, made once per lookup and cached), so a whole image is
+converted in one gather, without a Python loop over pixels.
 The table's void colour (`palette()[255]`, VOC's (224, 224, 192)) and any extra `ignore_colors` map
 to IGNORE_INDEX; any other colour is unknown and reported as a mask, never silently mapped.
 """
@@ -39,16 +40,50 @@ def pack_rgb(rgb: np.ndarray) -> np.ndarray:
     return packed
 
 
+def color_codes(rgb: np.ndarray) -> np.ndarray:
+    """H x W x 3 uint8 -> H x W uint32 codes r | g << 8 | b << 16: each pixel's 3 bytes and the next
+    one read as one little-endian number, the 4th byte masked off (2x faster than shifting channels
+    together, on one thread). A C-contiguous array (what Pillow decodes) is read in place, the last
+    pixel on its own, as its 4-byte read would pass the buffer's end: no copy of the colours."""
+    height, width = rgb.shape[:2]
+    count = height * width
+    if not rgb.flags.c_contiguous or count == 0:
+        rgb = np.ascontiguousarray(rgb)
+    flat = rgb.reshape(-1)
+    codes = np.empty(count, dtype=np.uint32)
+    if count > 1:
+        reads = np.ndarray((count - 1,), dtype="<u4", buffer=flat, strides=(3,))
+        np.bitwise_and(reads, np.uint32(0xFFFFFF), out=codes[:-1])
+    if count:
+        r, g, b = (int(v) for v in flat[-3:])
+        codes[-1] = r | g << 8 | b << 16
+    return codes.reshape(height, width)
+
+
+def _as_codes(packed: np.ndarray) -> np.ndarray:
+    """`pack_rgb` values (r << 16 | g << 8 | b) as `color_codes` (r | g << 8 | b << 16)."""
+    packed = packed.astype(np.uint32)
+    return ((packed & 0xFF) << 16) | (packed & 0xFF00) | (packed >> 16)
+
+
 def color_lookup(class_table: ClassTable, ignore_colors: Iterable[Color] = ()) -> ColorLookup:
     """The lookup for a table. When two classes share a colour the lower id wins (as a reader
-    of such a file could not tell them apart either); class colours win over ignore colours."""
+    of such a file could not tell them apart either); class colours win over ignore colours.
+    Made once per (table, ignore colours): a folder of colour labels reads every file with one."""
+    return _color_lookup(class_table, tuple(tuple(int(v) for v in color) for color in ignore_colors))
+
+
+@functools.lru_cache(maxsize=16)
+def _color_lookup(class_table: ClassTable, ignore_colors: tuple[Color, ...]) -> ColorLookup:
     colors: dict[int, int] = {}
     for info in class_table:
         colors.setdefault(_pack_one(info.color), info.id)
     for color in (tuple(class_table.palette()[IGNORE_INDEX]), *ignore_colors):
         colors.setdefault(_pack_one(color), IGNORE_INDEX)
     packed = np.array(sorted(colors), dtype=np.uint32)
-    return ColorLookup(packed, np.array([colors[int(p)] for p in packed], dtype=np.uint8))
+    indices = np.array([colors[int(p)] for p in packed], dtype=np.uint8)
+    packed.flags.writeable = indices.flags.writeable = False  # shared by every caller
+    return ColorLookup(packed, indices)
 
 
 def _pack_one(color: Iterable[int]) -> int:
@@ -87,22 +122,22 @@ def colors_to_label_map(rgb: np.ndarray, lookup: ColorLookup) -> tuple[np.ndarra
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected H x W x 3 colours, got shape {rgb.shape}")
-    packed = pack_rgb(rgb)
+    codes = color_codes(rgb)
     # One gather per pixel (a binary search per pixel was 3x slower than decoding the PNG).
-    label_map = np.take(_dense_table(lookup.packed.tobytes(), lookup.indices.tobytes()), packed)
+    label_map = np.take(_dense_table(_as_codes(lookup.packed).tobytes(), lookup.indices.tobytes()), codes)
     unknown = np.zeros(label_map.shape, dtype=bool)
     maybe = label_map == IGNORE_INDEX  # unknown colours read as IGNORE_INDEX, and so do the ignore colours
     if maybe.any():
-        unknown[maybe] = ~np.isin(packed[maybe], lookup.packed[lookup.indices == IGNORE_INDEX])
+        unknown[maybe] = ~np.isin(codes[maybe], _as_codes(lookup.packed[lookup.indices == IGNORE_INDEX]))
     return label_map, unknown
 
 
 @functools.lru_cache(maxsize=4)
-def _dense_table(packed: bytes, indices: bytes) -> np.ndarray:
-    """Index of every 24-bit colour (IGNORE_INDEX when not in the lookup). Keyed by the lookup's
+def _dense_table(codes: bytes, indices: bytes) -> np.ndarray:
+    """Index of every 24-bit colour code (IGNORE_INDEX when not in the lookup). Keyed by the lookup's
     bytes, so the few tables in use (one per class table) are made once: 16 MiB each, at most 4."""
     table = np.full(1 << 24, IGNORE_INDEX, dtype=np.uint8)
-    table[np.frombuffer(packed, dtype=np.uint32)] = np.frombuffer(indices, dtype=np.uint8)
+    table[np.frombuffer(codes, dtype=np.uint32)] = np.frombuffer(indices, dtype=np.uint8)
     return table
 
 

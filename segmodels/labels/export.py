@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segmodels.atomic import atomic_write_bytes
+from segmodels.atomic import DurableBatch, atomic_write_bytes
 from segmodels.errors import SegError, describe
 from segmodels.formats.cityscapes_export import (
     CITYSCAPES_FORMATS,
@@ -114,15 +114,18 @@ def iter_export(project: Project, out_dir: str | os.PathLike[str], fmt: ExportFo
     out = check_output_folder(out_dir, ProtectedData.of_project(project), "Output")
     images = project.labelled_images()
     total = len(images)
-    for index, image in enumerate(images, start=1):
-        target = out / f"{image.stem}.png" if cityscapes is None else export_target(project, out, image, cityscapes)
-        try:
-            project.refuse_stem_clash(image, target, "exported file")
-            if cityscapes is not None:
-                export_label(project, image, target, cityscapes)
-            else:
-                atomic_write_bytes(target, render(project, image, fmt, alpha))
-        except SegError as exc:
-            yield ExportStep(index, total, image, None, str(exc))
-            continue
-        yield ExportStep(index, total, image, target)
+    with DurableBatch() as batch:  # synced once per batch of files, each renamed into place once synced
+        for index, image in enumerate(images, start=1):
+            target = out / f"{image.stem}.png" if cityscapes is None else export_target(project, out, image, cityscapes)
+            batch.commit_if_due()
+            try:
+                project.refuse_stem_clash(image, target, "exported file")
+                with batch.active():
+                    if cityscapes is not None:
+                        export_label(project, image, target, cityscapes)
+                    else:
+                        atomic_write_bytes(target, render(project, image, fmt, alpha))
+            except SegError as exc:
+                yield ExportStep(index, total, image, None, str(exc))
+                continue
+            yield ExportStep(index, total, image, target)

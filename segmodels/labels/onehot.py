@@ -91,37 +91,38 @@ def decode_onehot(stack: np.ndarray, *, num_classes: int | None = None,
         raise ValueError(f"a one-hot stack must have 3 axes (H x W x C or C x H x W), got shape {stack.shape}")
     expected = None if num_classes is None else num_classes - (1 if implicit_background else 0)
     layout = channel_axis(stack.shape, expected)
-    hwc = stack if layout == "HWC" else np.moveaxis(stack, 0, -1)
+    axis = 2 if layout == "HWC" else 0  # worked on in place: moving the axis made every pass strided
     defects: dict[str, Defect] = {}
     nan_rows = None
-    if hwc.dtype.kind == "f":
-        nan_values = np.isnan(hwc)
-        nan_rows = nan_values.any(axis=2)
-        hot = (hwc != 0) & ~nan_values
-        not_binary = hot & (hwc != 1)
+    if stack.dtype.kind == "f":
+        nan_values = np.isnan(stack)
+        nan_rows = nan_values.any(axis=axis)
+        hot = (stack != 0) & ~nan_values
+        not_binary = hot & (stack != 1)
     else:
-        hot = hwc != 0
-        not_binary = hot & (hwc != 1) if hwc.dtype.kind != "b" else None
-    ones = hot.sum(axis=2, dtype=np.int32)
+        hot = stack != 0
+        # unsigned: a value other than 0 and 1 is one above 1 (one pass instead of two)
+        not_binary = None if stack.dtype.kind == "b" else (stack > 1) if stack.dtype.kind == "u" else hot & (stack != 1)
+    ones = hot.sum(axis=axis, dtype=np.int32)
     empty = ones == 0
     multiple = ones > 1
     if nan_rows is not None:
         empty &= ~nan_rows  # a NaN row is reported as NaN, not also as empty
     for kind, mask in (("empty", None if implicit_background else empty), ("multiple", multiple),
-                       ("nan", nan_rows), ("not_binary", None if not_binary is None else not_binary.any(axis=2))):
+                       ("nan", nan_rows), ("not_binary", None if not_binary is None else not_binary.any(axis=axis))):
         found = None if mask is None else _defect(mask)
         if found is not None:
             defects[kind] = found
-    label_map = _label_map(hot, ones, implicit_background, nan_rows)
-    return OneHotResult(label_map, int(hwc.shape[2]), layout, defects)
+    label_map = _label_map(hot, axis, ones, implicit_background, nan_rows)
+    return OneHotResult(label_map, int(stack.shape[axis]), layout, defects)
 
 
-def _label_map(hot: np.ndarray, ones: np.ndarray, implicit_background: bool,
+def _label_map(hot: np.ndarray, axis: int, ones: np.ndarray, implicit_background: bool,
                nan_rows: np.ndarray | None) -> np.ndarray:
     offset = 1 if implicit_background else 0
-    if hot.shape[2] + offset > IGNORE_INDEX:
-        raise ValueError(f"a stack with {hot.shape[2]} channels has more classes than a label map holds")
-    label_map = (np.argmax(hot, axis=2) + offset).astype(np.uint8)
+    if hot.shape[axis] + offset > IGNORE_INDEX:
+        raise ValueError(f"a stack with {hot.shape[axis]} channels has more classes than a label map holds")
+    label_map = (np.argmax(hot, axis=axis) + offset).astype(np.uint8)
     label_map[ones != 1] = IGNORE_INDEX
     if implicit_background:
         label_map[ones == 0] = 0

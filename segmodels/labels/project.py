@@ -308,7 +308,7 @@ class Project:
 
     def read_label_file(self, label_file: Path) -> np.ndarray:
         """A label file of this project as an index map, whatever its encoding; SegError naming it."""
-        return read_label_file(label_file, self.classes, self.label_encoding_of(label_file))
+        return read_label_file(label_file, self.classes, default=self.label_encoding)  # = label_encoding_of
 
     def read_prediction(self, image: Path) -> np.ndarray | None:
         path = self.prediction_path(image)
@@ -328,6 +328,11 @@ class Project:
             path.parent.mkdir(parents=True, exist_ok=True)
         like = self.label_model if encoding is LabelEncoding.ONEHOT else None  # a new array looks like the others
         write_label_file(path, label_map, self.classes, encoding, like=like)  # the file's own encoding: same meaning
+        if self.layout.name.startswith("voc"):
+            from segmodels.formats.voc import labelme_npy_twins  # formats load only for datasets
+
+            for twin in labelme_npy_twins(self.labels_dir, path):  # int32, -1 kept for 255
+                write_label_file(twin, label_map, self.classes, LabelEncoding.ONEHOT, like=twin)
         return path
 
     def write_prediction(self, image: Path, label_map: np.ndarray) -> Path:

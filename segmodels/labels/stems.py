@@ -59,16 +59,20 @@ def stem_clash(image: Path, folder: Path) -> Path | None:
     if not image.stem or image.stem.startswith("."):  # not an image name (dot files are never listed)
         return None
     own = _stat(image)
-    for suffix in IMAGE_SUFFIXES:
-        for spelling in dict.fromkeys((suffix, suffix.upper(), suffix.title())):
-            candidate = folder / f"{image.stem}{spelling}"
-            found = _stat(candidate)
-            if found is None or not stat.S_ISREG(found.st_mode):
-                continue
-            if own is not None and candidate.name.lower() == image.name.lower() and os.path.samestat(own, found):
-                continue  # the image itself (under another spelling where the file system ignores case)
-            return candidate
+    base = os.path.join(folder, image.stem)  # strings, not Paths: this runs on every save and import
+    for spelling in _SPELLINGS:
+        found = _stat(base + spelling)
+        if found is None or not stat.S_ISREG(found.st_mode):
+            continue
+        name = image.stem + spelling
+        if own is not None and name.lower() == image.name.lower() and os.path.samestat(own, found):
+            continue  # the image itself (under another spelling where the file system ignores case)
+        return folder / name
     return None
+
+
+_SPELLINGS = tuple(dict.fromkeys(spelling for suffix in IMAGE_SUFFIXES
+                                 for spelling in (suffix, suffix.upper(), suffix.title())))
 
 
 def folds_case(folder: Path) -> bool:
@@ -103,8 +107,8 @@ def _stem(name: str) -> str:
     return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path: Path | str) -> os.stat_result | None:
     try:
-        return path.stat()
+        return os.stat(path)
     except (OSError, ValueError):  # missing, unreadable, or a name the OS refuses
         return None

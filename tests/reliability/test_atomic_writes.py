@@ -3,7 +3,8 @@ be intact, the folder free of temporary files, and the failure one sentence (Seg
 
 Faults are injected three ways: the file object's `write` raises ENOSPC after some bytes (every file
 opened for writing through `open`, `io.open` or `os.fdopen`, so a writer that bypasses
-segmodels.atomic and truncates the target in place is caught too), `os.fsync` raises EIO, and
+segmodels.atomic and truncates the target in place is caught too), `os.fsync` (and a bulk job's
+one sync per batch) raises EIO, and
 `os.replace` raises EXDEV. Writers: labels, predictions (+ confidence), project JSON, checkpoints,
 exports, validation previews, the GUI document's save and the autosave recovery file.
 """
@@ -19,6 +20,7 @@ import corpus
 import numpy as np
 import pytest
 
+from segmodels import disksync
 from segmodels.errors import SegError
 
 FAULTS = ("write_halfway", "fsync", "replace")
@@ -82,6 +84,8 @@ def inject():
             def failing_fsync(fd):
                 raise OSError(errno.EIO, "Input/output error")
             monkeypatch.setattr(os, "fsync", failing_fsync)
+            # bulk jobs sync a whole batch at once (atomic.DurableBatch): that sync fails the same way
+            monkeypatch.setattr(disksync, "_syncfs", lambda: failing_fsync)
         elif fault == "replace":
             def failing_replace(src, dst, *args, **kwargs):
                 raise OSError(errno.EXDEV, "Invalid cross-device link")
@@ -257,9 +261,17 @@ ALLOWED = {
 
 
 def _write_calls(tree) -> list[tuple[int, str]]:
-    """(line, name) of calls that write a file in place."""
+    """(line, name) of calls that write a file in place (writing into a handle that
+    `with atomic_open(...) as handle` gave is not: that is the atomic writer itself)."""
     import ast
 
+    def opener(call: ast.expr) -> str:
+        func = call.func if isinstance(call, ast.Call) else None
+        return getattr(func, "id", "") or getattr(func, "attr", "")
+
+    atomic_handles = {item.optional_vars.id for node in ast.walk(tree) if isinstance(node, ast.With)
+                      for item in node.items
+                      if isinstance(item.optional_vars, ast.Name) and opener(item.context_expr) == "atomic_open"}
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -280,7 +292,7 @@ def _write_calls(tree) -> list[tuple[int, str]]:
             target = node.args[1] if getattr(func.value, "id", "") == "torch" and len(node.args) > 1 else node.args[0]
             if getattr(func.value, "id", "") in ("np", "numpy"):
                 target = node.args[0]
-            if not (isinstance(target, ast.Name) and "buffer" in target.id):
+            if not (isinstance(target, ast.Name) and ("buffer" in target.id or target.id in atomic_handles)):
                 found.append((node.lineno, name))
     return found
 
@@ -309,3 +321,12 @@ def test_bypass_detector_catches_plain_writes():
             "torch.save(payload, buffer)\nopen(p, 'rb')\n")
     assert [name for _, name in _write_calls(ast.parse(code))] == [
         "open", "write_text", "save", "save", "save", "imwrite", "copy"]
+
+
+def test_bypass_detector_trusts_only_atomic_handles():
+    """np.save into the handle `atomic_open` gives is the atomic writer; into any other handle it is not."""
+    import ast
+
+    code = ("with atomic_open(p, 'wb') as handle:\n    np.save(handle, a)\n"
+            "with open(q, 'wb') as other:\n    np.savez(other, a=a)\n")
+    assert [name for _, name in _write_calls(ast.parse(code))] == ["open", "savez"]

@@ -111,8 +111,8 @@ def test_cancel_stops_a_coco_import_between_images(qtbot, dialog, messages, tmp_
     annotations, images, _expected = make_coco_dataset(tmp_path / "coco")
     import_one = importing._import_one
 
-    def then_cancel(project, item):  # Cancel pressed while the first image is written
-        result = import_one(project, item)
+    def then_cancel(*args):  # Cancel pressed while the first image is written
+        result = import_one(*args)
         dialog.job.cancel()  # what the Cancel button does (a click from this worker thread would be queued)
         return result
 

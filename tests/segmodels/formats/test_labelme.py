@@ -167,3 +167,54 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "invalid choice" in capsys.readouterr().err
     data = json.loads((tmp_path / "p" / "segstudio.json").read_text())
     assert data["label_encoding"] == "palette" and [c["name"] for c in data["classes"]][0] == "_background_"
+
+
+def _labelme_shape_to_mask(size, points, kind):
+    """labelme.utils.shape_to_mask (labelme 5), one shape on its own canvas, written out independently."""
+    from PIL import ImageDraw
+
+    mask = Image.new("1", (size[1], size[0]), 0)
+    draw = ImageDraw.Draw(mask)
+    xy = [tuple(p) for p in points]
+    if kind == "circle":
+        (cx, cy), (px, py) = xy
+        d = ((cx - px) ** 2 + (cy - py) ** 2) ** 0.5
+        draw.ellipse([cx - d, cy - d, cx + d, cy + d], outline=1, fill=1)
+    elif kind == "rectangle":
+        (x0, y0), (x1, y1) = xy
+        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=1, fill=1)
+    elif kind in ("line", "linestrip"):
+        draw.line(xy=xy, fill=1, width=LINE_WIDTH)
+    elif kind == "point":
+        (cx, cy), r = xy[0], 5
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=1, fill=1)
+    else:
+        draw.polygon(xy=xy, outline=1, fill=1)
+    return np.array(mask, dtype=bool)
+
+
+def test_shapes_drawn_into_one_label_equal_labelme2voc_mask_by_mask():
+    """Every shape is drawn straight into the label (one canvas, no mask per shape); the result must be
+    labelme2voc's `label[mask] = class` over each shape's own mask, in file order, pixel for pixel."""
+    from segmodels.formats.labelme import BACKGROUND, shapes_to_label
+    from segmodels.labels.classes import ClassTable
+
+    rng = np.random.default_rng(3)
+    kinds = {"polygon": 6, "rectangle": 2, "circle": 2, "line": 2, "linestrip": 4, "point": 1}
+    shapes = []
+    for number in range(16):
+        kind = list(kinds)[number % len(kinds)]
+        centre = rng.uniform(-2, [W + 2, H + 2])  # some shapes cross the border
+        points = (centre + rng.uniform(-12, 12, (kinds[kind], 2))).round(1).tolist()
+        shapes.append(shape(["cat", "dog", "__ignore__", "bird"][number % 4], points, kind))
+    shapes.append(shape("dog", [[1, 1], [9, 9]]))  # a polygon of 2 points: no area, left out
+    classes = ClassTable.from_names([BACKGROUND, "cat", "dog"])  # 'bird' is none of them
+    label, notes = shapes_to_label(shapes, (H, W), classes, "x.json")
+    expected = np.zeros((H, W), np.uint8)
+    index = {"cat": 1, "dog": 2, "__ignore__": IGNORE_INDEX, "bird": IGNORE_INDEX}
+    for item in shapes[:-1]:
+        expected[_labelme_shape_to_mask((H, W), item["points"], item["shape_type"])] = index[item["label"]]
+    assert np.array_equal(label, expected)
+    assert len(set(np.unique(label).tolist()) & {0, 1, 2, IGNORE_INDEX}) == 4  # every kind of value is seen
+    assert sum("not one of the 3 classes" in note for note in notes) == 4
+    assert "fewer than 3 points" in notes[-1]

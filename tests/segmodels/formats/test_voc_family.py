@@ -100,6 +100,10 @@ def test_old_labelme_layout_uses_segmentation_class_png(tmp_path):
     project = Project.open(root)
     assert project.labels_dir.name == "SegmentationClassPNG"
     assert project.read_label(project.images_dir / "a.jpg")[5, 5] == labelme_label(seed=1)[5, 5]
+    edited = project.read_label(project.images_dir / "a.jpg")
+    edited[5, 5] = 6
+    project.write_label(project.images_dir / "a.jpg", edited)
+    assert np.load(root / "SegmentationClass" / "a.npy")[5, 5] == 6  # its .npy copy follows
 
 
 def test_segmentation_class_aug_grey_is_used_and_kept_grey(tmp_path):
@@ -204,3 +208,33 @@ def test_projects_without_voc_splits_still_draw_a_seeded_split(tmp_path):
     split = make_split(project, 0.34, seed=0)
     assert len(split["val"]) == 2 and "source" not in split
     assert split == make_split(project, 0.34, seed=0)
+
+
+def test_saving_a_labelme_label_rewrites_its_npy_copy_with_minus_one_kept(tmp_path):
+    """labelme2voc writes each label as a PNG and as SegmentationClassNpy/<base>.npy; an edit must
+    reach both, or the dataset holds two answers for one image."""
+    original = labelme_label(seed=3)
+    root = make_labelme_tree(tmp_path / "voc", {"a": original})
+    project = Project.open(root)
+    image = project.images_dir / "a.jpg"
+    label = project.read_label(image)
+    label[10:12, 10:14] = 5
+    label[20, 0] = 255  # erased
+    project.write_label(image, label)
+
+    twin = np.load(root / "SegmentationClassNpy" / "a.npy")
+    assert twin.dtype == np.int32 and twin.shape == original.shape
+    expected = original.copy()
+    expected[10:12, 10:14] = 5
+    expected[20, 0] = -1
+    np.testing.assert_array_equal(twin, expected)  # -1 stays labelme's ignore, every other pixel as before
+    np.testing.assert_array_equal(Project.open(root).read_label(image), label)
+
+
+def test_a_label_without_an_npy_copy_gets_none(tmp_path):
+    root = make_labelme_tree(tmp_path / "voc", {"a": labelme_label(seed=3)})
+    (root / "SegmentationClassNpy" / "a.npy").unlink()
+    project = Project.open(root)
+    image = project.images_dir / "a.jpg"
+    project.write_label(image, project.read_label(image))
+    assert not (root / "SegmentationClassNpy" / "a.npy").exists()  # nothing invented

@@ -4,6 +4,7 @@ colours 255, and any other colour 255 flagged unknown, including the extremes of
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from segmodels.labels.classes import ClassTable, voc_classes
 from segmodels.labels.colorlabels import color_lookup, colors_to_label_map, pack_rgb
@@ -44,3 +45,16 @@ def test_voc_table_and_pack_order():
     label, unknown = colors_to_label_map(rgb, color_lookup(table))
     assert np.array_equal(label, reference(rgb, table, ())[0]) and np.array_equal(unknown, reference(rgb, table, ())[1])
     assert pack_rgb(np.array([[[1, 2, 3]]], np.uint8))[0, 0] == (1 << 16) | (2 << 8) | 3
+
+
+@pytest.mark.parametrize("shape", [(5, 7, 3), (1, 1, 3), (0, 4, 3), "strided"])
+def test_color_codes_are_each_pixels_bytes_as_one_number(shape):
+    from segmodels.labels.colorlabels import color_codes
+
+    rgb = np.random.default_rng(4).integers(0, 256, (6, 10, 3) if shape == "strided" else shape).astype(np.uint8)
+    if shape == "strided":
+        rgb = rgb[:, ::2]
+    wide = rgb.astype(np.uint32)
+    codes = color_codes(rgb)
+    assert codes.dtype == np.uint32 and codes.shape == rgb.shape[:2]
+    assert np.array_equal(codes, wide[..., 0] | wide[..., 1] << 8 | wide[..., 2] << 16)

@@ -1,0 +1,57 @@
+"""Flushing files and folders to disk, for `segmodels.atomic`'s durable batches (docs/formats.md,
+"Durable batches"): one `syncfs(2)` per file system on Linux (every pending file of a batch in one
+journal commit), else one fsync per path, as a single atomic write does."""
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import sys
+from pathlib import Path
+
+
+def sync_to_disk(paths: list[Path]) -> None:
+    """Flush `paths` (files or folders) to disk: one syncfs per file system where Linux has it,
+    else one fsync each (folders cannot be synced on Windows: skipped there)."""
+    syncfs = _syncfs()
+    if syncfs is not None:
+        devices: dict[int, Path] = {}
+        for path in paths:
+            devices.setdefault(os.stat(path).st_dev, path)
+        for path in devices.values():
+            _sync_one(path, syncfs)
+        return
+    for path in paths:
+        if path.is_dir() and sys.platform == "win32":
+            continue
+        _sync_one(path, None)
+
+
+def _sync_one(path: Path, syncfs: object) -> None:
+    flags = os.O_RDONLY if path.is_dir() or syncfs is not None else os.O_RDWR
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    try:
+        if syncfs is None:
+            os.fsync(fd)
+        elif syncfs(fd) != 0:  # type: ignore[operator]
+            import ctypes
+
+            code = ctypes.get_errno() or errno.EIO
+            raise OSError(code, os.strerror(code))
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _syncfs() -> object | None:
+    """libc's syncfs(fd) on Linux (imported on first use: ctypes is not needed at start-up), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    return function
