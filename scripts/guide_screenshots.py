@@ -46,9 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(20):  # let the last paint land
             app.processEvents()
 
-    def shot(widget, name: str) -> None:
-        wait(lambda: False, 0.3)
-        image = widget.grab().toImage()
+    def save(image, name: str) -> None:
         image = image.scaledToWidth(min(SHOT_WIDTH, image.width()), Qt.TransformationMode.SmoothTransformation)
         path = args.out / f"guide_{name}.png"
         image.save(str(path), "PNG")
@@ -59,12 +57,29 @@ def main(argv: list[str] | None = None) -> int:
         small.save(path, optimize=True)
         print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
 
+    def shot(widget, name: str) -> None:
+        wait(lambda: False, 0.3)
+        save(widget.grab().toImage(), name)
+
+    def menu_shot(window, title: str, name: str) -> None:
+        """The window with one menu open: a menu is a window of its own, so the screen is grabbed."""
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == title)
+        bar = window.menuBar().actionGeometry(next(a for a in window.menuBar().actions() if a.menu() is menu))
+        menu.popup(window.menuBar().mapToGlobal(bar.bottomLeft()))
+        wait(lambda: menu.isVisible(), 5)
+        wait(lambda: False, 0.3)
+        frame = window.frameGeometry()
+        image = window.screen().grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height()).toImage()
+        menu.hide()
+        save(image, name)
+
     window = create_window(str(ensure_demo_project()))
     window.resize(1280, 800)
     window.show()
     document, model = window.document, window.model_docks.model
     wait(lambda: document.image_path is not None, 10)
     shot(window, "open")
+    menu_shot(window, "&View", "menus")
 
     unreviewed = [p for p in document.project.image_paths() if not document.project.label_path(p).exists()]
     window.image_list.list_widget.setCurrentRow(window.image_list.paths().index(unreviewed[0]))
