@@ -16,15 +16,13 @@ QSettings is constructed on use and cheap: the window reads its preferences at s
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
 from app.document.recovery import AUTOSAVE_DELAY_MS
 from app.document.undo_budget import UNDO_LIMIT_BYTES
-from segmodels.models.catalog import DEVICE_CHOICES
-from segmodels.prompts.base import MODEL_TYPES
 
 ORGANIZATION = "segstudio"
 APPLICATION = "segstudio"
@@ -62,11 +60,16 @@ class IntSetting:
 
 @dataclass(frozen=True)
 class ChoiceSetting:
-    """One of a fixed set of words (a device, a model type, a tool)."""
+    """One of a fixed set of words (a device, a model type, a tool). `options` may be a function
+    giving them, so the module that owns the list loads when a value is first read, not at start-up."""
 
     key: str
     default: str
-    choices: tuple[str, ...]
+    options: tuple[str, ...] | Callable[[], tuple[str, ...]]
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.options() if callable(self.options) else self.options
 
     def parse(self, raw: object) -> str:
         word = raw.strip() if isinstance(raw, str) else None
@@ -116,7 +119,7 @@ UNDO_LIMIT_MIB = IntSetting("undo/limit_mib", UNDO_LIMIT_BYTES // MIB, 16, 65536
 #: that is what a crash may then lose.
 AUTOSAVE_SECONDS = IntSetting("autosave/interval_s", AUTOSAVE_DELAY_MS // 1000, 1, 600)
 #: The device predict and train jobs started from the window use (the docks' Device choice).
-DEFAULT_DEVICE = ChoiceSetting("jobs/device", "auto", DEVICE_CHOICES)
+DEFAULT_DEVICE = ChoiceSetting("jobs/device", "auto", lambda: _device_choices())
 #: Side of the image list's thumbnails in pixels.
 THUMBNAIL_PX = IntSetting("view/thumbnail_px", 64, 32, 256)
 #: Tint the pixels no class has been painted on yet (read by the canvas).
@@ -125,7 +128,7 @@ UNLABELLED_TINT = BoolSetting("view/unlabelled_tint", True)  # an eraser stroke 
 #: "auto" reads it from the file), read by the SAM prompt backend (segmodels.prompts): nothing is
 #: downloaded, the user points at a file they have.
 SAM_WEIGHTS_PATH = TextSetting("sam/weights_path", "")
-SAM_MODEL_TYPE = ChoiceSetting("sam/model_type", "auto", MODEL_TYPES)
+SAM_MODEL_TYPE = ChoiceSetting("sam/model_type", "auto", lambda: _sam_model_types())
 
 
 class Preferences:
@@ -185,3 +188,15 @@ class Preferences:
             self._settings.setValue(setting.key, value)
         self._settings.sync()  # written now: a crash later in the session does not lose the choice
         return self._settings.status() == QSettings.Status.NoError
+
+
+def _device_choices() -> tuple[str, ...]:
+    from segmodels.models.catalog import DEVICE_CHOICES
+
+    return DEVICE_CHOICES
+
+
+def _sam_model_types() -> tuple[str, ...]:
+    from segmodels.prompts.base import MODEL_TYPES
+
+    return MODEL_TYPES

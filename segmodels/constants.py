@@ -18,3 +18,7 @@ IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 #: label values outside the class table, and the tint of unlabelled pixels.
 INVALID_RGB: tuple[int, int, int] = (255, 0, 255)
 UNLABELLED_RGB: tuple[int, int, int] = (255, 255, 255)
+
+#: A class edit in progress (segmodels/labels/class_journal.py), in the project's root; Project.open
+#: settles it, and loads the journal's module only when this file is there.
+CLASS_EDIT_JOURNAL = ".segstudio-class-edit.json"

@@ -23,7 +23,6 @@ from app.document.label_document import LabelDocument, Stroke, ViewMode
 from app.document.proposal import accept_into, accept_region
 from segmodels.constants import IGNORE_INDEX
 from segmodels.labels.edits import flood_fill_mask
-from segmodels.labels.sweep import dab_pieces
 
 MIN_BRUSH_SIZE = 1
 MAX_BRUSH_SIZE = 4096  # a 16384-px scan needs brushes of thousands of pixels
@@ -242,6 +241,8 @@ class ToolController(QObject):
         start = self._last if self._last is not None else (y, x)
         # The disk at `start` is painted when the last dab had this size ([ or ] may change it mid-drag).
         painted = self._last is not None and self._last_size == self._brush_size
+        from segmodels.labels.sweep import dab_pieces  # loads with the first dab, not at start-up
+
         value, shape = self._value(), self.document.label_map.shape
         for y0, x0, mask in dab_pieces(start, (y, x), self._brush_size, shape, skip_start_disk=painted):
             self._stroke.paint(y0, x0, mask, value)

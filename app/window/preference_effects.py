@@ -34,7 +34,10 @@ def apply_preferences(window: Any, values: Mapping[Setting, Any] | None = None) 
     every stored preference, to `window`; says which keys changed through `preferences_changed`."""
     if values is None:
         preferences = Preferences()
-        values = {setting: preferences.read(setting) for setting in APPLIED}
+        # the device goes to the model docks: before they exist (start-up) it is not read, which keeps
+        # the architecture catalog (its list of devices) out of the first frame
+        applied = [s for s in APPLIED if s is not DEFAULT_DEVICE or getattr(window, "model_docks", None)]
+        values = {setting: preferences.read(setting) for setting in applied}
     if UNDO_LIMIT_MIB in values:
         window.document.set_undo_limit(values[UNDO_LIMIT_MIB] * MIB)
     if AUTOSAVE_SECONDS in values:

@@ -18,7 +18,6 @@ from PySide6.QtCore import QSettings, QTimer
 from app.canvas.tools import DEFAULT_BRUSH_SIZE, MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, Tool
 from app.document.view_state import DEFAULT_OPACITY
 from app.preferences import APPLICATION, ORGANIZATION, ChoiceSetting, IntSetting, Preferences, TextSetting
-from segmodels.inference.uncertainty import RankingMode
 
 LAST_PROJECT = TextSetting("session/last_project")
 LAST_IMAGE = TextSetting("session/last_image")
@@ -26,7 +25,14 @@ BRUSH_SIZE = IntSetting("tools/brush_size", DEFAULT_BRUSH_SIZE, MIN_BRUSH_SIZE, 
 OPACITY_PERCENT = IntSetting("view/opacity_percent", round(DEFAULT_OPACITY * 100), 0, 100)
 TOOL = ChoiceSetting("tools/tool", Tool.BRUSH.value, tuple(tool.value for tool in Tool))
 PLACE_DELAY_MS = 2000
-RANKING_MODE = ChoiceSetting("model/ranking_mode", RankingMode.UNSURE.value, tuple(mode.value for mode in RankingMode))
+# read only with the model dock, after the first frame: the ranking module loads then
+RANKING_MODE = ChoiceSetting("model/ranking_mode", "unsure", lambda: tuple(mode.value for mode in _ranking_modes()))
+
+
+def _ranking_modes():
+    from segmodels.inference.uncertainty import RankingMode
+
+    return RankingMode
 
 
 def _preferences() -> Preferences:
@@ -52,14 +58,14 @@ def restore_controls(window: Any) -> None:
     model_docks = getattr(window, "model_docks", None)
     if model_docks is not None:
         combo = model_docks.model.rank_combo
-        combo.setCurrentIndex(max(0, combo.findData(RankingMode(preferences.read(RANKING_MODE)))))
+        combo.setCurrentIndex(max(0, combo.findData(_ranking_modes()(preferences.read(RANKING_MODE)))))
 
 
 def save_controls(window: Any) -> None:
     values = {BRUSH_SIZE: window.tools.brush_size, OPACITY_PERCENT: round(window.document.view.opacity * 100),
               TOOL: window.tools.tool.value}
     model_docks = getattr(window, "model_docks", None)
-    if model_docks is not None and isinstance(model_docks.model.rank_combo.currentData(), RankingMode):
+    if model_docks is not None and isinstance(model_docks.model.rank_combo.currentData(), _ranking_modes()):
         values[RANKING_MODE] = model_docks.model.rank_combo.currentData().value
     _preferences().store_all(values)
 

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from segmodels.atomic import atomic_write_text, read_regular_bytes
+from segmodels.constants import CLASS_EDIT_JOURNAL
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
 
-JOURNAL_NAME = ".segstudio-class-edit.json"
+JOURNAL_NAME = CLASS_EDIT_JOURNAL
 STAGED_PREFIX = ".sgs-classes."
 JOURNAL_VERSION = 1
 STAGING, COMMITTING = "staging", "committing"

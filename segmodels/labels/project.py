@@ -24,13 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from segmodels.atomic import atomic_write_text, read_regular_bytes
-from segmodels.constants import IGNORE_INDEX, IMAGE_SUFFIXES
+from segmodels.constants import CLASS_EDIT_JOURNAL, IGNORE_INDEX, IMAGE_SUFFIXES
 from segmodels.errors import ChangedOnDisk, SegError, describe
 from segmodels.formats.encodings import LabelEncoding, detect_encoding, read_label_file, write_label_file
 from segmodels.formats.foreign import folder_note
 from segmodels.formats.labelfiles import first_label_file, infer_encoding, label_file, label_files_by_stem
 from segmodels.formats.layouts import FOLDER, PROJECT, Layout
-from segmodels.labels.class_journal import settle as settle_class_edit
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
 from segmodels.labels.labelled_files import has_labelled_file
@@ -106,7 +105,7 @@ class Project:
         for folder in (project.labels_dir, project.predictions_dir, project.models_dir, root / RECOVERY_DIR):
             refuse_symlinked_folder(folder)
         project.refuse_stem_clashes()
-        project, settled = settle_class_edit(project)  # never labels and a class table that disagree
+        project, settled = _settle_class_edit(project)  # never labels and a class table that disagree
         if not project.origin:
             project = replace(project, origin=_origin(project, config_path))
         notes = [settled] if settled else []
@@ -342,6 +341,16 @@ class Project:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_label_png(path, label_map, self.classes)
         return path
+
+
+def _settle_class_edit(project: Project) -> tuple[Project, str | None]:
+    """An interrupted class edit finished or undone (segmodels/labels/class_journal.py); its module loads
+    only when a journal is there (every open, the window's start-up among them, checks)."""
+    if not (project.root / CLASS_EDIT_JOURNAL).exists():
+        return project, None
+    from segmodels.labels.class_journal import settle
+
+    return settle(project)
 
 
 def _detect_dataset(root: Path):

@@ -168,3 +168,12 @@ def test_docks_taller_than_the_screen_scroll_and_the_window_fits(qtbot, project,
     assert image_list.isAncestorOf(image_list.list_widget) and image_list.isAncestorOf(image_list.review_progress)
     assert available.contains(window.geometry())
     close(window)
+
+
+def test_lazily_listed_choices_hold_their_defaults():
+    """The device, SAM model type and ranking mode lists load on first read (not at start-up)."""
+    from app.preferences import DEFAULT_DEVICE, SAM_MODEL_TYPE
+    from app.window.session import RANKING_MODE
+
+    for setting in (DEFAULT_DEVICE, SAM_MODEL_TYPE, RANKING_MODE):
+        assert setting.default in setting.choices and len(setting.choices) > 1
