@@ -105,9 +105,27 @@ def runs_to_mask(runs: RowRuns) -> tuple[int, int, np.ndarray]:
     filled = runs.starts < runs.ends
     x0 = int(runs.starts[filled].min())
     x1 = int(runs.ends[filled].max())
-    columns = np.arange(x0, x1)
-    mask = (columns >= runs.starts[:, None]) & (columns < runs.ends[:, None])
-    return runs.y0, x0, mask
+    return runs.y0, x0, run_mask(runs.starts, runs.ends, x0, x1 - x0)
+
+
+def run_mask(starts: np.ndarray, ends: np.ndarray, x0: int, width: int) -> np.ndarray:
+    """The len(starts) x `width` mask of columns x0 + j with starts[i] <= x0 + j < ends[i] on row i.
+
+    Each row is a slice of a ramp (`width` True then `width` False, or the inverse) seen through a
+    2-D strided view whose row k starts k pixels further on: one row gather per side and an AND,
+    about a third of the time of comparing every column with both ends (the mask of a big brush's
+    crescent is most of a dab's work)."""
+    starts = np.clip(starts - x0, 0, width)
+    ends = np.clip(ends - x0, 0, width)
+    before = np.zeros(2 * width, dtype=bool)
+    before[:width] = True
+    after = ~before
+    # Row k of each view is ramp[k:k + width]: columns j < width - k (before), j >= width - k (after).
+    below = np.lib.stride_tricks.as_strided(before, shape=(width + 1, width), strides=(1, 1), writeable=False)
+    from_ = np.lib.stride_tricks.as_strided(after, shape=(width + 1, width), strides=(1, 1), writeable=False)
+    mask = below[width - ends]
+    mask &= from_[width - starts]
+    return mask
 
 
 def _bands(y0: int, starts: np.ndarray, ends: np.ndarray,
@@ -117,9 +135,7 @@ def _bands(y0: int, starts: np.ndarray, ends: np.ndarray,
     starts, ends = np.maximum(starts, 0), np.minimum(ends, width)
     first, last = max(0, -y0), min(starts.size, height - y0)
     for top, bottom, x0, x1 in _split(starts, ends, first, last):
-        columns = np.arange(x0, x1)
-        mask = (columns >= starts[top:bottom, None]) & (columns < ends[top:bottom, None])
-        yield y0 + top, x0, mask
+        yield y0 + top, x0, run_mask(starts[top:bottom], ends[top:bottom], x0, x1 - x0)
 
 
 def _split(starts: np.ndarray, ends: np.ndarray, top: int, bottom: int) -> Iterator[tuple[int, int, int, int]]:
