@@ -40,8 +40,9 @@ from segmodels.labels.pyramid import class_half_size, class_level_shapes, half_s
 
 #: Screen pixels per level pixel under which the image is drawn with bilinear filtering.
 SMOOTH_BELOW = 0.7
-#: A repainted region of more rectangles than this is drawn as its bounding rectangle (each costs a call).
-MAX_EXPOSED_RECTS = 24
+#: A repainted region of more rectangles than this is drawn as its bounding rectangle (each costs a call);
+#: a big brush's crescent pieces and its outline arcs repaint in one frame, up to ~40 rectangles.
+MAX_EXPOSED_RECTS = 64
 #: ... and so is one whose rectangles spare fewer pixels than this many per rectangle: drawing one more
 #: rectangle (a copy, a conversion, a clip and a draw call) costs about what drawing that many pixels does.
 PIXELS_PER_CALL = 16384

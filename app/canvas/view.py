@@ -196,11 +196,13 @@ class Canvas(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
             return
         y, x = self.image_point(pos)
+        # The outline first: moving it queues the scene's dirty-item pass, and the dab's repaint request
+        # posted after it then paints both in one frame (in the other order, a big brush cost two frames).
+        self._update_outline((y, x))
         if self.tools.is_painting:
             self.tools.move(y, x)
         else:
             self.tools.hover(y, x)
-        self._update_outline((y, x))
         inside = self.document.label_map is not None and 0 <= y < self.document.label_map.shape[0] \
             and 0 <= x < self.document.label_map.shape[1]
         self.cursor_moved.emit(x if inside else -1, y if inside else -1)

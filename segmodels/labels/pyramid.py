@@ -37,13 +37,20 @@ def half_size(rgb: np.ndarray) -> np.ndarray:
 def class_half_size(classes: np.ndarray) -> np.ndarray:
     """One class-map pyramid step, (h, w) -> (ceil(h/2), ceil(w/2)): each 2 x 2 block becomes its
     highest class, unlabelled (255) losing to every class. Adding 1 (uint8 wraps 255 to 0) makes
-    that order a plain maximum; subtracting 1 afterwards restores the values."""
-    shifted = classes + np.uint8(1)
-    out = shifted[0::2, 0::2].copy()
-    for dy, dx in ((0, 1), (1, 0), (1, 1)):
-        part = shifted[dy::2, dx::2]
-        view = out[:part.shape[0], :part.shape[1]]
-        np.maximum(view, part, out=view)
+    that order a plain maximum; subtracting 1 afterwards restores the values.
+
+    Rows are paired first, whole rows at a time (contiguous, vectorised), then columns on the half-height
+    result: about twice as fast as taking the four strided quarters, and a brush stroke seen zoomed
+    out refreshes its changed boxes of every built level this way on each repaint."""
+    h, w = classes.shape[:2]
+    if h % 2 or w % 2:
+        # An odd side is padded with 0, unlabelled after the shift: the lowest, so it changes no block.
+        shifted = np.zeros((h + h % 2, w + w % 2), dtype=np.uint8)
+        np.add(classes, np.uint8(1), out=shifted[:h, :w])
+    else:
+        shifted = classes + np.uint8(1)
+    rows = np.maximum(shifted[0::2], shifted[1::2])
+    out = np.maximum(rows[:, 0::2], rows[:, 1::2])
     out -= np.uint8(1)
     return out
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.labels.pyramid import (
@@ -51,3 +53,16 @@ def test_class_half_size_keeps_the_highest_class_and_unlabelled_loses():
 def test_class_pyramid_matches_class_level_shapes(shape):
     classes = np.random.default_rng(1).integers(0, 4, shape, dtype=np.uint8)
     assert [level.shape for level in class_pyramid(classes)] == class_level_shapes(shape)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(0, 2 ** 32 - 1))
+def test_class_half_size_is_each_blocks_highest_class_on_any_shape_and_view(height, width, seed):
+    values = np.random.default_rng(seed).choice(np.array([0, 1, 7, 254, 255], np.uint8), size=(height + 2, width + 3))
+    classes = values[1:height + 1, 2:width + 2]  # a view into a larger array, as a level refresh passes
+    order = np.where(classes == 255, -1, classes.astype(np.int64))  # unlabelled loses to every class
+    expected = np.empty((-(-height // 2), -(-width // 2)), np.int64)
+    for y in range(expected.shape[0]):
+        for x in range(expected.shape[1]):
+            expected[y, x] = order[2 * y:2 * y + 2, 2 * x:2 * x + 2].max()
+    np.testing.assert_array_equal(class_half_size(classes), np.where(expected == -1, 255, expected).astype(np.uint8))

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmodels.labels.edits import disk_mask, stroke_segment
-from segmodels.labels.sweep import dab_pieces, disk_runs, runs_to_mask, segment_runs
+from segmodels.labels.sweep import dab_pieces, disk_runs, run_mask, runs_to_mask, segment_runs
 
 SHAPE = (50, 45)
 
@@ -76,3 +76,19 @@ def test_a_big_brush_moved_a_little_writes_a_thin_crescent():
     boxes = sum(mask.size for _, _, mask in pieces)
     assert written < 2000 * 12  # about 2000 rows x 9 columns, not the 3.1 million pixels of the disk
     assert boxes < 2000 * 2000 // 6 and len(pieces) <= 32  # the pieces' boxes: a fraction of the disk's box
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-20, 60), st.integers(-20, 60)), min_size=1, max_size=30),
+       st.integers(-5, 30), st.integers(1, 40))
+def test_run_mask_is_every_column_between_the_run_ends(runs, x0, width):
+    # Runs may start left of the box, end right of it, or be empty (start >= end).
+    starts = np.array([start for start, _ in runs], dtype=np.int64)
+    ends = np.array([end for _, end in runs], dtype=np.int64)
+    columns = np.arange(x0, x0 + width)
+    expected = (columns >= starts[:, None]) & (columns < ends[:, None])
+    mask = run_mask(starts, ends, x0, width)
+    assert mask.shape == expected.shape and mask.dtype == bool
+    np.testing.assert_array_equal(mask, expected)
+    mask[:] = True  # a plain array of its own, not a view into the ramps
+    np.testing.assert_array_equal(run_mask(starts, ends, x0, width), expected)
