@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError
-from segmodels.labels.png_peek import has_labelled_pixel_png
+from segmodels.labels.classes import ClassTable
+from segmodels.labels.png_peek import first_row_colors, has_labelled_pixel_png
 from segmodels.labels.review import has_labelled_pixel
 
 Stamp = tuple[int, int, int]
@@ -29,10 +31,13 @@ _known: dict[str, tuple[Stamp, bool]] = {}
 _lock = threading.Lock()  # listings run on the GUI thread and in workers
 
 
-def has_labelled_file(label_file: Path, read: Callable[[Path], np.ndarray], *, raw_indices: bool = False) -> bool:
+def has_labelled_file(label_file: Path, read: Callable[[Path], np.ndarray], *, raw_indices: bool = False,
+                      class_colors: np.ndarray | None = None) -> bool:
     """Whether `label_file` (decoded with `read`) has a pixel that is not 255; False when it is gone.
     `raw_indices`: a palette or grey PNG's pixel values are the class indices (not labelIds or a binary
-    mask), so its rows are compared as bytes instead of decoded into an array (png_peek)."""
+    mask), so its rows are compared as bytes instead of decoded into an array (png_peek).
+    `class_colors`: a colour label's colour codes that are classes (`colorlabels.color_codes` order): a
+    first row holding one answers without decoding the file (which listing a CVAT import did twice)."""
     try:
         info = os.stat(label_file)
     except FileNotFoundError:
@@ -47,9 +52,20 @@ def has_labelled_file(label_file: Path, read: Callable[[Path], np.ndarray], *, r
         return known[1]
     try:
         peeked = has_labelled_pixel_png(label_file) if raw_indices else None
+        if class_colors is not None:
+            row = first_row_colors(label_file)
+            peeked = True if row is not None and np.isin(row, class_colors).any() else None
         labelled = peeked if peeked is not None else has_labelled_pixel(read(label_file))
     except (SegError, OSError, ValueError):
         labelled = True
     with _lock:
         _known[key] = (stamp, labelled)
     return labelled
+
+
+def class_color_codes(classes: ClassTable) -> np.ndarray:
+    """The colour codes a colour label of `classes` stores for its classes (never for unlabelled)."""
+    from segmodels.labels.colorlabels import _as_codes, label_file_lookup  # colour labels only
+
+    lookup = label_file_lookup(classes)
+    return _as_codes(lookup.packed[lookup.indices != IGNORE_INDEX])

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _GREY, _PALETTE = 0, 3
 _INFLATE_ROWS = 8  # rows inflated at a time: a labelled first row answers at once; memory stays bounded
@@ -87,3 +89,51 @@ def _rows(handle: BinaryIO, stride: int) -> Iterator[bytes]:
             for start in range(0, whole, stride):
                 yield pending[start:start + stride]
             pending = pending[whole:]
+
+
+_RGB, _RGBA = 2, 6
+
+
+def first_row_colors(path: Path) -> np.ndarray | None:
+    """The first row of a non-interlaced 8-bit RGB or RGBA PNG as colour codes (r | g << 8 | b << 16, as
+    `colorlabels.color_codes`; alpha dropped), inflating only that row; None for any other PNG or a
+    damaged one. A colour label whose first row holds a class colour is labelled without decoding the
+    rest (real labels almost always answer there); otherwise the caller decodes the file."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(8) != SIGNATURE:
+                return None
+            length, kind = struct.unpack(">I4s", handle.read(8))
+            if kind != b"IHDR" or length != 13:
+                return None
+            width, _height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", handle.read(13))
+            if depth != 8 or colour not in (_RGB, _RGBA) or interlace or width == 0:
+                return None
+            handle.read(4)  # CRC
+            channels = 3 if colour == _RGB else 4
+            row = next(_rows(handle, width * channels + 1), None)
+    except (OSError, ValueError, struct.error, zlib.error):
+        return None
+    if row is None:
+        return None
+    pixels = _unfilter_first_row(row[0], np.frombuffer(row, dtype=np.uint8, offset=1).reshape(width, channels))
+    if pixels is None:
+        return None
+    wide = pixels[:, :3].astype(np.uint32)
+    return wide[:, 0] | wide[:, 1] << 8 | wide[:, 2] << 16
+
+
+def _unfilter_first_row(kind: int, raw: np.ndarray) -> np.ndarray | None:
+    """PNG's row filters undone for the first row, whose row above is all zeros: None and Up store the
+    bytes, Sub and Paeth (whose predictor is then the left pixel) add the pixel to the left, Average adds
+    half of it (docs/models-and-labels.md#blank-label-files)."""
+    if kind in (0, 2):
+        return raw
+    if kind in (1, 4):
+        return (np.cumsum(raw, axis=0, dtype=np.uint32) % 256).astype(np.uint8)
+    if kind == 3:
+        out = raw.astype(np.int32)
+        for x in range(1, len(out)):
+            out[x] = (out[x] + out[x - 1] // 2) % 256
+        return out.astype(np.uint8)
+    return None

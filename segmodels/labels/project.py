@@ -32,7 +32,7 @@ from segmodels.formats.labelfiles import first_label_file, infer_encoding, label
 from segmodels.formats.layouts import FOLDER, PROJECT, Layout
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import read_label_png, write_label_png
-from segmodels.labels.labelled_files import has_labelled_file
+from segmodels.labels.labelled_files import class_color_codes, has_labelled_file
 from segmodels.labels.project_file import folder_entry, layout_entries, refuse_symlinked_folder
 from segmodels.labels.stems import clash_error, find_stem_clashes, folds_case, stem_clash
 from segmodels.stamps import FileStamp, changed_since
@@ -290,7 +290,9 @@ class Project:
         """Whether `image`'s label file (`label_file` when the caller listed it) exists and has a
         labelled pixel (docs/models-and-labels.md#reviewed-labels)."""
         raw = self.label_encoding in (LabelEncoding.PALETTE, LabelEncoding.GREY)
-        return has_labelled_file(label_file or self.label_path(image), self.read_label_file, raw_indices=raw)
+        colors = class_color_codes(self.classes) if self.label_encoding is LabelEncoding.COLOR else None
+        return has_labelled_file(label_file or self.label_path(image), self.read_label_file, raw_indices=raw,
+                                 class_colors=colors)
 
     def blank_labels(self) -> list[Path]:
         """Label files on disk without a labelled pixel (every pixel 255): their images are not reviewed."""
