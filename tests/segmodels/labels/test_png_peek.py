@@ -12,20 +12,7 @@ from PIL import Image
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.labelio import write_label_png
 from segmodels.labels.png_peek import has_labelled_pixel_png
-
-
-def _predictor(kind: int, left: int, up: int, up_left: int) -> int:
-    if kind == 0:
-        return 0
-    if kind == 1:
-        return left
-    if kind == 2:
-        return up
-    if kind == 3:
-        return (left + up) // 2
-    guess = left + up - up_left
-    distances = abs(guess - left), abs(guess - up), abs(guess - up_left)
-    return left if distances[0] <= min(distances[1:]) else up if distances[1] <= distances[2] else up_left
+from support.png_filters import predictor
 
 
 def write_grey_png(path: Path, pixels: np.ndarray, filters: list[int], *, idat_parts: int = 2) -> None:
@@ -38,7 +25,7 @@ def write_grey_png(path: Path, pixels: np.ndarray, filters: list[int], *, idat_p
         raw.append(filters[y])
         for x in range(width):
             left, up_left = (row[x - 1], prior[x - 1]) if x else (0, 0)
-            raw.append((row[x] - _predictor(filters[y], left, prior[x], up_left)) % 256)
+            raw.append((row[x] - predictor(filters[y], left, prior[x], up_left)) % 256)
         prior = row
 
     def chunk(kind: bytes, data: bytes) -> bytes:

@@ -12,20 +12,7 @@ from PIL import Image
 
 from segmodels.labels.colorlabels import color_codes
 from segmodels.labels.png_peek import first_row_colors
-
-
-def _predict(kind: int, left: int, up: int, up_left: int) -> int:
-    if kind == 0:
-        return 0
-    if kind == 1:
-        return left
-    if kind == 2:
-        return up
-    if kind == 3:
-        return (left + up) // 2
-    guess = left + up - up_left
-    a, b, c = abs(guess - left), abs(guess - up), abs(guess - up_left)
-    return left if a <= b and a <= c else up if b <= c else up_left
+from support.png_filters import predictor
 
 
 def write_color_png(path: Path, pixels: np.ndarray, kind: int) -> None:
@@ -38,7 +25,7 @@ def write_color_png(path: Path, pixels: np.ndarray, kind: int) -> None:
         raw.append(kind)
         for x in range(len(row)):
             left, up_left = (row[x - channels], prior[x - channels]) if x >= channels else (0, 0)
-            raw.append((row[x] - _predict(kind, left, prior[x], up_left)) % 256)
+            raw.append((row[x] - predictor(kind, left, prior[x], up_left)) % 256)
         prior = row
 
     def chunk(name: bytes, data: bytes) -> bytes:
