@@ -89,3 +89,14 @@ def choose(spec: SamSpec, wanted: str, path: Path) -> SamSpec:
         return spec
     raise SegError(f"{KIND} {describe(path)} holds a {spec.model_type} model, not {wanted}; choose 'auto' or "
                    f"'{spec.model_type}' as the SAM model type in Edit > Preferences.", path=path)
+
+
+def load_weights(model: Any, state: dict[str, Any], spec: SamSpec, path: Path, device: Any) -> Any:
+    """`state` into `model` exactly (strict: a file that fits only in part is another model), on
+    `device`, in eval mode; both backends load through here."""
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError:
+        raise SegError(f"{KIND} {describe(path)} does not fit the {spec.model_type} model it seems to hold "
+                       "(missing, extra or misshapen weights).", path=path) from None
+    return model.to(device).eval()

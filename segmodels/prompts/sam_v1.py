@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError
 from segmodels.prompts.base import as_arrays, best_mask
-from segmodels.prompts.checkpoints import KIND, SamSpec
+from segmodels.prompts.checkpoints import SamSpec, load_weights
 
 
 def _import() -> Any:
@@ -73,11 +73,5 @@ class SamV1Backend:
 
 
 def load(spec: SamSpec, state: dict[str, Any], path: Path, device: torch.device) -> SamV1Backend:
-    model = build_model(spec)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError:
-        raise SegError(f"{KIND} {describe(path)} does not fit the {spec.model_type} model it seems to hold "
-                       "(missing, extra or misshapen weights).", path=path) from None
-    model.to(device).eval()
+    model = load_weights(build_model(spec), state, spec, path, device)
     return SamV1Backend(model, f"SAM {spec.model_type}")

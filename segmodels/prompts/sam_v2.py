@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from segmodels.errors import SegError, describe
+from segmodels.errors import SegError
 from segmodels.prompts.base import as_arrays, best_mask
-from segmodels.prompts.checkpoints import KIND, SamSpec
+from segmodels.prompts.checkpoints import SamSpec, load_weights
 
 
 def available() -> bool:
@@ -73,11 +73,5 @@ class SamV2Backend:
 
 
 def load(spec: SamSpec, state: dict[str, Any], path: Path, device: torch.device) -> SamV2Backend:
-    model = build_model(spec, device)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError:
-        raise SegError(f"{KIND} {describe(path)} does not fit the {spec.model_type} model it seems to hold "
-                       "(missing, extra or misshapen weights).", path=path) from None
-    model.to(device).eval()
+    model = load_weights(build_model(spec, device), state, spec, path, device)
     return SamV2Backend(model, f"SAM 2 {spec.model_type.split('_hiera_')[-1]}")
