@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
+from app.canvas.prompt_editing import PromptEditing
 from app.document.label_document import LabelDocument
-from app.document.proposal import edit_shown
 from segmodels.labels.grabcut import Box, Point, Prompt, grabcut_mask, normalised_box
 
 MaskResult = tuple[int, int, np.ndarray]
@@ -31,7 +31,7 @@ def grabcut_backend(image: np.ndarray, prompt: Prompt) -> MaskResult | None:
     return grabcut_mask(image, prompt)
 
 
-class PromptTool(QObject):
+class PromptTool(PromptEditing, QObject):
     changed = Signal()            # box, clicks or preview changed: the overlay redraws
     busy_changed = Signal(bool)   # a mask is being computed
 
@@ -102,26 +102,10 @@ class PromptTool(QObject):
         self._box = box
         self._ask()
 
-    def double_click(self, y: int, x: int) -> None:
-        """Commit. The double click's first press added a click there: it was not meant as one."""
-        if self._clicks and self._clicks[-1][0] == (y, x):
-            self._clicks.pop()
-            self._ask()
-        self.commit()
-
-    def key(self, key: int) -> bool:
-        """Enter/Return commits, Esc cancels, Backspace takes back the last click."""
-        if not self.is_open:
+    def _take_back(self) -> bool:
+        if not self._clicks:
             return False
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.commit()
-        elif key == Qt.Key.Key_Escape:
-            self.cancel()
-        elif key == Qt.Key.Key_Backspace and self._clicks:
-            self._clicks.pop()
-            self._ask()
-        else:
-            return False
+        self._clicks.pop()
         return True
 
     # -- outcomes ----------------------------------------------------------------------------------
@@ -132,11 +116,7 @@ class PromptTool(QObject):
             return False
         preview = self.preview
         self._reset()
-        if preview is None or self.document.label_map is None or self.document.is_loading:
-            return False
-        y0, x0, mask = preview
-        with edit_shown(self.document, self.name) as stroke:
-            return stroke.paint(y0, x0, mask, self.document.view.active_class) is not None
+        return self._paint(preview, self.name)
 
     def cancel(self) -> None:
         if self.is_open or self.preview is not None or self._computing:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
+from app.canvas.prompt_editing import PromptEditing
 from app.document.label_document import LabelDocument
-from app.document.proposal import edit_shown
 from segmodels.labels.grabcut import Box, Point, normalised_box
 from segmodels.prompts.base import NO_WEIGHTS
 
@@ -93,7 +93,7 @@ def mask_box(mask: np.ndarray) -> tuple[int, int, np.ndarray] | None:
     return int(y0), int(x0), np.ascontiguousarray(mask[y0:y1, x0:x1])
 
 
-class SamTool(QObject):
+class SamTool(PromptEditing, QObject):
     changed = Signal()            # box, clicks or preview changed: the overlay redraws
     busy_changed = Signal(bool)   # the image encoder runs (the slow part): busy cursor
 
@@ -182,26 +182,12 @@ class SamTool(QObject):
             self._hover = point
             self._ask()
 
-    def double_click(self, y: int, x: int) -> None:
-        """Commit. The double click's first press added a click there: it was not meant as one."""
-        if self._clicks and self._clicks[-1][0] == (y, x):
+    def _take_back(self) -> bool:
+        """The last click, then the box."""
+        if self._clicks:
             self._clicks.pop()
-            self._ask()
-        self.commit()
-
-    def key(self, key: int) -> bool:
-        if not self.is_open:
-            return False
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.commit()
-        elif key == Qt.Key.Key_Escape:
-            self.cancel()
-        elif key == Qt.Key.Key_Backspace and (self._clicks or self._box is not None):
-            if self._clicks:
-                self._clicks.pop()
-            else:
-                self._box = None
-            self._ask()
+        elif self._box is not None:
+            self._box = None
         else:
             return False
         return True
@@ -214,11 +200,7 @@ class SamTool(QObject):
             return False
         preview = self.preview
         self._reset()
-        if preview is None or self.document.label_map is None or self.document.is_loading:
-            return False
-        y0, x0, mask = preview
-        with edit_shown(self.document, NAME) as stroke:
-            return stroke.paint(y0, x0, mask, self.document.view.active_class) is not None
+        return self._paint(preview, NAME)
 
     def cancel(self) -> None:
         self._hover = None
