@@ -38,10 +38,11 @@ MODEL_KWARGS = training_defaults("m2nist_fcn")["model_kwargs"]
 from segmodels.training.dataset import LabelledImages  # noqa: E402
 
 
-def segstudio_round(project: Path, args: argparse.Namespace) -> float:
+def segstudio_round(project: Path, args: argparse.Namespace, round_number: int) -> float:
     """Images/s over fit()'s training steps (first step of the run left out as warm-up)."""
+    out = project / f"bench-{round_number}.pt"  # a training run never replaces a checkpoint
     config = TrainConfig(project=str(project), arch="m2nist_fcn", epochs=args.epochs, batch_size=args.batch_size,
-                         lr=3e-3, device=args.device, amp=args.amp, val_fraction=0.05, out=str(project / "bench.pt"),
+                         lr=3e-3, device=args.device, amp=args.amp, val_fraction=0.05, out=str(out),
                          augment=False, dice_weight=0.0, model_kwargs=MODEL_KWARGS)  # the bare loop's work: CE only
     images, seconds, last = 0, 0.0, None
     for report in fit(config):
@@ -108,7 +109,7 @@ def main() -> None:
         labels = torch.stack([pairs.raw(i)[1] for i in range(len(pairs))])
         ours, bare = [], []
         for round_number in range(1, args.rounds + 1):
-            ours.append(segstudio_round(project_dir, args))
+            ours.append(segstudio_round(project_dir, args, round_number))
             bare.append(bare_round((images, labels), args))
             print(f"round {round_number}: segstudio {ours[-1]:.1f} img/s, bare PyTorch {bare[-1]:.1f} img/s",
                   flush=True)

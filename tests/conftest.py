@@ -81,8 +81,11 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SEGSTUDIO_HOME", str(home / "segstudio"))
     # QSettings reads XDG_CONFIG_HOME once per process and keeps that folder, so the variable alone
     # would send every later test to the first test's settings: point it at this test's folder.
-    from PySide6.QtCore import QSettings
-
+    # Without Qt (a GPU machine running only tests/segmodels) there are no QSettings to isolate.
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:
+        return
     for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(settings_format, QSettings.Scope.UserScope, str(home / "config"))
         QSettings.setPath(settings_format, QSettings.Scope.SystemScope, str(home / "system-config"))
