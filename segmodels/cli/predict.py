@@ -34,8 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--device", default=DEVICE_CHOICES[0], metavar="|".join(DEVICE_CHOICES),
                         help="compute device, or cuda:N (default auto: CUDA, then Apple MPS, then CPU)")
     parser.add_argument("--batch-size", type=int, default=4, metavar="N", help="images per forward pass (default 4)")
-    parser.add_argument("--num-workers", type=int, default=2, metavar="N",
-                        help="image decoding processes at most (default 2; 0 = decode in the main process). "
+    parser.add_argument("--num-workers", type=int, default=None, metavar="N",
+                        help="image decoding processes at most (default 2 on a CPU, up to 8 on a GPU, where "
+                             "decoding limits the speed; 0 = decode in the main process). "
                              "On a CPU whose cores the model already uses, fewer are started: a decode "
                              "process there only slows the forward pass")
     parser.add_argument("--save-confidence", action="store_true",

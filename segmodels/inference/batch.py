@@ -2,7 +2,8 @@
 
 Decoding (and, on the CPU, normalising) happens in DataLoader worker processes, off the main
 thread; the forward pass runs in the caller's thread; the label/confidence PNGs are encoded and
-written by a small thread pool (zlib releases the GIL), so the three stages overlap. On a CPU
+written by a small thread pool (zlib releases the GIL), so the three stages overlap. On a GPU the
+forward pass of one batch is queued, not awaited, while the next batch is fetched (`_Launched`). On a CPU
 whose cores torch's threads already use, nothing overlaps: decoding and writing run inline
 (`useful_workers`, `_writer`), because any concurrent work there preempts the forward pass's
 threads and costs it more than the work itself. A file that cannot be read or written gives a
@@ -133,6 +134,15 @@ def _write_outputs(label_map: np.ndarray, confidence: np.ndarray | None, label_p
     return label_path, confidence_path
 
 
+def default_workers(device: torch.device) -> int:
+    """Decode processes to ask for when the caller names none. On a GPU, decoding is what limits the
+    pipeline (a 512x512 PNG took ~17 ms on a core of an H200 machine, the forward ~1.3 ms), so up to 8,
+    leaving two cores for the main and writer threads; on a CPU 2 (useful_workers trims them further)."""
+    if device.type == "cpu":
+        return 2
+    return max(2, min(8, (os.cpu_count() or 1) - 2))
+
+
 def useful_workers(requested: int, files: int, batch_size: int, device: torch.device) -> int:
     """Decode workers worth starting, at most `requested`.
 
@@ -178,11 +188,13 @@ def _writer(device: torch.device) -> Executor:
     return ThreadPoolExecutor(max_workers=2 if (os.cpu_count() or 1) > 2 else 1, thread_name_prefix="segstudio-write")
 
 
-def _loader(dataset: ImageFiles, batch_size: int, workers: int, pin: bool) -> torch.utils.data.DataLoader:
+def _loader(dataset: ImageFiles, batch_size: int, workers: int) -> torch.utils.data.DataLoader:
     # Forking the GUI process (Qt's threads) can deadlock: spawn there; the CLI forks (fast start).
+    # No pin_memory: a batch is stacked into one pinned buffer anyway (_launch), so pinning each image
+    # first would copy every pixel twice.
     context = "spawn" if workers and "PySide6.QtCore" in sys.modules else None
     return torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers, collate_fn=_as_list,
-                                       pin_memory=pin, multiprocessing_context=context,
+                                       multiprocessing_context=context,
                                        persistent_workers=False)
 
 
@@ -210,9 +222,32 @@ class _Run:
                           self.conversions.pop(index, ()))
 
 
-def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
-    """(index, label_map, confidence or None) per decoded item; same-sized small images share a
-    forward pass. Confidence is only computed when it is saved (its exp pass is ~4% of a CPU run)."""
+class _Launched:
+    """One batch's predictions, possibly still being computed: on CUDA the forward pass and the copy of
+    the labels back to (pinned) host memory are queued, not awaited, so the next batch is decoded and
+    sent while the GPU works (docs/training.md#batch-prediction-on-a-gpu). `results()` waits for them."""
+
+    def __init__(self) -> None:
+        self.ready: list[tuple[int, np.ndarray, np.ndarray | None]] = []  # tiled images, done at once
+        self.groups: list[tuple[list[int], torch.Tensor, torch.Tensor | None]] = []
+        self.done: torch.cuda.Event | None = None
+
+    def results(self) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+        if self.done is not None:
+            self.done.synchronize()
+        yield from self.ready
+        for indices, labels, confidence in self.groups:
+            labels_np = labels.numpy()
+            confidence_np = None if confidence is None else confidence.numpy()
+            for position, index in enumerate(indices):
+                yield index, labels_np[position], None if confidence_np is None else confidence_np[position]
+
+
+def _launch(run: _Run, items: list[dict[str, Any]]) -> _Launched:
+    """Start predicting the decoded items: images above the tile size run tiled (finished here); same-sized
+    small images share a forward pass. Confidence is only computed when it is saved (its exp pass is ~4%
+    of a CPU run)."""
+    launched = _Launched()
     groups: dict[tuple, list[dict[str, Any]]] = collections.defaultdict(list)
     for item in items:
         rgb = item["rgb"]
@@ -220,28 +255,32 @@ def _predict_items(run: _Run, items: list[dict[str, Any]]) -> Iterator[tuple[int
             label_map, confidence = predict_label_map(run.model, rgb, run.normalization, run.device,
                                                       tile_size=run.tile_size, tile_overlap=run.tile_overlap,
                                                       amp=run.amp, with_confidence=run.save_confidence)
-            yield item["index"], label_map, confidence
+            launched.ready.append((item["index"], label_map, confidence))
         else:
             groups[(tuple(rgb.shape), "input" in item)].append(item)
-    for (_, normalised), group in groups.items():
+    cuda = run.device.type == "cuda"
+    for (shape, normalised), group in groups.items():
         channels_last = use_channels_last(run.device)
-        if normalised:
-            inputs = torch.stack([item["input"] for item in group]).to(run.device, non_blocking=True)
+        if normalised:  # the CPU path: the workers normalised
+            inputs = torch.stack([item["input"] for item in group]).to(run.device)
             if channels_last:
                 inputs = inputs.contiguous(memory_format=torch.channels_last)
-        else:
-            inputs = to_input_tensor(torch.stack([item["rgb"] for item in group]), run.normalization, run.device,
-                                     channels_last=channels_last)
+        else:  # uint8 pixels, stacked straight into pinned memory so the copy to the GPU is asynchronous
+            pixels = torch.empty((len(group), *shape), dtype=torch.uint8, pin_memory=cuda)
+            torch.stack([item["rgb"] for item in group], out=pixels)
+            inputs = to_input_tensor(pixels, run.normalization, run.device, channels_last=channels_last)
         labels, confidence = forward_labels(run.model, inputs, run.amp, with_confidence=run.save_confidence)
-        labels_np = labels.cpu().numpy()
-        confidence_np = None if confidence is None else confidence.cpu().numpy()
-        for position, item in enumerate(group):
-            yield item["index"], labels_np[position], None if confidence_np is None else confidence_np[position]
+        launched.groups.append(([item["index"] for item in group], labels.to("cpu", non_blocking=cuda),
+                                None if confidence is None else confidence.to("cpu", non_blocking=cuda)))
+    if cuda and launched.groups:
+        launched.done = torch.cuda.Event()
+        launched.done.record()
+    return launched
 
 
 def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[str]], *, out_dir: str | os.PathLike[str],
                   classes: ClassTable | None = None, device: str | torch.device = "auto", batch_size: int = 4,
-                  num_workers: int = 2, save_confidence: bool = False, cancel: CancelFlag = never,
+                  num_workers: int | None = None, save_confidence: bool = False, cancel: CancelFlag = never,
                   tile_size: int = DEFAULT_TILE_SIZE, tile_overlap: int | None = None,
                   amp: bool | None = None, refuse: Callable[[Path], None] | None = None) -> Iterator[FileResult]:
     """Predict every file, writing `<out_dir>/<stem>.png` (+ `.conf.png`); yield one FileResult each.
@@ -253,10 +292,12 @@ def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[st
     run.clashes = find_stem_clashes(run.paths, fold_case=folds_case(run.out_dir))
     dataset = ImageFiles(run.paths, normalization, normalize=target.type == "cpu", tile_size=run.tile_size)
     batch_size = max(1, batch_size)
-    workers = useful_workers(max(0, num_workers), len(run.paths), batch_size, target)
+    requested = default_workers(target) if num_workers is None else max(0, num_workers)
+    workers = useful_workers(requested, len(run.paths), batch_size, target)
     pending: collections.deque[tuple[int, Future | str | None]] = collections.deque()
+    in_flight: _Launched | None = None  # the batch the GPU may still be working on
     with _writer(target) as writer:
-        loader = iter(_loader(dataset, batch_size, workers, target.type == "cuda"))
+        loader = iter(_loader(dataset, batch_size, workers))
         for items in loader:
             if cancel():
                 break
@@ -267,12 +308,22 @@ def predict_files(checkpoint_or_model: Any, paths: Iterable[str | os.PathLike[st
                 else:
                     run.conversions[item["index"]] = item.get("conversions", ())
                     decoded.append(item)
-            for index, label_map, confidence in _predict_items(run, decoded):
-                pending.append((index, _submit(run, writer, index, label_map, confidence)))
+            launched = _launch(run, decoded)
+            if in_flight is not None:  # the previous batch finished while this one was decoded and sent
+                _submit_all(run, writer, in_flight, pending)
+            in_flight = launched
             pending = collections.deque(sorted(pending, key=lambda entry: entry[0]))
-            yield from _drain(run, pending, keep=2 * batch_size)
+            yield from _drain(run, pending, keep=3 * batch_size)
         del loader  # shuts the workers down before the writes are awaited
+        if in_flight is not None:
+            _submit_all(run, writer, in_flight, pending)
+            pending = collections.deque(sorted(pending, key=lambda entry: entry[0]))
         yield from _drain(run, pending, keep=0)
+
+
+def _submit_all(run: _Run, writer: Executor, launched: _Launched, pending: collections.deque) -> None:
+    for index, label_map, confidence in launched.results():
+        pending.append((index, _submit(run, writer, index, label_map, confidence)))
 
 
 def _submit(run: _Run, writer: Executor, index: int, label_map: np.ndarray,
