@@ -72,10 +72,12 @@ def test_tiled_equals_whole_image_for_a_fully_convolutional_model(arch, kwargs, 
     with torch.no_grad():
         logits = model(to_input_tensor(image, model.normalization))
     top2 = logits.topk(2, dim=1).values[0]
-    decided = (top2[0] - top2[1] > 1e-4).numpy()  # exact float ties could flip either way
+    # Near-ties could flip either way: a tile's convolutions may pick other kernels than the whole
+    # image's (oneDNN on an H200 machine's CPU rounded differently from this one).
+    decided = (top2[0] - top2[1] > 1e-3).numpy()
     assert decided.mean() > 0.99
     assert np.array_equal(tiled_labels[decided], whole_labels[decided])
-    np.testing.assert_allclose(tiled_conf, whole_conf, atol=1e-5)
+    np.testing.assert_allclose(tiled_conf, whole_conf, atol=1e-4)
     assert whole_labels.dtype == np.uint8 and whole_conf.dtype == np.float32
     assert 1 / 3 - 1e-6 <= whole_conf.min() and whole_conf.max() <= 1.0
 
@@ -85,7 +87,7 @@ def test_without_overlap_tiles_differ_so_the_test_above_can_fail():
     image = _image(157, 203)
     _, whole_conf = predict_image(model, image, tile_size=4096)
     _, tiled_conf = predict_image(model, image, tile_size=64, tile_overlap=0)
-    assert np.abs(tiled_conf - whole_conf).max() > 1e-4  # 10x the tolerance used above
+    assert np.abs(tiled_conf - whole_conf).max() > 3e-4  # 7e-4 here: well above the tolerance used above
 
 
 def test_confidence_is_max_softmax():
