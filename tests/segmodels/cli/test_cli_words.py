@@ -45,3 +45,11 @@ def test_resume_of_a_finished_one_epoch_run_says_epoch(tmp_path, capsys):
     code = cli_main(["train", str(project.root), "--resume", str(checkpoint), "--epochs", "1"])
     err = capsys.readouterr().err
     assert code == 2 and "has already trained 1 epoch;" in err, err
+
+
+def test_help_names_enum_choices_by_their_words_not_their_python_names():
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in action.choices.items():
+        text = parser.format_help()
+        assert "Schedule." not in text and "LabelEncoding." not in text and "Loss." not in text, name
+    assert "onecycle schedule" in " ".join(action.choices["train"].format_help().split())
