@@ -43,7 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "train", help="train a model on the project's reviewed labels",
         description="Train on the images that have reviewed labels (labels/; predictions are never used). "
-                    f"Defaults depend on the architecture ({_defaults_sentence()}; {TrainConfig.schedule.value} schedule). "
+                    f"Defaults depend on the architecture ({_defaults_sentence()}; "
+                    f"{TrainConfig.schedule.value} schedule). "
                     "Under torchrun the same command trains on several GPUs/processes with "
                     "DistributedDataParallel.")
     parser.add_argument("--arch", choices=tuple(ARCHITECTURES), metavar="ARCH",

@@ -43,7 +43,15 @@ from segmodels.formats.lut import (
     train_ids_to_label_ids,
 )
 from segmodels.labels.classes import ClassTable
-from segmodels.labels.colorlabels import colors_to_label_map, label_file_colors, label_file_lookup
+from segmodels.labels.colorlabels import (
+    code_color,
+    codes_to_label_map,
+    color_codes,
+    colors_to_label_map,
+    image_color_codes,
+    label_file_colors,
+    label_file_lookup,
+)
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL
 
@@ -178,12 +186,16 @@ def _color_values(path: Path, image: Image.Image | None = None) -> np.ndarray:
 
 
 def _read_color(path: Path, classes: ClassTable, image: Image.Image | None = None) -> np.ndarray:
-    rgb = _color_values(path, image)[..., :3]
-    label_map, unknown = colors_to_label_map(rgb, label_file_lookup(classes))
+    image = image if image is not None else open_pil(path, what="label")
+    if image.mode in ("RGB", "RGBA"):
+        codes = image_color_codes(image)
+    else:  # palette or grey pixels expanded to their colours
+        codes = color_codes(np.asarray(image.convert("RGB"), dtype=np.uint8))
+    label_map, unknown = codes_to_label_map(codes, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())
         y, x = divmod(int(np.argmax(unknown.reshape(-1))), unknown.shape[1])
-        r, g, b = (int(v) for v in rgb[y, x])
+        r, g, b = code_color(int(codes[y, x]))
         raise SegError(f"Colour label {describe(path)} has {count} pixel(s) of colours that are no class of the "
                        f"{len(classes)}-class table, first ({r}, {g}, {b}) at [y, x] = [{y}, {x}].", path=path)
     return label_map
