@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from segmodels.disksync import sync_to_disk
+from segmodels.disksync import WRITEBACK_BYTES, start_writeback, sync_to_disk
 from segmodels.errors import SegError, capitalised, describe
 
 TEMP_PREFIX = ".sgs-"
@@ -64,6 +64,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
             handle.flush()
             if batch is None:
                 os.fsync(handle.fileno())
+            elif handle.tell() >= WRITEBACK_BYTES:
+                start_writeback(handle.fileno())  # the disk writes it while the job makes the next file
         if batch is None:
             os.replace(tmp, target)
     except BaseException as exc:

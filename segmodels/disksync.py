@@ -1,6 +1,8 @@
 """Flushing files and folders to disk, for `segmodels.atomic`'s durable batches (docs/formats.md,
 "Durable batches"): one `syncfs(2)` per file system on Linux (every pending file of a batch in one
-journal commit), else one fsync per path, as a single atomic write does."""
+journal commit), else one fsync per path, as a single atomic write does. A large file's write-out is
+started as soon as it is written (`start_writeback`), so the disk works while the job makes the next
+file and the batch's sync waits for less."""
 from __future__ import annotations
 
 import errno
@@ -54,4 +56,31 @@ def _syncfs() -> object | None:
     except (OSError, AttributeError):
         return None
     function.argtypes = [ctypes.c_int]
+    return function
+
+
+#: Files at least this large start their write-out at once (a label PNG is tens of kB; a one-hot stack MBs).
+WRITEBACK_BYTES = 1 << 20
+
+
+def start_writeback(fd: int) -> None:
+    """Ask the kernel to start writing `fd`'s dirty pages to disk now, without waiting (Linux
+    `sync_file_range(SYNC_FILE_RANGE_WRITE)`): it makes nothing durable by itself, the batch's sync
+    still does; elsewhere, and on any error, nothing happens."""
+    function = _sync_file_range()
+    if function is not None:
+        function(fd, 0, 0, 2)  # SYNC_FILE_RANGE_WRITE; a failure only means the sync does the work
+
+
+@functools.cache
+def _sync_file_range() -> object | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
     return function

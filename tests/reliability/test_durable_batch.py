@@ -196,3 +196,17 @@ def test_a_failing_sync_fails_the_whole_import_not_one_image(tmp_path, monkeypat
     with pytest.raises(BatchSyncFailed, match="Input/output error"):
         next(steps)
     assert _names(tmp_path / "out" / "images") == []  # nothing half-written: no image, no temporary
+
+
+def test_a_large_file_starts_its_write_out_at_once_and_a_small_one_waits_for_the_sync(tmp_path, monkeypatch):
+    started: list[int] = []
+    real = atomic.start_writeback
+    monkeypatch.setattr(atomic, "start_writeback", lambda fd: (started.append(os.fstat(fd).st_size), real(fd)))
+    with DurableBatch() as batch, batch.active():
+        atomic_write_bytes(tmp_path / "small.png", b"x" * 1000)
+        atomic_write_bytes(tmp_path / "stack.npy", b"y" * disksync.WRITEBACK_BYTES)
+        assert started == [disksync.WRITEBACK_BYTES]  # only the big one, and before the batch commits
+        assert _names(tmp_path) == sorted(_temporaries(tmp_path))  # nothing visible yet: still not durable
+    assert (tmp_path / "stack.npy").read_bytes() == b"y" * disksync.WRITEBACK_BYTES
+    atomic_write_bytes(tmp_path / "single.npy", b"z" * disksync.WRITEBACK_BYTES)  # outside a batch: fsync only
+    assert started == [disksync.WRITEBACK_BYTES]
