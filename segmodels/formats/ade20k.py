@@ -21,7 +21,7 @@ from segmodels.errors import SegError, describe
 from segmodels.formats.encodings import LabelEncoding
 from segmodels.formats.guess import DatasetGuess
 from segmodels.formats.layouts import Layout, register
-from segmodels.labels.classes import ClassTable
+from segmodels.labels.classes import ClassTable, ade20k_colors
 
 ADE20K = register(Layout("ade20k", "ADE20K SceneParsing (images/ + annotations/)", recursive=True))
 
@@ -72,9 +72,9 @@ def read_object_info(path: Path) -> list[str]:
 
 
 def ade20k_classes(names: list[str]) -> ClassTable:
-    """Class 0 "other", then the named classes at their annotation values. Colours: the VOC colour map
-    (docs/formats.md: ADE labels are grey, so colours are for display only)."""
-    return ClassTable.from_names([OTHER, *names])
+    """Class 0 "other", then the named classes at their annotation values, in ADE20K's colours
+    (`ade20k_colors`; ADE labels are grey, so colours are for display and colour-coded exports)."""
+    return ClassTable.from_names([OTHER, *names], colors=ade20k_colors(len(names) + 1))
 
 
 def _has_ade_names(images: Path) -> bool:

@@ -183,8 +183,31 @@ def voc_classes() -> ClassTable:
 @cache
 def ade20k_preset() -> ClassTable:
     """ADE20K SceneParsing: class 0 'other', then the 150 challenge classes at their annotation values
-    (as segmodels/formats/ade20k.py reads a dataset with objectInfo150), VOC palette colours."""
-    return ClassTable.from_names(_read_preset_json(resource_path("classes", "ade20k.json"))["names"])
+    (as segmodels/formats/ade20k.py reads a dataset with objectInfo150), in ADE20K's own colours."""
+    names = _read_preset_json(resource_path("classes", "ade20k.json"))["names"]
+    return ClassTable.from_names(names, colors=ade20k_colors(len(names)))
+
+
+@cache
+def _ade20k_table_colors() -> tuple[Color, ...]:
+    colors = _read_preset_json(resource_path("classes", "ade20k.json"))["colors"]
+    return tuple((int(r), int(g), int(b)) for r, g, b in colors)
+
+
+def ade20k_colors(count: int) -> list[Color]:
+    """Colours of ADE20K's annotation values 0..count-1: 'other' black, then the color150 table of the
+    CSAIL toolkit (as MMSegmentation shows ADE20K; docs/formats.md, "ADE20K SceneParsing"), then the VOC
+    colour map beyond 150. The table gives road (7) and skyscraper (49) one grey; the later class gets
+    the colour farthest from all others instead, so every class keeps a colour of its own (a colour-coded
+    export needs that)."""
+    from segmodels.labels.distinct_colors import distinct_color  # only when an ADE table is made
+
+    wanted = [(0, 0, 0), *_ade20k_table_colors()][:count]
+    wanted += [(int(r), int(g), int(b)) for r, g, b in voc_palette()[len(wanted):count]]
+    colors: list[Color] = []
+    for color in wanted:
+        colors.append(color if color not in colors else distinct_color([*colors, *wanted]))
+    return colors
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,29 @@ def test_a_broken_object_info_is_one_sentence_naming_it(tmp_path, content, words
         Project.open(root)
     message = str(caught.value)
     assert words in message and "objectInfo150.csv" in message and "\n" not in message
+
+
+def test_ade_classes_show_in_ade20ks_own_colours_each_its_own(tmp_path):
+    """color150 as MMSegmentation lists it: wall (1) (120, 120, 120), road (7) (140, 140, 140), flag (150)
+    (92, 0, 255); skyscraper (49), which the table paints road's grey too, gets a colour of its own."""
+    from segmodels.labels.classes import ade20k_preset, load_class_table
+
+    make_ade20k(tmp_path)
+    opened = Project.open(tmp_path / "ADEChallengeData2016").classes
+    preset = ade20k_preset()
+    for table in (opened, preset, load_class_table("ade20k")):
+        colors = [info.color for info in table]
+        assert colors[0] == (0, 0, 0) and colors[1] == (120, 120, 120) and colors[7] == (140, 140, 140)
+        assert colors[150] == (92, 0, 255)
+        assert len(set(colors)) == len(colors) == 151
+    assert preset.names[49] == "skyscraper"
+
+
+def test_ade_labels_export_as_colour_and_read_back_to_the_same_indices(tmp_path):
+    from segmodels.formats.encodings import read_label_file, write_label_file
+    from segmodels.labels.classes import ade20k_preset
+
+    classes = ade20k_preset()
+    label = np.arange(151, dtype=np.uint8).repeat(3).reshape(1, -1).repeat(2, axis=0)
+    write_label_file(tmp_path / "l.png", label, classes, LabelEncoding.COLOR)  # refused if two shared a colour
+    np.testing.assert_array_equal(read_label_file(tmp_path / "l.png", classes), label)
