@@ -144,6 +144,8 @@ class DurableBatch:
         self._max_files = max_files
         self._max_seconds = max_seconds
         self._since = 0.0
+        self._swept: set[Path] = set()  # folders already cleared of a killed job's temporaries
+        self.swept = Swept(0, 0)
 
     def __enter__(self) -> DurableBatch:
         return self
@@ -164,6 +166,12 @@ class DurableBatch:
         """Take a complete temporary file for `target` (a later write of the same target replaces it)."""
         if not self._pending:
             self._since = time.monotonic()
+        if target.parent not in self._swept:
+            # A job killed while writing here (an export into the same folder, say) left temporaries that
+            # no project open ever sweeps; one look per folder a job writes into removes them.
+            self._swept.add(target.parent)
+            found = sweep_stale_temporaries([target.parent])
+            self.swept = Swept(self.swept.files + found.files, self.swept.size + found.size)
         older = self._pending.pop(target, None)
         if older is not None:
             with contextlib.suppress(OSError):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segmodels.atomic import atomic_write_text
+from segmodels.atomic import atomic_write_text, sweep_stale_temporaries
 from segmodels.cancel import CancelFlag, never
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
@@ -93,6 +93,7 @@ def iter_export_coco(project: Project, out: str | os.PathLike[str], cancel: Canc
     """Export every reviewed label of `project` into one COCO file, one step per image; the file is
     written after the last step (not at all when stopped early)."""
     out = check_export_file(project, out, overwrite=overwrite)
+    sweep_stale_temporaries([out.parent])  # what an export killed while writing this folder left
     record = load_record(project)
     categories, ids = coco_categories(project, record)
     recorded_images = (record or {}).get("images", {}) if isinstance((record or {}).get("images"), dict) else {}

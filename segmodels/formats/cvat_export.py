@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segmodels.atomic import atomic_open, read_regular_bytes
+from segmodels.atomic import atomic_open, read_regular_bytes, sweep_stale_temporaries
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.formats.classlists import LABELMAP_FILE, format_labelmap, labelmap_problem
@@ -104,7 +104,8 @@ class CvatExport:
         unlabelled = labels_with = 0
         total = len(self.images)
         # Written to a temporary file that replaces OUT.zip only when complete: stopping early
-        # (cancel, an error) leaves any previous OUT.zip as it was.
+        # (cancel, an error) leaves any previous OUT.zip as it was; a killed export's temporary goes now.
+        sweep_stale_temporaries([self.out.parent])
         with atomic_open(self.out, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
             for index, image in enumerate(self.images, start=1):
                 item = item_id(self.project, image)
