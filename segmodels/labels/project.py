@@ -330,10 +330,12 @@ class Project:
         like = self.label_model if encoding is LabelEncoding.ONEHOT else None  # a new array looks like the others
         write_label_file(path, label_map, self.classes, encoding, like=like)  # the file's own encoding: same meaning
         if self.layout.name.startswith("voc"):
-            from segmodels.formats.voc import labelme_npy_twins  # formats load only for datasets
+            from segmodels.formats.labelme_viz import redraw_visualization  # formats load only for datasets
+            from segmodels.formats.voc import labelme_npy_twins
 
             for twin in labelme_npy_twins(self.labels_dir, path):  # int32, -1 kept for 255
                 write_label_file(twin, label_map, self.classes, LabelEncoding.ONEHOT, like=twin)
+            redraw_visualization(self.labels_dir, image, path, label_map, self.classes)  # labelme2voc's picture
         return path
 
     def write_prediction(self, image: Path, label_map: np.ndarray) -> Path:
