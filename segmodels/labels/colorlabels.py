@@ -36,6 +36,11 @@ class ColorLookup:
         return _dense_table(_as_codes(self.packed).tobytes(), self.indices.tobytes())
 
     @functools.cached_property
+    def class_codes(self) -> np.ndarray:
+        """The codes that stand for a class (not unlabelled), in `color_codes` order."""
+        return _as_codes(self.packed[self.indices != IGNORE_INDEX])
+
+    @functools.cached_property
     def ignore_codes(self) -> np.ndarray:
         """The codes that stand for IGNORE_INDEX on purpose (void and ignore colours), not unknown ones."""
         return _as_codes(self.packed[self.indices == IGNORE_INDEX])

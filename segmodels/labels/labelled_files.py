@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.png_peek import first_row_colors, has_labelled_pixel_png
@@ -65,7 +64,6 @@ def has_labelled_file(label_file: Path, read: Callable[[Path], np.ndarray], *, r
 
 def class_color_codes(classes: ClassTable) -> np.ndarray:
     """The colour codes a colour label of `classes` stores for its classes (never for unlabelled)."""
-    from segmodels.labels.colorlabels import _as_codes, label_file_lookup  # colour labels only
+    from segmodels.labels.colorlabels import label_file_lookup  # colour labels only
 
-    lookup = label_file_lookup(classes)
-    return _as_codes(lookup.packed[lookup.indices != IGNORE_INDEX])
+    return label_file_lookup(classes).class_codes
