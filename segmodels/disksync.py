@@ -46,16 +46,22 @@ def _sync_one(path: Path, syncfs: object) -> None:
 
 @functools.cache
 def _syncfs() -> object | None:
-    """libc's syncfs(fd) on Linux (imported on first use: ctypes is not needed at start-up), else None."""
+    """libc's syncfs(fd) on Linux, else None."""
+    return _linux_libc("syncfs", "c_int")
+
+
+def _linux_libc(name: str, *argtypes: str) -> object | None:
+    """libc's function `name` on Linux with its ctypes argument types (ctypes is imported on first
+    use: it is not needed at start-up), else None."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         import ctypes
 
-        function = ctypes.CDLL(None, use_errno=True).syncfs
+        function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = [ctypes.c_int]
+    function.argtypes = [getattr(ctypes, argtype) for argtype in argtypes]
     return function
 
 
@@ -74,13 +80,4 @@ def start_writeback(fd: int) -> None:
 
 @functools.cache
 def _sync_file_range() -> object | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    return function
+    return _linux_libc("sync_file_range", "c_int", "c_int64", "c_int64", "c_uint")
