@@ -46,7 +46,6 @@ from segmodels.labels.classes import ClassTable
 from segmodels.labels.colorlabels import (
     code_color,
     codes_to_label_map,
-    color_codes,
     colors_to_label_map,
     image_color_codes,
     label_file_colors,
@@ -54,6 +53,7 @@ from segmodels.labels.colorlabels import (
 )
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL
+from segmodels.labels.pixels import index_values
 
 
 class LabelEncoding(str, enum.Enum):
@@ -132,8 +132,8 @@ def read_label_file(path: str | os.PathLike[str], classes: ClassTable, encoding:
     if encoding is LabelEncoding.COLOR:
         return _read_color(path, classes, image)
     if encoding is LabelEncoding.LABEL_IDS and image.mode in ("P", "L"):
-        return label_ids_to_train_ids(np.asarray(image))  # the lookup makes the one copy returned
-    raw = _read_indices(path, image)
+        return index_values(image, lambda ids, out: label_ids_to_train_ids(ids, out=out))  # one new array
+    raw = _read_indices(path, image)  # a new array, read once from Pillow's memory (labels/pixels.py)
     if encoding is LabelEncoding.LABEL_IDS:
         return label_ids_to_train_ids(raw, out=raw)  # raw is this read's own copy
     if encoding is LabelEncoding.BINARY:
@@ -144,7 +144,7 @@ def read_label_file(path: str | os.PathLike[str], classes: ClassTable, encoding:
 def _read_indices(path: Path, image: Image.Image | None = None) -> np.ndarray:
     image = image if image is not None else open_pil(path, what="label")
     if image.mode in ("P", "L", "1"):  # a 1-bit mask: its two values are the indices 0 and 1
-        return np.array(image, dtype=np.uint8)
+        return index_values(image)
     if image.mode in ("PA", "LA"):
         return np.array(image, dtype=np.uint8)[..., 0]
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -187,10 +187,7 @@ def _color_values(path: Path, image: Image.Image | None = None) -> np.ndarray:
 
 def _read_color(path: Path, classes: ClassTable, image: Image.Image | None = None) -> np.ndarray:
     image = image if image is not None else open_pil(path, what="label")
-    if image.mode in ("RGB", "RGBA"):
-        codes = image_color_codes(image)
-    else:  # palette or grey pixels expanded to their colours
-        codes = color_codes(np.asarray(image.convert("RGB"), dtype=np.uint8))
+    codes = image_color_codes(image)  # palette or grey pixels expanded to their colours
     label_map, unknown = codes_to_label_map(codes, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())

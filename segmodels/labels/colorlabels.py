@@ -21,6 +21,7 @@ from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable, Color, cityscapes_id_table, cityscapes_labels, is_cityscapes_table
 from segmodels.labels.imageio import open_pil
+from segmodels.labels.pixels import rgb_codes
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,9 @@ def color_codes(rgb: np.ndarray) -> np.ndarray:
 
 
 def image_color_codes(image: Image.Image) -> np.ndarray:
-    """`color_codes` of an RGB or RGBA Pillow image, read from Pillow's own 4-byte pixels: one
-    contiguous copy and mask instead of a copy to H x W x 3 and a strided read (0.46 against 0.61 ms
-    a 512 x 512 label, with the lookup; docs/formats.md, "Speed")."""
-    raw = np.frombuffer(image.tobytes("raw", "RGBX" if image.mode == "RGB" else "RGBA"), dtype="<u4")
-    return np.bitwise_and(raw, np.uint32(0xFFFFFF)).reshape(image.height, image.width)
+    """`color_codes` of a Pillow image (RGB and RGBA read in place from Pillow's 4-byte pixels, one
+    new array; segmodels/labels/pixels.py)."""
+    return rgb_codes(image)
 
 
 def code_color(code: int) -> Color:

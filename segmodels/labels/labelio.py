@@ -15,6 +15,7 @@ from segmodels.atomic import atomic_write_bytes
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.imageio import open_pil
+from segmodels.labels.pixels import index_values
 
 #: Fast zlib level: label maps compress well at level 1 and saving stays interactive on 8k images.
 PNG_COMPRESS_LEVEL = 1
@@ -45,7 +46,7 @@ def read_label_png(path: str | os.PathLike[str]) -> np.ndarray:
     """
     image = open_pil(path, what="label")
     if image.mode in ("P", "L", "1"):  # a 1-bit mask: its two values are the indices 0 and 1
-        return np.array(image, dtype=np.uint8)
+        return index_values(image)  # one copy, straight from Pillow's memory
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         values = np.array(image)
         if values.max(initial=0) > 255:
