@@ -173,7 +173,7 @@ def _import_one(project: Project, item: ImportItem, batch: DurableBatch) -> tupl
     if not image_exists:
         atomic_write_bytes(image_path, data if data is not None else read_regular_bytes(loaded.image, "image"))
     try:
-        return project.write_label(image_path, loaded.label), loaded.notes, False
+        return project.write_label(image_path, loaded.label, stem_checked=True), loaded.notes, False
     except SegError:
         if not image_exists:  # leave no image without its label behind
             discard_write(image_path)

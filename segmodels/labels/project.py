@@ -315,10 +315,13 @@ class Project:
         path = self.prediction_path(image)
         return read_label_png(path) if path.exists() else None
 
-    def write_label(self, image: Path, label_map: np.ndarray) -> Path:
+    def write_label(self, image: Path, label_map: np.ndarray, *, stem_checked: bool = False) -> Path:
+        """Write `image`'s label in the file's own encoding. `stem_checked`: the caller has just refused a
+        stem clash for `image` (an import does, before writing the image), so the 21 stat calls are not repeated."""
         refuse_symlinked_folder(self.labels_dir)
         path = self.label_path(image)
-        self.refuse_stem_clash(image, path)
+        if not stem_checked:
+            self.refuse_stem_clash(image, path)
         encoding = self.label_encoding
         if path.is_file():
             try:
