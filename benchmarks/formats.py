@@ -3,10 +3,10 @@ field's own libraries alone doing the same with the same files.
 
 Makes N labels of S x S (`--count` 1000, `--size` 512; one-hot stacks: `--onehot-count` 100, as each
 21-channel stack is 5.5 MB) in a temporary folder, in every format (benchmarks/formats_data.py), then
-times both sides on all the files, alternating which runs first, median of `--repeats` runs (3:
-one slow run, which this shared machine gives often, then moves no figure; with 2 the median was the
-mean of both, and one format's ratio moved from 1.13 to 1.64 between two runs of the same code. A
-default run takes about 7 minutes on 2 quiet cores).
+times both sides on all the files, alternating which runs first, median of `--repeats` runs (5:
+one or two slow runs, which this shared machine gives often, then move no figure; with 2 the median
+was the mean of both, and one format's ratio moved from 1.13 to 1.64 between two runs of the same
+code. A default run takes about 13 minutes on 2 cores).
 segstudio's side is the code the window and the CLI run; the baseline does the same job with the
 reference library and nothing else:
 
@@ -354,8 +354,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--onehot-count", type=int, default=100, help="one-hot stacks (5.5 MB each at 512x512)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per side, alternating which goes first; "
-                        "the median is quoted (3 keeps a default run near 7 minutes on 2 cores)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per side, alternating which goes first; "
+                        "the median is quoted (5: about 13 minutes on 2 cores)")
     parser.add_argument("--only", nargs="*", help="formats to run (default: all)")
     args = parser.parse_args()
     clock = FsyncClock()
