@@ -14,10 +14,12 @@ from app.canvas.view import Canvas
 from app.document.label_document import LabelDocument
 from segmodels.labels.classes import ClassTable
 from segmodels.labels.project import Project
+from support.labels import disc_scene
 
 
-def open_canvas(qtbot, project: Project, scale: float = 4.0) -> tuple[LabelDocument, ToolController, Canvas]:
-    """A shown canvas on `project`'s first image at `scale` screen pixels per image pixel."""
+def open_canvas(qtbot, project: Project, scale: float = 4.0,
+                image: Path | None = None) -> tuple[LabelDocument, ToolController, Canvas]:
+    """A shown canvas on `project`'s `image` (default its first) at `scale` screen pixels per image pixel."""
     document = LabelDocument()
     tools = ToolController(document)
     canvas = Canvas(document, tools)
@@ -25,7 +27,7 @@ def open_canvas(qtbot, project: Project, scale: float = 4.0) -> tuple[LabelDocum
     canvas.resize(600, 400)
     canvas.show()
     qtbot.waitExposed(canvas)
-    document.open_project(project)
+    document.open_project(project, image)
     canvas.set_zoom(scale)
     return document, tools, canvas
 
@@ -34,14 +36,9 @@ def disc_project(root: Path, discs=(((60, 80), 30),), height: int = 120,
                  width: int = 160) -> tuple[Project, np.ndarray]:
     """One dark noisy image with bright discs ((y, x), radius), unlabelled; and the discs' mask."""
     project = Project.create(root, ClassTable.from_names(["background", "cat", "dog"]))
-    rng = np.random.default_rng(0)
-    image = (rng.random((height, width, 3)) * 50).astype(np.uint8)
-    truth = np.zeros((height, width), np.uint8)
-    for (y, x), radius in discs:
-        cv2.circle(image, (x, y), radius, (230, 220, 200), -1)
-        cv2.circle(truth, (x, y), radius, 1, -1)
+    image, truth = disc_scene(height, width, discs)
     Image.fromarray(image).save(project.images_dir / "discs.png")
-    return project, truth.astype(bool)
+    return project, truth
 
 
 def view_point(canvas: Canvas, y: float, x: float) -> QPoint:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -58,3 +59,16 @@ def make_voc_mix(root: Path) -> dict[str, str]:
     Image.fromarray(colors).save(labels / "2007_000008.png")
     planted["2007_000008.png"] = "unknown_color"
     return planted
+
+
+def disc_scene(height: int = 300, width: int = 400,
+               discs=(((150, 200), 60),)) -> tuple[np.ndarray, np.ndarray]:
+    """A dark noisy RGB image with bright discs ((y, x), radius), and the discs' mask: what GrabCut and
+    the box tools should find."""
+    rng = np.random.default_rng(0)
+    image = (rng.random((height, width, 3)) * 50).astype(np.uint8)
+    truth = np.zeros((height, width), np.uint8)
+    for (y, x), radius in discs:
+        cv2.circle(image, (x, y), radius, (230, 220, 200), -1)
+        cv2.circle(truth, (x, y), radius, 1, -1)
+    return image, truth.astype(bool)

@@ -11,27 +11,15 @@ from app.canvas.tools import Tool, ToolController
 from app.canvas.view import Canvas
 from app.document.label_document import LabelDocument, ViewMode
 from segmodels.labels.edits import stroke_segment
+from support.canvas import open_canvas, view_point
 from support.projects import make_project
 
 
 @pytest.fixture
 def setup(qtbot, tmp_path, messages):
     project = make_project(tmp_path / "proj", count=2, labelled=1, predicted=1)
-    document = LabelDocument()
-    tools = ToolController(document)
-    canvas = Canvas(document, tools)
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 400)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    document.open_project(project)
-    canvas.resetTransform()
-    canvas.scale(4.0, 4.0)   # 60 x 40 image -> 240 x 160 screen pixels, centred
+    document, tools, canvas = open_canvas(qtbot, project)  # 60 x 40 image -> 240 x 160 screen pixels, centred
     return project, document, tools, canvas
-
-
-def view_point(canvas: Canvas, y: float, x: float) -> QPoint:
-    return canvas.mapFromScene(x + 0.5, y + 0.5)
 
 
 def drag(canvas: Canvas, points: list[QPoint], modifier=Qt.KeyboardModifier.NoModifier) -> None:

@@ -12,6 +12,7 @@ from app.canvas.tools import Tool, ToolController
 from app.canvas.view import Canvas
 from app.document.label_document import LabelDocument, ViewMode
 from segmodels.constants import IGNORE_INDEX
+from support.canvas import open_canvas
 from support.projects import HEIGHT, WIDTH, make_project
 
 
@@ -23,17 +24,8 @@ def setup(qtbot, tmp_path, messages):
     proposal = np.full((HEIGHT, WIDTH), 2, np.uint8)
     proposal[10:20, 10:20] = 1
     project.write_prediction(image, proposal)
-    document = LabelDocument()
-    tools = ToolController(document)
-    canvas = Canvas(document, tools)
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 400)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    document.open_project(project, image)
+    document, tools, canvas = open_canvas(qtbot, project, image=image)
     document.view.set_view_mode(ViewMode.PREDICTION)  # as the window shows an unreviewed image
-    canvas.resetTransform()
-    canvas.scale(4.0, 4.0)
     return document, tools, canvas, proposal
 
 

@@ -14,24 +14,15 @@ from app.canvas.tools import Tool
 from app.canvas.view import WHEEL_STEP
 from app.window.cleanup_command import CleanupDialog
 from app.window.label_wiring import install_label_docks
-from app.window.main_window import MainWindow
 from app.window.protect_control import ProtectButton
 from segmodels.constants import IGNORE_INDEX
 from support.projects import make_project
+from support.windows import shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, messages):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.open_path(make_project(tmp_path / "proj", count=2).root)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    window.canvas.setFocus()
-    yield window
-    window.image_list.cancel_thumbnails()
+    yield from shown_window(qtbot, make_project(tmp_path / "proj", count=2).root, focus=True)
 
 
 def test_every_tool_has_a_key_named_in_its_tooltip(window):

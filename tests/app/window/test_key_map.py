@@ -10,11 +10,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.canvas.tools import Tool
 from support import REPO
 from support.projects import make_project
+from support.windows import focus_canvas
 
 MOUSE_WORDS = ("click", "wheel", "drag")
 README_NAMES = {"Page Up": "PgUp", "Page Down": "PgDown", "\\`": "`"}
@@ -66,9 +67,7 @@ def window(qtbot, tmp_path, messages):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    window.canvas.setFocus()
+    focus_canvas(qtbot, window)
     yield window
     window.image_list.cancel_thumbnails()
 

@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QToolBar
+from PySide6.QtWidgets import QToolBar
 
 from app.canvas.tools import Tool
 from app.preferences import SAM_WEIGHTS_PATH, Preferences
-from app.window.main_window import MainWindow
 from segmodels.prompts.base import NO_WEIGHTS
 from support.projects import make_project
+from support.windows import shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, messages):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.open_path(make_project(tmp_path / "proj", count=1).root)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    window.canvas.setFocus()
-    yield window
-    window.image_list.cancel_thumbnails()
+    yield from shown_window(qtbot, make_project(tmp_path / "proj", count=1).root, focus=True)
 
 
 def test_s_without_a_checkpoint_says_where_to_get_one_and_uses_grabcut(window):

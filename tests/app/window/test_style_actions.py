@@ -6,19 +6,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.window.main_window import MainWindow
 from support.projects import make_project
+from support.windows import shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, messages):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.open_path(make_project(tmp_path / "proj", count=1).root)
-    yield window
-    window.image_list.cancel_thumbnails()
+    yield from shown_window(qtbot, make_project(tmp_path / "proj", count=1).root)
 
 
 def test_keys_toggle_the_style_and_the_menu_shows_it(window, qtbot):

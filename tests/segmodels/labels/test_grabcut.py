@@ -6,16 +6,9 @@ import cv2
 import numpy as np
 
 from segmodels.labels.grabcut import Prompt, grabcut_mask, normalised_box
+from support.labels import disc_scene
 
-
-def scene(height=300, width=400, discs=(((150, 200), 60),)):
-    rng = np.random.default_rng(0)
-    image = (rng.random((height, width, 3)) * 50).astype(np.uint8)
-    truth = np.zeros((height, width), np.uint8)
-    for (y, x), radius in discs:
-        cv2.circle(image, (x, y), radius, (230, 220, 200), -1)
-        cv2.circle(truth, (x, y), radius, 1, -1)
-    return image, truth.astype(bool)
+scene = disc_scene
 
 
 def placed(shape, result):
