@@ -47,13 +47,12 @@ from segmodels.labels.colorlabels import (
     code_color,
     codes_to_label_map,
     colors_to_label_map,
-    image_color_codes,
     label_file_colors,
     label_file_lookup,
 )
 from segmodels.labels.imageio import open_pil
 from segmodels.labels.labelio import PNG_COMPRESS_LEVEL
-from segmodels.labels.pixels import index_values
+from segmodels.labels.pixels import index_values, rgb_codes
 
 
 class LabelEncoding(str, enum.Enum):
@@ -187,7 +186,7 @@ def _color_values(path: Path, image: Image.Image | None = None) -> np.ndarray:
 
 def _read_color(path: Path, classes: ClassTable, image: Image.Image | None = None) -> np.ndarray:
     image = image if image is not None else open_pil(path, what="label")
-    codes = image_color_codes(image)  # palette or grey pixels expanded to their colours
+    codes = rgb_codes(image)  # read in place from Pillow's memory; palette or grey expanded to colours
     label_map, unknown = codes_to_label_map(codes, label_file_lookup(classes))
     if unknown.any():  # never guessed: the colour, where, and which table it was looked up in
         count = int(unknown.sum())

@@ -10,6 +10,7 @@ Only a visualization that already exists is redrawn: none is invented.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,6 @@ def _legend(picture: Image.Image, entries: list[tuple[str, tuple[int, int, int]]
 
 def write_visualization(path: Path, image_rgb: np.ndarray, label_map: np.ndarray, classes: ClassTable) -> None:
     """Redraw the visualization at `path` for `label_map`, atomically."""
-    import io
-
     buffer = io.BytesIO()
     draw_visualization(image_rgb, label_map, classes).save(buffer, format="JPEG", quality=QUALITY)
     atomic_write_bytes(path, buffer.getvalue())

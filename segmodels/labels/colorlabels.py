@@ -15,13 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from segmodels.constants import IGNORE_INDEX
 from segmodels.errors import SegError, describe
 from segmodels.labels.classes import ClassTable, Color, cityscapes_id_table, cityscapes_labels, is_cityscapes_table
 from segmodels.labels.imageio import open_pil
-from segmodels.labels.pixels import rgb_codes
 
 
 @dataclass(frozen=True)
@@ -75,12 +73,6 @@ def color_codes(rgb: np.ndarray) -> np.ndarray:
         r, g, b = (int(v) for v in flat[-3:])
         codes[-1] = r | g << 8 | b << 16
     return codes.reshape(height, width)
-
-
-def image_color_codes(image: Image.Image) -> np.ndarray:
-    """`color_codes` of a Pillow image (RGB and RGBA read in place from Pillow's 4-byte pixels, one
-    new array; segmodels/labels/pixels.py)."""
-    return rgb_codes(image)
 
 
 def code_color(code: int) -> Color:
@@ -154,7 +146,7 @@ def colors_to_label_map(rgb: np.ndarray, lookup: ColorLookup) -> tuple[np.ndarra
 
 
 def codes_to_label_map(codes: np.ndarray, lookup: ColorLookup) -> tuple[np.ndarray, np.ndarray]:
-    """`colors_to_label_map` of colours already read as codes (`color_codes`, `image_color_codes`)."""
+    """`colors_to_label_map` of colours already read as codes (`color_codes`, `segmodels.labels.pixels.rgb_codes`)."""
     # One gather per pixel (a binary search per pixel was 3x slower than decoding the PNG).
     label_map = np.take(lookup.table, codes)
     unknown = np.zeros(label_map.shape, dtype=bool)

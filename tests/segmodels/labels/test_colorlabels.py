@@ -64,12 +64,13 @@ def test_color_codes_are_each_pixels_bytes_as_one_number(shape):
 def test_codes_read_from_pillows_pixels_equal_codes_of_the_decoded_array(mode):
     from PIL import Image
 
-    from segmodels.labels.colorlabels import code_color, color_codes, image_color_codes
+    from segmodels.labels.colorlabels import code_color, color_codes
+    from segmodels.labels.pixels import rgb_codes
 
     rng = np.random.default_rng(7)
     pixels = rng.integers(0, 256, (37, 53, len(mode)), dtype=np.uint8)
     image = Image.fromarray(pixels, mode)
-    codes = image_color_codes(image)
+    codes = rgb_codes(image)
     assert codes.shape == (37, 53) and codes.dtype == np.uint32
     np.testing.assert_array_equal(codes, color_codes(np.ascontiguousarray(pixels[..., :3])))
     assert code_color(int(codes[5, 9])) == tuple(int(v) for v in pixels[5, 9, :3])  # alpha never counts
